@@ -1,0 +1,134 @@
+"""Load a repository: find its files, read them with line marks, validate each against its kind.
+
+Cross-references and rules between files are validate.py's job; this module only turns files
+into typed objects (or issues) and gathers them into one Project.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from .errors import QmsError
+from .issues import Issue, error
+from .models import DIMENSIONS, Config
+from .project import Project, Source
+from .schema import validate_document
+from .tables import read_kpis, read_sqi, read_survey
+from .yamlio import load_file
+
+CONFIG_FILE = "qms.yaml"
+YAML_SUFFIXES = (".yaml", ".yml")
+
+
+def find_root(start: Path) -> Path:
+    """The repository root: `start` or the nearest parent holding qms.yaml."""
+    start = start.resolve()
+    if start.is_file():
+        start = start.parent
+    for folder in (start, *start.parents):
+        if (folder / CONFIG_FILE).is_file():
+            return folder
+    if not start.exists():
+        raise QmsError(f"{start}: no such folder")
+    raise QmsError(
+        f"{start}: not a QMS repository (no {CONFIG_FILE} here or in any parent folder); "
+        "run `qms init PATH` to create one"
+    )
+
+
+def files_under(folder: Path, suffixes: tuple[str, ...], skip: Path | None = None) -> list[Path]:
+    """Every file with one of the suffixes below folder (sorted; hidden folders skipped)."""
+    found: list[Path] = []
+    if not folder.is_dir():
+        return found
+    stack = [folder]
+    while stack:
+        current = stack.pop()
+        with os.scandir(current) as entries:
+            for entry in entries:
+                if entry.name.startswith("."):
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    child = Path(entry.path)
+                    if skip is None or child != skip:
+                        stack.append(child)
+                elif entry.name.endswith(suffixes) and entry.is_file():
+                    found.append(Path(entry.path))
+    return sorted(found)
+
+
+def load_config(root: Path) -> tuple[Config, Source | None, list[Issue]]:
+    """Read qms.yaml; when it is broken, fall back to the defaults so other files still load."""
+    data, issues = load_file(root / CONFIG_FILE, CONFIG_FILE)
+    if issues:
+        return Config(organisation="(qms.yaml could not be read)"), None, issues
+    model, issues = validate_document("config", data, CONFIG_FILE)
+    source = Source(CONFIG_FILE, data)
+    if not isinstance(model, Config):
+        return Config(organisation="(qms.yaml has errors)"), source, issues
+    return model, source, issues
+
+
+def load_project(root: Path, today: date) -> tuple[Project, list[Issue]]:
+    """Load every file of the repository at root into a Project, with every issue found."""
+    config, config_source, issues = load_config(root)
+    project = Project(root=root, config=config, today=today, config_source=config_source)
+    paths = config.paths
+    planning = root / paths.planning
+    kinds: list[tuple[str, Path, Path | None, dict[str, Any]]] = [
+        ("standard", root / paths.standards, planning, project.standards),
+        ("plan", planning, None, project.plans),
+        ("checklist", root / paths.checklists, None, project.checklists),
+        ("audit", root / paths.records, None, project.audits),
+    ]
+    first_seen: dict[str, str] = {}
+    for kind, folder, skip, target in kinds:
+        for path in files_under(folder, YAML_SUFFIXES, skip):
+            shown = path.relative_to(root).as_posix()
+            data, found = load_file(path, shown)
+            model, invalid = (None, []) if found else validate_document(kind, data, shown)
+            issues.extend(found or invalid)
+            if model is not None:
+                _register(project, target, model, Source(shown, data), first_seen, issues)
+    _load_tables(project, issues)
+    return project, issues
+
+
+def _register(
+    project: Project, target: dict[str, Any], model: Any, source: Source,
+    first_seen: dict[str, str], issues: list[Issue],
+) -> None:
+    model_id = model.id
+    if model_id in first_seen:
+        issues.append(error(
+            source.path, source.line("id"), "duplicate-id",
+            f"the id {model_id} is already used by {first_seen[model_id]}; ids are unique "
+            "across the repository: give this file a new id",
+        ))
+        return
+    first_seen[model_id] = source.path
+    target[model_id] = model
+    project.sources[model_id] = source
+
+
+def _load_tables(project: Project, issues: list[Issue]) -> None:
+    root, config = project.root, project.config
+    for path in files_under(project.path("measurements"), (".csv",)):
+        readings, found = read_kpis(path, path.relative_to(root).as_posix())
+        project.kpis.extend(readings)
+        issues.extend(found)
+    for path in files_under(project.path("sqi"), (".csv",)):
+        counts, found = read_sqi(path, path.relative_to(root).as_posix())
+        project.sqi.extend(counts)
+        issues.extend(found)
+    instrument = config.servqual.instrument
+    items = max((max(v) for v in instrument.values() if v), default=0)
+    for path in files_under(project.path("surveys"), (".csv",)):
+        wave, found = read_survey(path, path.relative_to(root).as_posix(), items,
+                                  config.servqual.scale, DIMENSIONS)
+        if wave is not None:
+            project.surveys.append(wave)
+        issues.extend(found)

@@ -1,0 +1,338 @@
+"""The data model of the repository format: one pydantic model per kind of file.
+
+The same models validate the files and generate the JSON Schema editors use, so the two
+cannot disagree. Field names follow docs/format.md (the contract with users).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+
+ID_PATTERN = r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$"
+QUESTION_PATTERN = r"^Q[0-9]+[A-Za-z0-9.-]*$"
+SLUG_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
+TARGET_PATTERN = r"^\s*(>=|>|<=|<|==)\s*-?[0-9]+(\.[0-9]+)?\s*$"
+
+Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
+QuestionId = Annotated[str, StringConstraints(pattern=QUESTION_PATTERN)]
+Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN)]
+Text = Annotated[str, StringConstraints(min_length=1)]
+
+
+def _number_to_text(value: Any) -> Any:
+    # `9.1` unquoted is a float to YAML; a clause number is text.
+    return str(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else value
+
+
+Clause = Annotated[str, BeforeValidator(_number_to_text)]
+
+Dimension = Literal["tangibles", "reliability", "responsiveness", "assurance", "empathy"]
+DIMENSIONS: tuple[Dimension, ...] = (
+    "tangibles", "reliability", "responsiveness", "assurance", "empathy",
+)
+Gap = Literal[1, 2, 3, 4]
+StandardStatus = Literal["draft", "approved", "retired"]
+StandardType = Literal["hard", "soft"]
+PlanCategory = Literal[
+    "service-concept", "expectation-management", "outcome-management", "internal-marketing",
+    "tangible-evidence", "information-technology", "customer-participation",
+]
+PLAN_CATEGORIES: tuple[str, ...] = PlanCategory.__args__  # type: ignore[attr-defined]
+ActionStatus = Literal["open", "done", "dropped"]
+Method = Literal["observation", "interview", "records", "mystery-shopping"]
+Result = Literal["conform", "nonconform", "not-applicable"]
+CapaStatus = Literal[
+    "open", "contained", "root-cause-found", "action-planned", "implemented", "verified", "closed",
+]
+CAPA_STATES: tuple[str, ...] = CapaStatus.__args__  # type: ignore[attr-defined]
+CapaPolicy = Literal["required", "optional", "none"]
+
+
+class Model(BaseModel):
+    """Base of every file model: unknown fields are errors, values are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# ------------------------------------------------------------------ qms.yaml
+
+
+class Grade(Model):
+    """A finding grade; `capa` says whether a finding of this grade needs a corrective action."""
+
+    id: Slug
+    label: Text
+    capa: CapaPolicy = "optional"
+
+
+DEFAULT_GRADES = (
+    Grade(id="major", label="Major nonconformity", capa="required"),
+    Grade(id="minor", label="Minor nonconformity", capa="required"),
+    Grade(id="observation", label="Observation", capa="optional"),
+    Grade(id="ofi", label="Opportunity for improvement", capa="optional"),
+    Grade(id="good-practice", label="Good practice", capa="none"),
+)
+
+DEFAULT_INSTRUMENT: dict[str, list[int]] = {
+    "tangibles": [1, 2, 3, 4],
+    "reliability": [5, 6, 7, 8, 9],
+    "responsiveness": [10, 11, 12, 13],
+    "assurance": [14, 15, 16, 17],
+    "empathy": [18, 19, 20, 21, 22],
+}
+
+
+class ManualConfig(Model):
+    """How the manual is published."""
+
+    title: Text = "Service Quality Manual"
+    language: Literal["en", "zh_CN"] = "en"
+    audience: Literal["quality", "staff"] = "quality"
+
+
+class ReviewConfig(Model):
+    """Review cycle defaults."""
+
+    default_interval_months: int = Field(12, ge=1, le=120)
+
+
+class SqiConfig(Model):
+    """Service quality indicator: failure categories and their weights."""
+
+    weights: dict[Slug, float] = Field(default_factory=dict)
+
+
+class ServqualConfig(Model):
+    """SERVQUAL survey settings."""
+
+    scale: tuple[int, int] = (1, 7)
+    weights: dict[Dimension, float] = Field(
+        default_factory=lambda: {d: 20.0 for d in DIMENSIONS}
+    )
+    instrument: dict[Dimension, list[Annotated[int, Field(ge=1)]]] = Field(
+        default_factory=lambda: {k: list(v) for k, v in DEFAULT_INSTRUMENT.items()}
+    )
+    reverse: list[int] = Field(default_factory=list)
+
+
+def _inside_repository(value: str) -> str:
+    parts = value.replace("\\", "/").split("/")
+    if value.startswith(("/", "\\")) or ".." in parts or ":" in parts[0]:
+        raise ValueError("a path inside the repository (relative, without '..')")
+    return value
+
+
+RelPath = Annotated[Text, AfterValidator(_inside_repository)]
+
+
+class PathsConfig(Model):
+    """Where each kind of file lives, relative to the repository root."""
+
+    standards: RelPath = "standards"
+    planning: RelPath = "standards/planning"
+    checklists: RelPath = "audits/checklists"
+    records: RelPath = "audits/records"
+    measurements: RelPath = "audits/measurements"
+    sqi: RelPath = "audits/sqi"
+    surveys: RelPath = "audits/surveys"
+    templates: RelPath = "templates"
+    build: RelPath = "build"
+
+
+class Config(Model):
+    """qms.yaml: the project configuration. Only `organisation` is required."""
+
+    organisation: Text
+    manual: ManualConfig = Field(default_factory=ManualConfig)
+    grades: list[Grade] = Field(default_factory=lambda: list(DEFAULT_GRADES), min_length=1)
+    review: ReviewConfig = Field(default_factory=ReviewConfig)
+    sqi: SqiConfig = Field(default_factory=SqiConfig)
+    servqual: ServqualConfig = Field(default_factory=ServqualConfig)
+    paths: PathsConfig = Field(default_factory=PathsConfig)
+
+    def grade(self, grade_id: str) -> Grade | None:
+        """The grade with this id, if qms.yaml defines it."""
+        return next((g for g in self.grades if g.id == grade_id), None)
+
+
+# ------------------------------------------------------------------ standards and plans
+
+
+class Measure(Model):
+    """A measure of a standard, with a target such as '>= 95'."""
+
+    id: Slug
+    metric: Text
+    unit: str | None = None
+    target: Annotated[str, BeforeValidator(_number_to_text),
+                      StringConstraints(pattern=TARGET_PATTERN)] | None = None
+    source: str | None = None
+    frequency: str | None = None
+
+
+class Review(Model):
+    """When a standard was last reviewed and how often it must be."""
+
+    interval_months: int | None = Field(None, ge=1, le=120)
+    last_reviewed: date | None = None
+
+
+class Approval(Model):
+    """Who approved a standard, when, and the fingerprint of what they approved."""
+
+    by: Text
+    on: date
+    fingerprint: Text
+
+
+class Standard(Model):
+    """A service standard: what staff do (and do not do) at one service encounter."""
+
+    id: Id
+    title: Text
+    status: StandardStatus
+    owner: Text
+    encounter: Text
+    gap: Gap | None = None
+    dimensions: list[Dimension] = Field(default_factory=list)
+    type: StandardType
+    statement: Text
+    do: list[Text] = Field(default_factory=list)
+    dont: list[Text] = Field(default_factory=list)
+    measures: list[Measure] = Field(default_factory=list)
+    clauses: list[Clause] = Field(default_factory=list)
+    plans: list[Id] = Field(default_factory=list)
+    review: Review | None = None
+    approval: Approval | None = None
+    effective: date | None = None
+
+
+class PlanAction(Model):
+    """One action of a planning item."""
+
+    action: Text
+    owner: str | None = None
+    due: date | None = None
+    status: ActionStatus = "open"
+
+
+class Plan(Model):
+    """A service-quality planning item in one of the seven areas."""
+
+    id: Id
+    category: PlanCategory
+    title: Text
+    objective: str | None = None
+    owner: Text
+    gap: Gap | None = None
+    actions: list[PlanAction] = Field(default_factory=list)
+
+
+# ------------------------------------------------------------------ audits
+
+
+class Question(Model):
+    """A checklist question; it checks exactly one standard."""
+
+    id: QuestionId
+    standard: Id
+    ask: Text
+    guidance: str | None = None
+    evidence: str | None = None
+
+
+class Checklist(Model):
+    """An audit checklist."""
+
+    id: Id
+    title: Text
+    method: Method = "observation"
+    questions: list[Question] = Field(min_length=1)
+
+
+class Answer(Model):
+    """The answer to one question in an audit."""
+
+    question: QuestionId
+    result: Result
+    note: str | None = None
+    fingerprint: str | None = None
+    answered: datetime | None = None
+
+
+class Verification(Model):
+    """The check that a corrective action worked."""
+
+    by: Text
+    on: date
+    result: Literal["effective", "not-effective"]
+    note: str | None = None
+
+
+class CapaEvent(Model):
+    """One dated change of a CAPA, kept so its history can be followed."""
+
+    on: datetime
+    status: CapaStatus
+    by: str | None = None
+    note: str | None = None
+
+
+class Capa(Model):
+    """A corrective and preventive action that follows a finding."""
+
+    owner: str | None = None
+    due: date | None = None
+    status: CapaStatus = "open"
+    containment: str | None = None
+    root_cause: str | None = None
+    action: str | None = None
+    verification: Verification | None = None
+    history: list[CapaEvent] = Field(default_factory=list)
+
+
+class Finding(Model):
+    """A graded finding raised against the standard a question checks."""
+
+    id: Id
+    question: QuestionId
+    standard: Id
+    grade: Slug
+    statement: Text
+    evidence: str | None = None
+    capa: Capa | None = None
+
+
+class Reopening(Model):
+    """A record that a completed audit was reopened, and why."""
+
+    on: datetime
+    by: str | None = None
+    reason: Text
+
+
+class Audit(Model):
+    """One audit: a checklist run at a site, its answers and findings."""
+
+    id: Id
+    checklist: Id
+    checklist_fingerprint: str | None = None
+    site: Text
+    auditors: list[Text] = Field(min_length=1)
+    started: datetime
+    completed: datetime | None = None
+    answers: list[Answer] = Field(default_factory=list)
+    findings: list[Finding] = Field(default_factory=list)
+    reopened: list[Reopening] = Field(default_factory=list)
+
+
+KINDS: dict[str, type[Model]] = {
+    "config": Config,
+    "standard": Standard,
+    "plan": Plan,
+    "checklist": Checklist,
+    "audit": Audit,
+}

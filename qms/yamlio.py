@@ -1,0 +1,278 @@
+"""The one owner of YAML I/O: fast reading with line marks, round-trip editing, atomic writes.
+
+Reading uses libyaml's C parser (safe: only plain YAML types) and builds plain dicts and lists
+that remember the line of every key and item, so any later check can name its place.
+Editing uses ruamel.yaml's round-trip mode, so comments, key order and quotes a person wrote
+stay as they were.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .issues import Issue, error
+
+try:  # libyaml's C parser is the fast path; the pure-Python one is a slow fallback.
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - only without libyaml
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+MAX_BYTES = 5 * 1024 * 1024
+MAX_DEPTH = 64
+
+_STR = "tag:yaml.org,2002:str"
+_INT = "tag:yaml.org,2002:int"
+_FLOAT = "tag:yaml.org,2002:float"
+_BOOL = "tag:yaml.org,2002:bool"
+_NULL = "tag:yaml.org,2002:null"
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
+
+
+class LineDict(dict[str, Any]):
+    """A mapping read from YAML: `line` is where it starts, `lines[key]` where each key is."""
+
+    __slots__ = ("line", "lines")
+
+    def __init__(self, line: int) -> None:
+        super().__init__()
+        self.line = line
+        self.lines: dict[str, int] = {}
+
+
+class LineList(list[Any]):
+    """A sequence read from YAML: `line` is where it starts, `lines[i]` where each item is."""
+
+    __slots__ = ("line", "lines")
+
+    def __init__(self, line: int) -> None:
+        super().__init__()
+        self.line = line
+        self.lines: list[int] = []
+
+
+class YamlProblem(Exception):
+    """A problem found while building values from the YAML nodes."""
+
+    def __init__(self, line: int, code: str, message: str, column: int | None = None) -> None:
+        super().__init__(message)
+        self.line, self.code, self.message, self.column = line, code, message, column
+
+
+_constructor = yaml.constructor.SafeConstructor()
+
+
+def _scalar(node: yaml.ScalarNode) -> Any:
+    tag = node.tag
+    if tag == _STR:
+        return node.value
+    if tag == _TIMESTAMP:
+        try:
+            return _constructor.construct_yaml_timestamp(node)
+        except ValueError:
+            return node.value  # not a real date: the schema reports it as a bad date
+    if tag in (_INT, _FLOAT, _BOOL, _NULL):
+        return _constructor.construct_object(node)
+    raise YamlProblem(
+        node.start_mark.line + 1,
+        "unsupported-tag",
+        f"the tag {tag!r} is not supported; remove it and write the plain value",
+    )
+
+
+def _build(node: yaml.Node, seen: set[int], depth: int) -> Any:
+    if isinstance(node, yaml.ScalarNode):
+        return _scalar(node)
+    line = node.start_mark.line + 1
+    if depth > MAX_DEPTH:
+        raise YamlProblem(line, "too-deep", f"nesting deeper than {MAX_DEPTH} levels")
+    if id(node) in seen:
+        raise YamlProblem(
+            line, "alias", "anchors and aliases (&name, *name) are not supported; "
+            "write the value out in full"
+        )
+    seen.add(id(node))
+    if isinstance(node, yaml.SequenceNode):
+        if node.tag != _SEQ:
+            raise YamlProblem(line, "unsupported-tag", f"the tag {node.tag!r} is not supported")
+        seq = LineList(line)
+        for item in node.value:
+            seq.lines.append(item.start_mark.line + 1)
+            seq.append(_build(item, seen, depth + 1))
+        return seq
+    if node.tag != _MAP:
+        raise YamlProblem(line, "unsupported-tag", f"the tag {node.tag!r} is not supported")
+    mapping = LineDict(line)
+    for key_node, value_node in node.value:
+        key_line = key_node.start_mark.line + 1
+        if not isinstance(key_node, yaml.ScalarNode):
+            raise YamlProblem(key_line, "wrong-type", "a key must be a plain word, not a list or mapping")
+        # The raw text, not the resolved value: `on:` is a key, not the boolean true.
+        key = key_node.value
+        if key == "<<":
+            raise YamlProblem(key_line, "alias", "merge keys (<<) are not supported")
+        if key in mapping:
+            raise YamlProblem(
+                key_line, "duplicate-key",
+                f"the key '{key}' appears twice (first on line {mapping.lines[key]}); keep one",
+            )
+        mapping.lines[key] = key_line
+        mapping[key] = _build(value_node, seen, depth + 1)
+    return mapping
+
+
+def decode(raw: bytes) -> str:
+    """Decode file bytes as UTF-8 (a BOM is allowed), raising YamlProblem with a line."""
+    if b"\x00" in raw:
+        line = raw[: raw.index(b"\x00")].count(b"\n") + 1
+        raise YamlProblem(line, "binary", "this is not a text file (it contains NUL bytes)")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise YamlProblem(
+            line, "encoding",
+            f"byte 0x{raw[exc.start]:02x} is not UTF-8; save the file as UTF-8",
+        ) from None
+
+
+def read_text(path: Path) -> str:
+    """Read a text file qms accepts: at most MAX_BYTES, UTF-8, no NUL bytes."""
+    size = path.stat().st_size
+    if size > MAX_BYTES:
+        raise YamlProblem(
+            0, "too-large", f"the file is {size / 1e6:.1f} MB; qms reads files up to "
+            f"{MAX_BYTES // (1024 * 1024)} MB (is it really a QMS file?)"
+        )
+    return decode(path.read_bytes())
+
+
+def parse(text: str) -> Any:
+    """Parse one YAML document into LineDict/LineList/scalars; raise YamlProblem if bad."""
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or "invalid YAML"
+        if exc.context:
+            problem = f"{problem} ({exc.context})"
+        hint = " (YAML does not allow tabs for indentation)" if "\t" in problem or "tab" in problem else ""
+        line = mark.line + 1 if mark else 0
+        column = mark.column + 1 if mark else None
+        raise YamlProblem(line, "syntax", f"YAML syntax: {problem}{hint}", column) from None
+    except yaml.YAMLError as exc:
+        raise YamlProblem(0, "syntax", f"YAML syntax: {exc}") from None
+    except RecursionError:
+        raise YamlProblem(0, "too-deep", "the YAML nests too deeply") from None
+    finally:
+        loader.dispose()
+    if node is None:
+        return None
+    try:
+        return _build(node, set(), 0)
+    except RecursionError:
+        raise YamlProblem(0, "too-deep", "the YAML nests too deeply") from None
+
+
+def load_file(path: Path, shown: str) -> tuple[Any, list[Issue]]:
+    """Read and parse one YAML file; problems come back as issues, never as exceptions."""
+    try:
+        return parse(read_text(path)), []
+    except YamlProblem as problem:
+        return None, [error(shown, problem.line, problem.code, problem.message, problem.column)]
+    except OSError as exc:
+        return None, [error(shown, 0, "not-found", f"cannot read the file: {exc.strerror}")]
+
+
+def line_of(data: Any, loc: tuple[Any, ...]) -> int:
+    """The line of the deepest part of `loc` that exists in data read by `parse`."""
+    line = getattr(data, "line", 0)
+    current = data
+    for step in loc:
+        if isinstance(current, LineDict) and step in current:
+            line = current.lines[step]
+            current = current[step]
+        elif isinstance(current, LineList) and isinstance(step, int) and 0 <= step < len(current):
+            line = current.lines[step]
+            current = current[step]
+        else:
+            break
+    return line
+
+
+# ---------------------------------------------------------------- round-trip editing
+
+
+def _round_trip() -> Any:
+    from ruamel.yaml import YAML  # imported lazily: only commands that edit files need it
+
+    rt = YAML(typ="rt")
+    rt.preserve_quotes = True
+    rt.width = 4096  # never re-wrap a person's long lines
+    rt.indent(mapping=2, sequence=4, offset=2)
+    return rt
+
+
+def atomic_write(path: Path, text: str) -> None:
+    """Write text so that a crash leaves either the old file or the new one, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    try:  # make the rename itself durable
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+    except OSError:  # pragma: no cover - platforms without directory fds
+        return
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+def dump_round_trip(data: Any) -> str:
+    """Serialise round-trip data (or plain data) as YAML text."""
+    stream = io.StringIO()
+    _round_trip().dump(data, stream)
+    return stream.getvalue()
+
+
+@contextmanager
+def edit(path: Path) -> Iterator[Any]:
+    """Edit a YAML file in place keeping every comment, key order and quote; written atomically.
+
+    The block receives the round-trip document; the file is rewritten only if it changed.
+    """
+    original = read_text(path)
+    doc = _round_trip().load(original)
+    yield doc
+    updated = dump_round_trip(doc)
+    if updated != original:
+        atomic_write(path, updated)
+
+
+def write_new(path: Path, data: Any, header: str = "") -> None:
+    """Write a new YAML file (atomically) from plain data, with an optional comment header."""
+    atomic_write(path, header + dump_round_trip(data))
+
+
+def update_file(path: Path, change: Callable[[Any], None]) -> None:
+    """Apply `change` to the round-trip document of `path` and save it atomically."""
+    with edit(path) as doc:
+        change(doc)
