@@ -66,6 +66,7 @@ def load_valid(path: Path, today: date) -> Project:
     if result.errors:
         shown = "\n".join(i.render() for i in result.errors[:20])
         more = f"\n... and {len(result.errors) - 20} more" if len(result.errors) > 20 else ""
-        raise QmsError(f"the repository has errors; fix them first (`qms check` lists them):\n"
-                       f"{shown}{more}")
+        raise QmsError(
+            f"the repository has errors; fix them first (`qms check` lists them):\n{shown}{more}"
+        )
     return result.project

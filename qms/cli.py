@@ -125,4 +125,4 @@ def init_command(path: Path, organisation: str) -> None:
 from . import cli_query  # noqa: E402,F401  (registers list, show, approve)
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    main()

@@ -26,8 +26,10 @@ def describe(project: Project, item_id: str) -> str:
         lines = _finding(project, project.findings_by_id[item_id])
     else:
         known = [*project.standards, *project.plans, *project.checklists, *project.audits]
-        raise QmsError(f"no standard, plan, checklist, audit or finding has the id {item_id}"
-                       f"{did_you_mean(item_id, known)}")
+        raise QmsError(
+            f"no standard, plan, checklist, audit or finding has the id {item_id}"
+            f"{did_you_mean(item_id, known)}"
+        )
     where = project.sources.get(item_id)
     footer = [f"file: {where.path}"] if where else []
     return "\n".join([*lines, *footer])
@@ -58,14 +60,18 @@ def _standard(project: Project, s: Standard) -> Iterator[str]:
             yield from (f"  - {item}" for item in items)
     if s.measures:
         yield "\nMeasures:"
-        yield from (f"  - {m.id}: {m.metric} (target {m.target or '-'} {m.unit or ''})".rstrip()
-                    for m in s.measures)
+        yield from (
+            f"  - {m.id}: {m.metric} (target {m.target or '-'} {m.unit or ''})".rstrip()
+            for m in s.measures
+        )
     if s.plans:
         yield "\nImplements: " + ", ".join(
-            f"{p} ({project.plans[p].title})" if p in project.plans else p for p in s.plans)
+            f"{p} ({project.plans[p].title})" if p in project.plans else p for p in s.plans
+        )
     questions = project.questions_by_standard.get(s.id, [])
-    yield "\nAudited by: " + (", ".join(f"{r.checklist.id} {r.question.id}" for r in questions)
-                              or "no checklist question")
+    yield "\nAudited by: " + (
+        ", ".join(f"{r.checklist.id} {r.question.id}" for r in questions) or "no checklist question"
+    )
     findings = project.findings_by_standard.get(s.id, [])
     if findings:
         yield "\nFindings:"
@@ -138,4 +144,5 @@ def _finding(project: Project, ref: FindingRef) -> Iterator[str]:
         v = capa.verification
         yield _field("verified", f"{v.result} by {v.by} on {v.on.isoformat()}")
     for event in capa.history:
-        yield f"  {event.on.isoformat()} {event.status} {event.by or ''} {event.note or ''}".rstrip()
+        who = f" {event.by}" if event.by else ""
+        yield f"  {event.on.isoformat()} {event.status}{who} {event.note or ''}".rstrip()

@@ -10,14 +10,23 @@ from .models import Checklist, Question, Standard
 
 # The fields that say what a standard requires; owner, review dates and approval are not.
 NORMATIVE_FIELDS = (
-    "title", "type", "encounter", "statement", "do", "dont", "measures", "dimensions", "gap",
+    "title",
+    "type",
+    "encounter",
+    "statement",
+    "do",
+    "dont",
+    "measures",
+    "dimensions",
+    "gap",
     "clauses",
 )
 
 
 def _digest(content: Any) -> str:
-    text = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
-                      default=str)
+    text = json.dumps(
+        content, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str
+    )
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
@@ -28,10 +37,12 @@ def standard_fingerprint(standard: Standard) -> str:
 
 def question_fingerprint(question: Question, standard: Standard | None) -> str:
     """The fingerprint of a question as asked: its text and the standard it checks."""
-    return _digest({
-        "question": question.model_dump(mode="json"),
-        "standard": standard_fingerprint(standard) if standard else None,
-    })
+    return _digest(
+        {
+            "question": question.model_dump(mode="json"),
+            "standard": standard_fingerprint(standard) if standard else None,
+        }
+    )
 
 
 def checklist_fingerprint(checklist: Checklist) -> str:

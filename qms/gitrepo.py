@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import git
@@ -91,7 +91,10 @@ def file_histories(path: Path) -> dict[str, list[Revision]] | None:
         if not repo.head.is_valid():
             return {}
         output = repo.git.log(
-            "--name-only", "--no-renames", "-z", "--format=%x1e%H%x1f%at%x1f%an%x1f%s",
+            "--name-only",
+            "--no-renames",
+            "-z",
+            "--format=%x1e%H%x1f%at%x1f%an%x1f%s",
         )
     except git.GitCommandError:
         return None
@@ -101,8 +104,7 @@ def file_histories(path: Path) -> dict[str, list[Revision]] | None:
             continue
         head, _, names = record.partition("\n")
         hexsha, stamp, author, subject = head.split("\x1f", 3)
-        revision = Revision(hexsha, datetime.fromtimestamp(int(stamp), tz=timezone.utc), author,
-                            subject)
+        revision = Revision(hexsha, datetime.fromtimestamp(int(stamp), tz=UTC), author, subject)
         for name in names.split("\x00"):
             name = name.strip("\n")
             if name:

@@ -10,14 +10,43 @@ from .project import FindingRef, Project
 
 Row = dict[str, Any]
 
-STANDARD_COLUMNS = ("id", "title", "status", "type", "owner", "encounter", "gap", "dimensions",
-                    "questions", "open_findings")
+STANDARD_COLUMNS = (
+    "id",
+    "title",
+    "status",
+    "type",
+    "owner",
+    "encounter",
+    "gap",
+    "dimensions",
+    "questions",
+    "open_findings",
+)
 PLAN_COLUMNS = ("id", "category", "title", "owner", "gap", "open_actions", "next_due", "standards")
 CHECKLIST_COLUMNS = ("id", "title", "method", "questions")
-AUDIT_COLUMNS = ("id", "checklist", "site", "auditors", "started", "completed", "answered",
-                 "findings")
-FINDING_COLUMNS = ("id", "audit", "site", "standard", "grade", "capa_status", "owner", "due",
-                   "age_days", "overdue", "statement")
+AUDIT_COLUMNS = (
+    "id",
+    "checklist",
+    "site",
+    "auditors",
+    "started",
+    "completed",
+    "answered",
+    "findings",
+)
+FINDING_COLUMNS = (
+    "id",
+    "audit",
+    "site",
+    "standard",
+    "grade",
+    "capa_status",
+    "owner",
+    "due",
+    "age_days",
+    "overdue",
+    "statement",
+)
 
 
 @dataclass(frozen=True)
@@ -49,17 +78,30 @@ def standard_rows(project: Project, f: Filters) -> list[Row]:
     """One row per standard that passes the filters."""
     rows = []
     for s in sorted(project.standards.values(), key=lambda s: s.id):
-        if not (_same(s.status, f.status) and _same(s.owner, f.owner)
-                and _same(s.encounter, f.encounter) and _same(s.gap, f.gap)
-                and _same(s.type, f.type) and (f.dimension is None or f.dimension in s.dimensions)):
+        if not (
+            _same(s.status, f.status)
+            and _same(s.owner, f.owner)
+            and _same(s.encounter, f.encounter)
+            and _same(s.gap, f.gap)
+            and _same(s.type, f.type)
+            and (f.dimension is None or f.dimension in s.dimensions)
+        ):
             continue
         refs = project.findings_by_standard.get(s.id, [])
-        rows.append({
-            "id": s.id, "title": s.title, "status": s.status, "type": s.type, "owner": s.owner,
-            "encounter": s.encounter, "gap": s.gap, "dimensions": list(s.dimensions),
-            "questions": len(project.questions_by_standard.get(s.id, [])),
-            "open_findings": sum(1 for r in refs if finding_is_open(r)),
-        })
+        rows.append(
+            {
+                "id": s.id,
+                "title": s.title,
+                "status": s.status,
+                "type": s.type,
+                "owner": s.owner,
+                "encounter": s.encounter,
+                "gap": s.gap,
+                "dimensions": list(s.dimensions),
+                "questions": len(project.questions_by_standard.get(s.id, [])),
+                "open_findings": sum(1 for r in refs if finding_is_open(r)),
+            }
+        )
     return rows
 
 
@@ -73,11 +115,18 @@ def plan_rows(project: Project, f: Filters) -> list[Row]:
         dues = sorted(a.due for a in open_actions if a.due)
         if f.state == "overdue" and not (dues and dues[0] < project.today):
             continue
-        rows.append({
-            "id": p.id, "category": p.category, "title": p.title, "owner": p.owner, "gap": p.gap,
-            "open_actions": len(open_actions), "next_due": dues[0] if dues else None,
-            "standards": [s.id for s in project.standards_by_plan.get(p.id, [])],
-        })
+        rows.append(
+            {
+                "id": p.id,
+                "category": p.category,
+                "title": p.title,
+                "owner": p.owner,
+                "gap": p.gap,
+                "open_actions": len(open_actions),
+                "next_due": dues[0] if dues else None,
+                "standards": [s.id for s in project.standards_by_plan.get(p.id, [])],
+            }
+        )
     return rows
 
 
@@ -95,14 +144,24 @@ def audit_rows(project: Project, f: Filters) -> list[Row]:
     rows = []
     for a in sorted(project.audits.values(), key=lambda a: (a.started, a.id)):
         in_progress = a.completed is None
-        if not _same(a.site, f.site) or (f.state == "open" and not in_progress) or (
-                f.state == "closed" and in_progress):
+        if (
+            not _same(a.site, f.site)
+            or (f.state == "open" and not in_progress)
+            or (f.state == "closed" and in_progress)
+        ):
             continue
-        rows.append({
-            "id": a.id, "checklist": a.checklist, "site": a.site, "auditors": list(a.auditors),
-            "started": a.started, "completed": a.completed or "in progress",
-            "answered": len(a.answers), "findings": len(a.findings),
-        })
+        rows.append(
+            {
+                "id": a.id,
+                "checklist": a.checklist,
+                "site": a.site,
+                "auditors": list(a.auditors),
+                "started": a.started,
+                "completed": a.completed or "in progress",
+                "answered": len(a.answers),
+                "findings": len(a.findings),
+            }
+        )
     return rows
 
 
@@ -115,8 +174,12 @@ def finding_is_open(ref: FindingRef) -> bool:
 def finding_is_overdue(ref: FindingRef, project: Project) -> bool:
     """An open finding whose CAPA is past its due date."""
     capa = ref.finding.capa
-    return finding_is_open(ref) and capa is not None and capa.due is not None and (
-        capa.due < project.today)
+    return (
+        finding_is_open(ref)
+        and capa is not None
+        and capa.due is not None
+        and (capa.due < project.today)
+    )
 
 
 def finding_rows(project: Project, f: Filters) -> list[Row]:
@@ -131,18 +194,28 @@ def finding_rows(project: Project, f: Filters) -> list[Row]:
     rows = []
     for ref in project.findings:
         finding, audit, capa = ref.finding, ref.audit, ref.finding.capa
-        if not (keep(ref) and _same(finding.grade, f.grade) and _same(audit.site, f.site)
-                and _same(finding.standard, f.standard)
-                and (f.owner is None or (capa is not None and _same(capa.owner, f.owner)))):
+        if not (
+            keep(ref)
+            and _same(finding.grade, f.grade)
+            and _same(audit.site, f.site)
+            and _same(finding.standard, f.standard)
+            and (f.owner is None or (capa is not None and _same(capa.owner, f.owner)))
+        ):
             continue
         raised = audit.started.date()
-        rows.append({
-            "id": finding.id, "audit": audit.id, "site": audit.site,
-            "standard": finding.standard, "grade": finding.grade,
-            "capa_status": capa.status if capa else "no capa",
-            "owner": capa.owner if capa else None, "due": capa.due if capa else None,
-            "age_days": (project.today - raised).days,
-            "overdue": "yes" if finding_is_overdue(ref, project) else "",
-            "statement": finding.statement,
-        })
+        rows.append(
+            {
+                "id": finding.id,
+                "audit": audit.id,
+                "site": audit.site,
+                "standard": finding.standard,
+                "grade": finding.grade,
+                "capa_status": capa.status if capa else "no capa",
+                "owner": capa.owner if capa else None,
+                "due": capa.due if capa else None,
+                "age_days": (project.today - raised).days,
+                "overdue": "yes" if finding_is_overdue(ref, project) else "",
+                "statement": finding.statement,
+            }
+        )
     return rows

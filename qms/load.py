@@ -6,7 +6,10 @@ into typed objects (or issues) and gathers them into one Project.
 
 from __future__ import annotations
 
+import gc
+import multiprocessing as mp
 import os
+from concurrent.futures import ProcessPoolExecutor
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -74,6 +77,20 @@ def load_config(root: Path) -> tuple[Config, Source | None, list[Issue]]:
 
 def load_project(root: Path, today: date) -> tuple[Project, list[Issue]]:
     """Load every file of the repository at root into a Project, with every issue found."""
+    # The loaded data holds no reference cycles; the cyclic collector would only rescan
+    # hundreds of thousands of young objects again and again while they are built.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _load_project(root, today)
+    finally:
+        # What was loaded lives as long as the command: keep later collections off it.
+        gc.freeze()
+        if collecting:
+            gc.enable()
+
+
+def _load_project(root: Path, today: date) -> tuple[Project, list[Issue]]:
     config, config_source, issues = load_config(root)
     project = Project(root=root, config=config, today=today, config_source=config_source)
     paths = config.paths
@@ -84,30 +101,68 @@ def load_project(root: Path, today: date) -> tuple[Project, list[Issue]]:
         ("checklist", root / paths.checklists, None, project.checklists),
         ("audit", root / paths.records, None, project.audits),
     ]
+    jobs = [
+        (kind, target, path)
+        for kind, folder, skip, target in kinds
+        for path in files_under(folder, YAML_SUFFIXES, skip)
+    ]
+    prefix = len(str(root)) + 1
+    shown_paths = [str(path)[prefix:].replace(os.sep, "/") for _, _, path in jobs]
+    parsed = read_many([path for _, _, path in jobs], shown_paths)
     first_seen: dict[str, str] = {}
-    for kind, folder, skip, target in kinds:
-        for path in files_under(folder, YAML_SUFFIXES, skip):
-            shown = path.relative_to(root).as_posix()
-            data, found = load_file(path, shown)
-            model, invalid = (None, []) if found else validate_document(kind, data, shown)
-            issues.extend(found or invalid)
-            if model is not None:
-                _register(project, target, model, Source(shown, data), first_seen, issues)
+    for (kind, target, _), shown, (data, found) in zip(jobs, shown_paths, parsed, strict=True):
+        model, invalid = (None, []) if found else validate_document(kind, data, shown)
+        issues.extend(found or invalid)
+        if model is not None:
+            _register(project, target, model, Source(shown, data), first_seen, issues)
     _load_tables(project, issues)
     return project, issues
 
 
+# Below this many files one process is quicker than starting a second one.
+PARALLEL_THRESHOLD = 400
+
+
+def _read_chunk(paths: list[Path], shown: list[str]) -> list[tuple[Any, list[Issue]]]:
+    return [load_file(path, name) for path, name in zip(paths, shown, strict=True)]
+
+
+def read_many(paths: list[Path], shown: list[str]) -> list[tuple[Any, list[Issue]]]:
+    """Read and parse many YAML files, in parallel over the machine's cores when it pays."""
+    workers = min(os.cpu_count() or 1, 4)
+    if len(paths) < PARALLEL_THRESHOLD or workers < 2 or "fork" not in mp.get_all_start_methods():
+        return _read_chunk(paths, shown)
+    # Interleave so that every worker gets a similar mix of small and large files; this
+    # process reads the first share itself while the others work.
+    shares = [(paths[i::workers], shown[i::workers]) for i in range(workers)]
+    with ProcessPoolExecutor(workers - 1, mp_context=mp.get_context("fork")) as pool:
+        futures = [pool.submit(_read_chunk, *share) for share in shares[1:]]
+        results = [_read_chunk(*shares[0]), *(f.result() for f in futures)]
+    merged: list[tuple[Any, list[Issue]]] = [None] * len(paths)  # type: ignore[list-item]
+    for i, chunk in enumerate(results):
+        merged[i::workers] = chunk
+    return merged
+
+
 def _register(
-    project: Project, target: dict[str, Any], model: Any, source: Source,
-    first_seen: dict[str, str], issues: list[Issue],
+    project: Project,
+    target: dict[str, Any],
+    model: Any,
+    source: Source,
+    first_seen: dict[str, str],
+    issues: list[Issue],
 ) -> None:
     model_id = model.id
     if model_id in first_seen:
-        issues.append(error(
-            source.path, source.line("id"), "duplicate-id",
-            f"the id {model_id} is already used by {first_seen[model_id]}; ids are unique "
-            "across the repository: give this file a new id",
-        ))
+        issues.append(
+            error(
+                source.path,
+                source.line("id"),
+                "duplicate-id",
+                f"the id {model_id} is already used by {first_seen[model_id]}; ids are unique "
+                "across the repository: give this file a new id",
+            )
+        )
         return
     first_seen[model_id] = source.path
     target[model_id] = model
@@ -127,8 +182,9 @@ def _load_tables(project: Project, issues: list[Issue]) -> None:
     instrument = config.servqual.instrument
     items = max((max(v) for v in instrument.values() if v), default=0)
     for path in files_under(project.path("surveys"), (".csv",)):
-        wave, found = read_survey(path, path.relative_to(root).as_posix(), items,
-                                  config.servqual.scale, DIMENSIONS)
+        wave, found = read_survey(
+            path, path.relative_to(root).as_posix(), items, config.servqual.scale, DIMENSIONS
+        )
         if wave is not None:
             project.surveys.append(wave)
         issues.extend(found)

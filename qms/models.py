@@ -9,7 +9,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+)
 
 ID_PATTERN = r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$"
 QUESTION_PATTERN = r"^Q[0-9]+[A-Za-z0-9.-]*$"
@@ -31,21 +38,36 @@ Clause = Annotated[str, BeforeValidator(_number_to_text)]
 
 Dimension = Literal["tangibles", "reliability", "responsiveness", "assurance", "empathy"]
 DIMENSIONS: tuple[Dimension, ...] = (
-    "tangibles", "reliability", "responsiveness", "assurance", "empathy",
+    "tangibles",
+    "reliability",
+    "responsiveness",
+    "assurance",
+    "empathy",
 )
 Gap = Literal[1, 2, 3, 4]
 StandardStatus = Literal["draft", "approved", "retired"]
 StandardType = Literal["hard", "soft"]
 PlanCategory = Literal[
-    "service-concept", "expectation-management", "outcome-management", "internal-marketing",
-    "tangible-evidence", "information-technology", "customer-participation",
+    "service-concept",
+    "expectation-management",
+    "outcome-management",
+    "internal-marketing",
+    "tangible-evidence",
+    "information-technology",
+    "customer-participation",
 ]
 PLAN_CATEGORIES: tuple[str, ...] = PlanCategory.__args__  # type: ignore[attr-defined]
 ActionStatus = Literal["open", "done", "dropped"]
 Method = Literal["observation", "interview", "records", "mystery-shopping"]
 Result = Literal["conform", "nonconform", "not-applicable"]
 CapaStatus = Literal[
-    "open", "contained", "root-cause-found", "action-planned", "implemented", "verified", "closed",
+    "open",
+    "contained",
+    "root-cause-found",
+    "action-planned",
+    "implemented",
+    "verified",
+    "closed",
 ]
 CAPA_STATES: tuple[str, ...] = CapaStatus.__args__  # type: ignore[attr-defined]
 CapaPolicy = Literal["required", "optional", "none"]
@@ -76,7 +98,7 @@ DEFAULT_GRADES = (
     Grade(id="good-practice", label="Good practice", capa="none"),
 )
 
-DEFAULT_INSTRUMENT: dict[str, list[int]] = {
+DEFAULT_INSTRUMENT: dict[Dimension, list[int]] = {
     "tangibles": [1, 2, 3, 4],
     "reliability": [5, 6, 7, 8, 9],
     "responsiveness": [10, 11, 12, 13],
@@ -109,9 +131,7 @@ class ServqualConfig(Model):
     """SERVQUAL survey settings."""
 
     scale: tuple[int, int] = (1, 7)
-    weights: dict[Dimension, float] = Field(
-        default_factory=lambda: {d: 20.0 for d in DIMENSIONS}
-    )
+    weights: dict[Dimension, float] = Field(default_factory=lambda: {d: 20.0 for d in DIMENSIONS})
     instrument: dict[Dimension, list[Annotated[int, Field(ge=1)]]] = Field(
         default_factory=lambda: {k: list(v) for k, v in DEFAULT_INSTRUMENT.items()}
     )
@@ -167,8 +187,10 @@ class Measure(Model):
     id: Slug
     metric: Text
     unit: str | None = None
-    target: Annotated[str, BeforeValidator(_number_to_text),
-                      StringConstraints(pattern=TARGET_PATTERN)] | None = None
+    target: (
+        Annotated[str, BeforeValidator(_number_to_text), StringConstraints(pattern=TARGET_PATTERN)]
+        | None
+    ) = None
     source: str | None = None
     frequency: str | None = None
 

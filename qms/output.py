@@ -41,15 +41,19 @@ def render_rows(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(columns)
-        for row in rows:
-            writer.writerow([_cell(row.get(c)) for c in columns])
+        for record in rows:
+            writer.writerow([_cell(record.get(c)) for c in columns])
         return buffer.getvalue().rstrip("\n")
     cells = [[_cell(r.get(c)) for c in columns] for r in rows]
-    widths = [min(60, max([len(c)] + [len(row[i]) for row in cells])) for i, c in enumerate(columns)]
-    lines = ["  ".join(c.upper().ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip()]
+    widths = [
+        min(60, max([len(c)] + [len(row[i]) for row in cells])) for i, c in enumerate(columns)
+    ]
+    header = "  ".join(c.upper().ljust(w) for c, w in zip(columns, widths, strict=True))
+    lines = [header.rstrip()]
     for row in cells:
-        lines.append("  ".join(_clip(v, w).ljust(w) for v, w in zip(row, widths, strict=True))
-                     .rstrip())
+        lines.append(
+            "  ".join(_clip(v, w).ljust(w) for v, w in zip(row, widths, strict=True)).rstrip()
+        )
     return "\n".join(lines)
 
 
@@ -59,5 +63,11 @@ def _clip(text: str, width: int) -> str:
 
 def format_option(function: Any) -> Any:
     """The --format option shared by listing commands."""
-    return click.option("--format", "fmt", type=click.Choice(FORMATS), default="table",
-                        show_default=True, help="Aligned table, CSV or JSON.")(function)
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(FORMATS),
+        default="table",
+        show_default=True,
+        help="Aligned table, CSV or JSON.",
+    )(function)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from string import Template
@@ -27,8 +27,9 @@ SCHEMA_GLOBS = {
 
 def editor_settings() -> dict[str, object]:
     """The .vscode/settings.json that wires the JSON Schemas to the repository's files."""
-    schemas = {f"./{SCHEMA_FOLDER}/qms-{kind}.schema.json": globs
-               for kind, globs in SCHEMA_GLOBS.items()}
+    schemas = {
+        f"./{SCHEMA_FOLDER}/qms-{kind}.schema.json": globs for kind, globs in SCHEMA_GLOBS.items()
+    }
     return {"yaml.schemas": schemas, "yaml.validate": True, "yaml.completion": True}
 
 
@@ -43,10 +44,12 @@ def write_editor_support(root: Path) -> None:
 def create(path: Path, organisation: str, today: date | None = None) -> Path:
     """Create the repository at path (which must be new or empty) and make its first commit."""
     if path.exists() and (not path.is_dir() or any(path.iterdir())):
-        raise QmsError(f"{path}: already exists and is not empty; qms init never overwrites "
-                       "files: choose a new folder")
+        raise QmsError(
+            f"{path}: already exists and is not empty; qms init never overwrites "
+            "files: choose a new folder"
+        )
     today = today or date.today()
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     values = {
         "organisation": json.dumps(organisation, ensure_ascii=False),
         "today": today.isoformat(),

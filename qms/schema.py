@@ -15,14 +15,24 @@ from .models import KINDS, Model
 from .yamlio import LineDict, line_of
 
 _DATE_ERRORS = {
-    "date_parsing", "date_type", "date_from_datetime_parsing", "date_from_datetime_inexact",
-    "datetime_parsing", "datetime_type", "datetime_from_date_parsing", "datetime_object_invalid",
-    "date_past", "date_future",
+    "date_parsing",
+    "date_type",
+    "date_from_datetime_parsing",
+    "date_from_datetime_inexact",
+    "datetime_parsing",
+    "datetime_type",
+    "datetime_from_date_parsing",
+    "datetime_object_invalid",
+    "date_past",
+    "date_future",
 }
 _ID_FIELDS = {"id", "standard", "checklist", "plans", "question"}
 _KIND_NAMES = {
-    "config": "qms.yaml", "standard": "a standard", "plan": "a planning item",
-    "checklist": "a checklist", "audit": "an audit record",
+    "config": "qms.yaml",
+    "standard": "a standard",
+    "plan": "a planning item",
+    "checklist": "a checklist",
+    "audit": "an audit record",
 }
 
 
@@ -35,13 +45,22 @@ def did_you_mean(word: str, choices: list[str]) -> str:
 def validate_document(kind: str, data: Any, shown: str) -> tuple[Model | None, list[Issue]]:
     """Validate line-marked data as one kind; every schema problem becomes an issue."""
     if data is None:
-        return None, [error(shown, 1, "empty", f"the file is empty; {_KIND_NAMES[kind]} "
-                            "is a mapping of fields")]
+        return None, [
+            error(
+                shown, 1, "empty", f"the file is empty; {_KIND_NAMES[kind]} is a mapping of fields"
+            )
+        ]
     if not isinstance(data, LineDict):
         what = "a list" if isinstance(data, list) else f"the single value {data!r}"
-        return None, [error(shown, getattr(data, "line", 1), "not-a-mapping",
-                            f"the file holds {what}; {_KIND_NAMES[kind]} is a mapping of fields "
-                            "(key: value lines)")]
+        return None, [
+            error(
+                shown,
+                getattr(data, "line", 1),
+                "not-a-mapping",
+                f"the file holds {what}; {_KIND_NAMES[kind]} is a mapping of fields "
+                "(key: value lines)",
+            )
+        ]
     model = KINDS[kind]
     try:
         return model.model_validate(data), []
@@ -58,22 +77,35 @@ def _issue(model: type[BaseModel], data: LineDict, shown: str, detail: ErrorDeta
         return error(shown, line, "missing-field", f"'{loc[-1]}' is required in {_owner(loc)}")
     if kind == "extra_forbidden":
         fields = _fields_at(model, loc[:-1])
-        return error(shown, line, "unknown-field",
-                     f"'{loc[-1]}' is not a field of {_owner(loc)}{did_you_mean(str(loc[-1]), fields)}"
-                     f"; the fields are: {', '.join(fields)}")
+        return error(
+            shown,
+            line,
+            "unknown-field",
+            f"'{loc[-1]}' is not a field of {_owner(loc)}{did_you_mean(str(loc[-1]), fields)}"
+            f"; the fields are: {', '.join(fields)}",
+        )
     if kind in _DATE_ERRORS:
-        return error(shown, line, "bad-date",
-                     f"{where}: {value!r} is not a real date; write YYYY-MM-DD "
-                     "(a time as YYYY-MM-DDTHH:MM:SS+08:00)")
+        return error(
+            shown,
+            line,
+            "bad-date",
+            f"{where}: {value!r} is not a real date; write YYYY-MM-DD "
+            "(a time as YYYY-MM-DDTHH:MM:SS+08:00)",
+        )
     if kind == "literal_error":
         allowed = [str(a) for a in _literal_choices(detail)]
-        return error(shown, line, "bad-value",
-                     f"{where}: {value!r} is not allowed{did_you_mean(str(value), allowed)}; "
-                     f"use one of: {', '.join(allowed)}")
+        return error(
+            shown,
+            line,
+            "bad-value",
+            f"{where}: {value!r} is not allowed{did_you_mean(str(value), allowed)}; "
+            f"use one of: {', '.join(allowed)}",
+        )
     if kind == "string_pattern_mismatch":
         if str(loc[-1]) in _ID_FIELDS or (len(loc) > 1 and str(loc[-2]) in _ID_FIELDS):
-            return error(shown, line, "bad-id", f"{where}: {value!r} is not a valid id; "
-                         f"{_id_rule(loc)}")
+            return error(
+                shown, line, "bad-id", f"{where}: {value!r} is not a valid id; {_id_rule(loc)}"
+            )
         return error(shown, line, "bad-value", f"{where}: {value!r} {_pattern_hint(loc)}")
     return error(shown, line, _type_code(kind), f"{where}: {_message(detail)}")
 
@@ -117,8 +149,9 @@ def _literal_choices(detail: ErrorDetails) -> list[Any]:
 def _id_rule(loc: tuple[Any, ...]) -> str:
     if "question" in (str(loc[-1]), str(loc[-2]) if len(loc) > 1 else ""):
         return "question ids are Q followed by a number (Q1, Q2, ...)"
-    return ("ids are capital letters and digits in parts joined by '-', "
-            "like TEL-001 or CL-FRONT-DESK")
+    return (
+        "ids are capital letters and digits in parts joined by '-', like TEL-001 or CL-FRONT-DESK"
+    )
 
 
 def _pattern_hint(loc: tuple[Any, ...]) -> str:
@@ -131,10 +164,21 @@ def _pattern_hint(loc: tuple[Any, ...]) -> str:
 
 
 def _type_code(kind: str) -> str:
-    return "bad-value" if kind in {
-        "greater_than", "greater_than_equal", "less_than", "less_than_equal", "too_short",
-        "too_long", "string_too_short", "value_error",
-    } else "wrong-type"
+    return (
+        "bad-value"
+        if kind
+        in {
+            "greater_than",
+            "greater_than_equal",
+            "less_than",
+            "less_than_equal",
+            "too_short",
+            "too_long",
+            "string_too_short",
+            "value_error",
+        }
+        else "wrong-type"
+    )
 
 
 def _message(detail: ErrorDetails) -> str:
@@ -145,8 +189,10 @@ def _message(detail: ErrorDetails) -> str:
     if detail["type"] == "too_short":
         return message.replace("List", "the list").replace("after validation, not 0", "")
     if isinstance(value, bool) and detail["type"] == "string_type":
-        return (f"{message}, got {str(value).lower()} (YAML reads yes/no/on/off/true/false as "
-                "a truth value: put the text in quotes)")
+        return (
+            f"{message}, got {str(value).lower()} (YAML reads yes/no/on/off/true/false as "
+            "a truth value: put the text in quotes)"
+        )
     if detail["type"] == "model_type" or detail["type"] == "dict_type":
         return f"must be a mapping of fields, got {_describe(value)}"
     if detail["type"] == "list_type":
@@ -189,5 +235,4 @@ def write_json_schemas(folder: Path) -> list[Path]:
     return written
 
 
-__all__ = ["did_you_mean", "json_schemas", "validate_document",
-           "write_json_schemas"]
+__all__ = ["did_you_mean", "json_schemas", "validate_document", "write_json_schemas"]

@@ -83,7 +83,8 @@ def read_rows(path: Path, shown: str) -> tuple[list[str], Iterator[tuple[int, di
                     continue
                 if len(cells) > len(header):
                     raise YamlProblem(
-                        reader.line_num, "csv-value",
+                        reader.line_num,
+                        "csv-value",
                         f"{len(cells)} cells but the header names {len(header)} columns",
                     )
                 yield reader.line_num, dict(zip(header, (c.strip() for c in cells), strict=False))
@@ -145,14 +146,24 @@ def read_kpis(path: Path, shown: str) -> tuple[list[KpiReading], list[Issue]]:
         for line, row in rows:
             day, value = parse_date(row.get("date", "")), parse_number(row.get("value", ""))
             if day is None:
-                issues.append(bad_cell(shown, line, "date", row.get("date", ""), "a YYYY-MM-DD date"))
+                issues.append(
+                    bad_cell(shown, line, "date", row.get("date", ""), "a YYYY-MM-DD date")
+                )
             if value is None:
                 issues.append(bad_cell(shown, line, "value", row.get("value", ""), "a number"))
             if day is not None and value is not None:
-                readings.append(KpiReading(
-                    shown, line, day, row.get("standard", ""), row.get("measure", ""), value,
-                    row.get("site", ""), row.get("note", ""),
-                ))
+                readings.append(
+                    KpiReading(
+                        shown,
+                        line,
+                        day,
+                        row.get("standard", ""),
+                        row.get("measure", ""),
+                        value,
+                        row.get("site", ""),
+                        row.get("note", ""),
+                    )
+                )
     except YamlProblem as p:
         issues.append(error(shown, p.line, p.code, p.message))
     return readings, issues
@@ -171,9 +182,13 @@ def read_sqi(path: Path, shown: str) -> tuple[list[SqiCount], list[Issue]]:
             volume_text = row.get("volume", "")
             volume = parse_int(volume_text) if volume_text else None
             if day is None:
-                issues.append(bad_cell(shown, line, "date", row.get("date", ""), "a YYYY-MM-DD date"))
+                issues.append(
+                    bad_cell(shown, line, "date", row.get("date", ""), "a YYYY-MM-DD date")
+                )
             if count is None:
-                issues.append(bad_cell(shown, line, "count", row.get("count", ""), "a whole number"))
+                issues.append(
+                    bad_cell(shown, line, "count", row.get("count", ""), "a whole number")
+                )
             if volume_text and volume is None:
                 issues.append(bad_cell(shown, line, "volume", volume_text, "a whole number"))
             if day is not None and count is not None and (volume is not None or not volume_text):
@@ -188,8 +203,11 @@ def read_survey(
 ) -> tuple[SurveyWave | None, list[Issue]]:
     """Read a SERVQUAL wave: `respondent,E1..En,P1..Pn[,W_<dimension>...]`."""
     issues: list[Issue] = []
-    required = ("respondent", *(f"E{i}" for i in range(1, items + 1)),
-                *(f"P{i}" for i in range(1, items + 1)))
+    required = (
+        "respondent",
+        *(f"E{i}" for i in range(1, items + 1)),
+        *(f"P{i}" for i in range(1, items + 1)),
+    )
     weight_columns = tuple(WEIGHT_PREFIX + d for d in dimensions)
     responses: list[SurveyResponse] = []
     try:
@@ -200,15 +218,19 @@ def read_survey(
         for line, row in rows:
             answers = {}
             for column in required[1:]:
-                answers[column] = _survey_answer(row.get(column, ""), column, scale, shown, line,
-                                                 issues)
+                answers[column] = _survey_answer(
+                    row.get(column, ""), column, scale, shown, line, issues
+                )
             weights = _importance(row, weight_columns, shown, line, issues) if has_weights else None
-            responses.append(SurveyResponse(
-                line, row.get("respondent", ""),
-                {i: answers[f"E{i}"] for i in range(1, items + 1)},
-                {i: answers[f"P{i}"] for i in range(1, items + 1)},
-                weights,
-            ))
+            responses.append(
+                SurveyResponse(
+                    line,
+                    row.get("respondent", ""),
+                    {i: answers[f"E{i}"] for i in range(1, items + 1)},
+                    {i: answers[f"P{i}"] for i in range(1, items + 1)},
+                    weights,
+                )
+            )
     except YamlProblem as p:
         issues.append(error(shown, p.line, p.code, p.message))
     return SurveyWave(path.stem, shown, tuple(responses)), issues
@@ -225,9 +247,15 @@ def _survey_answer(
         return None
     value = -value if text.startswith("-") else value
     if not scale[0] <= value <= scale[1]:
-        issues.append(error(shown, line, "survey-scale",
-                            f"column '{column}': {value} is outside the scale "
-                            f"{scale[0]}..{scale[1]} (servqual.scale in qms.yaml)"))
+        issues.append(
+            error(
+                shown,
+                line,
+                "survey-scale",
+                f"column '{column}': {value} is outside the scale "
+                f"{scale[0]}..{scale[1]} (servqual.scale in qms.yaml)",
+            )
+        )
         return None
     return value
 
@@ -241,10 +269,11 @@ def _importance(
         if value is None or value < 0:
             issues.append(bad_cell(shown, line, column, row.get(column, ""), "a number of points"))
             return None
-        weights[column[len(WEIGHT_PREFIX):]] = value
+        weights[column[len(WEIGHT_PREFIX) :]] = value
     total = sum(weights.values())
     if abs(total - 100) > 1e-6:
-        issues.append(error(shown, line, "importance-sum",
-                            f"the importance points sum to {total:g}, not 100"))
+        issues.append(
+            error(shown, line, "importance-sum", f"the importance points sum to {total:g}, not 100")
+        )
         return None
     return weights

@@ -7,12 +7,12 @@ through the Project's indexes, never through scans of all items per item.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import date
 
 from .fingerprint import checklist_fingerprint, question_fingerprint, standard_fingerprint
-from .issues import Issue, error, warning
 from .iso9001 import CLAUSES
+from .issues import Issue, error, warning
 from .models import Audit, Capa, Finding
 from .project import Project, Source
 from .schema import did_you_mean
@@ -30,7 +30,7 @@ def validate_project(project: Project) -> Iterator[Issue]:
     yield from check_tables(project)
 
 
-def _unknown(source: Source, line: int, what: str, ref: str, known: dict[str, object]) -> Issue:
+def _unknown(source: Source, line: int, what: str, ref: str, known: Mapping[str, object]) -> Issue:
     hint = did_you_mean(ref, list(known)) if len(known) <= 20000 else ""
     return error(source.path, line, "unknown-reference", f"{what} {ref} does not exist{hint}")
 
@@ -52,11 +52,13 @@ def review_due(project: Project, standard_id: str) -> date | None:
     standard = project.standards[standard_id]
     review = standard.review
     last = (review.last_reviewed if review else None) or (
-        standard.approval.on if standard.approval else None)
+        standard.approval.on if standard.approval else None
+    )
     if last is None:
         return None
     interval = (review.interval_months if review else None) or (
-        project.config.review.default_interval_months)
+        project.config.review.default_interval_months
+    )
     return add_months(last, interval)
 
 
@@ -66,41 +68,67 @@ def check_standards(project: Project) -> Iterator[Issue]:
         source = project.sources[standard.id]
         for i, plan_id in enumerate(standard.plans):
             if plan_id not in project.plans:
-                yield _unknown(source, source.line("plans", i), "the planning item", plan_id,
-                               project.plans)  # type: ignore[arg-type]
+                yield _unknown(
+                    source, source.line("plans", i), "the planning item", plan_id, project.plans
+                )  # type: ignore[arg-type]
         for i, clause in enumerate(standard.clauses):
             if clause not in CLAUSES:
-                yield error(source.path, source.line("clauses", i), "bad-clause",
-                            f"'{clause}' is not a clause of ISO 9001:2015 (4 to 10.3, e.g. 8.5.1)")
+                yield error(
+                    source.path,
+                    source.line("clauses", i),
+                    "bad-clause",
+                    f"'{clause}' is not a clause of ISO 9001:2015 (4 to 10.3, e.g. 8.5.1)",
+                )
         seen: set[str] = set()
         for i, measure in enumerate(standard.measures):
             if measure.id in seen:
-                yield error(source.path, source.line("measures", i, "id"), "duplicate-id",
-                            f"the measure id {measure.id} appears twice in this standard")
+                yield error(
+                    source.path,
+                    source.line("measures", i, "id"),
+                    "duplicate-id",
+                    f"the measure id {measure.id} appears twice in this standard",
+                )
             seen.add(measure.id)
         if standard.type == "hard" and not any(m.target for m in standard.measures):
-            yield error(source.path, source.line("type"), "hard-without-target",
-                        f"{standard.id} is a hard standard but has no measure with a numeric "
-                        "target; add one under 'measures' (target: '>= 95') or make it soft")
+            yield error(
+                source.path,
+                source.line("type"),
+                "hard-without-target",
+                f"{standard.id} is a hard standard but has no measure with a numeric "
+                "target; add one under 'measures' (target: '>= 95') or make it soft",
+            )
         if standard.status == "approved":
             yield from _approved_standard_warnings(project, standard.id, source)
 
 
-def _approved_standard_warnings(project: Project, standard_id: str, source: Source) -> Iterator[Issue]:
+def _approved_standard_warnings(
+    project: Project, standard_id: str, source: Source
+) -> Iterator[Issue]:
     standard = project.standards[standard_id]
     due = review_due(project, standard_id)
     if due is not None and due < project.today:
-        yield warning(source.path, source.line("review"), "review-overdue",
-                      f"{standard_id} was due for review on {due.isoformat()}")
+        yield warning(
+            source.path,
+            source.line("review"),
+            "review-overdue",
+            f"{standard_id} was due for review on {due.isoformat()}",
+        )
     approval = standard.approval
     if approval and approval.fingerprint != standard_fingerprint(standard):
-        yield warning(source.path, source.line("approval", "fingerprint"),
-                      "changed-since-approval",
-                      f"{standard_id} changed since {approval.by} approved it on "
-                      f"{approval.on.isoformat()}; review it and run `qms approve {standard_id}`")
+        yield warning(
+            source.path,
+            source.line("approval", "fingerprint"),
+            "changed-since-approval",
+            f"{standard_id} changed since {approval.by} approved it on "
+            f"{approval.on.isoformat()}; review it and run `qms approve {standard_id}`",
+        )
     if standard_id not in project.questions_by_standard:
-        yield warning(source.path, source.line("id"), "uncovered-standard",
-                      f"no checklist question audits {standard_id}")
+        yield warning(
+            source.path,
+            source.line("id"),
+            "uncovered-standard",
+            f"no checklist question audits {standard_id}",
+        )
 
 
 def check_plans(project: Project) -> Iterator[Issue]:
@@ -109,9 +137,13 @@ def check_plans(project: Project) -> Iterator[Issue]:
         source = project.sources[plan.id]
         for i, action in enumerate(plan.actions):
             if action.status == "open" and action.due and action.due < project.today:
-                yield warning(source.path, source.line("actions", i, "due"), "action-overdue",
-                              f"{plan.id} action {i + 1} was due on {action.due.isoformat()}: "
-                              f"{action.action}")
+                yield warning(
+                    source.path,
+                    source.line("actions", i, "due"),
+                    "action-overdue",
+                    f"{plan.id} action {i + 1} was due on {action.due.isoformat()}: "
+                    f"{action.action}",
+                )
 
 
 def check_checklists(project: Project) -> Iterator[Issue]:
@@ -121,57 +153,98 @@ def check_checklists(project: Project) -> Iterator[Issue]:
         seen: set[str] = set()
         for i, question in enumerate(checklist.questions):
             if question.id in seen:
-                yield error(source.path, source.line("questions", i, "id"), "duplicate-id",
-                            f"the question id {question.id} appears twice in {checklist.id}")
+                yield error(
+                    source.path,
+                    source.line("questions", i, "id"),
+                    "duplicate-id",
+                    f"the question id {question.id} appears twice in {checklist.id}",
+                )
             seen.add(question.id)
             standard = project.standards.get(question.standard)
-            line = source.line("questions", i, "standard")
             if standard is None:
-                yield _unknown(source, line, "the standard", question.standard,
-                               project.standards)  # type: ignore[arg-type]
+                yield _unknown(
+                    source,
+                    source.line("questions", i, "standard"),
+                    "the standard",
+                    question.standard,
+                    project.standards,
+                )  # type: ignore[arg-type]
             elif standard.status == "retired":
-                yield warning(source.path, line, "retired-standard-checked",
-                              f"{checklist.id} {question.id} checks {standard.id}, which is retired")
+                yield warning(
+                    source.path,
+                    source.line("questions", i, "standard"),
+                    "retired-standard-checked",
+                    f"{checklist.id} {question.id} checks {standard.id}, which is retired",
+                )
 
 
 def check_audit(project: Project, audit: Audit, source: Source) -> Iterator[Issue]:
     """An audit record: its checklist, answers, findings and their CAPAs."""
     checklist = project.checklists.get(audit.checklist)
     if checklist is None:
-        yield _unknown(source, source.line("checklist"), "the checklist", audit.checklist,
-                       project.checklists)  # type: ignore[arg-type]
+        yield _unknown(
+            source, source.line("checklist"), "the checklist", audit.checklist, project.checklists
+        )  # type: ignore[arg-type]
         return
     questions = {q.id: q for q in checklist.questions}
     if audit.completed and audit.completed < audit.started:
-        yield error(source.path, source.line("completed"), "bad-date",
-                    "the audit is completed before it started")
+        yield error(
+            source.path,
+            source.line("completed"),
+            "bad-date",
+            "the audit is completed before it started",
+        )
     answered: dict[str, str] = {}
     for i, answer in enumerate(audit.answers):
-        line = source.line("answers", i, "question")
         if answer.question not in questions:
-            yield _unknown(source, line, f"the question {checklist.id}", answer.question,
-                           questions)  # type: ignore[arg-type]
+            yield _unknown(
+                source,
+                source.line("answers", i, "question"),
+                f"the question {checklist.id}",
+                answer.question,
+                questions,
+            )  # type: ignore[arg-type]
             continue
         if answer.question in answered:
-            yield error(source.path, line, "duplicate-id",
-                        f"{answer.question} is answered twice in this audit")
+            yield error(
+                source.path,
+                source.line("answers", i, "question"),
+                "duplicate-id",
+                f"{answer.question} is answered twice in this audit",
+            )
         answered[answer.question] = answer.result
         question = questions[answer.question]
         if answer.fingerprint and answer.fingerprint != question_fingerprint(
-                question, project.standards.get(question.standard)):
-            yield warning(source.path, line, "changed-since-audited",
-                          f"{checklist.id} {question.id} (or {question.standard}) changed after "
-                          "this audit answered it")
-    if (audit.checklist_fingerprint and not any(a.fingerprint for a in audit.answers)
-            and audit.checklist_fingerprint != checklist_fingerprint(checklist)):
-        yield warning(source.path, source.line("checklist_fingerprint"), "changed-since-audited",
-                      f"{checklist.id} changed after this audit ran it")
+            question, project.standards.get(question.standard)
+        ):
+            yield warning(
+                source.path,
+                source.line("answers", i, "question"),
+                "changed-since-audited",
+                f"{checklist.id} {question.id} (or {question.standard}) changed after "
+                "this audit answered it",
+            )
+    if (
+        audit.checklist_fingerprint
+        and not any(a.fingerprint for a in audit.answers)
+        and audit.checklist_fingerprint != checklist_fingerprint(checklist)
+    ):
+        yield warning(
+            source.path,
+            source.line("checklist_fingerprint"),
+            "changed-since-audited",
+            f"{checklist.id} changed after this audit ran it",
+        )
     if audit.completed:
         missing = [q for q in questions if q not in answered]
         if missing:
-            yield error(source.path, source.line("completed"), "incomplete-audit",
-                        f"the audit is completed but {len(missing)} question(s) have no answer: "
-                        f"{', '.join(missing[:10])}{' ...' if len(missing) > 10 else ''}")
+            yield error(
+                source.path,
+                source.line("completed"),
+                "incomplete-audit",
+                f"the audit is completed but {len(missing)} question(s) have no answer: "
+                f"{', '.join(missing[:10])}{' ...' if len(missing) > 10 else ''}",
+            )
     yield from _check_findings(project, audit, source, questions, answered)
 
 
@@ -182,33 +255,59 @@ def _check_findings(
     seen: set[str] = set()
     for i, finding in enumerate(audit.findings):
         place = ("findings", i)
-        if not (finding.id.startswith(audit.id + "-F") and finding.id[len(audit.id) + 2:].isdigit()):
-            yield error(source.path, source.line(*place, "id"), "bad-id",
-                        f"the finding id {finding.id} must be {audit.id}-F<number>")
+        if not (
+            finding.id.startswith(audit.id + "-F") and finding.id[len(audit.id) + 2 :].isdigit()
+        ):
+            yield error(
+                source.path,
+                source.line(*place, "id"),
+                "bad-id",
+                f"the finding id {finding.id} must be {audit.id}-F<number>",
+            )
         elif finding.id in seen:
-            yield error(source.path, source.line(*place, "id"), "duplicate-id",
-                        f"the finding id {finding.id} appears twice")
+            yield error(
+                source.path,
+                source.line(*place, "id"),
+                "duplicate-id",
+                f"the finding id {finding.id} appears twice",
+            )
         seen.add(finding.id)
         with_finding.add(finding.question)
         question = questions.get(finding.question)
         if question is None:
-            yield _unknown(source, source.line(*place, "question"), "the question",
-                           finding.question, questions)
+            yield _unknown(
+                source, source.line(*place, "question"), "the question", finding.question, questions
+            )
         elif question.standard != finding.standard:
-            yield error(source.path, source.line(*place, "standard"), "finding-mismatch",
-                        f"{finding.question} checks {question.standard}, not {finding.standard}")
+            yield error(
+                source.path,
+                source.line(*place, "standard"),
+                "finding-mismatch",
+                f"{finding.question} checks {question.standard}, not {finding.standard}",
+            )
         if finding.standard not in project.standards:
-            yield _unknown(source, source.line(*place, "standard"), "the standard",
-                           finding.standard, project.standards)  # type: ignore[arg-type]
+            yield _unknown(
+                source,
+                source.line(*place, "standard"),
+                "the standard",
+                finding.standard,
+                project.standards,
+            )  # type: ignore[arg-type]
         yield from _check_capa(project, finding, source, place)
     for i, answer in enumerate(audit.answers):
         if answer.result == "nonconform" and answer.question not in with_finding:
-            yield error(source.path, source.line("answers", i, "result"), "missing-finding",
-                        f"{answer.question} is a nonconformity without a finding; add one under "
-                        "'findings' (question, standard, grade, statement)")
+            yield error(
+                source.path,
+                source.line("answers", i, "result"),
+                "missing-finding",
+                f"{answer.question} is a nonconformity without a finding; add one under "
+                "'findings' (question, standard, grade, statement)",
+            )
 
 
-def _check_capa(project: Project, finding: Finding, source: Source, place: tuple) -> Iterator[Issue]:
+def _check_capa(
+    project: Project, finding: Finding, source: Source, place: tuple
+) -> Iterator[Issue]:
     grade = project.config.grade(finding.grade)
     if grade is None:
         known = {g.id: g for g in project.config.grades}
@@ -217,20 +316,35 @@ def _check_capa(project: Project, finding: Finding, source: Source, place: tuple
     capa = finding.capa
     if capa is None:
         if grade.capa == "required":
-            yield error(source.path, source.line(*place, "grade"), "capa-required",
-                        f"{finding.id} is graded {grade.id}, which requires a CAPA; add 'capa' "
-                        "with an owner and a due date")
+            yield error(
+                source.path,
+                source.line(*place, "grade"),
+                "capa-required",
+                f"{finding.id} is graded {grade.id}, which requires a CAPA; add 'capa' "
+                "with an owner and a due date",
+            )
         return
     if grade.capa == "none":
-        yield error(source.path, source.line(*place, "capa"), "capa-not-allowed",
-                    f"{finding.id} is graded {grade.id}, which takes no CAPA; remove 'capa'")
+        yield error(
+            source.path,
+            source.line(*place, "capa"),
+            "capa-not-allowed",
+            f"{finding.id} is graded {grade.id}, which takes no CAPA; remove 'capa'",
+        )
     for message in capa_rule_breaches(capa, finding.grade):
-        yield error(source.path, source.line(*place, "capa", "status"), "capa-state",
-                    f"{finding.id}: {message}")
+        yield error(
+            source.path,
+            source.line(*place, "capa", "status"),
+            "capa-state",
+            f"{finding.id}: {message}",
+        )
     if capa.due and capa.status != "closed" and capa.due < project.today:
-        yield warning(source.path, source.line(*place, "capa", "due"), "capa-overdue",
-                      f"the CAPA of {finding.id} was due on {capa.due.isoformat()} and is "
-                      f"{capa.status}")
+        yield warning(
+            source.path,
+            source.line(*place, "capa", "due"),
+            "capa-overdue",
+            f"the CAPA of {finding.id} was due on {capa.due.isoformat()} and is {capa.status}",
+        )
 
 
 def capa_rule_breaches(capa: Capa, grade: str) -> list[str]:
@@ -238,7 +352,8 @@ def capa_rule_breaches(capa: Capa, grade: str) -> list[str]:
     breaches = []
     verification = capa.verification
     if capa.status in ("verified", "closed") and (
-            verification is None or verification.result != "effective"):
+        verification is None or verification.result != "effective"
+    ):
         breaches.append(f"'{capa.status}' needs a verification with result effective")
     if capa.status == "root-cause-found" and not capa.root_cause:
         breaches.append("'root-cause-found' needs a root_cause")
@@ -254,25 +369,41 @@ def check_tables(project: Project) -> Iterator[Issue]:
     for reading in project.kpis:
         standard = project.standards.get(reading.standard)
         if standard is None:
-            yield error(reading.path, reading.line, "unknown-reference",
-                        f"the standard {reading.standard} does not exist"
-                        f"{did_you_mean(reading.standard, list(project.standards))}")
+            yield error(
+                reading.path,
+                reading.line,
+                "unknown-reference",
+                f"the standard {reading.standard} does not exist"
+                f"{did_you_mean(reading.standard, list(project.standards))}",
+            )
         elif reading.measure not in {m.id for m in standard.measures}:
             ids = [m.id for m in standard.measures]
-            yield error(reading.path, reading.line, "unknown-reference",
-                        f"{standard.id} has no measure '{reading.measure}'"
-                        f"{did_you_mean(reading.measure, ids)}; its measures: "
-                        f"{', '.join(ids) or 'none'}")
+            yield error(
+                reading.path,
+                reading.line,
+                "unknown-reference",
+                f"{standard.id} has no measure '{reading.measure}'"
+                f"{did_you_mean(reading.measure, ids)}; its measures: "
+                f"{', '.join(ids) or 'none'}",
+            )
     weights = project.config.sqi.weights
     volumes: dict[tuple[str, date], int] = {}
     for count in project.sqi:
         if count.category not in weights:
-            yield error(count.path, count.line, "unknown-reference",
-                        f"the SQI category '{count.category}' is not in sqi.weights of qms.yaml"
-                        f"{did_you_mean(count.category, list(weights))}")
+            yield error(
+                count.path,
+                count.line,
+                "unknown-reference",
+                f"the SQI category '{count.category}' is not in sqi.weights of qms.yaml"
+                f"{did_you_mean(count.category, list(weights))}",
+            )
         if count.volume is not None:
             first = volumes.setdefault((count.path, count.date), count.volume)
             if first != count.volume:
-                yield error(count.path, count.line, "sqi-volume",
-                            f"the volume of {count.date.isoformat()} is {count.volume} here but "
-                            f"{first} on an earlier row; a day has one volume")
+                yield error(
+                    count.path,
+                    count.line,
+                    "sqi-volume",
+                    f"the volume of {count.date.isoformat()} is {count.volume} here but "
+                    f"{first} on an earlier row; a day has one volume",
+                )

@@ -69,65 +69,125 @@ class YamlProblem(Exception):
 
 
 _constructor = yaml.constructor.SafeConstructor()
+_resolver = yaml.resolver.Resolver()
+_PLAIN_CACHE: dict[str, Any] = {}
+_CACHE_LIMIT = 200_000
+_ALLOWED_TAGS = {_STR, _INT, _FLOAT, _BOOL, _NULL, _TIMESTAMP}
 
 
-def _scalar(node: yaml.ScalarNode) -> Any:
-    tag = node.tag
+def _plain(text: str) -> Any:
+    """The value of a plain (unquoted) scalar, resolved as YAML 1.1 does; memoised by text."""
+    try:
+        return _PLAIN_CACHE[text]
+    except KeyError:
+        pass
+    tag = _resolver.resolve(yaml.ScalarNode, text, (True, False))
+    value = _construct(tag, text)
+    if len(_PLAIN_CACHE) > _CACHE_LIMIT:
+        _PLAIN_CACHE.clear()
+    _PLAIN_CACHE[text] = value
+    return value
+
+
+def _construct(tag: str, text: str) -> Any:
     if tag == _STR:
-        return node.value
+        return text
+    node = yaml.ScalarNode(tag, text)
     if tag == _TIMESTAMP:
         try:
             return _constructor.construct_yaml_timestamp(node)
         except ValueError:
-            return node.value  # not a real date: the schema reports it as a bad date
-    if tag in (_INT, _FLOAT, _BOOL, _NULL):
-        return _constructor.construct_object(node)
-    raise YamlProblem(
-        node.start_mark.line + 1,
-        "unsupported-tag",
-        f"the tag {tag!r} is not supported; remove it and write the plain value",
-    )
+            return text  # not a real date: the schema reports it as a bad date
+    return _constructor.construct_object(node)
 
 
-def _build(node: yaml.Node, seen: set[int], depth: int) -> Any:
-    if isinstance(node, yaml.ScalarNode):
-        return _scalar(node)
-    line = node.start_mark.line + 1
-    if depth > MAX_DEPTH:
-        raise YamlProblem(line, "too-deep", f"nesting deeper than {MAX_DEPTH} levels")
-    if id(node) in seen:
+def _scalar(event: Any) -> Any:
+    tag = event.tag
+    if tag is None or tag == "!":
+        return _plain(event.value) if event.implicit[0] and tag is None else event.value
+    if tag not in _ALLOWED_TAGS:
         raise YamlProblem(
-            line, "alias", "anchors and aliases (&name, *name) are not supported; "
-            "write the value out in full"
+            event.start_mark.line + 1, "unsupported-tag",
+            f"the tag {tag!r} is not supported; remove it and write the plain value",
         )
-    seen.add(id(node))
-    if isinstance(node, yaml.SequenceNode):
-        if node.tag != _SEQ:
-            raise YamlProblem(line, "unsupported-tag", f"the tag {node.tag!r} is not supported")
-        seq = LineList(line)
-        for item in node.value:
-            seq.lines.append(item.start_mark.line + 1)
-            seq.append(_build(item, seen, depth + 1))
-        return seq
-    if node.tag != _MAP:
-        raise YamlProblem(line, "unsupported-tag", f"the tag {node.tag!r} is not supported")
-    mapping = LineDict(line)
-    for key_node, value_node in node.value:
-        key_line = key_node.start_mark.line + 1
-        if not isinstance(key_node, yaml.ScalarNode):
-            raise YamlProblem(key_line, "wrong-type", "a key must be a plain word, not a list or mapping")
-        # The raw text, not the resolved value: `on:` is a key, not the boolean true.
-        key = key_node.value
-        if key == "<<":
-            raise YamlProblem(key_line, "alias", "merge keys (<<) are not supported")
-        if key in mapping:
-            raise YamlProblem(
-                key_line, "duplicate-key",
-                f"the key '{key}' appears twice (first on line {mapping.lines[key]}); keep one",
-            )
-        mapping.lines[key] = key_line
-        mapping[key] = _build(value_node, seen, depth + 1)
-    return mapping
+    return _construct(tag, event.value)
+
+
+def _container_tag(event: Any, allowed: str) -> None:
+    if event.tag not in (None, "!", allowed):
+        raise YamlProblem(event.start_mark.line + 1, "unsupported-tag",
+                          f"the tag {event.tag!r} is not supported")
+
+
+def _build(loader: Any) -> Any:
+    """Build values straight from parser events (no node tree, no recursion).
+
+    This is the hot loop of every command (hundreds of thousands of events at scale), so the
+    common cases (plain scalars, mapping keys) are inlined.
+    """
+    get_event = loader.get_event
+    scalar_event, cache = yaml.ScalarEvent, _PLAIN_CACHE
+    stack: list[Any] = []
+    keys: list[Any] = []  # for each open container: the mapping key awaiting its value
+    parent: Any = None
+    while True:
+        event = get_event()
+        kind = event.__class__
+        if kind is scalar_event:
+            line = event.start_mark.line + 1
+            if parent is not None and parent.__class__ is LineDict and keys[-1] is None:
+                _add_key(parent, keys, event.value, line)
+                continue
+            text = event.value
+            if event.tag is None and event.implicit[0]:
+                value = cache[text] if text in cache else _plain(text)
+            else:
+                value = _scalar(event)
+        elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+            line = event.start_mark.line + 1
+            if parent is not None and parent.__class__ is LineDict and keys[-1] is None:
+                raise YamlProblem(line, "wrong-type",
+                                  "a key must be a plain word, not a list or mapping")
+            if len(stack) >= MAX_DEPTH:
+                raise YamlProblem(line, "too-deep", f"nesting deeper than {MAX_DEPTH} levels")
+            is_map = kind is yaml.MappingStartEvent
+            _container_tag(event, _MAP if is_map else _SEQ)
+            parent = LineDict(line) if is_map else LineList(line)
+            stack.append(parent)
+            keys.append(None)
+            continue
+        elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+            keys.pop()
+            value = stack.pop()
+            line = value.line
+            parent = stack[-1] if stack else None
+        elif kind is yaml.AliasEvent:
+            raise YamlProblem(event.start_mark.line + 1, "alias",
+                              "anchors and aliases (&name, *name) are not supported; "
+                              "write the value out in full")
+        else:  # pragma: no cover - the parser sends nothing else inside a document
+            raise YamlProblem(event.start_mark.line + 1, "syntax", "unexpected YAML content")
+        if parent is None:
+            return value
+        if parent.__class__ is LineList:
+            parent.append(value)
+            parent.lines.append(line)
+        else:
+            parent[keys[-1]] = value
+            keys[-1] = None
+
+
+def _add_key(parent: LineDict, keys: list[Any], key: str, line: int) -> None:
+    # The raw text, not the resolved value: `on:` is a key, not the boolean true.
+    if key == "<<":
+        raise YamlProblem(line, "alias", "merge keys (<<) are not supported")
+    if key in parent.lines:
+        raise YamlProblem(
+            line, "duplicate-key",
+            f"the key '{key}' appears twice (first on line {parent.lines[key]}); keep one",
+        )
+    parent.lines[key] = line
+    keys[-1] = key
 
 
 def decode(raw: bytes) -> str:
@@ -160,28 +220,35 @@ def parse(text: str) -> Any:
     """Parse one YAML document into LineDict/LineList/scalars; raise YamlProblem if bad."""
     loader = _Loader(text)
     try:
-        node = loader.get_single_node()
+        loader.get_event()  # stream start
+        if loader.check_event(yaml.StreamEndEvent):
+            return None
+        loader.get_event()  # document start
+        value = _build(loader)
+        loader.get_event()  # document end
+        if not loader.check_event(yaml.StreamEndEvent):
+            event = loader.peek_event()
+            mark = getattr(event, "start_mark", None)
+            raise YamlProblem(mark.line + 1 if mark else 0, "syntax",
+                              "the file holds more than one YAML document ('---'); keep one")
+        return value
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        problem = exc.problem or "invalid YAML"
-        if exc.context:
-            problem = f"{problem} ({exc.context})"
-        hint = " (YAML does not allow tabs for indentation)" if "\t" in problem or "tab" in problem else ""
-        line = mark.line + 1 if mark else 0
-        column = mark.column + 1 if mark else None
-        raise YamlProblem(line, "syntax", f"YAML syntax: {problem}{hint}", column) from None
+        raise _syntax_problem(exc) from None
     except yaml.YAMLError as exc:
         raise YamlProblem(0, "syntax", f"YAML syntax: {exc}") from None
-    except RecursionError:
-        raise YamlProblem(0, "too-deep", "the YAML nests too deeply") from None
     finally:
         loader.dispose()
-    if node is None:
-        return None
-    try:
-        return _build(node, set(), 0)
-    except RecursionError:
-        raise YamlProblem(0, "too-deep", "the YAML nests too deeply") from None
+
+
+def _syntax_problem(exc: yaml.MarkedYAMLError) -> YamlProblem:
+    mark = exc.problem_mark or exc.context_mark
+    problem = exc.problem or "invalid YAML"
+    if exc.context:
+        problem = f"{problem} ({exc.context})"
+    hint = " (YAML does not allow tabs for indentation)" if "tab" in problem else ""
+    line = mark.line + 1 if mark else 0
+    column = mark.column + 1 if mark else None
+    return YamlProblem(line, "syntax", f"YAML syntax: {problem}{hint}", column)
 
 
 def load_file(path: Path, shown: str) -> tuple[Any, list[Issue]]:
@@ -199,14 +266,13 @@ def line_of(data: Any, loc: tuple[Any, ...]) -> int:
     line = getattr(data, "line", 0)
     current = data
     for step in loc:
-        if isinstance(current, LineDict) and step in current:
-            line = current.lines[step]
-            current = current[step]
-        elif isinstance(current, LineList) and isinstance(step, int) and 0 <= step < len(current):
-            line = current.lines[step]
-            current = current[step]
-        else:
+        found = (isinstance(current, LineDict) and step in current) or (
+            isinstance(current, LineList) and isinstance(step, int) and 0 <= step < len(current)
+        )
+        if not found:
             break
+        line = current.lines[step]
+        current = current[step]
     return line
 
 

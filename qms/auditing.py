@@ -1,0 +1,237 @@
+"""Running an audit as library calls: start, answer, complete and reopen one audit record.
+
+The terminal session (audit_session.py) and the offline imports (sheets.py) both end here, so
+an answer is recorded the same way whichever way it came in. Files are written by records.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from . import records
+from .check import resolve_today
+from .errors import QmsError
+from .fingerprint import checklist_fingerprint, question_fingerprint
+from .issues import Issue, Severity
+from .load import find_root, load_project
+from .models import Audit, Checklist, Grade, Question, Standard
+from .project import Project, Source
+from .schema import did_you_mean
+from .validate import check_audit
+from .yamlio import load_file
+
+RESULTS = ("conform", "nonconform", "not-applicable")
+CAPA_DAYS = 30  # a new CAPA is due this many days after the audit unless the auditor says
+
+
+@dataclass(frozen=True)
+class FindingInput:
+    """A finding as the auditor gives it (its id, question and standard are added on saving)."""
+
+    grade: str
+    statement: str
+    evidence: str | None = None
+    owner: str | None = None
+    due: date | None = None
+    capa: bool = False
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One answer as the auditor gives it, with the findings it raises."""
+
+    question: str
+    result: str
+    note: str | None = None
+    findings: tuple[FindingInput, ...] = ()
+
+
+@dataclass
+class AuditContext:
+    """One audit record being worked on, with the project and checklist it belongs to."""
+
+    project: Project
+    checklist: Checklist
+    audit: Audit
+    path: Path
+    written: bool = False
+    fingerprints: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def shown(self) -> str:
+        """The record's path relative to the repository root."""
+        return self.path.relative_to(self.project.root).as_posix()
+
+    def standard(self, question: Question) -> Standard | None:
+        """The standard a question checks."""
+        return self.project.standards.get(question.standard)
+
+    def answered(self) -> dict[str, str]:
+        """The questions answered so far, with their results."""
+        return {a.question: a.result for a in self.audit.answers}
+
+    def unanswered(self) -> list[Question]:
+        """The checklist's questions without an answer, in checklist order."""
+        done = self.answered()
+        return [q for q in self.checklist.questions if q.id not in done]
+
+    def position(self, question_id: str) -> int:
+        """The question's number in the checklist (1-based)."""
+        ids = [q.id for q in self.checklist.questions]
+        return ids.index(question_id) + 1
+
+    def reload(self) -> None:
+        """Read the record again after a write."""
+        self.audit = records.read_record(self.path, self.shown)
+
+
+def now(today: date | None = None) -> datetime:
+    """The current local time to the second, on the pinned day when --today/QMS_TODAY is set."""
+    moment = datetime.now().astimezone().replace(microsecond=0)
+    day = today or resolve_today()
+    return moment.replace(year=day.year, month=day.month, day=day.day)
+
+
+def open_project(repo: Path, today: date) -> Project:
+    """Load the repository for an audit command; only qms.yaml errors stop it here."""
+    project, issues = load_project(find_root(repo), today)
+    broken = [i for i in issues if i.severity is Severity.ERROR and i.path == "qms.yaml"]
+    if broken:
+        raise QmsError("qms.yaml has errors; fix them first:\n"
+                       + "\n".join(i.render() for i in broken))
+    return project
+
+
+def find_checklist(project: Project, checklist_id: str) -> Checklist:
+    """The checklist with this id, whose questions all check existing standards."""
+    checklist = project.checklists.get(checklist_id)
+    if checklist is None:
+        hint = did_you_mean(checklist_id, list(project.checklists))
+        known = ", ".join(sorted(project.checklists)) or "none"
+        raise QmsError(f"no checklist has the id {checklist_id}{hint}; the checklists are: {known}")
+    missing = [f"{q.id} ({q.standard})" for q in checklist.questions
+               if q.standard not in project.standards]
+    if missing:
+        raise QmsError(f"{checklist_id} checks standards that do not exist or do not load: "
+                       f"{', '.join(missing)}; run `qms check` and fix them first")
+    return checklist
+
+
+def start(project: Project, checklist_id: str, site: str, auditors: Iterable[str],
+          when: datetime) -> AuditContext:
+    """Create a new audit record for a checklist at a site; nothing is answered yet."""
+    checklist = find_checklist(project, checklist_id)
+    names = [a.strip() for a in auditors if a.strip()]
+    if not site.strip() or not names:
+        raise QmsError("an audit needs a site (--site) and at least one auditor (--auditor)")
+    _, path = records.create_record(project.path("records"), checklist.id,
+                                    checklist_fingerprint(checklist), site.strip(), names, when)
+    context = AuditContext(project, checklist, records.read_record(path), path, written=True)
+    return context
+
+
+def open_audit(project: Project, audit_id: str) -> AuditContext:
+    """The audit record with this id, ready to be answered, completed or reopened."""
+    source = project.sources.get(audit_id)
+    audit = project.audits.get(audit_id)
+    if audit is None or source is None:
+        path = _record_file(project, audit_id)
+        if path is None:
+            hint = did_you_mean(audit_id, list(project.audits))
+            raise QmsError(f"no audit has the id {audit_id}{hint}; `qms list audits` lists them")
+        audit = records.read_record(path, path.relative_to(project.root).as_posix())
+    else:
+        path = project.root / source.path
+    return AuditContext(project, find_checklist(project, audit.checklist), audit, path)
+
+
+def _record_file(project: Project, audit_id: str) -> Path | None:
+    folder = project.path("records")
+    return next(iter(sorted(folder.rglob(f"{audit_id}.yaml"))), None) if folder.is_dir() else None
+
+
+def grades_for(project: Project, result: str) -> list[Grade]:
+    """The grades a finding on an answer with this result may take.
+
+    A nonconformity takes any grade; a conform or not-applicable answer may raise only
+    findings whose grade needs no CAPA (an observation, good practice ...).
+    """
+    grades = project.config.grades
+    return list(grades) if result == "nonconform" else [g for g in grades if g.capa != "required"]
+
+
+def default_due(project: Project) -> date:
+    """The due date a new CAPA gets unless the auditor gives one."""
+    return project.today + timedelta(days=CAPA_DAYS)
+
+
+def _finding_data(context: AuditContext, question: Question, finding: FindingInput) -> dict:
+    grade = context.project.config.grade(finding.grade)
+    data: dict = {"question": question.id, "standard": question.standard,
+                  "grade": finding.grade, "statement": finding.statement,
+                  "evidence": finding.evidence}
+    if grade is not None and (grade.capa == "required" or (grade.capa == "optional"
+                                                             and finding.capa)):
+        data["capa"] = {"owner": finding.owner,
+                        "due": finding.due or default_due(context.project), "status": "open"}
+    return data
+
+
+def record(context: AuditContext, entry: Entry, fingerprint: str | None = None,
+           when: datetime | None = None) -> list[str]:
+    """Save one answer and its findings in one atomic write; return the new finding ids."""
+    question = next((q for q in context.checklist.questions if q.id == entry.question), None)
+    if question is None:
+        raise QmsError(f"{entry.question} is not a question of {context.checklist.id}")
+    if entry.result not in RESULTS:
+        raise QmsError(f"{entry.result!r} is not conform, nonconform or not-applicable")
+    answer = {"question": question.id, "result": entry.result, "note": entry.note or None,
+              "fingerprint": fingerprint or question_fingerprint(question,
+                                                                  context.standard(question)),
+              "answered": when or now(context.project.today)}
+    findings = [_finding_data(context, question, f) for f in entry.findings]
+    ids = records.save_answer(context.path, answer, findings)
+    context.written = True
+    context.reload()
+    return ids
+
+
+def audit_errors(context: AuditContext) -> list[Issue]:
+    """The errors `qms check` reports on this audit record as it is on disk now."""
+    data, issues = load_file(context.path, context.shown)
+    if issues:
+        return issues
+    source = Source(context.shown, data)
+    return [i for i in check_audit(context.project, context.audit, source)
+            if i.severity is Severity.ERROR]
+
+
+def complete(context: AuditContext, when: datetime) -> None:
+    """Mark the audit completed; refused while questions are unanswered (they are named)."""
+    audit = context.audit
+    if audit.completed is not None:
+        raise QmsError(f"{audit.id} was completed on {audit.completed.isoformat()}")
+    missing = [q.id for q in context.unanswered()]
+    if missing:
+        raise QmsError(f"{audit.id} cannot be completed: {len(missing)} question(s) are "
+                       f"unanswered: {', '.join(missing)}; answer them with "
+                       f"`qms audit resume {audit.id}`")
+    errors = audit_errors(context)
+    if errors:
+        raise QmsError(f"{audit.id} cannot be completed until these are fixed:\n"
+                       + "\n".join(i.render() for i in errors))
+    records.complete(context.path, max(when, audit.started))
+    context.written = True
+    context.reload()
+
+
+def reopen(context: AuditContext, when: datetime, by: str | None, reason: str) -> None:
+    """Reopen a completed audit so its answers can change; the reason is kept in the record."""
+    if not reason.strip():
+        raise QmsError("say why the audit is reopened: --reason TEXT")
+    records.reopen(context.path, when, by, reason.strip())
+    context.written = True
+    context.reload()
