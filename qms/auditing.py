@@ -7,7 +7,7 @@ an answer is recorded the same way whichever way it came in. Files are written b
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -58,7 +58,6 @@ class AuditContext:
     audit: Audit
     path: Path
     written: bool = False
-    fingerprints: dict[str, str] = field(default_factory=dict)
 
     @property
     def shown(self) -> str:
@@ -121,16 +120,19 @@ def find_checklist(project: Project, checklist_id: str) -> Checklist:
 
 
 def start(project: Project, checklist_id: str, site: str, auditors: Iterable[str],
-          when: datetime) -> AuditContext:
-    """Create a new audit record for a checklist at a site; nothing is answered yet."""
+          when: datetime, fingerprint: str | None = None) -> AuditContext:
+    """Create a new audit record for a checklist at a site; nothing is answered yet.
+
+    `fingerprint` is the checklist's fingerprint as the auditor saw it (default: now).
+    """
     checklist = find_checklist(project, checklist_id)
     names = [a.strip() for a in auditors if a.strip()]
     if not site.strip() or not names:
         raise QmsError("an audit needs a site (--site) and at least one auditor (--auditor)")
     _, path = records.create_record(project.path("records"), checklist.id,
-                                    checklist_fingerprint(checklist), site.strip(), names, when)
-    context = AuditContext(project, checklist, records.read_record(path), path, written=True)
-    return context
+                                    fingerprint or checklist_fingerprint(checklist),
+                                    site.strip(), names, when)
+    return AuditContext(project, checklist, records.read_record(path), path, written=True)
 
 
 def open_audit(project: Project, audit_id: str) -> AuditContext:
@@ -180,23 +182,40 @@ def _finding_data(context: AuditContext, question: Question, finding: FindingInp
     return data
 
 
-def record(context: AuditContext, entry: Entry, fingerprint: str | None = None,
-           when: datetime | None = None) -> list[str]:
+def record(context: AuditContext, entry: Entry, fingerprint: str | None = None) -> list[str]:
     """Save one answer and its findings in one atomic write; return the new finding ids."""
+    return record_all(context, [entry], {entry.question: fingerprint} if fingerprint else None)
+
+
+def record_all(context: AuditContext, entries: Iterable[Entry],
+               fingerprints: dict[str, str] | None = None) -> list[str]:
+    """Save answers with their findings in one atomic write; return the new finding ids.
+
+    `fingerprints` gives the fingerprint of each question as the auditor saw it (an offline
+    sheet written earlier); by default it is the question's fingerprint now.
+    """
+    when = now(context.project.today)
+    items = []
+    for entry in entries:
+        question = _question(context, entry)
+        shown_as = (fingerprints or {}).get(question.id) or question_fingerprint(
+            question, context.standard(question))
+        answer = {"question": question.id, "result": entry.result,
+                  "note": entry.note or None, "fingerprint": shown_as, "answered": when}
+        items.append((answer, [_finding_data(context, question, f) for f in entry.findings]))
+    ids = records.save_answers(context.path, items)
+    context.written = True
+    context.reload()
+    return ids
+
+
+def _question(context: AuditContext, entry: Entry) -> Question:
     question = next((q for q in context.checklist.questions if q.id == entry.question), None)
     if question is None:
         raise QmsError(f"{entry.question} is not a question of {context.checklist.id}")
     if entry.result not in RESULTS:
         raise QmsError(f"{entry.result!r} is not conform, nonconform or not-applicable")
-    answer = {"question": question.id, "result": entry.result, "note": entry.note or None,
-              "fingerprint": fingerprint or question_fingerprint(question,
-                                                                  context.standard(question)),
-              "answered": when or now(context.project.today)}
-    findings = [_finding_data(context, question, f) for f in entry.findings]
-    ids = records.save_answer(context.path, answer, findings)
-    context.written = True
-    context.reload()
-    return ids
+    return question
 
 
 def audit_errors(context: AuditContext) -> list[Issue]:

@@ -176,22 +176,31 @@ def save_answer(path: Path, answer: Mapping[str, Any],
     A replaced answer keeps its place in the list; findings already raised are never removed.
     Returns the ids given to the new findings (`<audit id>-F<n>`).
     """
+    return save_answers(path, [(answer, list(findings))])
+
+
+def save_answers(path: Path,
+                 items: Iterable[tuple[Mapping[str, Any], Iterable[Mapping[str, Any]]]]
+                 ) -> list[str]:
+    """Save several answers with their findings in one atomic rewrite (for imports)."""
     ids: list[str] = []
 
     def change(doc: CommentedMap) -> None:
         _refuse_completed(doc, "its answers change")
-        answers = _sequence(doc, "answers")
-        node = _node(answer)
-        for index, existing in enumerate(answers):
-            if existing.get("question") == answer["question"]:
-                answers[index] = node
-                break
-        else:
-            answers.append(node)
-        ids.extend(_append_findings(doc, findings))
+        for answer, findings in items:
+            _put_answer(_sequence(doc, "answers"), _node(answer))
+            ids.extend(_append_findings(doc, findings))
 
     update_file(path, change)
     return ids
+
+
+def _put_answer(answers: CommentedSeq, node: CommentedMap) -> None:
+    for index, existing in enumerate(answers):
+        if isinstance(existing, Mapping) and existing.get("question") == node["question"]:
+            answers[index] = node
+            return
+    answers.append(node)
 
 
 def add_finding(path: Path, finding: Mapping[str, Any]) -> str:
