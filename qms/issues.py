@@ -63,7 +63,7 @@ def issues_to_json(issues: Iterable[Issue]) -> str:
 
 # Every code qms can report, with what it means. The docs and a test are built from this table.
 ISSUE_CODES: dict[str, str] = {
-    "not-found": "a file or folder named on the command line or in qms.yaml does not exist",
+    "unreadable": "a file cannot be read (permissions, a disk error)",
     "too-large": "a file is larger than qms reads (5 MB)",
     "binary": "a file is not text (it contains NUL bytes)",
     "encoding": "a file is not valid UTF-8",

@@ -108,15 +108,19 @@ def _scalar(event: Any) -> Any:
     if tag not in _ALLOWED_TAGS:
         raise YamlProblem(
             event.start_mark.line + 1, "unsupported-tag",
-            f"the tag {tag!r} is not supported; remove it and write the plain value",
+            f"the tag {_short_tag(tag)} is not supported; remove it and write the plain value",
         )
     return _construct(tag, event.value)
+
+
+def _short_tag(tag: str) -> str:
+    return "!!" + tag[len("tag:yaml.org,2002:"):] if tag.startswith("tag:yaml.org,2002:") else tag
 
 
 def _container_tag(event: Any, allowed: str) -> None:
     if event.tag not in (None, "!", allowed):
         raise YamlProblem(event.start_mark.line + 1, "unsupported-tag",
-                          f"the tag {event.tag!r} is not supported")
+                          f"the tag {_short_tag(event.tag)} is not supported; remove it")
 
 
 def _build(loader: Any) -> Any:
@@ -207,13 +211,17 @@ def decode(raw: bytes) -> str:
 
 def read_text(path: Path) -> str:
     """Read a text file qms accepts: at most MAX_BYTES, UTF-8, no NUL bytes."""
-    size = path.stat().st_size
-    if size > MAX_BYTES:
-        raise YamlProblem(
-            0, "too-large", f"the file is {size / 1e6:.1f} MB; qms reads files up to "
-            f"{MAX_BYTES // (1024 * 1024)} MB (is it really a QMS file?)"
-        )
-    return decode(path.read_bytes())
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise YamlProblem(
+                0, "too-large", f"the file is {size / 1e6:.1f} MB; qms reads files up to "
+                f"{MAX_BYTES // (1024 * 1024)} MB (is it really a QMS file?)"
+            )
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise YamlProblem(0, "unreadable", f"cannot read the file: {exc.strerror}") from None
+    return decode(raw)
 
 
 def parse(text: str) -> Any:
@@ -257,8 +265,6 @@ def load_file(path: Path, shown: str) -> tuple[Any, list[Issue]]:
         return parse(read_text(path)), []
     except YamlProblem as problem:
         return None, [error(shown, problem.line, problem.code, problem.message, problem.column)]
-    except OSError as exc:
-        return None, [error(shown, 0, "not-found", f"cannot read the file: {exc.strerror}")]
 
 
 def line_of(data: Any, loc: tuple[Any, ...]) -> int:

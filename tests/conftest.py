@@ -1,0 +1,85 @@
+"""Shared fixtures: real temporary git repositories with a pinned identity, and the CLI runner."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from qms.cli import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+TODAY = "2026-11-23"  # the day every test judges due dates against
+
+GIT_IDENTITY = {
+    "GIT_AUTHOR_NAME": "Test Author",
+    "GIT_AUTHOR_EMAIL": "author@example.test",
+    "GIT_COMMITTER_NAME": "Test Committer",
+    "GIT_COMMITTER_EMAIL": "committer@example.test",
+    "GIT_AUTHOR_DATE": "2026-11-01T09:00:00+00:00",
+    "GIT_COMMITTER_DATE": "2026-11-01T09:00:00+00:00",
+    "GIT_CONFIG_GLOBAL": "/dev/null",
+    "GIT_CONFIG_NOSYSTEM": "1",
+}
+
+
+@pytest.fixture(autouse=True)
+def pinned_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test runs with a pinned git identity and a pinned today."""
+    for key, value in GIT_IDENTITY.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("QMS_TODAY", TODAY)
+
+
+def git(cwd: Path, *args: str) -> str:
+    """Run git in cwd and return its output (raises on failure)."""
+    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True,
+                          text=True).stdout
+
+
+def make_git_repo(path: Path, message: str = "Initial QMS") -> Path:
+    """Turn a folder into a git repository with everything committed."""
+    git(path, "init", "-q", "-b", "main")
+    git(path, "add", "-A")
+    git(path, "commit", "-q", "-m", message)
+    return path
+
+
+@pytest.fixture
+def sample_repo(tmp_path: Path) -> Path:
+    """A copy of the sample QMS at the repository root, as its own git repository."""
+    target = tmp_path / "sample"
+    target.mkdir()
+    shutil.copy2(ROOT / "qms.yaml", target / "qms.yaml")
+    for folder in ("standards", "audits", "templates"):
+        if (ROOT / folder).exists():
+            shutil.copytree(ROOT / folder, target / folder)
+    return make_git_repo(target)
+
+
+@pytest.fixture
+def fixture_repo(tmp_path: Path) -> Callable[[str], Path]:
+    """Copy tests/fixtures/<name> into a temporary git repository and return its path."""
+
+    def build(name: str) -> Path:
+        target = tmp_path / name
+        shutil.copytree(FIXTURES / name, target)
+        return make_git_repo(target)
+
+    return build
+
+
+@pytest.fixture
+def run() -> Callable[..., object]:
+    """Invoke the qms CLI in-process: run('check', str(path)) -> click Result."""
+    runner = CliRunner()
+
+    def invoke(*args: str, input: str | None = None) -> object:
+        return runner.invoke(cli, list(args), input=input, catch_exceptions=False)
+
+    return invoke

@@ -1,0 +1,52 @@
+"""One invalid fixture per issue code: `qms check` reports exactly the expected lines."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from qms.issues import ISSUE_CODES
+
+from .conftest import FIXTURES, make_git_repo
+
+INVALID = FIXTURES / "invalid"
+CASES = sorted(p.name for p in INVALID.iterdir() if p.is_dir())
+# Codes that need more than a fixture file (a 5 MB file, a failing disk) have their own tests.
+CODES_TESTED_ELSEWHERE = {"too-large", "unreadable"}
+
+
+def overlay(tmp_path: Path, case: str) -> Path:
+    """The minimal valid repository with the files of one invalid case laid over it."""
+    repo = tmp_path / case
+    shutil.copytree(FIXTURES / "minimal", repo)
+    shutil.copytree(INVALID / case, repo, dirs_exist_ok=True,
+                    ignore=shutil.ignore_patterns("expected.txt"))
+    return make_git_repo(repo)
+
+
+def test_the_minimal_fixture_is_clean(run: Callable[..., object]) -> None:
+    result = run("check", "--strict", str(FIXTURES / "minimal"))
+    assert result.exit_code == 0, result.output
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_invalid_fixture_reports_exact_lines(
+    case: str, tmp_path: Path, run: Callable[..., object]
+) -> None:
+    repo = overlay(tmp_path, case)
+    expected = (INVALID / case / "expected.txt").read_text(encoding="utf-8")
+    result = run("check", str(repo))
+    assert result.stdout == expected
+    assert f" [{case}] " in expected, "each fixture demonstrates the code it is named after"
+    has_errors = " error [" in expected
+    assert result.exit_code == (1 if has_errors else 0)
+    strict = run("check", "--strict", str(repo))
+    assert strict.exit_code == 1
+
+
+def test_every_issue_code_has_a_fixture() -> None:
+    assert set(CASES) == set(ISSUE_CODES) - CODES_TESTED_ELSEWHERE
