@@ -1,0 +1,170 @@
+"""`qms check` end to end: the sample's warnings, output formats, exit codes, never writing."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from qms import yamlio
+
+from .conftest import FIXTURES, git
+
+# The warnings the sample QMS demonstrates on purpose (and nothing else).
+SAMPLE_WARNINGS = [
+    "audits/records/2026/AUD-20261015-NJR-7F3A.yaml:105: warning [capa-overdue] the CAPA of "
+    "AUD-20261015-NJR-7F3A-F3 was due on 2026-10-31 and is open",
+    "standards/appearance/APP-002.yaml:28: warning [review-overdue] APP-002 was due for review "
+    "on 2026-09-01",
+    "standards/complaints/CMP-003.yaml:1: warning [uncovered-standard] no checklist question "
+    "audits CMP-003",
+    "standards/planning/PLN-EXP-001.yaml:22: warning [action-overdue] PLN-EXP-001 action 3 was "
+    "due on 2026-09-30: Show the real delivery date at checkout from the courier's live schedule.",
+]
+
+
+def snapshot(root: Path) -> dict[str, tuple[int, int]]:
+    """Every file under root (outside .git) with its size and modification time."""
+    return {
+        str(p.relative_to(root)): (p.stat().st_size, p.stat().st_mtime_ns)
+        for p in root.rglob("*") if p.is_file() and ".git" not in p.parts
+    }
+
+
+def test_sample_reports_exactly_its_deliberate_warnings(
+    sample_repo: Path, run: Callable[..., object]
+) -> None:
+    result = run("check", str(sample_repo))
+    assert result.exit_code == 0
+    assert result.stdout.splitlines() == SAMPLE_WARNINGS
+    assert "0 error(s), 4 warning(s)" in result.stderr
+
+
+def test_strict_fails_on_warnings(sample_repo: Path, run: Callable[..., object]) -> None:
+    assert run("check", "--strict", str(sample_repo)).exit_code == 1
+
+
+def test_json_format_has_the_same_fields(sample_repo: Path, run: Callable[..., object]) -> None:
+    result = run("check", "--format", "json", str(sample_repo))
+    issues = json.loads(result.stdout)
+    assert [i["code"] for i in issues] == [
+        "capa-overdue", "review-overdue", "uncovered-standard", "action-overdue"]
+    assert issues[1] == {
+        "path": "standards/appearance/APP-002.yaml", "line": 28, "severity": "warning",
+        "code": "review-overdue", "message": "APP-002 was due for review on 2026-09-01",
+        "column": None,
+    }
+
+
+def test_today_pins_what_is_overdue(sample_repo: Path, run: Callable[..., object]) -> None:
+    result = run("check", "--today", "2026-08-01", str(sample_repo))
+    codes = [line.split("[")[1].split("]")[0] for line in result.stdout.splitlines()]
+    assert codes == ["uncovered-standard"]
+
+
+def test_today_from_the_environment(
+    sample_repo: Path, run: Callable[..., object], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("QMS_TODAY", "2026-08-01")
+    assert "overdue" not in run("check", str(sample_repo)).stdout
+
+
+def test_check_from_a_subfolder_finds_the_root(
+    sample_repo: Path, run: Callable[..., object], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(sample_repo / "standards" / "floor")
+    result = run("check")
+    assert result.stdout.splitlines() == SAMPLE_WARNINGS
+
+
+def test_check_never_writes_a_file(sample_repo: Path, run: Callable[..., object]) -> None:
+    before = snapshot(sample_repo)
+    run("check", str(sample_repo))
+    run("check", "--format", "json", "--strict", str(sample_repo))
+    assert snapshot(sample_repo) == before
+    assert git(sample_repo, "status", "--porcelain") == ""
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["check", "--format", "xml"], "'xml' is not one of 'text', 'json'"),
+        (["check", "--today", "23/11/2026"], "'23/11/2026' is not a date; write YYYY-MM-DD"),
+        (["check", "--bogus"], "No such option '--bogus'"),
+    ],
+)
+def test_usage_errors_exit_2(
+    args: list[str], message: str, run: Callable[..., object], sample_repo: Path
+) -> None:
+    result = run(*args, str(sample_repo))
+    assert result.exit_code == 2
+    assert message in result.stderr
+
+
+def test_not_a_repository_is_a_user_error(tmp_path: Path, run: Callable[..., object]) -> None:
+    result = run("check", str(tmp_path))
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"qms: error: {tmp_path}: not a QMS repository (no qms.yaml here or in any parent "
+        "folder); run `qms init PATH` to create one\n"
+    )
+
+
+def test_an_internal_bug_exits_3_with_a_hint(
+    run: Callable[..., object], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*_: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("qms.cli.check", broken)
+    result = run("check", str(FIXTURES / "minimal"))
+    assert result.exit_code == 3
+    assert "RuntimeError: boom" in result.stderr
+    assert "This is a bug in qms, not in your files. Please report it" in result.stderr
+
+
+def test_a_file_over_the_size_limit(sample_repo: Path, run: Callable[..., object]) -> None:
+    big = sample_repo / "standards" / "huge.yaml"
+    big.write_bytes(b"# padding\n" * (600 * 1024))
+    result = run("check", str(sample_repo))
+    assert result.exit_code == 1
+    assert (
+        "standards/huge.yaml: error [too-large] the file is 6.3 MB; qms reads files up to 5 MB "
+        "(is it really a QMS file?)"
+    ) in result.stdout.splitlines()
+
+
+def test_an_unreadable_file(
+    sample_repo: Path, run: Callable[..., object], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = Path.read_bytes
+
+    def failing(self: Path) -> bytes:
+        if self.name == "TEL-001.yaml":
+            raise PermissionError(13, "Permission denied")
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", failing)
+    monkeypatch.setattr("qms.load.PARALLEL_THRESHOLD", 10**9)  # the patch lives in this process
+    result = run("check", str(sample_repo))
+    assert "standards/telephone/TEL-001.yaml: error [unreadable] cannot read the file: " \
+           "Permission denied" in result.stdout.splitlines()
+
+
+def test_parallel_and_serial_loading_agree(
+    sample_repo: Path, monkeypatch: pytest.MonkeyPatch, run: Callable[..., object]
+) -> None:
+    (sample_repo / "standards" / "floor" / "GRT-001.yaml").write_text("id: [broken\n")
+    serial = run("check", "--format", "json", str(sample_repo)).stdout
+    monkeypatch.setattr("qms.load.PARALLEL_THRESHOLD", 1)
+    parallel = run("check", "--format", "json", str(sample_repo)).stdout
+    assert parallel == serial
+    assert "[broken" not in serial and "syntax" in serial
+
+
+def test_libyaml_is_in_use() -> None:
+    assert yamlio._Loader.__name__ == "CSafeLoader"
+    assert os.environ["QMS_TODAY"] == "2026-11-23"
