@@ -13,6 +13,7 @@ import os
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -215,7 +216,7 @@ def read_text(path: Path) -> str:
         size = path.stat().st_size
         if size > MAX_BYTES:
             raise YamlProblem(
-                0, "too-large", f"the file is {size / 1e6:.1f} MB; qms reads files up to "
+                0, "too-large", f"the file is {size / 2**20:.1f} MB; qms reads files up to "
                 f"{MAX_BYTES // (1024 * 1024)} MB (is it really a QMS file?)"
             )
         raw = path.read_bytes()
@@ -285,14 +286,24 @@ def line_of(data: Any, loc: tuple[Any, ...]) -> int:
 # ---------------------------------------------------------------- round-trip editing
 
 
-def _round_trip() -> Any:
+def _round_trip(text: str | None = None) -> Any:
+    """A ruamel round-trip YAML that writes back the indentation `text` uses (qms's own if none)."""
     from ruamel.yaml import YAML  # imported lazily: only commands that edit files need it
+
+    from .yamledit import DEFAULT_INDENT, guess_indent
 
     rt = YAML(typ="rt")
     rt.preserve_quotes = True
     rt.width = 4096  # never re-wrap a person's long lines
-    rt.indent(mapping=2, sequence=4, offset=2)
+    mapping, sequence, offset = guess_indent(text) if text else DEFAULT_INDENT
+    rt.indent(mapping=mapping, sequence=sequence, offset=offset)
+    rt.representer.add_representer(datetime, _represent_datetime)
     return rt
+
+
+def _represent_datetime(representer: Any, value: datetime) -> Any:
+    # ISO 8601 with a 'T', as the format writes `started:`; ruamel's default uses a space.
+    return representer.represent_scalar("tag:yaml.org,2002:timestamp", value.isoformat())
 
 
 def atomic_write(path: Path, text: str) -> None:
@@ -318,10 +329,10 @@ def atomic_write(path: Path, text: str) -> None:
         os.close(dir_fd)
 
 
-def dump_round_trip(data: Any) -> str:
+def dump_round_trip(data: Any, rt: Any = None) -> str:
     """Serialise round-trip data (or plain data) as YAML text."""
     stream = io.StringIO()
-    _round_trip().dump(data, stream)
+    (rt or _round_trip()).dump(data, stream)
     return stream.getvalue()
 
 
@@ -329,14 +340,26 @@ def dump_round_trip(data: Any) -> str:
 def edit(path: Path) -> Iterator[Any]:
     """Edit a YAML file in place keeping every comment, key order and quote; written atomically.
 
-    The block receives the round-trip document; the file is rewritten only if it changed.
+    The block receives the round-trip document; the file is rewritten only if it changed, and
+    only the lines the change needs are rewritten: the rest stays byte for byte as it was.
     """
     original = read_text(path)
-    doc = _round_trip().load(original)
+    text = original.replace("\r\n", "\n")
+    rt = _round_trip(text)
+    doc = rt.load(text)
+    base = dump_round_trip(doc, rt)
     yield doc
-    updated = dump_round_trip(doc)
-    if updated != original:
-        atomic_write(path, updated)
+    updated = dump_round_trip(doc, rt)
+    if updated == base:
+        return
+    from .yamledit import merge_edit
+
+    merged = merge_edit(text, base, updated, parse) or updated
+    if "\r\n" in original:
+        merged = merged.replace("\n", "\r\n")
+    with path.open("rb") as handle:
+        bom = "\ufeff" if handle.read(3) == b"\xef\xbb\xbf" else ""
+    atomic_write(path, bom + merged)
 
 
 def write_new(path: Path, data: Any, header: str = "") -> None:
