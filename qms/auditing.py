@@ -155,6 +155,16 @@ def _record_file(project: Project, audit_id: str) -> Path | None:
     return next(iter(sorted(folder.rglob(f"{audit_id}.yaml"))), None) if folder.is_dir() else None
 
 
+def questions_named(context: AuditContext, ids: Iterable[str]) -> list[Question]:
+    """The checklist's questions with these ids, in the order given; unknown ids are an error."""
+    by_id = {q.id: q for q in context.checklist.questions}
+    unknown = [i for i in ids if i not in by_id]
+    if unknown:
+        raise QmsError(f"{', '.join(unknown)}: not a question of {context.checklist.id}; its "
+                       f"questions are {', '.join(by_id)}")
+    return [by_id[i] for i in dict.fromkeys(ids)]
+
+
 def grades_for(project: Project, result: str) -> list[Grade]:
     """The grades a finding on an answer with this result may take.
 

@@ -122,7 +122,11 @@ def init_command(path: Path, organisation: str) -> None:
                f"next: cd {path} && qms check")
 
 
-from . import cli_query  # noqa: E402,F401  (registers list, show, approve)
+# Registering the command modules (they import `cli` from here).
+from . import (  # noqa: E402
+    cli_audit,  # noqa: F401  (registers audit start/resume/sheet/import/complete/reopen)
+    cli_query,  # noqa: F401  (registers list, show, approve)
+)
 
 if __name__ == "__main__":  # pragma: no cover
     main()
