@@ -242,19 +242,24 @@ def parse(text: str) -> Any:
                               "the file holds more than one YAML document ('---'); keep one")
         return value
     except yaml.MarkedYAMLError as exc:
-        raise _syntax_problem(exc) from None
+        raise _syntax_problem(exc, text) from None
     except yaml.YAMLError as exc:
         raise YamlProblem(0, "syntax", f"YAML syntax: {exc}") from None
     finally:
         loader.dispose()
 
 
-def _syntax_problem(exc: yaml.MarkedYAMLError) -> YamlProblem:
+def _syntax_problem(exc: yaml.MarkedYAMLError, text: str) -> YamlProblem:
     mark = exc.problem_mark or exc.context_mark
     problem = exc.problem or "invalid YAML"
     if exc.context:
         problem = f"{problem} ({exc.context})"
-    hint = " (YAML does not allow tabs for indentation)" if "tab" in problem else ""
+    hint = ""
+    if mark is not None:
+        lines = text.splitlines()
+        here = lines[mark.line][: mark.column + 1] if mark.line < len(lines) else ""
+        if "\t" in here or "tab" in problem:
+            hint = "; indent with spaces: YAML does not allow tabs for indentation"
     line = mark.line + 1 if mark else 0
     column = mark.column + 1 if mark else None
     return YamlProblem(line, "syntax", f"YAML syntax: {problem}{hint}", column)
@@ -343,18 +348,17 @@ def edit(path: Path) -> Iterator[Any]:
     The block receives the round-trip document; the file is rewritten only if it changed, and
     only the lines the change needs are rewritten: the rest stays byte for byte as it was.
     """
+    from .yamledit import Rewrite
+
     original = read_text(path)
     text = original.replace("\r\n", "\n")
     rt = _round_trip(text)
     doc = rt.load(text)
-    base = dump_round_trip(doc, rt)
+    rewrite = Rewrite(rt, doc, text, parse)
     yield doc
-    updated = dump_round_trip(doc, rt)
-    if updated == base:
+    merged = rewrite.result()
+    if merged is None:
         return
-    from .yamledit import merge_edit
-
-    merged = merge_edit(text, base, updated, parse) or updated
     if "\r\n" in original:
         merged = merged.replace("\n", "\r\n")
     with path.open("rb") as handle:
