@@ -21,6 +21,8 @@ SAMPLE_WARNINGS = [
     "on 2026-09-01",
     "standards/complaints/CMP-003.yaml:1: warning [uncovered-standard] no checklist question "
     "audits CMP-003",
+    "standards/floor/FAR-001.yaml:39: warning [changed-since-approval] FAR-001 changed since "
+    "Head of Quality approved it on 2026-05-11; review it and run `qms approve FAR-001`",
     "standards/planning/PLN-EXP-001.yaml:22: warning [action-overdue] PLN-EXP-001 action 3 was "
     "due on 2026-09-30: Show the real delivery date at checkout from the courier's live schedule.",
 ]
@@ -40,7 +42,7 @@ def test_sample_reports_exactly_its_deliberate_warnings(
     result = run("check", str(sample_repo))
     assert result.exit_code == 0
     assert result.stdout.splitlines() == SAMPLE_WARNINGS
-    assert "0 error(s), 4 warning(s)" in result.stderr
+    assert "0 error(s), 5 warning(s)" in result.stderr
 
 
 def test_strict_fails_on_warnings(sample_repo: Path, run: Callable[..., object]) -> None:
@@ -51,7 +53,8 @@ def test_json_format_has_the_same_fields(sample_repo: Path, run: Callable[..., o
     result = run("check", "--format", "json", str(sample_repo))
     issues = json.loads(result.stdout)
     assert [i["code"] for i in issues] == [
-        "capa-overdue", "review-overdue", "uncovered-standard", "action-overdue"]
+        "capa-overdue", "review-overdue", "uncovered-standard", "changed-since-approval",
+        "action-overdue"]
     assert issues[1] == {
         "path": "standards/appearance/APP-002.yaml", "line": 28, "severity": "warning",
         "code": "review-overdue", "message": "APP-002 was due for review on 2026-09-01",
@@ -62,7 +65,7 @@ def test_json_format_has_the_same_fields(sample_repo: Path, run: Callable[..., o
 def test_today_pins_what_is_overdue(sample_repo: Path, run: Callable[..., object]) -> None:
     result = run("check", "--today", "2026-08-01", str(sample_repo))
     codes = [line.split("[")[1].split("]")[0] for line in result.stdout.splitlines()]
-    assert codes == ["uncovered-standard"]
+    assert codes == ["uncovered-standard", "changed-since-approval"]
 
 
 def test_today_from_the_environment(
