@@ -6,6 +6,7 @@ interruption (Ctrl-C, a killed process, a flat battery) loses at most the answer
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,7 +16,8 @@ from . import auditing
 from .auditing import AuditContext, Entry, FindingInput
 from .models import Grade, Question
 
-RULE = "-" * 72
+WIDTH = 78
+RULE = "-" * WIDTH
 SKIP = "skip"
 _RESULT_WORDS = {
     "c": "conform", "conform": "conform",
@@ -107,24 +109,30 @@ def _one_line(value: str, width: int = 60) -> str:
     return flat if len(flat) <= width else flat[: width - 1] + "…"
 
 
+def _para(text: str, indent: str = "", hang: str = "") -> str:
+    """Text as one paragraph wrapped to the terminal (at most 78 columns)."""
+    return textwrap.fill(" ".join(text.split()), width=WIDTH, initial_indent=indent,
+                         subsequent_indent=indent + hang)
+
+
 def _show_question(context: AuditContext, question: Question) -> None:
     total = len(context.checklist.questions)
     done = len(context.audit.answers)
     click.echo(f"\n{RULE}\nQuestion {context.position(question.id)} of {total} "
-               f"({question.id}; {done} answered)\n{question.ask}\n")
+               f"({question.id}; {done} answered)\n{_para(question.ask)}\n")
     standard = context.standard(question)
     if standard is not None:
-        click.echo(f"Standard {standard.id}: {standard.title}")
-        click.echo(f"  {' '.join(standard.statement.split())}")
+        click.echo(_para(f"Standard {standard.id}: {standard.title}"))
+        click.echo(_para(standard.statement, "  "))
         for label, items in (("Do", standard.do), ("Don't", standard.dont)):
             if items:
                 click.echo(f"  {label}:")
                 for item in items:
-                    click.echo(f"    - {' '.join(item.split())}")
+                    click.echo(_para(f"- {item}", "    ", "  "))
     if question.guidance:
-        click.echo(f"Guidance: {' '.join(question.guidance.split())}")
+        click.echo(_para(f"Guidance: {question.guidance}", hang="  "))
     if question.evidence:
-        click.echo(f"Evidence: {' '.join(question.evidence.split())}")
+        click.echo(_para(f"Evidence: {question.evidence}", hang="  "))
 
 
 def _ask(context: AuditContext, question: Question) -> bool:

@@ -7,10 +7,11 @@ Each call is one atomic rewrite, so a crash leaves the record as it was before o
 
 from __future__ import annotations
 
+import copy
 import re
 import secrets
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -87,6 +88,8 @@ def _node(data: Any) -> Any:
         return node
     if isinstance(data, (list, tuple)):
         return CommentedSeq(_node(v) for v in data)
+    if isinstance(data, (date, datetime)):
+        return copy.copy(data)  # one object written twice would become a YAML alias
     return text(data) if isinstance(data, str) else data
 
 
