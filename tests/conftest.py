@@ -83,3 +83,13 @@ def run() -> Callable[..., object]:
         return runner.invoke(cli, list(args), input=input, catch_exceptions=False)
 
     return invoke
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """A skipped test fails the run: every test here must run (browser tests included)."""
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = reporter.stats.get("skipped", []) if reporter else []
+    if skipped and session.exitstatus == pytest.ExitCode.OK:
+        reporter.write_line(f"{len(skipped)} test(s) skipped: skipping counts as failing here",
+                            red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -1,4 +1,4 @@
-"""Property-based tests: whatever a file holds, the loader yields documented issues, never crashes."""
+"""Property-based tests: whatever a file holds, the loader reports documented issues only."""
 
 from __future__ import annotations
 
