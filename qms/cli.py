@@ -125,6 +125,7 @@ def init_command(path: Path, organisation: str) -> None:
 # Registering the command modules (they import `cli` from here).
 from . import (  # noqa: E402
     cli_audit,  # noqa: F401  (registers audit start/resume/sheet/import/complete/reopen)
+    cli_capa,  # noqa: F401  (registers capa, findings, due)
     cli_query,  # noqa: F401  (registers list, show, approve)
 )
 
