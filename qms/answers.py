@@ -38,6 +38,7 @@ class _Answer:
     result: str
     note: str | None
     findings: list[FindingInput] = field(default_factory=list)
+    finding_rows: int = 0  # rows that give a finding, even a wrong one
 
 
 @dataclass
@@ -45,11 +46,15 @@ class _Reader:
     project: Project
     checklist: Checklist
     where: str
-    problems: list[str] = field(default_factory=list)
+    problems: list[tuple[int, str]] = field(default_factory=list)
     answers: dict[str, _Answer] = field(default_factory=dict)
 
     def problem(self, row: Row, column: str, message: str) -> None:
-        self.problems.append(f"{self.where}row {row.number}, column '{column}': {message}")
+        self.add(row.number, column, message)
+
+    def add(self, number: int, column: str, message: str) -> None:
+        """Note a problem at a row and column."""
+        self.problems.append((number, f"{self.where}row {number}, column '{column}': {message}"))
 
 
 def cell_text(value: Any) -> str | None:
@@ -90,13 +95,13 @@ def parse_rows(project: Project, checklist: Checklist, where: str, rows: list[Ro
     for row in rows:
         _read_row(reader, row)
     for question, answer in reader.answers.items():
-        if answer.result == "nonconform" and not answer.findings:
-            reader.problems.append(
-                f"{where}row {answer.row}, column 'grade': {question} is a nonconformity without "
-                "a finding; fill in 'grade' and 'statement'")
+        if answer.result == "nonconform" and not answer.finding_rows:
+            reader.add(answer.row, "grade", f"{question} is a nonconformity without a finding; "
+                       "fill in 'grade' and 'statement'")
     if reader.problems:
-        shown = reader.problems[:MAX_SHOWN]
-        more = len(reader.problems) - len(shown)
+        ordered = [message for _, message in sorted(reader.problems, key=lambda p: p[0])]
+        shown = ordered[:MAX_SHOWN]
+        more = len(ordered) - len(shown)
         raise QmsError("\n".join(shown) + (f"\n... and {more} more" if more else ""))
     return [Entry(q, a.result, a.note, tuple(a.findings)) for q, a in reader.answers.items()]
 
@@ -121,8 +126,10 @@ def _read_row(reader: _Reader, row: Row) -> None:
     else:
         _further_row(reader, row, question, answer, result, values)
     finding = _finding(reader, row, values, answer.result if answer else result)
-    if finding is not None and answer is not None:
-        answer.findings.append(finding)
+    if answer is not None and any(values[name] for name in FINDING_COLUMNS):
+        answer.finding_rows += 1
+        if finding is not None:
+            answer.findings.append(finding)
 
 
 def _further_row(reader: _Reader, row: Row, question: str, answer: _Answer,

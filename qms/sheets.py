@@ -28,7 +28,7 @@ ANSWERS = "Answers"
 META = "qms"
 FORMAT = "qms-audit-sheet 1"
 INFO_COLUMNS = ("question", "standard", "ask", "requirement", "guidance")
-SHEET_COLUMNS = (*INFO_COLUMNS, *INPUT_COLUMNS)
+SHEET_COLUMNS = (*INFO_COLUMNS, *(c for c in INPUT_COLUMNS if c != "question"))
 WIDTHS = {"question": 9, "standard": 11, "ask": 45, "requirement": 55, "guidance": 40,
           "result": 15, "note": 40, "grade": 15, "statement": 45, "evidence": 30,
           "owner": 20, "due": 12}
