@@ -1,0 +1,57 @@
+"""Time `qms check` on a generated repository next to the bare C-loader baseline.
+
+    python bench/time_check.py OUTDIR [--standards 5000 --audits 1000 --answers 50] [--runs 5]
+
+Generates OUTDIR first when it does not exist. Prints the median wall time of each command over
+the runs, their ratio, and the peak memory of `qms check` (maximum resident set size).
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+QMS = Path(sys.executable).parent / "qms"
+
+
+def timed(command: list[str], runs: int) -> tuple[float, int]:
+    """Median wall seconds over `runs` (after one warm-up) and the peak RSS in MB."""
+    subprocess.run(command, check=False, capture_output=True)
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(command, check=False, capture_output=True)
+        times.append(time.perf_counter() - start)
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024
+    return statistics.median(times), peak_mb
+
+
+def main() -> None:
+    """Parse arguments, generate if needed, time both commands and print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("outdir", type=Path)
+    parser.add_argument("--standards", type=int, default=5000)
+    parser.add_argument("--audits", type=int, default=1000)
+    parser.add_argument("--answers", type=int, default=50)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    if not args.outdir.exists():
+        subprocess.run([sys.executable, str(HERE / "generate.py"), str(args.outdir),
+                        "--standards", str(args.standards), "--audits", str(args.audits),
+                        "--answers", str(args.answers)], check=True)
+    baseline, _ = timed([sys.executable, str(HERE / "load_baseline.py"), str(args.outdir)],
+                        args.runs)
+    check, peak = timed([str(QMS), "check", "--today", "2026-11-23", str(args.outdir)], args.runs)
+    print(f"bare C-loader load: {baseline:.2f} s (median of {args.runs})")
+    print(f"qms check:          {check:.2f} s (median of {args.runs}), peak RSS {peak} MB")
+    print(f"ratio check/load:   {check / baseline:.2f}")
+
+
+if __name__ == "__main__":
+    main()
