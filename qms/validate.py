@@ -7,7 +7,7 @@ through the Project's indexes, never through scans of all items per item.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date
 
 from .fingerprint import checklist_fingerprint, question_fingerprint, standard_fingerprint
@@ -31,8 +31,17 @@ def validate_project(project: Project) -> Iterator[Issue]:
 
 
 def _unknown(source: Source, line: int, what: str, ref: str, known: Mapping[str, object]) -> Issue:
-    hint = did_you_mean(ref, list(known)) if len(known) <= 20000 else ""
+    hint = did_you_mean(ref, list(known)) if len(known) <= 5000 else ""
     return error(source.path, line, "unknown-reference", f"{what} {ref} does not exist{hint}")
+
+
+def repeated(ids: Iterable[str]) -> Iterator[tuple[int, str]]:
+    """(index, id) of every id that already appeared earlier in the sequence."""
+    seen: set[str] = set()
+    for i, item_id in enumerate(ids):
+        if item_id in seen:
+            yield i, item_id
+        seen.add(item_id)
 
 
 def add_months(day: date, months: int) -> date:
@@ -79,16 +88,13 @@ def check_standards(project: Project) -> Iterator[Issue]:
                     "bad-clause",
                     f"'{clause}' is not a clause of ISO 9001:2015 (4 to 10.3, e.g. 8.5.1)",
                 )
-        seen: set[str] = set()
-        for i, measure in enumerate(standard.measures):
-            if measure.id in seen:
-                yield error(
-                    source.path,
-                    source.line("measures", i, "id"),
-                    "duplicate-id",
-                    f"the measure id {measure.id} appears twice in this standard",
-                )
-            seen.add(measure.id)
+        for i, measure_id in repeated(m.id for m in standard.measures):
+            yield error(
+                source.path,
+                source.line("measures", i, "id"),
+                "duplicate-id",
+                f"the measure id {measure_id} appears twice in this standard",
+            )
         if standard.type == "hard" and not any(m.target for m in standard.measures):
             yield error(
                 source.path,
@@ -150,16 +156,14 @@ def check_checklists(project: Project) -> Iterator[Issue]:
     """Question ids, the standards questions check, and questions on retired standards."""
     for checklist in project.checklists.values():
         source = project.sources[checklist.id]
-        seen: set[str] = set()
+        for i, question_id in repeated(q.id for q in checklist.questions):
+            yield error(
+                source.path,
+                source.line("questions", i, "id"),
+                "duplicate-id",
+                f"the question id {question_id} appears twice in {checklist.id}",
+            )
         for i, question in enumerate(checklist.questions):
-            if question.id in seen:
-                yield error(
-                    source.path,
-                    source.line("questions", i, "id"),
-                    "duplicate-id",
-                    f"the question id {question.id} appears twice in {checklist.id}",
-                )
-            seen.add(question.id)
             standard = project.standards.get(question.standard)
             if standard is None:
                 yield _unknown(
