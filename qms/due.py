@@ -8,6 +8,7 @@ stops the command with the same messages `qms check` gives.
 
 from __future__ import annotations
 
+import gc
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -38,7 +39,19 @@ _PERIOD = re.compile(r"^\s*(\d{1,4})\s*([dwm])\s*$")
 
 def load_for_following(repo: Path, today: date, kinds: tuple[str, ...]) -> Project:
     """qms.yaml and the files of these kinds as a Project; errors in them stop the command."""
-    root = find_root(repo)
+    # As load_project does: the loaded data has no cycles, so the cyclic collector would
+    # only rescan it again and again while it is built.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _load(find_root(repo), today, kinds)
+    finally:
+        gc.freeze()
+        if collecting:
+            gc.enable()
+
+
+def _load(root: Path, today: date, kinds: tuple[str, ...]) -> Project:
     config, source, issues = load_config(root)
     project = Project(root=root, config=config, today=today, config_source=source)
     jobs = []
