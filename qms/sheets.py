@@ -204,7 +204,8 @@ def read_workbook(project: Project, path: Path, shown: str,
     finally:
         book.close()
     where = f"{shown}: sheet '{ANSWERS}', "
-    entries = parse_rows(project, checklist, where, _as_rows(rows, where, SHEET_COLUMNS))
+    entries = _some(parse_rows(project, checklist, where, _as_rows(rows, where, SHEET_COLUMNS)),
+                    where)
     current = {q.id: question_fingerprint(q, project.standards.get(q.standard))
                for q in checklist.questions}
     changed = [e.question for e in entries
@@ -223,8 +224,16 @@ def read_csv(project: Project, checklist: Checklist, path: Path, shown: str) -> 
         raise QmsError(f"{shown}: cannot read the file: {exc.strerror}") from None
     rows = [(n, tuple(r)) for n, r in enumerate(csv.reader(io.StringIO(raw, newline="")), 1)]
     where = f"{shown}: "
-    entries = parse_rows(project, checklist, where, _as_rows(rows, where, INPUT_COLUMNS))
+    entries = _some(parse_rows(project, checklist, where, _as_rows(rows, where, INPUT_COLUMNS)),
+                    where)
     return SheetAnswers(checklist, entries)
+
+
+def _some(entries: list[Entry], where: str) -> list[Entry]:
+    if not entries:
+        raise QmsError(f"{where}no row has a result, so there is nothing to import; fill in "
+                       "the 'result' column (conform, nonconform or not-applicable)")
+    return entries
 
 
 def _as_rows(rows: list[tuple[int, tuple[Any, ...]]], where: str,

@@ -147,7 +147,8 @@ def test_completed_audit_changes_only_after_reopen_which_keeps_the_reason(
 
 
 def test_reopen_of_an_open_audit_is_refused(run, sample_repo: Path) -> None:
-    audit = audit_id(_start_csv(run, sample_repo, PREMISES_CSV.splitlines()[0] + "\n").output)
+    partial = "\n".join(PREMISES_CSV.splitlines()[:2]) + "\n"
+    audit = audit_id(_start_csv(run, sample_repo, partial).output)
     result = run("audit", "reopen", audit, "--reason", "x", "-C", str(sample_repo))
     assert result.exit_code == 1
     assert result.output == f"qms: error: {audit} is not completed; there is nothing to reopen\n"

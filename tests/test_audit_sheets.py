@@ -159,6 +159,9 @@ BAD_WORKBOOKS = [
     ("text where a date belongs", {**GOOD, 3: {**GOOD[3], "due": "next week"}}, None, (),
      "{path}: sheet 'Answers', row 3, column 'due': 'next week' is not a date; enter a date "
      "such as 2026-12-31"),
+    ("nothing filled in", {}, None, (),
+     "{path}: sheet 'Answers', no row has a result, so there is nothing to import; fill in the "
+     "'result' column (conform, nonconform or not-applicable)"),
     ("bad result", {**GOOD, 2: {"result": "maybe"}}, None, (),
      "{path}: sheet 'Answers', row 2, column 'result': 'maybe' is not conform, nonconform or "
      "not-applicable"),
