@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+from qms.auditing import changed_since_audited
 from qms.check import check
 from qms.fingerprint import checklist_fingerprint, question_fingerprint
 
@@ -177,6 +178,8 @@ def test_edited_standard_shows_the_answer_as_changed_since_audited(
     text = standard.read_text(encoding="utf-8")
     standard.write_text(text.replace("matches the POS price", "matches the shelf label"),
                         encoding="utf-8")
+    project = check(sample_repo, date(2026, 11, 23)).project
+    assert changed_since_audited(project, project.audits[audit]) == ["Q2"]
     result = run("check", str(sample_repo))
     suspect = [line for line in result.output.splitlines() if "changed-since-audited" in line]
     lines = record_file(sample_repo, audit).read_text(encoding="utf-8").splitlines()
