@@ -151,6 +151,8 @@ def _question(reader: _Reader, row: Row, value: str | None) -> str | None:
         reader.problem(row, "question", "empty; name the question this row answers "
                        f"({', '.join(ids[:3])} ...)")
         return None
+    if value not in ids and value.upper() in ids:
+        return value.upper()
     if value not in ids:
         reader.problem(row, "question", f"{value!r} is not a question of {reader.checklist.id}"
                        f"{did_you_mean(value, ids)}")

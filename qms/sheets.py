@@ -158,7 +158,7 @@ def _meta(book: Any, shown: str) -> tuple[dict[str, Any], dict[str, str]]:
     values: dict[str, Any] = {}
     fingerprints: dict[str, str] = {}
     in_table = False
-    for key, value, *_ in book[META].iter_rows(values_only=True, max_col=2):
+    for key, value, *_ in _padded(book[META]):
         if key == "question":
             in_table = True
         elif in_table and key:
@@ -170,6 +170,11 @@ def _meta(book: Any, shown: str) -> tuple[dict[str, Any], dict[str, str]]:
                        f"{values.get('format')!r}, not {FORMAT!r}; write a new workbook with "
                        "`qms audit sheet`")
     return values, fingerprints
+
+
+def _padded(sheet: Any) -> Iterable[tuple[Any, ...]]:
+    for _, row in _rows(sheet):
+        yield (*row, None, None)
 
 
 def _checklist_of(project: Project, values: dict[str, Any], shown: str,
@@ -186,6 +191,8 @@ def _checklist_of(project: Project, values: dict[str, Any], shown: str,
 
 
 def _rows(sheet: Any) -> Iterable[tuple[int, tuple[Any, ...]]]:
+    if hasattr(sheet, "reset_dimensions"):
+        sheet.reset_dimensions()  # some writers store a wrong size: read every row there is
     for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
         yield number, tuple(values)
 

@@ -219,7 +219,7 @@ def test_files_that_are_not_answer_workbooks(run, sample_repo: Path, tmp_path: P
 def test_further_rows_add_findings_to_the_same_question(run, sample_repo: Path) -> None:
     csv_text = PREMISES_CSV + (
         "Q2,,,observation,Stacks not sorted by size.,Photo 12,,\n"
-        "Q1,,,good-practice,Round sheets kept in a clear sleeve.,,,\n")
+        "q1,,,good-practice,Round sheets kept in a clear sleeve.,,,\n")  # case is forgiven
     answers = write(sample_repo.parent / "answers.csv", csv_text)
     result = run("audit", "start", "CL-PREMISES", "--site", "S", "--auditor", "A",
                  "--answers", str(answers), "-C", str(sample_repo))
