@@ -157,14 +157,18 @@ def resume_command(audit_id: str, questions: tuple[str, ...], commit: bool, repo
 @audit_group.command("sheet")
 @click.argument("checklist")
 @click.option("-o", "--output", type=PATH_ARG, required=True, help="The .xlsx file to write.")
+@click.option("--force", is_flag=True, help="Replace FILE.xlsx if it exists.")
 @REPO_OPTION
-def sheet_command(checklist: str, output: Path, repo: Path) -> None:
+def sheet_command(checklist: str, output: Path, force: bool, repo: Path) -> None:
     """Write an answer workbook of CHECKLIST to fill in offline (then `qms audit import`)."""
     project = auditing.open_project(repo, resolve_today())
     found = auditing.find_checklist(project, checklist)
     if output.suffix.lower() != ".xlsx":
         raise QmsError(f"{output}: the workbook is written as .xlsx; name it "
-                                f"{output.with_suffix('.xlsx').name}")
+                       f"{output.with_suffix('.xlsx').name}")
+    if output.exists() and not force:
+        raise QmsError(f"{output} exists (it may hold answers); choose another name or replace "
+                       "it with --force")
     count = sheets.write_sheet(project, found, output)
     click.echo(f"wrote {output} ({count} questions of {found.id})")
 

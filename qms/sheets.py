@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+import tempfile
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -91,9 +93,23 @@ def write_sheet(project: Project, checklist: Checklist, output: Path) -> int:
     sheet.freeze_panes = "B2"
     _validations(sheet, project, last)
     _meta_sheet(book, project, checklist)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    book.save(output)
+    _save(book, output)
     return len(checklist.questions)
+
+
+def _save(book: Any, output: Path) -> None:
+    """Save the workbook through a temporary file, so a failure leaves no half-written file."""
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp", dir=output.parent)
+        os.close(fd)
+        try:
+            book.save(name)
+            os.replace(name, output)
+        finally:
+            Path(name).unlink(missing_ok=True)
+    except OSError as exc:
+        raise QmsError(f"{output}: cannot write the workbook: {exc.strerror or exc}") from None
 
 
 def _column(name: str) -> str:

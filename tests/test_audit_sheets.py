@@ -216,6 +216,22 @@ def test_files_that_are_not_answer_workbooks(run, sample_repo: Path, tmp_path: P
     assert _records(sample_repo) == []
 
 
+def test_sheet_never_replaces_a_workbook_unless_forced(run, sample_repo: Path) -> None:
+    path = _sheet(run, sample_repo)
+    _fill(path, GOOD)
+    before = path.read_bytes()
+    result = run("audit", "sheet", "CL-PREMISES", "-o", str(path), "-C", str(sample_repo))
+    assert result.exit_code == 1
+    assert result.output == (f"qms: error: {path} exists (it may hold answers); choose another "
+                             "name or replace it with --force\n")
+    assert path.read_bytes() == before
+    forced = run("audit", "sheet", "CL-PREMISES", "-o", str(path), "--force",
+                 "-C", str(sample_repo))
+    assert forced.exit_code == 0, forced.output
+    assert openpyxl.load_workbook(path)["Answers"]["F2"].value is None
+    assert [p.name for p in path.parent.iterdir() if p.name.endswith(".tmp")] == []
+
+
 def test_further_rows_add_findings_to_the_same_question(run, sample_repo: Path) -> None:
     csv_text = PREMISES_CSV + (
         "Q2,,,observation,Stacks not sorted by size.,Photo 12,,\n"
