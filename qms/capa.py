@@ -311,6 +311,8 @@ def _apply(doc: Any, change: CapaChange) -> None:
         set_key(finding, "capa", _capa_node(change.after), FINDING_KEYS)
         return
     node = finding["capa"]
+    if node.fa.flow_style():  # `capa: {...}` on one line cannot take a history: unfold it
+        node.fa.set_block_style()
     for key in CAPA_KEYS[:-1]:
         value = getattr(change.after, key)
         if value is not None and value != getattr(change.before, key):

@@ -505,3 +505,39 @@ def test_texts_read_back_as_written(sample_repo: Path, run: Run, value: str) -> 
     assert capa(sample_repo, run, F3, "--containment", value).exit_code == 0
     assert finding(sample_repo, F3)["capa"]["containment"] == value
     assert_check_passes(sample_repo, run)
+
+
+def test_a_one_line_capa_is_unfolded_and_keeps_its_comment(sample_repo: Path, run: Run) -> None:
+    path = sample_repo / RECORD
+    evidence = "    evidence: Observation notes, sales at 15:20 and 16:05\n"
+    one_line = "    capa: {owner: Store manager, status: open}  # opened on the day\n"
+    path.write_text(path.read_text(encoding="utf-8").replace(evidence, evidence + one_line),
+                    encoding="utf-8")
+    before = path.read_text(encoding="utf-8")
+    assert capa(sample_repo, run, F4, "--status", "contained", "--by", "Li Wei").exit_code == 0
+    assert path.read_text(encoding="utf-8") == before.replace(one_line, (
+        "    capa:                                       # opened on the day\n"
+        "      owner: Store manager\n"
+        "      status: contained\n"
+        "      history:\n"
+        "        - on: 2026-11-23T10:30:00+08:00\n"
+        "          status: contained\n"
+        "          by: Li Wei\n"
+        "          note: status open -> contained\n"))
+    assert_check_passes(sample_repo, run)
+
+
+def test_comments_after_the_history_stay_below_new_entries(sample_repo: Path, run: Run) -> None:
+    assert capa(sample_repo, run, F3, "--status", "contained").exit_code == 0
+    path = sample_repo / RECORD
+    last = "          note: status open -> contained\n"
+    comment = "      # the store manager is on leave until 1 Dec\n  # F4 is an observation\n"
+    text = path.read_text(encoding="utf-8")
+    assert text.count(last) == 1
+    path.write_text(text.replace(last, last + comment), encoding="utf-8")
+    assert capa(sample_repo, run, F3, "--note", "Called the store.").exit_code == 0
+    assert path.read_text(encoding="utf-8") == text.replace(last, last + (
+        "        - on: 2026-11-23T10:30:00+08:00\n"
+        "          status: contained\n"
+        "          note: Called the store.\n") + comment)
+    assert_check_passes(sample_repo, run)
