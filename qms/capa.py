@@ -104,7 +104,7 @@ class CapaChange:
 
 
 def audit_id_of(finding_id: str) -> str:
-    """The audit id inside a finding id (`<audit id>-F<n>`); a usage error if it has none."""
+    """The audit id inside a finding id (`<audit id>-F<n>`); a QmsError if it has none."""
     head, separator, number = finding_id.rpartition("-F")
     if not (separator and head and number.isdigit()):
         raise QmsError(f"{finding_id} is not a finding id; finding ids are <audit id>-F<n>, "
@@ -190,6 +190,9 @@ def _move(finding_id: str, capa: Capa, target: str, grade: str) -> Capa:
 def _verify(finding_id: str, capa: Capa, result: str, by: str, on: date,
             note: str | None) -> Capa:
     states, target = VERIFY[result]
+    if capa.status == "verified" and capa.status not in states:
+        raise _refuse(finding_id, "the CAPA is verified already",
+                      f"close it: `qms capa {finding_id} --status closed`")
     if capa.status not in states:
         raise _refuse(finding_id, f"a verification is recorded once the action is implemented, "
                       f"and the CAPA is {capa.status}",

@@ -285,6 +285,16 @@ def test_a_verification_waits_for_the_implementation(sample_repo: Path, run: Run
         F2, "--verify", "effective", "--by", "Li Wei")
 
 
+def test_a_verified_capa_is_not_verified_again(sample_repo: Path, run: Run) -> None:
+    path = f"audits/records/2026/{CSC}.yaml"
+    assert capa(sample_repo, run, CSC_F1, "--verify", "effective", "--by", "W").exit_code == 0
+    result = capa(sample_repo, run, CSC_F1, "--verify", "effective", "--by", "W")
+    assert result.exit_code == 1
+    assert result.stderr == (f"qms: error: {CSC_F1}: the CAPA is verified already; close it: "
+                             f"`qms capa {CSC_F1} --status closed`\n")
+    assert finding(sample_repo, CSC_F1, path)["capa"]["status"] == "verified"
+
+
 def test_a_closed_capa_does_not_change(sample_repo: Path, run: Run) -> None:
     assert_refused(
         sample_repo, run,
