@@ -8,6 +8,7 @@ Each call is one atomic rewrite, so a crash leaves the record as it was before o
 from __future__ import annotations
 
 import copy
+import hashlib
 import re
 import secrets
 from collections.abc import Iterable, Mapping
@@ -37,10 +38,14 @@ _STR_TAG = "tag:yaml.org,2002:str"
 
 
 def site_code(site: str) -> str:
-    """A short code for a site: the initials of its words (Nanjing Road store -> NRS)."""
+    """A short code for a site: the initials of its words (Nanjing Road store -> NRS).
+
+    A name without Latin letters or digits (南京路店) gets a code derived from a hash of the
+    name, so different sites still get different codes.
+    """
     words = re.findall(r"[A-Za-z0-9]+", site)
     code = "".join(w[0] for w in words).upper()[:4]
-    return code or "SITE"
+    return code or "S" + hashlib.sha256(site.strip().encode("utf-8")).hexdigest()[:3].upper()
 
 
 def new_audit_id(site: str, when: datetime) -> str:

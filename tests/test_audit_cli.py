@@ -208,3 +208,11 @@ def test_commit_commits_only_the_record_and_leaves_other_staged_files(
     assert reopened.exit_code == 0, reopened.output
     assert git(sample_repo, "log", "-1", "--format=%s") == f"audit {audit}: reopened: typo\n"
     assert git(sample_repo, "status", "--porcelain") == "A  notes.txt\n"
+
+
+def test_site_codes_differ_for_sites_without_latin_letters() -> None:
+    from qms.records import site_code
+
+    assert site_code("Nanjing Road store") == "NRS"
+    assert site_code("南京路店") != site_code("徐家汇店")
+    assert site_code("南京路店").startswith("S") and len(site_code("南京路店")) == 4
