@@ -353,6 +353,8 @@ def follow(repo: Path, finding_id: str, request: CapaRequest, when: datetime,
     if broken:
         raise QmsError("qms.yaml has errors; fix them first:\n"
                        + "\n".join(i.render() for i in broken))
+    if commit and gitrepo.repository_root(root) is None:
+        raise QmsError(f"{root}: --commit needs a git repository; nothing was changed")
     record = locate(root, config, finding_id)
     if request.is_empty():
         return CapaOutcome(record, CapaChange(finding_id, record.finding.capa,

@@ -373,6 +373,19 @@ def test_a_refused_or_empty_change_commits_nothing(sample_repo: Path, run: Run) 
     assert git(sample_repo, "rev-parse", "HEAD") == head
 
 
+def test_commit_outside_git_changes_nothing(sample_repo: Path, run: Run, tmp_path: Path) -> None:
+    import shutil
+
+    plain = tmp_path / "plain"
+    shutil.copytree(sample_repo, plain, ignore=shutil.ignore_patterns(".git"))
+    before = (plain / RECORD).read_bytes()
+    result = capa(plain, run, F2, "--status", "implemented", "--commit")
+    assert result.exit_code == 1
+    assert result.stderr == (f"qms: error: {plain}: --commit needs a git repository; nothing "
+                             "was changed\n")
+    assert (plain / RECORD).read_bytes() == before
+
+
 # ---------------------------------------------------------------- the record's own bytes
 
 
