@@ -169,8 +169,6 @@ def findings_command(only_open: bool, overdue: bool, fmt: str, output: Path | No
     project = dues.load_for_following(repo, resolve_today(today), ("audit",))
     state = "overdue" if overdue else "open" if only_open else None
     rows = listing.finding_rows(project, listing.Filters(state=state, **filters))
-    for row in rows:  # a folded statement (`>`) ends with a line break
-        row["statement"] = row["statement"].strip()
     _emit(rows, listing.FINDING_COLUMNS, fmt, output, "Findings")
 
 

@@ -215,7 +215,8 @@ def finding_rows(project: Project, f: Filters) -> list[Row]:
                 "due": capa.due if capa else None,
                 "age_days": (project.today - raised).days,
                 "overdue": "yes" if finding_is_overdue(ref, project) else "",
-                "statement": finding.statement,
+                # a folded statement (`>`) ends with a line break
+                "statement": finding.statement.strip(),
             }
         )
     return rows

@@ -27,6 +27,7 @@ from ruamel.yaml.scalarstring import (
 from .errors import QmsError
 from .models import Audit
 from .schema import validate_document
+from .yamledit import append_item, set_key
 from .yamlio import YamlProblem, atomic_write, dump_round_trip, load_file, parse, update_file
 
 HEADER = "# Audit record written by `qms audit`; every answer is saved as it is given.\n"
@@ -130,17 +131,8 @@ def create_record(folder: Path, checklist: str, checklist_fingerprint: str, site
 
 
 def _insert(doc: CommentedMap, key: str, value: Any) -> None:
-    """Set a top-level key, inserting a new one where KEY_ORDER puts it."""
-    if key in doc:
-        doc[key] = value
-        return
-    rank = KEY_ORDER.index(key)
-    position = len(doc)
-    for index, existing in enumerate(doc):
-        if existing in KEY_ORDER and KEY_ORDER.index(existing) > rank:
-            position = index
-            break
-    doc.insert(position, key, value)
+    """Set a top-level key, inserting a new one where KEY_ORDER puts it (comments stay put)."""
+    set_key(doc, key, value, KEY_ORDER)
 
 
 def _sequence(doc: CommentedMap, key: str) -> CommentedSeq:
@@ -172,7 +164,7 @@ def _append_findings(doc: CommentedMap, findings: Iterable[Mapping[str, Any]]) -
     ids = []
     for finding in findings:
         finding_id = f"{doc.get('id')}-F{_next_finding_number(doc)}"
-        _sequence(doc, "findings").append(_node({"id": finding_id, **finding}))
+        append_item(_sequence(doc, "findings"), _node({"id": finding_id, **finding}))
         ids.append(finding_id)
     return ids
 
@@ -208,7 +200,7 @@ def _put_answer(answers: CommentedSeq, node: CommentedMap) -> None:
         if isinstance(existing, Mapping) and existing.get("question") == node["question"]:
             answers[index] = node
             return
-    answers.append(node)
+    append_item(answers, node)
 
 
 def add_finding(path: Path, finding: Mapping[str, Any]) -> str:
@@ -246,6 +238,6 @@ def reopen(path: Path, when: datetime, by: str | None, reason: str) -> None:
         del doc["completed"]
         entry = _node({"on": when, "by": by, "reason": reason})
         entry.yaml_add_eol_comment(f"was completed {completed}", "on")
-        _sequence(doc, "reopened").append(entry)
+        append_item(_sequence(doc, "reopened"), entry)
 
     update_file(path, change)

@@ -116,3 +116,22 @@ def test_a_broken_record_is_reported_not_overwritten(tmp_path: Path) -> None:
     path.write_text("id: AUD-20261123-X-0000\nchecklist: [\n", encoding="utf-8")
     with pytest.raises(QmsError, match="the audit record cannot be read; fix it first"):
         records.read_record(path, "audits/records/2026/AUD-20261123-X-0000.yaml")
+
+
+def test_a_closing_comment_stays_below_a_new_finding(tmp_path: Path) -> None:
+    from qms.records import add_finding
+
+    path = tmp_path / "AUD-20261120-NRS-0A1B.yaml"
+    path.write_text(
+        "id: AUD-20261120-NRS-0A1B\nchecklist: CL-X\nsite: Nanjing Road store\n"
+        "auditors: [Li Wei]\nstarted: 2026-11-20T09:30:00+08:00\nanswers:\n"
+        "  - question: Q1\n    result: nonconform\nfindings:\n"
+        "  - id: AUD-20261120-NRS-0A1B-F1\n    question: Q1\n    standard: GRT-001\n"
+        "    grade: observation\n    statement: First.\n"
+        "# end of the auditor's notes\n"
+    )
+    add_finding(path, {"question": "Q1", "standard": "GRT-001", "grade": "observation",
+                       "statement": "Second."})
+    text = path.read_text()
+    assert text.rstrip().endswith("# end of the auditor's notes")
+    assert text.index("Second.") < text.index("# end of the auditor's notes")
