@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from . import __version__, scaffold
+from . import __version__
 from .check import check, resolve_today
 from .errors import BUG_REPORT_HINT, EXIT_BUG, EXIT_INTERRUPTED, EXIT_USER_ERROR, QmsError
 from .issues import issues_to_json
@@ -117,6 +117,8 @@ def schema_command(output: Path | None) -> None:
               help="The organisation written into qms.yaml.")
 def init_command(path: Path, organisation: str) -> None:
     """Create a new, valid QMS repository at PATH as a git repository with a first commit."""
+    from . import scaffold  # git and the templates are only needed here
+
     created = scaffold.create(path, organisation)
     click.echo(f"created a QMS repository at {created} (first commit made); "
                f"next: cd {path} && qms check")
@@ -126,6 +128,7 @@ def init_command(path: Path, organisation: str) -> None:
 from . import (  # noqa: E402
     cli_audit,  # noqa: F401  (registers audit start/resume/sheet/import/complete/reopen)
     cli_capa,  # noqa: F401  (registers capa, findings, due)
+    cli_manual,  # noqa: F401  (registers build, serve)
     cli_query,  # noqa: F401  (registers list, show, approve)
 )
 

@@ -103,7 +103,8 @@ def file_histories(path: Path) -> dict[str, list[Revision]] | None:
         if not record.strip("\x00\n"):
             continue
         head, _, names = record.partition("\n")
-        hexsha, stamp, author, subject = head.split("\x1f", 3)
+        # With -z, git ends the formatted line with a NUL before the newline.
+        hexsha, stamp, author, subject = head.rstrip("\x00").split("\x1f", 3)
         revision = Revision(hexsha, datetime.fromtimestamp(int(stamp), tz=UTC), author, subject)
         for name in names.split("\x00"):
             name = name.strip("\n")
@@ -116,3 +117,17 @@ def repository_root(path: Path) -> Path | None:
     """The top folder of the git repository containing path, if any."""
     repo = open_repo(path)
     return Path(repo.working_tree_dir) if repo and repo.working_tree_dir else None
+
+
+def head_commit(path: Path) -> str | None:
+    """The commit HEAD points at ('' before the first commit); None outside git.
+
+    Reads the refs without starting a git process, so a no-change build stays quick.
+    """
+    repo = open_repo(path)
+    if repo is None:
+        return None
+    try:
+        return repo.head.commit.hexsha if repo.head.is_valid() else ""
+    except (ValueError, git.GitCommandError):
+        return ""

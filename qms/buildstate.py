@@ -1,0 +1,96 @@
+"""What the last build saw: a stamp of every input, and the warnings of each page.
+
+The stamp makes a no-change `qms build` quick (stat the inputs, compare one hash) without ever
+serving a stale manual: it covers every input file's size and modification time, git HEAD (the
+revision history), the day (what is overdue), and qms's own code and templates.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from . import __version__
+from .models import Config
+
+STATE_FILE = "state.json"
+PACKAGE = Path(__file__).resolve().parent
+
+
+def _walk(folder: Path, skip: set[Path], out: list[str]) -> None:
+    if not folder.is_dir():
+        return
+    stack = [folder]
+    while stack:
+        current = stack.pop()
+        with os.scandir(current) as entries:
+            for entry in entries:
+                if entry.name.startswith(".") or Path(entry.path) in skip:
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append(Path(entry.path))
+                elif entry.is_file():
+                    st = entry.stat()
+                    out.append(f"{entry.path}\0{st.st_size}\0{st.st_mtime_ns}")
+
+
+def input_stamp(root: Path, config: Config, today: date, head: str | None,
+                extra: str = "") -> str:
+    """One hash of everything the manual is made from (files are stat'ed, not read)."""
+    paths = config.paths
+    build = (root / paths.build).resolve()
+    entries = [f"qms {__version__}", f"today {today.isoformat()}", f"head {head}", extra]
+    qms_yaml = root / "qms.yaml"
+    st = qms_yaml.stat()
+    entries.append(f"{qms_yaml}\0{st.st_size}\0{st.st_mtime_ns}")
+    folders = {paths.standards, paths.planning, paths.checklists, paths.records,
+               paths.measurements, paths.sqi, paths.surveys, paths.templates}
+    found: list[str] = []
+    for name in sorted(folders):
+        _walk((root / name).resolve(), {build}, found)
+    _walk(PACKAGE, set(), found)  # qms's own code, templates and styles
+    entries += sorted(set(found))
+    return hashlib.sha256("\n".join(entries).encode("utf-8", "surrogateescape")).hexdigest()
+
+
+@dataclass
+class BuildState:
+    """Saved between builds in build/.qms/state.json."""
+
+    stamp: str = ""
+    warnings: dict[str, list[str]] = field(default_factory=dict)  # by document ('' = global)
+
+    @classmethod
+    def load(cls, folder: Path) -> BuildState:
+        """The saved state, or an empty one when there is none (or it cannot be read)."""
+        try:
+            data = json.loads((folder / STATE_FILE).read_text(encoding="utf-8"))
+            return cls(stamp=str(data["stamp"]), warnings=dict(data["warnings"]))
+        except (OSError, ValueError, KeyError, TypeError):
+            return cls()
+
+    def save(self, folder: Path) -> None:
+        """Write the state (atomically, so an interrupted build leaves the old one)."""
+        folder.mkdir(parents=True, exist_ok=True)
+        temporary = folder / f".{STATE_FILE}.tmp"
+        temporary.write_text(json.dumps({"stamp": self.stamp, "warnings": self.warnings},
+                                        ensure_ascii=False, indent=1), encoding="utf-8")
+        os.replace(temporary, folder / STATE_FILE)
+
+    def all_warnings(self) -> list[str]:
+        """Every remembered warning, in a stable order."""
+        return [w for doc in sorted(self.warnings) for w in self.warnings[doc]]
+
+    def update_warnings(self, reread: set[str], removed: set[str],
+                        fresh: dict[str, list[str]], full: bool) -> None:
+        """Replace the warnings of pages Sphinx re-read; keep those of pages it did not."""
+        if full:
+            self.warnings = {}
+        for docname in reread | removed | {""}:
+            self.warnings.pop(docname, None)
+        for docname, found in fresh.items():
+            self.warnings[docname] = list(found)

@@ -1,0 +1,125 @@
+"""The manual's own words in each language it speaks (qms.yaml `manual.language`).
+
+English is the key; a language missing a word falls back to English, so a new label never
+breaks a build. Sphinx translates its own strings (search page, navigation) itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+ZH_CN: dict[str, str] = {
+    # navigation and page titles
+    "Home": "首页", "Standards": "服务标准", "Standards by encounter": "按服务接触点查看标准",
+    "Standards by owner": "按负责部门查看标准", "Standards by dimension": "按服务质量维度查看标准",
+    "Standards by gap": "按差距查看标准", "Archive: retired standards": "归档：已废止的标准",
+    "Planning": "服务质量规划", "Checklists": "审核检查表", "Audits": "审核",
+    "Findings register": "不符合项登记册", "Compliance": "符合率", "Sites": "门店与站点",
+    "Traceability": "可追溯性", "Traceability matrix": "可追溯性矩阵", "Coverage": "审核覆盖",
+    "ISO 9001:2015 clause map": "ISO 9001:2015 条款对照",
+    # fields
+    "Id": "编号", "Title": "标题", "Status": "状态", "Owner": "负责部门", "Encounter": "服务接触点",
+    "Type": "类型", "Gap": "差距", "Dimensions": "维度", "Dimension": "维度",
+    "Statement": "标准说明", "Do": "应该做", "Don't": "不应该做", "Measures": "测量指标",
+    "Measure": "指标", "Metric": "衡量内容", "Target": "目标", "Unit": "单位", "Source": "数据来源",
+    "Frequency": "频率", "ISO 9001 clauses": "ISO 9001 条款", "Clause": "条款",
+    "Planning items": "规划项目", "Planning item": "规划项目", "Checklist questions": "审核问题",
+    "Checklist": "检查表", "Question": "问题", "Findings": "不符合项与发现", "Finding": "发现",
+    "Review and approval": "评审与批准", "Last reviewed": "上次评审", "Next review due": "下次评审",
+    "Approved by": "批准人", "Approved on": "批准日期", "Effective": "生效日期",
+    "Revision history": "修订历史", "Date": "日期", "Author": "作者", "Change": "变更说明",
+    "Commit": "提交", "Category": "类别", "Objective": "目标", "Actions": "行动",
+    "Action": "行动", "Due": "到期", "Implemented by": "实施标准", "Method": "审核方法",
+    "Questions": "问题", "Ask": "问题", "Guidance": "审核指引", "Evidence": "证据",
+    "Site": "站点", "Auditors": "审核员", "Started": "开始", "Completed": "完成",
+    "Answers": "回答", "Result": "结果", "Note": "备注", "Grade": "等级", "CAPA": "纠正预防措施",
+    "CAPA state": "纠正措施状态", "Audit": "审核", "Standard": "标准", "Answered": "已回答",
+    "Conforming": "符合", "Rate": "符合率", "Period": "期间", "Total": "合计", "Count": "数量",
+    "Open": "未关闭", "Overdue": "已逾期", "overdue": "已逾期", "in progress": "进行中",
+    "changed since audited": "审核后已变更", "changed since approval": "批准后已变更",
+    "review overdue": "评审逾期", "none": "无", "no CAPA": "无纠正措施", "All": "全部",
+    "Standards no question audits": "没有审核问题覆盖的标准",
+    "Questions that audit retired standards": "审核已废止标准的问题",
+    "Open findings": "未关闭的发现", "Overdue CAPAs": "逾期的纠正措施",
+    "Findings by grade": "按等级统计", "Findings by site": "按站点统计",
+    "Compliance per standard": "各标准符合率",
+    "Compliance per site and quarter": "各站点季度符合率",
+    "Standards by clause": "按条款查看标准", "not audited yet": "尚未审核",
+    "History unavailable (not a git repository).": "无法显示修订历史（不是 git 仓库）。",
+    "No revisions committed yet.": "尚无提交记录。", "None.": "无。",
+    "No gap": "未指定差距", "Retired standards": "已废止的标准",
+    # enumerations
+    "draft": "草稿", "approved": "已批准", "retired": "已废止", "hard": "硬标准", "soft": "软标准",
+    "tangibles": "有形性", "reliability": "可靠性", "responsiveness": "响应性",
+    "assurance": "保证性", "empathy": "移情性",
+    "service-concept": "服务理念", "expectation-management": "期望管理",
+    "outcome-management": "结果管理", "internal-marketing": "内部营销",
+    "tangible-evidence": "有形展示", "information-technology": "信息技术",
+    "customer-participation": "顾客参与",
+    "conform": "符合", "nonconform": "不符合", "not-applicable": "不适用",
+    "open": "未处理", "contained": "已遏制", "root-cause-found": "已找到根本原因",
+    "action-planned": "已计划措施", "implemented": "已实施", "verified": "已验证",
+    "closed": "已关闭", "done": "已完成", "dropped": "已取消",
+    "observation": "观察", "interview": "访谈", "records": "记录检查",
+    "mystery-shopping": "神秘顾客", "containment": "遏制措施", "root cause": "根本原因",
+    "action": "纠正措施", "effective": "有效", "not-effective": "无效",
+    # home page
+    "About this manual": "关于本手册", "Find your encounter": "找到您的服务接触点",
+    "The five-gap model": "服务质量差距模型",
+    "The five service-quality dimensions": "服务质量的五个维度",
+    "What is in this manual": "本手册包含什么",
+    "This manual holds the service standards of {org}: what staff do, and do not do, at each "
+    "service encounter, how each standard is measured, and where each one stands in audits.":
+        "本手册收录{org}的服务标准：员工在每个服务接触点应该做什么、不应该做什么，"
+        "每项标准如何衡量，以及每项标准在审核中的情况。",
+    "Open the list of encounters, pick the moment of service you work in, and read its "
+    "standards: each page has a do and don't table and the measures that show whether it is met.":
+        "打开服务接触点列表，选择您工作的服务环节，阅读该环节的标准：每页都有"
+        "“应该做／不应该做”对照表，以及衡量标准是否达成的指标。",
+    "Service quality fails where the company's view and the customer's differ. The customer gap "
+    "(expected against perceived service) closes when four company gaps close:":
+        "当公司的认识与顾客的感受不一致时，服务质量就会出问题。顾客差距（期望的服务与感知的服务之差）"
+        "要靠缩小四个公司差距来弥合：",
+    "Gap 1, listening: not knowing what customers expect.": "差距1，倾听差距：不了解顾客的期望。",
+    "Gap 2, design and standards: not turning expectations into the right service designs "
+    "and standards.": "差距2，设计与标准差距：没有把顾客期望转化为正确的服务设计和标准。",
+    "Gap 3, performance: not delivering to the standards.":
+        "差距3，服务绩效差距：没有按标准提供服务。",
+    "Gap 4, communication: not matching performance to promises.":
+        "差距4，沟通差距：服务表现与承诺不一致。",
+    "Customers judge service on five dimensions (SERVQUAL):":
+        "顾客从五个维度评价服务（SERVQUAL）：",
+    "Tangibles: the appearance of facilities, equipment, staff and materials.":
+        "有形性：设施、设备、员工和资料的外观。",
+    "Reliability: doing what was promised, dependably and accurately.":
+        "可靠性：可靠、准确地履行服务承诺。",
+    "Responsiveness: being willing to help and giving prompt service.":
+        "响应性：乐于帮助顾客并迅速提供服务。",
+    "Assurance: knowledge and courtesy of staff that inspire trust and confidence.":
+        "保证性：员工的知识和礼貌使顾客信任。",
+    "Empathy: caring, individual attention to each customer.": "移情性：关心顾客，给予个别关注。",
+    "Standards by encounter, owner, dimension and gap; retired standards in the archive.":
+        "按服务接触点、负责部门、维度和差距查看标准；已废止的标准在归档中。",
+    "Planning items in the seven areas, with their actions and due dates.":
+        "七个领域的服务质量规划项目及其行动和期限。",
+    "Audit checklists, audits, the findings register and compliance.":
+        "审核检查表、审核记录、不符合项登记册和符合率。",
+    "Traceability from standards to checklists and ISO 9001 clauses.":
+        "从标准到检查表和 ISO 9001 条款的可追溯性。",
+    "{n} standards": "{n} 项标准", "as of {day}": "截至 {day}",
+    "conforming answers over answered questions": "符合的回答数 ÷ 已回答的问题数",
+}
+
+LANGUAGES = {"en": {}, "zh_CN": ZH_CN}
+
+
+def translator(language: str) -> Callable[..., str]:
+    """A function that translates a label (and fills `{name}` fields) into the language."""
+    table = LANGUAGES.get(language, {})
+
+    def translate(text: str, **fields: object) -> str:
+        """The label in the manual's language, with its fields filled in."""
+        found = table.get(text, text)
+        return found.format(**fields) if fields else found
+
+    return translate

@@ -1,0 +1,205 @@
+"""`qms build` as a library call: the pipeline from the repository's files to build/html.
+
+    load -> validate -> derive (history, compliance, CAPA state) -> render reST -> Sphinx
+
+Each step is one call below, in that order (after mkdocs' commands/build.py). Incremental by
+construction: reST is written only where its text changed, so Sphinx re-reads only those pages;
+a build whose inputs all match the last build's stamp stops before loading anything.
+"""
+
+from __future__ import annotations
+
+import functools
+import gc
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from . import gitrepo
+from .buildstate import BuildState, input_stamp
+from .check import load_valid
+from .derive import derive
+from .errors import QmsError
+from .load import find_root, load_config
+from .pages import Docs, plan_pages
+from .project import Project
+from .render import environment, render_page, write_if_changed
+from .sphinx_build import DOCUTILS_CONF, conf_py, conf_values, run_sphinx
+from .views import common_context
+
+STATIC = Path(__file__).resolve().parent / "static"
+
+
+@dataclass
+class BuildOptions:
+    """How to build: from scratch or not, strictness, Sphinx processes, where to report."""
+
+    today: date
+    clean: bool = False
+    strict: bool = False
+    jobs: int = 1
+    echo: Callable[[str], None] = print
+    tty: bool = False
+
+
+@dataclass
+class BuildResult:
+    """What a build did."""
+
+    html: Path
+    pages: int = 0
+    written: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    up_to_date: bool = False
+    sphinx_ran: bool = False
+    warnings: list[str] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def index(self) -> Path:
+        """The manual's home page."""
+        return self.html / "index.html"
+
+
+@dataclass(frozen=True)
+class BuildPaths:
+    """Where a build writes: reST, HTML, Sphinx's cache and qms's own state."""
+
+    root: Path
+
+    @property
+    def source(self) -> Path:
+        """Generated reST (and conf.py)."""
+        return self.root / "source"
+
+    @property
+    def html(self) -> Path:
+        """The published manual."""
+        return self.root / "html"
+
+    @property
+    def doctrees(self) -> Path:
+        """Sphinx's pickled doctrees and environment."""
+        return self.root / "doctrees"
+
+    @property
+    def state(self) -> Path:
+        """qms's build stamp and remembered warnings."""
+        return self.root / ".qms"
+
+
+def build(path: Path, options: BuildOptions) -> BuildResult:
+    """Build the manual of the repository at (or above) path; see the module docstring."""
+    root = find_root(path)
+    config, _, issues = load_config(root)
+    if issues:
+        raise QmsError("qms.yaml has errors; run `qms check` to see them")
+    paths = BuildPaths(root / config.paths.build)
+    result = BuildResult(html=paths.html)
+    timed = functools.partial(_timed, result.seconds)
+    head = gitrepo.head_commit(root)
+    stamp = input_stamp(root, config, options.today, head)
+    state = BuildState() if options.clean else BuildState.load(paths.state)
+    if options.clean:
+        _clean(paths)
+    elif state.stamp == stamp and result.index.is_file():
+        result.up_to_date = True
+        result.warnings = state.all_warnings()
+        return result
+    state.stamp = ""  # until this build completes, the old stamp no longer holds
+    state.save(paths.state)
+    gc.disable()  # loading makes millions of objects and no garbage: skip the collector's scans
+    try:
+        with timed("load"):
+            project = load_valid(root, options.today)
+        with timed("derive"):
+            derived = derive(project, *_histories(root))
+        gc.freeze()
+    finally:
+        gc.enable()
+    with timed("render"):
+        _render(project, derived, paths, result)
+    del project, derived  # Sphinx needs the memory more
+    gc.unfreeze()
+    gc.collect()
+    if options.clean or result.written or result.removed or not result.index.is_file():
+        with timed("sphinx"):
+            _sphinx(paths, options, state, result)
+    result.warnings = state.all_warnings()
+    state.stamp = stamp
+    state.save(paths.state)
+    return result
+
+
+@contextmanager
+def _timed(seconds: dict[str, float], name: str) -> Iterator[None]:
+    # Each step's time goes into the result, for the summary line and the benchmark.
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        seconds[name] = time.perf_counter() - start
+
+
+def _clean(paths: BuildPaths) -> None:
+    for folder in (paths.source, paths.html, paths.doctrees, paths.state):
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _histories(root: Path) -> tuple[dict | None, str]:
+    # git names files from its own top folder; the QMS may sit in a sub-folder of it.
+    histories = gitrepo.file_histories(root)
+    top = gitrepo.repository_root(root) if histories is not None else None
+    prefix = ""
+    if top is not None and root.resolve() != top.resolve():
+        prefix = root.resolve().relative_to(top.resolve()).as_posix() + "/"
+    return histories, prefix
+
+
+def _render(project: Project, derived: object, paths: BuildPaths, result: BuildResult) -> None:
+    """Render every page; write only changed files; remove pages that no longer exist."""
+    config = project.config
+    docs = Docs(project)
+    common = common_context(project, derived, docs)  # type: ignore[arg-type]
+    env = environment(project.path("templates"))
+    env.filters["t"] = common["_"]
+    source = paths.source
+    wanted: set[Path] = set()
+    for page in plan_pages(project, derived):  # type: ignore[arg-type]
+        target = source / f"{page.docname}.rst"
+        wanted.add(target)
+        if write_if_changed(target, render_page(env, page, common)):
+            result.written.append(page.docname)
+    result.pages = len(wanted)
+    values = conf_values(config.manual.title, config.organisation, config.manual.language)
+    for name, text in (("conf.py", conf_py(values)), ("docutils.conf", DOCUTILS_CONF),
+                       ("_static/qms.css", (STATIC / "qms.css").read_text(encoding="utf-8"))):
+        if write_if_changed(source / name, text):
+            result.written.append(name)
+    for stale in _stale_pages(source, wanted):
+        docname = stale.relative_to(source).with_suffix("").as_posix()
+        stale.unlink()
+        (paths.html / f"{docname}.html").unlink(missing_ok=True)
+        result.removed.append(docname)
+
+
+def _stale_pages(source: Path, wanted: set[Path]) -> list[Path]:
+    found = []
+    for folder, _dirs, files in os.walk(source):
+        found += [Path(folder, name) for name in files
+                  if name.endswith(".rst") and Path(folder, name) not in wanted]
+    return sorted(found)
+
+
+def _sphinx(paths: BuildPaths, options: BuildOptions, state: BuildState,
+            result: BuildResult) -> None:
+    sphinx = run_sphinx(paths.source, paths.html, paths.doctrees, jobs=options.jobs,
+                        fresh=options.clean, echo=options.echo, tty=options.tty)
+    result.sphinx_ran = True
+    state.update_warnings(sphinx.reread, set(result.removed), sphinx.by_document(paths.source),
+                          full=options.clean)

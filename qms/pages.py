@@ -1,0 +1,184 @@
+"""Which pages the manual has, where each one lives, and what its template is given.
+
+Document names (paths under build/source, without .rst) are stable and collision-free: ids
+always contain a hyphen, so the fixed pages beside them use names without one (index,
+by_owner, findings...). Group pages (an encounter, an owner, a site) get an ASCII slug.
+Navigation is bounded: the sidebar lists sections and fixed groupings only, never one entry per
+standard or audit, so each page's sidebar costs the same at 50 standards as at 5,000.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, TypeVar
+
+from .derive import Derived
+from .models import DIMENSIONS, PLAN_CATEGORIES, Standard
+from .project import Project
+from .render import Page
+
+T = TypeVar("T")
+
+
+def slugs(names: Iterable[str]) -> dict[str, str]:
+    """A file-name slug for each name: ASCII words, or a short hash where that is empty or taken."""
+    found: dict[str, str] = {}
+    by_slug: dict[str, list[str]] = defaultdict(list)
+    for name in sorted(set(names)):
+        by_slug[re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")].append(name)
+    for slug, named in by_slug.items():
+        for name in named:
+            digest = hashlib.sha1(name.encode("utf-8")).hexdigest()[:8]
+            unique = slug if slug and len(named) == 1 else f"{slug}-{digest}".strip("-")
+            found[name] = unique
+    return found
+
+
+class Docs:
+    """The document name of every page, so templates and the plan agree on links."""
+
+    def __init__(self, project: Project) -> None:
+        standards = project.standards.values()
+        self.encounter_slug = slugs(s.encounter for s in standards)
+        self.owner_slug = slugs(s.owner for s in standards)
+        self.site_slug = slugs(a.site for a in project.audits.values())
+
+    @staticmethod
+    def standard(item_id: str) -> str:
+        """The page of a standard."""
+        return f"standards/{item_id}"
+
+    @staticmethod
+    def checklist(item_id: str) -> str:
+        """The page of a checklist."""
+        return f"checklists/{item_id}"
+
+    @staticmethod
+    def audit(item_id: str) -> str:
+        """The page of an audit."""
+        return f"audits/{item_id}"
+
+    @staticmethod
+    def plan_area(category: str) -> str:
+        """The page of one of the seven planning areas."""
+        return f"plans/{category}"
+
+    def encounter(self, name: str) -> str:
+        """The page of the standards of one encounter."""
+        return f"standards/encounter/{self.encounter_slug[name]}"
+
+    def owner(self, name: str) -> str:
+        """The page of the standards of one owner."""
+        return f"standards/owner/{self.owner_slug[name]}"
+
+    @staticmethod
+    def dimension(name: str) -> str:
+        """The page of the standards of one SERVQUAL dimension."""
+        return f"standards/dimension/{name}"
+
+    @staticmethod
+    def gap(gap: int | None) -> str:
+        """The page of the standards that help close one gap."""
+        return f"standards/gap/{gap if gap is not None else 'none'}"
+
+    def site(self, name: str) -> str:
+        """The page of one audited site."""
+        return f"audits/site/{self.site_slug[name]}"
+
+    @staticmethod
+    def plan_anchor(plan_id: str) -> str:
+        """The anchor of a planning item on its area page."""
+        return plan_id.lower()
+
+    @staticmethod
+    def finding_anchor(finding_id: str) -> str:
+        """The anchor of a finding on its audit page."""
+        return finding_id.lower()
+
+
+def _grouped(items: Iterable[T], key: Callable[[T], Iterable[Any]]) -> dict[Any, list[T]]:
+    groups: dict[Any, list[T]] = defaultdict(list)
+    for item in items:
+        for value in key(item):
+            groups[value].append(item)
+    return groups
+
+
+def plan_pages(project: Project, derived: Derived) -> Iterator[Page]:
+    """Every page of the manual, in a stable order."""
+    docs = Docs(project)
+    current = project.current_standards()
+    retired = sorted((s for s in project.standards.values() if s.status == "retired"),
+                     key=lambda s: s.id)
+    yield Page("index", "manual/index.rst.j2", {"current": current})
+    yield from _standard_pages(project, docs, current, retired)
+    yield from _plan_pages(project)
+    yield Page("checklists/index", "manual/checklists.rst.j2", {
+        "checklists": sorted(project.checklists.values(), key=lambda c: c.id)})
+    for checklist in project.checklists.values():
+        yield Page(docs.checklist(checklist.id), "manual/checklist.rst.j2",
+                   {"checklist": checklist})
+    yield from _audit_pages(project, docs)
+    for name in ("index", "matrix", "coverage", "iso9001"):
+        yield Page(f"traceability/{name}", f"manual/traceability_{name}.rst.j2",
+                   {"current": current})
+
+
+def _standard_pages(project: Project, docs: Docs, current: list[Standard],
+                    retired: list[Standard]) -> Iterator[Page]:
+    encounters = _grouped(current, lambda s: [s.encounter])
+    owners = _grouped(current, lambda s: [s.owner])
+    dimensions = _grouped(current, lambda s: s.dimensions)
+    gaps = _grouped(current, lambda s: [s.gap])
+    yield Page("standards/index", "manual/standards_index.rst.j2", {
+        "groups": [(name, docs.encounter(name), encounters[name]) for name in sorted(encounters)]})
+    yield Page("standards/by_owner", "manual/standards_by_owner.rst.j2", {
+        "groups": [(name, docs.owner(name), owners[name]) for name in sorted(owners)]})
+    yield Page("standards/by_dimension", "manual/standards_by_dimension.rst.j2", {
+        "groups": [(name, docs.dimension(name), dimensions.get(name, [])) for name in DIMENSIONS]})
+    gap_keys = [1, 2, 3, 4, None]
+    yield Page("standards/by_gap", "manual/standards_by_gap.rst.j2", {
+        "groups": [(gap, docs.gap(gap), gaps.get(gap, [])) for gap in gap_keys]})
+    yield Page("standards/archive", "manual/standards_archive.rst.j2", {"standards": retired})
+    for kind, groups, doc in (("encounter", encounters, docs.encounter),
+                              ("owner", owners, docs.owner)):
+        for name, members in sorted(groups.items()):
+            yield Page(doc(name), "manual/standards_group.rst.j2",
+                       {"kind": kind, "name": name, "standards": members})
+    for name in DIMENSIONS:
+        yield Page(docs.dimension(name), "manual/standards_group.rst.j2",
+                   {"kind": "dimension", "name": name, "standards": dimensions.get(name, [])})
+    for gap in gap_keys:
+        yield Page(docs.gap(gap), "manual/standards_group.rst.j2",
+                   {"kind": "gap", "name": gap, "standards": gaps.get(gap, [])})
+    for standard in sorted(project.standards.values(), key=lambda s: s.id):
+        yield Page(docs.standard(standard.id), "manual/standard.rst.j2", {"s": standard})
+
+
+def _plan_pages(project: Project) -> Iterator[Page]:
+    by_area = _grouped(project.plans.values(), lambda p: [p.category])
+    yield Page("plans/index", "manual/plans_index.rst.j2", {
+        "areas": [(area, len(by_area.get(area, []))) for area in PLAN_CATEGORIES]})
+    for area in PLAN_CATEGORIES:
+        plans = sorted(by_area.get(area, []), key=lambda p: p.id)
+        yield Page(Docs.plan_area(area), "manual/plan_area.rst.j2",
+                   {"area": area, "plans": plans})
+
+
+def _audit_pages(project: Project, docs: Docs) -> Iterator[Page]:
+    audits = sorted(project.audits.values(), key=lambda a: (a.started, a.id), reverse=True)
+    sites: dict[str, list[Any]] = defaultdict(list)
+    for audit in audits:
+        sites[audit.site].append(audit)
+    yield Page("audits/index", "manual/audits_index.rst.j2", {"audits": audits})
+    yield Page("audits/findings", "manual/audits_findings.rst.j2", {})
+    yield Page("audits/compliance", "manual/audits_compliance.rst.j2", {})
+    yield Page("audits/sites", "manual/audits_sites.rst.j2", {"sites": sorted(sites)})
+    for site, members in sorted(sites.items()):
+        yield Page(docs.site(site), "manual/audits_site.rst.j2",
+                   {"site": site, "audits": members})
+    for audit in audits:
+        yield Page(docs.audit(audit.id), "manual/audit.rst.j2", {"audit": audit})
