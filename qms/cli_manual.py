@@ -5,13 +5,16 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from .check import resolve_today
 from .cli import PATH_ARG, cli, today_option
 from .errors import EXIT_USER_ERROR
-from .manual import BuildOptions, BuildResult, build
+
+if TYPE_CHECKING:  # Sphinx is a heavy import: only `qms build` and `qms serve` pay for it
+    from .manual import BuildOptions, BuildResult
 
 
 def _jobs(value: str) -> int:
@@ -28,6 +31,8 @@ def _jobs(value: str) -> int:
 
 def _options(today: str | None, clean: bool, strict: bool, jobs: str, quiet: bool
              ) -> BuildOptions:
+    from .manual import BuildOptions
+
     def echo(line: str) -> None:
         if not quiet:
             click.echo(line, err=True)
@@ -71,6 +76,8 @@ def build_command(path: Path, clean: bool, strict: bool, jobs: str, quiet: bool,
     Only pages whose text changed are rebuilt; a build with no change returns at once.
     Exit status: 0 built, 1 errors in the repository (or warnings with --strict).
     """
+    from .manual import build
+
     result = build(path, _options(today, clean, strict, jobs, quiet))
     if report(result, strict):
         click.echo("qms: error: --strict: the build gave warnings", err=True)
