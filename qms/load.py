@@ -132,15 +132,20 @@ def read_many(paths: list[Path], shown: list[str]) -> list[tuple[Any, list[Issue
     workers = min(os.cpu_count() or 1, 4)
     if len(paths) < PARALLEL_THRESHOLD or workers < 2 or "fork" not in mp.get_all_start_methods():
         return _read_chunk(paths, shown)
-    # Interleave so that every worker gets a similar mix of small and large files; this
-    # process reads the first share itself while the others work.
-    shares = [(paths[i::workers], shown[i::workers]) for i in range(workers)]
+    # Interleave so that every worker gets a similar mix of small and large files. The other
+    # processes also pickle what they read back to this one (about a quarter of the parse
+    # time), so this process, which reads its share meanwhile, takes 5 files for each 4.
+    pattern = [0] * 5 + [w for w in range(1, workers) for _ in range(4)]
+    owners = [[i for i in range(len(paths)) if pattern[i % len(pattern)] == w]
+              for w in range(workers)]
+    shares = [([paths[i] for i in mine], [shown[i] for i in mine]) for mine in owners]
     with ProcessPoolExecutor(workers - 1, mp_context=mp.get_context("fork")) as pool:
         futures = [pool.submit(_read_chunk, *share) for share in shares[1:]]
         results = [_read_chunk(*shares[0]), *(f.result() for f in futures)]
     merged: list[tuple[Any, list[Issue]]] = [None] * len(paths)  # type: ignore[list-item]
-    for i, chunk in enumerate(results):
-        merged[i::workers] = chunk
+    for mine, chunk in zip(owners, results, strict=True):
+        for i, parsed in zip(mine, chunk, strict=True):
+            merged[i] = parsed
     return merged
 
 
