@@ -62,6 +62,7 @@ class BuildState:
     """Saved between builds in build/.qms/state.json."""
 
     stamp: str = ""
+    engine: str = ""  # sphinx_build.engine_version() of the last Sphinx run
     warnings: dict[str, list[str]] = field(default_factory=dict)  # by document ('' = global)
 
     @classmethod
@@ -69,7 +70,8 @@ class BuildState:
         """The saved state, or an empty one when there is none (or it cannot be read)."""
         try:
             data = json.loads((folder / STATE_FILE).read_text(encoding="utf-8"))
-            return cls(stamp=str(data["stamp"]), warnings=dict(data["warnings"]))
+            return cls(stamp=str(data["stamp"]), engine=str(data.get("engine", "")),
+                       warnings=dict(data["warnings"]))
         except (OSError, ValueError, KeyError, TypeError):
             return cls()
 
@@ -77,7 +79,8 @@ class BuildState:
         """Write the state (atomically, so an interrupted build leaves the old one)."""
         folder.mkdir(parents=True, exist_ok=True)
         temporary = folder / f".{STATE_FILE}.tmp"
-        temporary.write_text(json.dumps({"stamp": self.stamp, "warnings": self.warnings},
+        temporary.write_text(json.dumps({"stamp": self.stamp, "engine": self.engine,
+                                         "warnings": self.warnings},
                                         ensure_ascii=False, indent=1), encoding="utf-8")
         os.replace(temporary, folder / STATE_FILE)
 

@@ -29,7 +29,7 @@ from .load import find_root, load_config
 from .pages import Docs, plan_pages
 from .project import Project
 from .render import environment, render_page, write_if_changed
-from .sphinx_build import DOCUTILS_CONF, conf_py, conf_values, run_sphinx
+from .sphinx_build import DOCUTILS_CONF, conf_py, conf_values, engine_version, run_sphinx
 from .views import common_context
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -127,9 +127,12 @@ def build(path: Path, options: BuildOptions) -> BuildResult:
     del project, derived  # Sphinx needs the memory more
     gc.unfreeze()
     gc.collect()
-    if options.clean or result.written or result.removed or not result.index.is_file():
+    engine = engine_version()
+    if (options.clean or result.written or result.removed or not result.index.is_file()
+            or state.engine != engine):
         with timed("sphinx"):
             _sphinx(paths, options, state, result)
+        state.engine = engine
     result.warnings = state.all_warnings()
     state.stamp = stamp
     state.save(paths.state)

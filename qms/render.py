@@ -95,13 +95,19 @@ def _json(value: Any) -> str:
 
 
 def table(header: list[Any] | None, rows: Iterable[Any], stub: int = 0,
-          cls: str | None = None) -> Rst:
-    """A `qms-table` directive: header and rows as JSON lines (cells never become reST)."""
+          cls: str | None = None, search: bool = True) -> Rst:
+    """A `qms-table` directive: header and rows as JSON lines (cells never become reST).
+
+    `search=False` keeps the table out of the search index: tables that gather what other
+    pages own (registers, indexes) would otherwise make every search return them too.
+    """
     settings: dict[str, Any] = {"header": header}
     if stub:
         settings["stub"] = stub
     if cls:
         settings["class"] = cls
+    if not search:
+        settings["search"] = False
     lines = [".. qms-table::", "", "   " + _json(settings)]
     lines += ["   " + _json(row) for row in rows]
     return Rst("\n".join(lines))

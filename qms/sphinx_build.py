@@ -2,10 +2,11 @@
 
 The extension does three things. It hardens docutils (no raw HTML, no file insertion, no
 `literalinclude`), so nothing in the generated reST can pull in a file or markup. It adds the
-`qms-table` directive, whose rows are JSON lines turned straight into docutils nodes: YAML
-values in tables are never parsed as reST (text stays text), and big tables skip docutils'
-nested parsing, which costs about a millisecond per cell. And it records which documents Sphinx
-re-read, so warnings can be kept per page across incremental builds.
+`qms-table` directive, whose rows are JSON lines made into escaped HTML by tablehtml: YAML
+values in tables are never parsed as reST (text stays text), and big tables cost neither
+docutils' nested parsing (about a millisecond per cell) nor node walks in every transform.
+And it records which documents Sphinx re-read, so warnings can be kept per page across
+incremental builds.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import json
 import posixpath
 import re
 import sys
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,43 +26,28 @@ from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
+from .tablehtml import table_html
+
 # docutils settings that make the manual text-only (checked again in each directive below).
 HARDENED_SETTINGS = {"raw_enabled": False, "file_insertion_enabled": False}
 DOCUTILS_CONF = "[general]\nraw_enabled: false\nfile_insertion_enabled: false\n"
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # not text: never written into a page
 _PROGRESS = re.compile(r"^(?P<phase>.*?)\[\s*(?P<pct>\d+)%\]")
 
 # ------------------------------------------------------------------ the extension
 
 
-def _cell_nodes(cell: Any, docname: str) -> list[nodes.Node]:
-    """The inline nodes of one table cell: text, or spans with links and classes."""
-    spans = cell if isinstance(cell, list) else [cell]
-    paragraph = nodes.paragraph()
-    out: list[nodes.Node] = [paragraph]
-    for span in spans:
-        if span is None:
-            continue
-        if not isinstance(span, dict):
-            paragraph += nodes.Text(_CONTROL.sub("", str(span)))
-            continue
-        if span.get("p") and len(paragraph):  # a new paragraph inside the cell
-            paragraph = nodes.paragraph()
-            out.append(paragraph)
-        text = _CONTROL.sub("", str(span.get("t", "")))
-        target = span.get("doc")
-        if target is not None:
-            uri = relative_uri(docname, str(target))
-            anchor = nodes.make_id(str(span["anchor"])) if span.get("anchor") else ""
-            node: nodes.Element = nodes.reference("", text, internal=True,
-                                                  refuri=uri + (f"#{anchor}" if anchor else ""))
-        else:
-            node = nodes.inline(text, text)
-        if span.get("cls"):
-            node["classes"].append(str(span["cls"]))
-        paragraph += node
-    return out
+class qms_table(nodes.General, nodes.Element):  # noqa: N801 - docutils names nodes so
+    """A table prepared as HTML (tablehtml); its one Text child is the text search indexes."""
+
+
+def _visit_table_html(translator: Any, node: qms_table) -> None:
+    translator.body.append(node["html"])
+    raise nodes.SkipNode
+
+
+def _skip(translator: Any, node: nodes.Node) -> None:
+    raise nodes.SkipNode
 
 
 class TableDirective(SphinxDirective):
@@ -74,7 +61,7 @@ class TableDirective(SphinxDirective):
     has_content = True
 
     def run(self) -> list[nodes.Node]:
-        """Build the table node from the JSON lines."""
+        """One qms_table node holding the table's HTML and its text."""
         try:
             lines = [json.loads(line) for line in self.content if line.strip()]
         except ValueError as exc:
@@ -82,42 +69,15 @@ class TableDirective(SphinxDirective):
         settings: dict[str, Any] = {}
         if lines and isinstance(lines[0], dict) and "header" in lines[0]:
             settings, lines = lines[0], lines[1:]
-        header = settings.get("header")
-        if not lines and not header:
+        if not lines and not settings.get("header"):
             return []
-        width = max(len(r["cells"] if isinstance(r, dict) else r) for r in [header or [], *lines])
-        classes = ["qms-table", *([settings["class"]] if settings.get("class") else [])]
-        table = nodes.table(classes=classes)
-        group = nodes.tgroup(cols=width)
-        table += group
-        for _column in range(width):
-            group += nodes.colspec(colwidth=1)
-        if header:
-            head = nodes.thead()
-            head += self._row(header, width, 0)
-            group += head
-        body = nodes.tbody()
-        stubs = int(settings.get("stub", 0))
-        body.extend(self._row(row, width, stubs) for row in lines)
-        group += body
-        return [table]
-
-    def _row(self, row: Any, width: int, stubs: int) -> nodes.row:
-        node = nodes.row()
-        if isinstance(row, dict):
-            if row.get("id"):
-                node["ids"].append(nodes.make_id(str(row["id"])))
-            if row.get("cls"):
-                node["classes"].append(str(row["cls"]))
-            row = row["cells"]
-        docname = self.env.docname
-        for i in range(width):
-            entry = nodes.entry()
-            if i < stubs:
-                entry["classes"].append("stub")
-            entry.extend(_cell_nodes(row[i] if i < len(row) else "", docname))
-            node += entry
-        return node
+        html, text = table_html(settings, lines, self.env.docname)
+        node = qms_table(html=html)
+        if settings.get("search", True):
+            node += nodes.Text(text)
+        else:
+            node["classes"].append("no-search")
+        return [node]
 
 
 class DisabledDirective(SphinxDirective):
@@ -137,6 +97,34 @@ def _harden(app: Sphinx) -> None:
     app.env.settings.update(HARDENED_SETTINGS)
 
 
+def _shared_navigation(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any],
+                       doctree: Any) -> None:
+    # The sidebar of a page outside every toctree (a standard, an audit) marks no entry as
+    # current, so all such pages of one folder have the same sidebar: compute it once per
+    # folder instead of once per page (furo asks for it on every page).
+    if "toctree" not in context or pagename in _in_toctrees(app):
+        return
+    cache = app.__dict__.setdefault("_qms_navigation", {})
+    folder, compute = posixpath.dirname(pagename), context["toctree"]
+
+    def toctree(**kwargs: Any) -> str:
+        key = (folder, tuple(sorted(kwargs.items())))
+        if key not in cache:
+            cache[key] = compute(**kwargs)
+        return str(cache[key])
+
+    context["toctree"] = toctree
+
+
+def _in_toctrees(app: Sphinx) -> set[str]:
+    found = app.__dict__.get("_qms_in_toctrees")
+    if found is None:
+        env = app.env
+        found = {env.config.root_doc}.union(*env.toctree_includes.values())
+        app.__dict__["_qms_in_toctrees"] = found
+    return set(found)
+
+
 def _note_read(app: Sphinx, env: Any, docnames: list[str]) -> None:
     reread = getattr(app, "qms_reread", None)
     if reread is not None:  # only when qms runs the build (not a plain sphinx-build)
@@ -145,13 +133,24 @@ def _note_read(app: Sphinx, env: Any, docnames: list[str]) -> None:
 
 def setup(app: Sphinx) -> dict[str, Any]:
     """Sphinx extension entry point (conf.py lists `qms.sphinx_build`)."""
+    app.add_node(qms_table, html=(_visit_table_html, None), text=(_skip, None),
+                 latex=(_skip, None), man=(_skip, None), texinfo=(_skip, None))
     app.add_directive("qms-table", TableDirective)
     for name in ("literalinclude", "raw", "include"):
         app.add_directive(name, DisabledDirective, override=True)
     app.connect("builder-inited", _harden)
     app.connect("env-before-read-docs", _note_read)
+    app.connect("html-page-context", _shared_navigation, priority=400)  # before furo's
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True,
-            "env_version": 1}
+            "env_version": _code_version()}
+
+
+def _code_version() -> int:
+    # A change to how pages turn into HTML must rebuild every page: Sphinx does that when an
+    # extension's env_version changes, so it is taken from this code itself.
+    here = Path(__file__).resolve().parent
+    data = b"".join((here / name).read_bytes() for name in ("sphinx_build.py", "tablehtml.py"))
+    return zlib.crc32(data)
 
 
 # ------------------------------------------------------------------ configuration
@@ -260,16 +259,12 @@ def run_sphinx(srcdir: Path, outdir: Path, doctrees: Path, *, jobs: int = 1, fre
     return result
 
 
-def relative_uri(base: str, target: str) -> str:
-    """The link from one document to another in the HTML output (documents are /-separated)."""
-    return posixpath.relpath(target, posixpath.dirname(base) or ".") + ".html"
-
-
-def sphinx_version() -> str:
-    """The version of Sphinx in use (for the build stamp)."""
+def engine_version() -> str:
+    """What turns reST into HTML (this extension, Sphinx, furo): when it changes, rebuild all."""
+    import furo
     import sphinx
 
-    return str(sphinx.__version__)
+    return f"{_code_version()}-sphinx{sphinx.__version__}-furo{furo.__version__}"
 
 
 if __name__ == "__main__":  # pragma: no cover

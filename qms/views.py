@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from .derive import Compliance, Derived
+from .derive import AnswerRef, Compliance, Derived
 from .iso9001 import CLAUSES
 from .labels import translator
 from .models import Finding, Standard
@@ -91,13 +91,31 @@ def common_context(project: Project, derived: Derived, docs: Docs) -> dict[str, 
             row += [grade_label(f.grade), f.statement, capa_cells(f)]
             rows.append({"cls": "qms-overdue-row", "cells": row} if f.id in derived.overdue
                         else row)
-        return table(header, rows, cls="qms-findings")
+        return table(header, rows, cls="qms-findings", search=False)
+
+    def answers_table(refs: list[AnswerRef], per_standard: bool) -> Rst:
+        # Built here rather than in a template loop: a big QMS has tens of thousands of rows.
+        rows: list[list[Any]] = []
+        for ref in refs:
+            answer, audit, question = ref.answer, ref.audit, ref.question
+            note = [answer.note or "", changed_cell(ref.changed)]
+            if per_standard:
+                rows.append([cell(audit.id, doc=docs.audit(audit.id)), audit.started.date(),
+                             cell(audit.site, doc=docs.site(audit.site)), answer.question,
+                             result_cell(answer.result), note])
+            else:
+                asked = [cell(question.standard, doc=docs.standard(question.standard)),
+                         " " + question.ask] if question else ""
+                rows.append([answer.question, asked, result_cell(answer.result), note])
+        header = ([_("Audit"), _("Date"), _("Site"), _("Question"), _("Result"), _("Note")]
+                  if per_standard else [_("Question"), _("Standard"), _("Result"), _("Note")])
+        return table(header, rows, cls="qms-answers", search=not per_standard)
 
     def standards_table(standards: list[Standard]) -> Rst:
         rows = [[cell(s.id, doc=docs.standard(s.id)), s.title, _(s.status), _(s.type), s.owner,
                  s.encounter, pct(derived.rate(s.id))] for s in standards]
         return table([_("Id"), _("Title"), _("Status"), _("Type"), _("Owner"), _("Encounter"),
-                      _("Compliance")], rows, cls="qms-standards")
+                      _("Compliance")], rows, cls="qms-standards", search=False)
 
     def site_compliance_table(sites: list[str] | None = None) -> Rst:
         periods = derived.periods
@@ -107,7 +125,7 @@ def common_context(project: Project, derived: Derived, docs: Docs) -> dict[str, 
             rows.append([cell(site, doc=docs.site(site))]
                         + [pct(found[p].rate) if p in found else "" for p in periods]
                         + [pct(found["all"].rate) if "all" in found else "—"])
-        return table([_("Site"), *periods, _("All")], rows, cls="qms-compliance")
+        return table([_("Site"), *periods, _("All")], rows, cls="qms-compliance", search=False)
 
     def compliance_ranking() -> list[tuple[Standard, Compliance]]:
         ranked = [(project.standards[sid], c) for sid, c in derived.compliance.items()
@@ -129,7 +147,7 @@ def common_context(project: Project, derived: Derived, docs: Docs) -> dict[str, 
         "manual": config.manual, "org": config.organisation, "today": project.today,
         "lang": config.manual.language, "_": _, "pct": pct, "grade_label": grade_label,
         "group_label": group_label, "result_cell": result_cell, "changed_cell": changed_cell,
-        "capa_cells": capa_cells, "finding_table": finding_table,
+        "capa_cells": capa_cells, "finding_table": finding_table, "answers_table": answers_table,
         "standards_table": standards_table, "site_compliance_table": site_compliance_table,
         "compliance_ranking": compliance_ranking, "history_table": history_table,
         "clause_title": lambda number: CLAUSES.get(number, ""), "clauses": CLAUSES,

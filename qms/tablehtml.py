@@ -1,0 +1,107 @@
+"""The HTML of a `qms-table`: rows of text, links and marks, escaped once, here.
+
+A manual of 5,000 standards is mostly tables. As docutils nodes each cell costs a dozen node
+objects that some sixty Sphinx transforms walk on every page; as one prepared piece of HTML a
+table costs nothing to walk. Every text and attribute goes through html.escape, so a value
+such as `<script>` is shown, never run. The plain text is kept too, for the search index.
+"""
+
+from __future__ import annotations
+
+import re
+from html import escape
+from typing import Any
+
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # not text: never written into a page
+_NOT_ID = re.compile(r"[^a-z0-9]+")
+_NOT_CLASS = re.compile(r"[^A-Za-z0-9_-]+")
+
+
+def make_id(text: str) -> str:
+    """An HTML id as docutils makes them (lower case, runs of other characters as '-')."""
+    return _NOT_ID.sub("-", text.lower()).strip("-")
+
+
+def relative_uri(base: str, target: str) -> str:
+    """The link from one document to another in the HTML output (documents are /-separated).
+
+    Always through the top folder ('../standards/X.html' from 'standards/Y'): as correct as
+    the shortest path, and computed without comparing paths.
+    """
+    return "../" * base.count("/") + target + ".html"
+
+
+def _classes(value: Any) -> str:
+    return " ".join(c for c in _NOT_CLASS.sub(" ", str(value)).split() if c)
+
+
+def _span(span: Any, docname: str, words: list[str]) -> str:
+    if not isinstance(span, dict):
+        text = CONTROL.sub("", str(span))
+        words.append(text)
+        return escape(text, quote=False)
+    text = CONTROL.sub("", str(span.get("t", "")))
+    words.append(text)
+    shown = escape(text, quote=False)
+    marks = _classes(span.get("cls", ""))
+    if span.get("doc") is None:
+        return f'<span class="{marks}">{shown}</span>' if marks else shown
+    uri = relative_uri(docname, str(span["doc"]))
+    if span.get("anchor"):
+        uri += "#" + make_id(str(span["anchor"]))
+    link_classes = f"reference internal {marks}".strip()
+    return f'<a class="{link_classes}" href="{escape(uri)}">{shown}</a>'
+
+
+def _cell(cell: Any, tag: str, attributes: str, docname: str, words: list[str]) -> str:
+    paragraphs: list[list[str]] = [[]]
+    for span in cell if isinstance(cell, list) else [cell]:
+        if span is None:
+            continue
+        if isinstance(span, dict) and span.get("p") and paragraphs[-1]:
+            paragraphs.append([])
+        paragraphs[-1].append(_span(span, docname, words))
+    body = "".join(f"<p>{''.join(p)}</p>" for p in paragraphs)
+    return f"<{tag}{attributes}>{body}</{tag}>"
+
+
+def _row(row: Any, width: int, stubs: int, head: bool, index: int, docname: str,
+         words: list[str]) -> str:
+    attributes = ""
+    classes = "row-even" if index % 2 == 0 else "row-odd"
+    if isinstance(row, dict):
+        if row.get("id"):
+            attributes = f' id="{escape(make_id(str(row["id"])))}"'
+        if row.get("cls"):
+            classes += " " + _classes(row["cls"])
+        row = row.get("cells", [])
+    cells = []
+    for i in range(width):
+        value = row[i] if i < len(row) else ""
+        if head:
+            cells.append(_cell(value, "th", ' class="head"', docname, words))
+        elif i < stubs:
+            cells.append(_cell(value, "th", ' class="stub"', docname, words))
+        else:
+            cells.append(_cell(value, "td", "", docname, words))
+    return f'<tr class="{classes}"{attributes}>' + "".join(cells) + "</tr>\n"
+
+
+def table_html(settings: dict[str, Any], rows: list[Any], docname: str) -> tuple[str, str]:
+    """The HTML of a table (as Sphinx would write it) and its words, each once (for search)."""
+    header = settings.get("header")
+    width = max(len(r.get("cells", []) if isinstance(r, dict) else r)
+                for r in [header or [], *rows])
+    stubs = int(settings.get("stub", 0))
+    extra = _classes(settings.get("class", ""))
+    classes = "qms-table" + (f" {extra}" if extra else "")
+    words: list[str] = []
+    parts = [f'<div class="table-wrapper {classes} docutils container">\n'
+             f'<table class="{classes} docutils align-default">\n']
+    if header:
+        parts.append("<thead>\n" + _row(header, width, 0, True, 1, docname, words) + "</thead>\n")
+    parts.append("<tbody>\n")
+    parts += [_row(row, width, stubs, False, i, docname, words) for i, row in enumerate(rows)]
+    parts.append("</tbody>\n</table>\n</div>\n")
+    # The search index records which pages hold a word, not how often: one of each is enough.
+    return "".join(parts), " ".join(dict.fromkeys(" ".join(words).split()))
