@@ -23,7 +23,7 @@ from pathlib import Path
 from . import gitrepo
 from .buildstate import BuildState, input_stamp
 from .check import load_valid
-from .derive import derive
+from .derive import Derived, derive
 from .errors import QmsError
 from .load import find_root, load_config
 from .pages import Docs, plan_pages
@@ -118,12 +118,12 @@ def build(path: Path, options: BuildOptions) -> BuildResult:
         with timed("load"):
             project = load_valid(root, options.today)
         with timed("derive"):
-            derived = derive(project, *_histories(root))
+            derived = derive(project, *git_histories(root))
         gc.freeze()
     finally:
         gc.enable()
     with timed("render"):
-        _render(project, derived, paths, result)
+        render_source(project, derived, paths, result)
     del project, derived  # Sphinx needs the memory more
     gc.unfreeze()
     gc.collect()
@@ -154,7 +154,8 @@ def _clean(paths: BuildPaths) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _histories(root: Path) -> tuple[dict | None, str]:
+def git_histories(root: Path) -> tuple[dict | None, str]:
+    """Every file's revisions from one pass over git log, and the QMS folder's path in git."""
     # git names files from its own top folder; the QMS may sit in a sub-folder of it.
     histories = gitrepo.file_histories(root)
     top = gitrepo.repository_root(root) if histories is not None else None
@@ -164,16 +165,17 @@ def _histories(root: Path) -> tuple[dict | None, str]:
     return histories, prefix
 
 
-def _render(project: Project, derived: object, paths: BuildPaths, result: BuildResult) -> None:
+def render_source(project: Project, derived: Derived, paths: BuildPaths,
+                  result: BuildResult) -> None:
     """Render every page; write only changed files; remove pages that no longer exist."""
     config = project.config
     docs = Docs(project)
-    common = common_context(project, derived, docs)  # type: ignore[arg-type]
+    common = common_context(project, derived, docs)
     env = environment(project.path("templates"))
     env.filters["t"] = common["_"]
     source = paths.source
     wanted: set[Path] = set()
-    for page in plan_pages(project, derived):  # type: ignore[arg-type]
+    for page in plan_pages(project, derived):
         target = source / f"{page.docname}.rst"
         wanted.add(target)
         if write_if_changed(target, render_page(env, page, common)):
