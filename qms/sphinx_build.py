@@ -11,6 +11,7 @@ incremental builds.
 
 from __future__ import annotations
 
+import html
 import io
 import json
 import posixpath
@@ -24,7 +25,7 @@ from typing import IO, Any, cast
 
 from docutils import nodes
 from sphinx.application import Sphinx
-from sphinx.util.docutils import SphinxDirective
+from sphinx.util.docutils import SphinxDirective, docutils_namespace, patch_docutils
 
 from .tablehtml import table_html
 
@@ -166,7 +167,9 @@ def conf_values(title: str, organisation: str, language: str) -> dict[str, Any]:
         "extensions": ["qms.sphinx_build"],
         "root_doc": "index",
         "html_theme": "furo",
-        "html_title": title,
+        # furo prints html_title as HTML in the sidebar (and strips tags, then escapes, in
+        # <title>): it is text from qms.yaml, so it goes in escaped.
+        "html_title": html.escape(title, quote=False),
         "html_static_path": ["_static"],
         "html_css_files": ["qms.css"],
         "html_copy_source": False,
@@ -250,11 +253,14 @@ def run_sphinx(srcdir: Path, outdir: Path, doctrees: Path, *, jobs: int = 1, fre
     result = SphinxResult()
     warnings = io.StringIO()
     status = ProgressStream(echo, tty)
-    app = Sphinx(str(srcdir), str(srcdir), str(outdir), str(doctrees), "html",
-                 confoverrides={}, status=cast(IO[str], status), warning=warnings, freshenv=fresh,
-                 parallel=max(jobs, 1) if jobs != 1 else 0)
-    app.qms_reread = result.reread  # type: ignore[attr-defined]
-    app.build(force_all=fresh)
+    # As sphinx-build does: docutils.conf of the source folder, and node and directive
+    # registrations that end with the build (qms serve builds many times in one process).
+    with patch_docutils(srcdir), docutils_namespace():
+        app = Sphinx(str(srcdir), str(srcdir), str(outdir), str(doctrees), "html",
+                     confoverrides={}, status=cast(IO[str], status), warning=warnings,
+                     freshenv=fresh, parallel=jobs if jobs > 1 else 0)
+        app.qms_reread = result.reread  # type: ignore[attr-defined]
+        app.build(force_all=fresh)
     result.warnings = [_ANSI.sub("", w) for w in warnings.getvalue().splitlines() if w.strip()]
     return result
 

@@ -1,0 +1,71 @@
+"""Shared helpers for the manual's tests: build a repository copy once per module."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from qms.manual import BuildOptions, BuildResult, build
+
+from .conftest import FIXTURES, GIT_IDENTITY, ROOT, TODAY, make_git_repo
+
+EXTERNAL = re.compile(r"<(?:link|script|img|iframe)\b[^>]*(?:href|src)=\"(?:https?:)?//", re.I)
+
+
+def copy_sample(target: Path) -> Path:
+    """A copy of the sample QMS at the repository root (not yet a git repository)."""
+    target.mkdir(parents=True)
+    shutil.copy2(ROOT / "qms.yaml", target / "qms.yaml")
+    for folder in ("standards", "audits", "templates"):
+        if (ROOT / folder).exists():
+            shutil.copytree(ROOT / folder, target / folder)
+    return target
+
+
+def copy_fixture(name: str, target: Path) -> Path:
+    """A copy of tests/fixtures/<name> (not yet a git repository)."""
+    shutil.copytree(FIXTURES / name, target)
+    return target
+
+
+def build_once(repo: Path, **options: object) -> tuple[BuildResult, list[str]]:
+    """Build the manual of repo in this process; return the result and the progress lines."""
+    lines: list[str] = []
+    result = build(repo, BuildOptions(today=date.fromisoformat(TODAY), echo=lines.append,
+                                      **options))  # type: ignore[arg-type]
+    return result, lines
+
+
+@pytest.fixture(scope="module")
+def pinned_module_env() -> object:
+    """The pinned git identity and day, for module-scoped builds."""
+    with pytest.MonkeyPatch.context() as patch:
+        for key, value in GIT_IDENTITY.items():
+            patch.setenv(key, value)
+        patch.setenv("QMS_TODAY", TODAY)
+        yield patch
+
+
+def built(tmp: Path, name: str) -> Path:
+    """A git repository of the sample (name 'sample') or a fixture, with its manual built."""
+    repo = copy_sample(tmp / name) if name == "sample" else copy_fixture(name, tmp / name)
+    make_git_repo(repo)
+    result, _ = build_once(repo, strict=True)
+    assert not result.warnings, result.warnings
+    return repo
+
+
+def html(repo: Path, page: str) -> str:
+    """The HTML of one page of a built manual."""
+    return (repo / "build" / "html" / f"{page}.html").read_text(encoding="utf-8")
+
+
+def all_html(repo: Path) -> dict[str, str]:
+    """Every HTML page of a built manual, by its path under build/html."""
+    root = repo / "build" / "html"
+    return {p.relative_to(root).as_posix(): p.read_text(encoding="utf-8")
+            for p in sorted(root.rglob("*.html"))}

@@ -1,0 +1,229 @@
+"""`qms build` end to end: a real Sphinx build of the sample QMS and of small fixtures."""
+
+from __future__ import annotations
+
+import filecmp
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from .conftest import make_git_repo
+from .manual_helpers import (
+    EXTERNAL,
+    all_html,
+    build_once,
+    built,
+    copy_fixture,
+    copy_sample,
+    html,
+    pinned_module_env,  # noqa: F401 - a fixture
+)
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory: pytest.TempPathFactory, pinned_module_env: object) -> Path:
+    """The sample QMS, as a git repository, with its manual built (strict, no warnings)."""
+    return built(tmp_path_factory.mktemp("manual"), "sample")
+
+
+def test_every_kind_of_page_is_published(sample: Path) -> None:
+    out = sample / "build" / "html"
+    for page in ("index", "search", "standards/index", "standards/TEL-001", "standards/by_owner",
+                 "standards/archive", "plans/index", "plans/expectation-management",
+                 "checklists/index", "checklists/CL-TELEPHONE", "audits/index",
+                 "audits/AUD-20261015-NJR-7F3A", "audits/findings", "audits/compliance",
+                 "audits/sites", "traceability/matrix", "traceability/coverage",
+                 "traceability/iso9001"):
+        assert (out / f"{page}.html").is_file(), page
+    assert (out / "searchindex.js").is_file()
+
+
+def test_a_standard_page_shows_everything_about_the_standard(sample: Path) -> None:
+    page = html(sample, "standards/TEL-001")
+    for text in ("TEL-001 — Answer incoming calls within three rings", "Customer Service Centre",
+                 "Telephone enquiry", "responsiveness", "Sorry to have kept you waiting.",
+                 "Pick up by the third ring", "Let the phone ring while you finish",
+                 "&gt;= 95", "8.2.1", "Customer communication", "PLN-IT-001", "CL-TELEPHONE",
+                 "AUD-20261102-CSC-19B4-F1", "implemented", "Last reviewed", "2026-01-19",
+                 "Revision history", "Test Author", "Initial QMS"):
+        assert text in page, text
+
+
+def test_retired_standards_live_in_the_archive_only(sample: Path) -> None:
+    retired = "GRT-000"
+    assert retired in html(sample, "standards/archive")
+    listing = html(sample, "standards/encounter/greeting") + html(sample, "standards/by_owner")
+    assert "GRT-001" in listing and retired not in listing
+    assert "retired" in html(sample, f"standards/{retired}")
+
+
+def test_findings_register_marks_overdue_capas(sample: Path) -> None:
+    page = html(sample, "audits/findings")
+    assert "AUD-20261015-NJR-7F3A-F3" in page
+    row = page[page.index('id="aud-20261015-njr-7f3a-f3"') - 200:] if (
+        'id="aud-20261015-njr-7f3a-f3"' in page) else page
+    assert "qms-overdue" in row
+    audit = html(sample, "audits/AUD-20261015-NJR-7F3A")
+    assert 'id="aud-20261015-njr-7f3a-f3"' in audit and "Nine of ten" not in audit
+    assert "Lunch breaks moved to 11:30-13:30" in audit
+
+
+def test_compliance_counts_conforming_over_answered(sample: Path) -> None:
+    page = html(sample, "audits/compliance")
+    assert "Compliance per site and quarter" in page and "Nanjing Road store" in page
+    assert "2026-Q4" in page
+
+
+def test_the_manual_loads_nothing_from_elsewhere(sample: Path) -> None:
+    for name, text in all_html(sample).items():
+        assert not EXTERNAL.search(text), name
+        assert "fonts.googleapis" not in text and "cdn" not in text.lower(), name
+
+
+def test_no_change_means_no_work(sample: Path) -> None:
+    source = sample / "build" / "source"
+    before = {p: p.stat().st_mtime_ns for p in source.rglob("*.rst")}
+    start = time.perf_counter()
+    result, _ = build_once(sample)
+    assert result.up_to_date and not result.sphinx_ran
+    assert time.perf_counter() - start < 2
+    assert {p: p.stat().st_mtime_ns for p in source.rglob("*.rst")} == before
+
+
+def test_cli_build_names_the_html_and_clean_rebuilds(sample: Path,
+                                                    run: Callable[..., object]) -> None:
+    result = run("build", str(sample), "--clean", "--quiet")
+    assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
+    assert f"{sample}/build/html/index.html" in result.output  # type: ignore[attr-defined]
+    assert "built the manual" in result.output  # type: ignore[attr-defined]
+
+
+def test_bad_jobs_value_is_a_usage_error(sample: Path, run: Callable[..., object]) -> None:
+    result = run("build", str(sample), "-j", "many")
+    assert result.exit_code == 2  # type: ignore[attr-defined]
+    assert "'many' is not a number or 'auto'" in result.output  # type: ignore[attr-defined]
+
+
+def test_outside_git_history_is_unavailable(tmp_path: Path) -> None:
+    repo = copy_fixture("manual-small", tmp_path / "nogit")
+    result, _ = build_once(repo, strict=True)
+    assert not result.warnings
+    assert "History unavailable (not a git repository)." in html(repo, "standards/DSK-001")
+
+
+def test_repository_errors_stop_the_build(tmp_path: Path, run: Callable[..., object]) -> None:
+    repo = copy_fixture("manual-small", tmp_path / "broken")
+    target = repo / "standards" / "desk" / "DSK-001.yaml"
+    target.write_text(target.read_text().replace("owner: Front Desk", "ownr: Front Desk"))
+    result = run("build", str(repo))
+    assert result.exit_code == 1  # type: ignore[attr-defined]
+    output = result.output  # type: ignore[attr-defined]
+    assert "the repository has errors" in output and "unknown-field" in output
+    assert "Traceback" not in output
+
+
+def test_templates_override_a_page_and_a_block(tmp_path: Path) -> None:
+    repo = copy_fixture("manual-small", tmp_path / "own")
+    own = repo / "templates" / "manual"
+    own.mkdir(parents=True)
+    (own / "checklists.rst.j2").write_text(
+        "Our checklists\n==============\n\nWe audit with {{ checklists|length }} checklist.\n",
+        encoding="utf-8")
+    (own / "standard.rst.j2").write_text(
+        '{% extends "qms/manual/standard.rst.j2" %}\n{% block statement %}\n'
+        ".. rubric:: What we promise\n\n{{ s.statement|paras }}\n{% endblock %}\n",
+        encoding="utf-8")
+    result, _ = build_once(repo, strict=True)
+    assert not result.warnings
+    assert "We audit with 1 checklist." in html(repo, "checklists/index")
+    page = html(repo, "standards/DSK-001")
+    assert "What we promise" in page and "Do / Don" in page
+
+
+def test_strict_fails_on_warnings_and_remembers_them(tmp_path: Path,
+                                                     run: Callable[..., object]) -> None:
+    repo = copy_fixture("manual-small", tmp_path / "warn")
+    own = repo / "templates" / "manual"
+    own.mkdir(parents=True)
+    (own / "checklists.rst.j2").write_text(
+        "Checklists\n==========\n\nSee :doc:`nowhere`.\n", encoding="utf-8")
+    first = run("build", str(repo), "--strict", "-q")
+    assert first.exit_code == 1  # type: ignore[attr-defined]
+    assert "unknown document" in first.output  # type: ignore[attr-defined]
+    again = run("build", str(repo), "--strict", "-q")  # nothing changed: the warning stays
+    assert again.exit_code == 1  # type: ignore[attr-defined]
+    assert "up to date" in again.output and "1 warning" in again.output  # type: ignore[attr-defined]
+    (own / "checklists.rst.j2").unlink()
+    fixed = run("build", str(repo), "--strict", "-q")
+    assert fixed.exit_code == 0, fixed.output  # type: ignore[attr-defined]
+
+
+def test_parallel_build(tmp_path: Path) -> None:
+    repo = make_git_repo(copy_fixture("manual-small", tmp_path / "parallel"))
+    result, _ = build_once(repo, jobs=2, strict=True)
+    assert result.sphinx_ran and not result.warnings
+    assert "DSK-001" in html(repo, "standards/DSK-001")
+
+
+def test_builds_are_reproducible(tmp_path: Path) -> None:
+    outputs = []
+    for name in ("one", "two"):
+        repo = make_git_repo(copy_sample(tmp_path / name))
+        env = {**os.environ, "SOURCE_DATE_EPOCH": "1790000000"}
+        subprocess.run([str(Path(sys.executable).parent / "qms"), "build", "-q", str(repo)],
+                       env=env, check=True, capture_output=True)
+        outputs.append(repo / "build" / "html")
+    compared = filecmp.dircmp(outputs[0], outputs[1])
+    differing: list[str] = []
+
+    def walk(node: filecmp.dircmp, prefix: str = "") -> None:
+        _, mismatch, errors = filecmp.cmpfiles(node.left, node.right, node.common_files,
+                                               shallow=False)
+        differing.extend(prefix + name for name in mismatch + errors)
+        differing.extend(prefix + name for name in node.left_only + node.right_only)
+        for name, sub in node.subdirs.items():
+            walk(sub, f"{prefix}{name}/")
+
+    walk(compared)
+    assert differing == []
+
+
+def test_chinese_manual_labels_and_search(tmp_path: Path) -> None:
+    repo = make_git_repo(copy_fixture("zh-sample", tmp_path / "zh"))
+    result, _ = build_once(repo, strict=True)
+    assert not result.warnings
+    home = html(repo, "index")
+    assert 'lang="zh-CN"' in home and "服务质量差距模型" in home and "找到您的服务接触点" in home
+    assert "搜索" in html(repo, "search")
+    page = html(repo, "standards/DH-001")
+    assert "应该做" in page and "修订历史" in page and "电话铃响三声之内接听" in page
+    index = (repo / "build" / "html" / "searchindex.js").read_text(encoding="utf-8")
+    data = json.loads(index[index.index("(") + 1:index.rindex(")")])
+    assert "接听" in data["terms"], "jieba splits Chinese text into searchable words"
+
+
+def test_injected_markup_is_shown_as_text(tmp_path: Path) -> None:
+    repo = make_git_repo(copy_fixture("injection", tmp_path / "evil"))
+    result, _ = build_once(repo, strict=True)
+    assert not result.warnings, result.warnings
+    pages = all_html(repo)
+    for name, text in pages.items():
+        assert "<script>alert" not in text, name
+        assert "<img src=x" not in text and "<iframe" not in text, name
+        assert "root:x:0:0" not in text, name
+        assert "evil.example/pixel" not in text or "&lt;" in text or "image::" in text, name
+        assert not EXTERNAL.search(text), name
+    page = pages["standards/INJ-001.html"]
+    assert "INJ-001 — &lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert ".. raw:: html" in page and ".. include:: /etc/passwd" in page
+    assert "Stray `backticks and ``literal and *emphasis and |substitution|" in page
+    assert "&lt;img src=x onerror=alert(2)&gt;" in page
+    assert ".. include:: /etc/passwd" in pages["standards/INJ-002.html"]
+    assert "&lt;/td&gt;&lt;/tr&gt;&lt;/table&gt;&lt;script&gt;alert(9)" in pages[
+        "audits/AUD-20261101-EVIL-0001.html"]
