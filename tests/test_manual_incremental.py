@@ -1,0 +1,81 @@
+"""Incremental builds are never stale: an edit shows on every page that shows the edited item,
+and pages that do not show it are not rewritten (neither their reST nor their HTML)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from .conftest import git
+from .manual_helpers import all_html, build_once
+
+OLD = "Greet every visitor within 30 seconds"
+NEW = "Welcome every visitor within 20 seconds"
+
+
+def _mtimes(folder: Path, suffix: str) -> dict[str, int]:
+    return {p.relative_to(folder).as_posix(): p.stat().st_mtime_ns
+            for p in folder.rglob(f"*{suffix}")}
+
+
+def test_editing_a_title_updates_every_page_that_shows_it(
+        fixture_repo: Callable[[str], Path]) -> None:
+    repo = fixture_repo("manual-small")
+    build_once(repo, strict=True)
+    before = all_html(repo)
+    showing = {name for name, text in before.items() if OLD in text}
+    assert {"standards/DSK-001.html", "standards/encounter/reception.html",
+            "standards/owner/front-desk.html", "standards/dimension/responsiveness.html",
+            "standards/dimension/empathy.html", "standards/gap/3.html",
+            "plans/service-concept.html", "checklists/CL-DESK.html",
+            "audits/compliance.html", "traceability/matrix.html"} <= showing
+    source, out = repo / "build" / "source", repo / "build" / "html"
+    rst_before, html_before = _mtimes(source, ".rst"), _mtimes(out, ".html")
+
+    target = repo / "standards" / "desk" / "DSK-001.yaml"
+    target.write_text(target.read_text(encoding="utf-8").replace(OLD, NEW), encoding="utf-8")
+    result, _ = build_once(repo, strict=True)
+
+    after = all_html(repo)
+    assert [name for name, text in after.items() if OLD in text] == []
+    assert {name for name, text in after.items() if NEW in text} == showing
+    rst_after, html_after = _mtimes(source, ".rst"), _mtimes(out, ".html")
+    rewritten = {name for name in rst_after if rst_after[name] != rst_before.get(name)}
+    assert {f"{name[:-len('.html')]}.rst" for name in showing} == rewritten
+    for untouched in ("standards/DSK-002", "standards/DSK-003", "audits/AUD-20261001-MAIN-1A2B",
+                      "standards/encounter/waiting-area", "plans/outcome-management"):
+        assert rst_after[f"{untouched}.rst"] == rst_before[f"{untouched}.rst"], untouched
+        assert html_after[f"{untouched}.html"] == html_before[f"{untouched}.html"], untouched
+    assert sorted(result.written) == sorted(name[:-len(".html")] for name in showing)
+
+
+def test_a_commit_updates_the_revision_history(fixture_repo: Callable[[str], Path]) -> None:
+    repo = fixture_repo("manual-small")
+    build_once(repo)
+    target = repo / "standards" / "desk" / "DSK-002.yaml"
+    target.write_text(target.read_text(encoding="utf-8") + "effective: 2026-12-01\n",
+                      encoding="utf-8")
+    git(repo, "commit", "-q", "-am", "DSK-002 takes effect in December")
+    result, _ = build_once(repo)
+    page = all_html(repo)["standards/DSK-002.html"]
+    assert "DSK-002 takes effect in December" in page and "2026-12-01" in page
+    assert "standards/DSK-002" in result.written and "standards/DSK-001" not in result.written
+
+
+def test_a_removed_standard_leaves_no_page(fixture_repo: Callable[[str], Path]) -> None:
+    repo = fixture_repo("manual-small")
+    build_once(repo)
+    (repo / "standards" / "desk" / "DSK-003.yaml").unlink()
+    result, _ = build_once(repo, strict=True)
+    assert "standards/DSK-003" in result.removed
+    assert not (repo / "build" / "source" / "standards" / "DSK-003.rst").exists()
+    assert not (repo / "build" / "html" / "standards" / "DSK-003.html").exists()
+    assert all("DSK-003" not in text for text in all_html(repo).values())
+
+
+def test_clean_rebuilds_everything(fixture_repo: Callable[[str], Path]) -> None:
+    repo = fixture_repo("manual-small")
+    first, _ = build_once(repo)
+    again, _ = build_once(repo, clean=True)
+    assert again.sphinx_ran and not again.up_to_date
+    assert sorted(again.written) == sorted(first.written)
