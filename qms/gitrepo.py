@@ -7,8 +7,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-import git
+if TYPE_CHECKING:
+    import git
 
 from .errors import QmsError
 
@@ -31,11 +33,18 @@ class Revision:
         return self.hexsha[:8]
 
 
+def _git() -> Any:
+    # GitPython costs a tenth of a second to import: only commands that use git pay for it.
+    import git
+
+    return git
+
+
 def open_repo(path: Path) -> git.Repo | None:
     """The git repository containing path, or None when it is not in one."""
     try:
-        return git.Repo(path, search_parent_directories=True)
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        return _git().Repo(path, search_parent_directories=True)
+    except (_git().InvalidGitRepositoryError, _git().NoSuchPathError):
         return None
 
 
@@ -52,7 +61,7 @@ def _identity_args(repo: git.Repo) -> list[str]:
 
 def init_repository(path: Path, message: str) -> str:
     """Make path a git repository and commit everything in it; return the commit hash."""
-    repo = git.Repo.init(path, initial_branch="main")
+    repo = _git().Repo.init(path, initial_branch="main")
     repo.git.add(A=True)
     return _commit(repo, message, [])
 
@@ -74,7 +83,7 @@ def _commit(repo: git.Repo, message: str, only: list[str]) -> str:
         args += ["--only", "--", *only]
     try:
         repo.git.execute(["git", *args])
-    except git.GitCommandError as exc:
+    except _git().GitCommandError as exc:
         raise QmsError(f"git commit failed: {exc.stderr.strip() or exc}") from None
     return repo.head.commit.hexsha
 
@@ -96,7 +105,7 @@ def file_histories(path: Path) -> dict[str, list[Revision]] | None:
             "-z",
             "--format=%x1e%H%x1f%at%x1f%an%x1f%s",
         )
-    except git.GitCommandError:
+    except _git().GitCommandError:
         return None
     histories: dict[str, list[Revision]] = defaultdict(list)
     for record in output.split("\x1e"):
@@ -129,5 +138,5 @@ def head_commit(path: Path) -> str | None:
         return None
     try:
         return repo.head.commit.hexsha if repo.head.is_valid() else ""
-    except (ValueError, git.GitCommandError):
+    except (ValueError, _git().GitCommandError):
         return ""
