@@ -13,6 +13,7 @@ import os
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from . import __version__
 from .models import Config
@@ -38,6 +39,10 @@ def _walk(folder: Path, skip: set[Path], out: list[str]) -> None:
                     out.append(f"{entry.path}\0{st.st_size}\0{st.st_mtime_ns}")
 
 
+def _digest(entries: list[str]) -> str:
+    return hashlib.sha256("\n".join(entries).encode("utf-8", "surrogateescape")).hexdigest()
+
+
 def input_stamp(root: Path, config: Config, today: date, head: str | None,
                 extra: str = "") -> str:
     """One hash of everything the manual is made from (files are stat'ed, not read)."""
@@ -54,7 +59,38 @@ def input_stamp(root: Path, config: Config, today: date, head: str | None,
         _walk((root / name).resolve(), {build}, found)
     _walk(PACKAGE, set(), found)  # qms's own code, templates and styles
     entries += sorted(set(found))
-    return hashlib.sha256("\n".join(entries).encode("utf-8", "surrogateescape")).hexdigest()
+    return _digest(entries)
+
+
+def render_settings_key(root: Path, config: Config, today: date, extra: str) -> str:
+    """What every page's text depends on besides its own inputs: qms's code and templates,
+    the repository's templates, qms.yaml and the day."""
+    found: list[str] = []
+    _walk(PACKAGE, set(), found)
+    _walk((root / config.paths.templates).resolve(), set(), found)
+    st = (root / "qms.yaml").stat()
+    return _digest([__version__, today.isoformat(), f"{st.st_size}:{st.st_mtime_ns}", extra,
+                    *sorted(found)])
+
+
+def item_versions(root: Path, paths: dict[str, str],
+                  histories: dict[str, list[Any]] | None) -> dict[str, str]:
+    """A version of each item: its file's size and time, and the last commit that touched it."""
+    versions = {}
+    for item_id, path in paths.items():
+        try:
+            st = (root / path).stat()
+            version = f"{st.st_size}:{st.st_mtime_ns}"
+        except OSError:
+            version = "?"
+        revisions = histories.get(item_id) if histories is not None else None
+        versions[item_id] = version + (f":{revisions[0].hexsha}" if revisions else "")
+    return versions
+
+
+def page_key(settings_key: str, inputs: tuple[str, ...], versions: dict[str, str]) -> str:
+    """The key of a page: equal keys mean equal text."""
+    return _digest([settings_key, *(f"{i}={versions.get(i, '?')}" for i in inputs)])
 
 
 @dataclass
@@ -63,6 +99,7 @@ class BuildState:
 
     stamp: str = ""
     engine: str = ""  # sphinx_build.engine_version() of the last Sphinx run
+    pages: dict[str, str] = field(default_factory=dict)  # page_key of each page with inputs
     warnings: dict[str, list[str]] = field(default_factory=dict)  # by document ('' = global)
 
     @classmethod
@@ -71,7 +108,7 @@ class BuildState:
         try:
             data = json.loads((folder / STATE_FILE).read_text(encoding="utf-8"))
             return cls(stamp=str(data["stamp"]), engine=str(data.get("engine", "")),
-                       warnings=dict(data["warnings"]))
+                       pages=dict(data.get("pages", {})), warnings=dict(data["warnings"]))
         except (OSError, ValueError, KeyError, TypeError):
             return cls()
 
@@ -80,7 +117,7 @@ class BuildState:
         folder.mkdir(parents=True, exist_ok=True)
         temporary = folder / f".{STATE_FILE}.tmp"
         temporary.write_text(json.dumps({"stamp": self.stamp, "engine": self.engine,
-                                         "warnings": self.warnings},
+                                         "warnings": self.warnings, "pages": self.pages},
                                         ensure_ascii=False, indent=1), encoding="utf-8")
         os.replace(temporary, folder / STATE_FILE)
 

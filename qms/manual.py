@@ -21,7 +21,7 @@ from datetime import date
 from pathlib import Path
 
 from . import gitrepo
-from .buildstate import BuildState, input_stamp
+from .buildstate import BuildState, input_stamp, item_versions, page_key, render_settings_key
 from .check import load_valid
 from .derive import Derived, derive
 from .errors import QmsError
@@ -123,7 +123,7 @@ def build(path: Path, options: BuildOptions) -> BuildResult:
     finally:
         gc.enable()
     with timed("render"):
-        render_source(project, derived, paths, result)
+        state.pages = render_source(project, derived, paths, result, state.pages)
     del project, derived  # Sphinx needs the memory more
     gc.unfreeze()
     gc.collect()
@@ -165,19 +165,33 @@ def git_histories(root: Path) -> tuple[dict | None, str]:
     return histories, prefix
 
 
-def render_source(project: Project, derived: Derived, paths: BuildPaths,
-                  result: BuildResult) -> None:
-    """Render every page; write only changed files; remove pages that no longer exist."""
+def render_source(project: Project, derived: Derived, paths: BuildPaths, result: BuildResult,
+                  known: dict[str, str] | None = None) -> dict[str, str]:
+    """Render the pages; write only changed files; remove pages that no longer exist.
+
+    `known` holds the page keys of the last build: a page with inputs whose key is unchanged
+    (and whose file exists) keeps its file without being rendered. Returns the new keys.
+    """
     config = project.config
     docs = Docs(project)
     common = common_context(project, derived, docs)
     env = environment(project.path("templates"))
     env.filters["t"] = common["_"]
+    slug_maps = repr((docs.encounter_slug, docs.owner_slug, docs.site_slug))
+    settings = render_settings_key(project.root, config, project.today, slug_maps)
+    versions = item_versions(project.root, {i: s.path for i, s in project.sources.items()},
+                             derived.history)
+    known = known or {}
+    keys: dict[str, str] = {}
     source = paths.source
     wanted: set[Path] = set()
     for page in plan_pages(project, derived):
         target = source / f"{page.docname}.rst"
         wanted.add(target)
+        if page.inputs is not None:
+            key = keys[page.docname] = page_key(settings, page.inputs, versions)
+            if known.get(page.docname) == key and target.is_file():
+                continue
         if write_if_changed(target, render_page(env, page, common)):
             result.written.append(page.docname)
     result.pages = len(wanted)
@@ -191,6 +205,7 @@ def render_source(project: Project, derived: Derived, paths: BuildPaths,
         stale.unlink()
         (paths.html / f"{docname}.html").unlink(missing_ok=True)
         result.removed.append(docname)
+    return keys
 
 
 def _stale_pages(source: Path, wanted: set[Path]) -> list[Path]:

@@ -114,20 +114,21 @@ def plan_pages(project: Project, derived: Derived) -> Iterator[Page]:
     retired = sorted((s for s in project.standards.values() if s.status == "retired"),
                      key=lambda s: s.id)
     yield Page("index", "manual/index.rst.j2", {"current": current})
-    yield from _standard_pages(project, docs, current, retired)
+    yield from _standard_pages(project, derived, docs, current, retired)
     yield from _plan_pages(project)
     yield Page("checklists/index", "manual/checklists.rst.j2", {
         "checklists": sorted(project.checklists.values(), key=lambda c: c.id)})
     for checklist in project.checklists.values():
         yield Page(docs.checklist(checklist.id), "manual/checklist.rst.j2",
-                   {"checklist": checklist})
+                   {"checklist": checklist},
+                   (checklist.id, *sorted({q.standard for q in checklist.questions})))
     yield from _audit_pages(project, docs)
     for name in ("index", "matrix", "coverage", "iso9001"):
         yield Page(f"traceability/{name}", f"manual/traceability_{name}.rst.j2",
                    {"current": current})
 
 
-def _standard_pages(project: Project, docs: Docs, current: list[Standard],
+def _standard_pages(project: Project, derived: Derived, docs: Docs, current: list[Standard],
                     retired: list[Standard]) -> Iterator[Page]:
     encounters = _grouped(current, lambda s: [s.encounter])
     owners = _grouped(current, lambda s: [s.owner])
@@ -155,7 +156,8 @@ def _standard_pages(project: Project, docs: Docs, current: list[Standard],
         yield Page(docs.gap(gap), "manual/standards_group.rst.j2",
                    {"kind": "gap", "name": gap, "standards": gaps.get(gap, [])})
     for standard in sorted(project.standards.values(), key=lambda s: s.id):
-        yield Page(docs.standard(standard.id), "manual/standard.rst.j2", {"s": standard})
+        yield Page(docs.standard(standard.id), "manual/standard.rst.j2", {"s": standard},
+                   _standard_inputs(project, derived, standard))
 
 
 def _plan_pages(project: Project) -> Iterator[Page]:
@@ -181,4 +183,16 @@ def _audit_pages(project: Project, docs: Docs) -> Iterator[Page]:
         yield Page(docs.site(site), "manual/audits_site.rst.j2",
                    {"site": site, "audits": members})
     for audit in audits:
-        yield Page(docs.audit(audit.id), "manual/audit.rst.j2", {"audit": audit})
+        checklist = project.checklists.get(audit.checklist)
+        checked = sorted({q.standard for q in checklist.questions}) if checklist else []
+        yield Page(docs.audit(audit.id), "manual/audit.rst.j2", {"audit": audit},
+                   (audit.id, audit.checklist, *checked))
+
+
+def _standard_inputs(project: Project, derived: Derived, standard: Standard) -> tuple[str, ...]:
+    # Its own file, the plans it implements, the checklists that audit it and the audits
+    # that answered those questions or raised findings against it.
+    audits = {ref.audit.id for ref in derived.answers_by_standard.get(standard.id, [])}
+    audits.update(ref.audit.id for ref in project.findings_by_standard.get(standard.id, []))
+    checklists = {ref.checklist.id for ref in project.questions_by_standard.get(standard.id, [])}
+    return (standard.id, *standard.plans, *sorted(checklists), *sorted(audits))

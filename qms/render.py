@@ -144,11 +144,17 @@ def environment(user_templates: Path | None) -> jinja2.Environment:
 
 @dataclass(frozen=True)
 class Page:
-    """One page of the manual: its document name, template and context."""
+    """One page of the manual: its document name, template and context.
+
+    `inputs` names every item (by id) whose file the page shows something of; a page whose
+    inputs, templates and settings are unchanged since the last build is not rendered again.
+    None means the page gathers from everything (an index, a register) and is always rendered.
+    """
 
     docname: str
     template: str
     context: dict[str, Any]
+    inputs: tuple[str, ...] | None = None
 
 
 def render_page(env: jinja2.Environment, page: Page, common: dict[str, Any]) -> str:
