@@ -196,8 +196,10 @@ def render_source(project: Project, derived: Derived, paths: BuildPaths, result:
             result.written.append(page.docname)
     result.pages = len(wanted)
     values = conf_values(config.manual.title, config.organisation, config.manual.language)
+    static = {f"_static/{name}": (STATIC / name).read_text(encoding="utf-8")
+              for name in ("qms.css", "qms-zh-search.js")}
     for name, text in (("conf.py", conf_py(values)), ("docutils.conf", DOCUTILS_CONF),
-                       ("_static/qms.css", (STATIC / "qms.css").read_text(encoding="utf-8"))):
+                       *static.items()):
         if write_if_changed(source / name, text):
             result.written.append(name)
     for stale in _stale_pages(source, wanted):

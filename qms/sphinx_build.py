@@ -94,8 +94,10 @@ class DisabledDirective(SphinxDirective):
         raise self.warning(f'"{self.name}" directive disabled.')
 
 
-def _harden(app: Sphinx) -> None:
+def _builder_inited(app: Sphinx) -> None:
     app.env.settings.update(HARDENED_SETTINGS)
+    if str(app.config.language).startswith("zh"):
+        app.add_js_file("qms-zh-search.js")  # see the file: Chinese search fails without it
 
 
 def _shared_navigation(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any],
@@ -139,7 +141,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("qms-table", TableDirective)
     for name in ("literalinclude", "raw", "include"):
         app.add_directive(name, DisabledDirective, override=True)
-    app.connect("builder-inited", _harden)
+    app.connect("builder-inited", _builder_inited)
     app.connect("env-before-read-docs", _note_read)
     app.connect("html-page-context", _shared_navigation, priority=400)  # before furo's
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True,
@@ -178,6 +180,9 @@ def conf_values(title: str, organisation: str, language: str) -> dict[str, Any]:
         "html_use_index": False,
         "html_domain_indices": False,
         "html_last_updated_fmt": None,
+        # Search result snippets are fetched page by page, which browsers refuse on file://;
+        # without them search works the same from a folder and from a web server.
+        "html_show_search_summary": False,
         "html_permalinks": True,
         "smartquotes": False,
         "exclude_patterns": [],

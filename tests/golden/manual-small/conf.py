@@ -16,6 +16,7 @@ html_show_sphinx = False
 html_use_index = False
 html_domain_indices = False
 html_last_updated_fmt = None
+html_show_search_summary = False
 html_permalinks = True
 smartquotes = False
 exclude_patterns = []
