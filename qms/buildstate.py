@@ -30,7 +30,8 @@ def _walk(folder: Path, skip: set[Path], out: list[str]) -> None:
         current = stack.pop()
         with os.scandir(current) as entries:
             for entry in entries:
-                if entry.name.startswith(".") or Path(entry.path) in skip:
+                if (entry.name.startswith(".") or entry.name == "__pycache__"
+                        or Path(entry.path) in skip):
                     continue
                 if entry.is_dir(follow_symlinks=False):
                     stack.append(Path(entry.path))

@@ -22,10 +22,10 @@ from pathlib import Path
 
 from . import gitrepo
 from .buildstate import BuildState, input_stamp, item_versions, page_key, render_settings_key
-from .check import load_valid
 from .derive import Derived, derive
 from .errors import QmsError
 from .load import find_root, load_config
+from .loadcache import load_valid_cached
 from .pages import Docs, plan_pages
 from .project import Project
 from .render import environment, render_page, write_if_changed
@@ -116,7 +116,7 @@ def build(path: Path, options: BuildOptions) -> BuildResult:
     gc.disable()  # loading makes millions of objects and no garbage: skip the collector's scans
     try:
         with timed("load"):
-            project = load_valid(root, options.today)
+            project = load_valid_cached(root, options.today, paths.state / "cache")
         with timed("derive"):
             derived = derive(project, *git_histories(root))
         gc.freeze()

@@ -79,3 +79,26 @@ def test_clean_rebuilds_everything(fixture_repo: Callable[[str], Path]) -> None:
     again, _ = build_once(repo, clean=True)
     assert again.sphinx_ran and not again.up_to_date
     assert sorted(again.written) == sorted(first.written)
+
+
+def test_errors_after_a_cached_build_name_their_lines(fixture_repo: Callable[[str], Path],
+                                                     run: Callable[..., object]) -> None:
+    repo = fixture_repo("manual-small")
+    build_once(repo)
+    assert list((repo / "build" / ".qms" / "cache").glob("load-*.pickle"))
+    plan = repo / "standards" / "planning" / "PLN-DSK-001.yaml"
+    plan.unlink()  # DSK-001 (cached, unchanged) now names a plan that does not exist
+    result = run("build", str(repo))
+    assert result.exit_code == 1  # type: ignore[attr-defined]
+    assert ("standards/desk/DSK-001.yaml:24: error [unknown-reference] the planning item "
+            "PLN-DSK-001 does not exist") in result.output  # type: ignore[attr-defined]
+
+
+def test_cached_models_follow_edits(fixture_repo: Callable[[str], Path]) -> None:
+    repo = fixture_repo("manual-small")
+    build_once(repo)
+    target = repo / "standards" / "desk" / "DSK-003.yaml"
+    target.write_text(target.read_text(encoding="utf-8").replace(
+        "status: draft", "status: approved"), encoding="utf-8")
+    build_once(repo)
+    assert "approved" in all_html(repo)["standards/DSK-003.html"].split("Status", 1)[1][:300]

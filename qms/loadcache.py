@@ -1,0 +1,141 @@
+"""Validated files kept between builds, so a rebuild after one edit reads one file, not all.
+
+Each YAML file's model is cached with the file's size, modification time and inode; a file
+whose stat still matches is not read again. The cache is split in shards by path, so saving
+after one edit rewrites one small shard. Cross-file validation still runs on every build over
+the whole project; when it finds an error, the repository is loaded again without the cache,
+so messages name their lines exactly as `qms check` does (cached files carry no line marks).
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import zlib
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .check import load_valid
+from .issues import Issue, Severity
+from .load import YAML_SUFFIXES, _load_tables, _register, files_under, load_config, read_many
+from .project import Project, Source
+from .schema import validate_document
+from .validate import validate_project
+
+SHARDS = 32
+Entry = tuple[str, int, int, int, Any]  # kind, size, mtime_ns, inode, model
+
+
+def _code_version() -> str:
+    here = Path(__file__).resolve().parent
+    data = b"".join((here / name).read_bytes() for name in ("models.py", "schema.py"))
+    return f"{__version__}-{zlib.crc32(data)}"
+
+
+def _shard(path: str) -> int:
+    return zlib.crc32(path.encode("utf-8")) % SHARDS
+
+
+class LoadCache:
+    """The cached models of one repository, read from and saved to one folder."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.version = _code_version()
+        self.entries: dict[str, Entry] = {}
+        self.dirty: set[int] = set()
+        for shard in range(SHARDS):
+            try:
+                with open(folder / f"load-{shard:02d}.pickle", "rb") as stream:
+                    version, entries = pickle.load(stream)
+            except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError,
+                    AttributeError, ImportError):
+                continue
+            if version == self.version:
+                self.entries.update(entries)
+
+    def get(self, shown: str, kind: str, st: os.stat_result) -> Any:
+        """The cached model of a file, if the file has not changed since it was cached."""
+        entry = self.entries.get(shown)
+        if entry and entry[:4] == (kind, st.st_size, st.st_mtime_ns, st.st_ino):
+            return entry[4]
+        return None
+
+    def put(self, shown: str, kind: str, st: os.stat_result, model: Any) -> None:
+        """Remember a valid file's model."""
+        self.entries[shown] = (kind, st.st_size, st.st_mtime_ns, st.st_ino, model)
+        self.dirty.add(_shard(shown))
+
+    def keep_only(self, shown: set[str]) -> None:
+        """Forget files that are gone."""
+        for gone in set(self.entries) - shown:
+            del self.entries[gone]
+            self.dirty.add(_shard(gone))
+
+    def save(self) -> None:
+        """Write the shards that changed."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        shards: dict[int, dict[str, Entry]] = {shard: {} for shard in self.dirty}
+        for shown, entry in self.entries.items():
+            if (shard := _shard(shown)) in shards:
+                shards[shard][shown] = entry
+        for shard, entries in shards.items():
+            target = self.folder / f"load-{shard:02d}.pickle"
+            temporary = target.with_suffix(".tmp")
+            with open(temporary, "wb") as stream:
+                pickle.dump((self.version, entries), stream, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(temporary, target)
+        self.dirty.clear()
+
+
+def _documents(root: Path, project: Project) -> list[tuple[str, Path, dict[str, Any]]]:
+    # The same kinds, folders and order as load.load_project.
+    paths = project.config.paths
+    planning = root / paths.planning
+    kinds: list[tuple[str, Path, Path | None, dict[str, Any]]] = [
+        ("standard", root / paths.standards, planning, project.standards),
+        ("plan", planning, None, project.plans),
+        ("checklist", root / paths.checklists, None, project.checklists),
+        ("audit", root / paths.records, None, project.audits),
+    ]
+    return [(kind, path, target) for kind, folder, skip, target in kinds
+            for path in files_under(folder, YAML_SUFFIXES, skip)]
+
+
+def load_valid_cached(root: Path, today: date, folder: Path) -> Project:
+    """check.load_valid, reusing the models of files unchanged since the last build."""
+    config, config_source, issues = load_config(root)
+    if issues:
+        return load_valid(root, today)
+    cache = LoadCache(folder)
+    project = Project(root=root, config=config, today=today, config_source=config_source)
+    documents = _documents(root, project)
+    prefix = len(str(root)) + 1
+    shown = [str(path)[prefix:].replace(os.sep, "/") for _, path, _ in documents]
+    stats = [path.stat() for _, path, _ in documents]
+    models = [cache.get(name, kind, st) for (kind, _, _), name, st in
+              zip(documents, shown, stats, strict=True)]
+    missing = [i for i, model in enumerate(models) if model is None]
+    parsed = read_many([documents[i][1] for i in missing], [shown[i] for i in missing])
+    data: dict[int, Any] = {}
+    for i, (content, found) in zip(missing, parsed, strict=True):
+        kind = documents[i][0]
+        model, invalid = (None, []) if found else validate_document(kind, content, shown[i])
+        if found or invalid:
+            return load_valid(root, today)  # the full load reports these with their lines
+        models[i], data[i] = model, content
+        cache.put(shown[i], kind, stats[i], model)
+    cache.keep_only(set(shown))
+    first_seen: dict[str, str] = {}
+    found_issues: list[Issue] = []
+    for i, ((_, _, target), model) in enumerate(zip(documents, models, strict=True)):
+        _register(project, target, model, Source(shown[i], data.get(i)), first_seen,
+                  found_issues)
+    _load_tables(project, found_issues)
+    found_issues.extend(validate_project(project))
+    if any(issue.severity is Severity.ERROR for issue in found_issues):
+        return load_valid(root, today)
+    cache.save()
+    return project
