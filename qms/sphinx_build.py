@@ -27,7 +27,7 @@ from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective, docutils_namespace, patch_docutils
 
-from .tablehtml import table_html
+from .tablehtml import table_html, table_words
 
 # docutils settings that make the manual text-only (checked again in each directive below).
 HARDENED_SETTINGS = {"raw_enabled": False, "file_insertion_enabled": False}
@@ -39,11 +39,13 @@ _PROGRESS = re.compile(r"^(?P<phase>.*?)\[\s*(?P<pct>\d+)%\]")
 
 
 class qms_table(nodes.General, nodes.Element):  # noqa: N801 - docutils names nodes so
-    """A table prepared as HTML (tablehtml); its one Text child is the text search indexes."""
+    """A table kept as its JSON rows (compact: Sphinx holds every page's doctree in memory
+    between reading and writing) and written as HTML; its Text child is what search indexes."""
 
 
 def _visit_table_html(translator: Any, node: qms_table) -> None:
-    translator.body.append(node["html"])
+    rows = [json.loads(line) for line in node["rows"].split("\n") if line]
+    translator.body.append(table_html(node["settings"], rows, translator.builder.current_docname))
     raise nodes.SkipNode
 
 
@@ -63,8 +65,9 @@ class TableDirective(SphinxDirective):
 
     def run(self) -> list[nodes.Node]:
         """One qms_table node holding the table's HTML and its text."""
+        text = [line for line in self.content if line.strip()]
         try:
-            lines = [json.loads(line) for line in self.content if line.strip()]
+            lines = [json.loads(line) for line in text]
         except ValueError as exc:
             raise self.error(f"qms-table: a line is not JSON ({exc})") from None
         settings: dict[str, Any] = {}
@@ -72,10 +75,10 @@ class TableDirective(SphinxDirective):
             settings, lines = lines[0], lines[1:]
         if not lines and not settings.get("header"):
             return []
-        html, text = table_html(settings, lines, self.env.docname)
-        node = qms_table(html=html)
+        rows = "\n".join(text[1:] if settings else text)
+        node = qms_table(settings=settings, rows=rows)
         if settings.get("search", True):
-            node += nodes.Text(text)
+            node += nodes.Text(table_words(settings, lines))
         else:
             node["classes"].append("no-search")
         return [node]

@@ -35,13 +35,10 @@ def _classes(value: Any) -> str:
     return " ".join(c for c in _NOT_CLASS.sub(" ", str(value)).split() if c)
 
 
-def _span(span: Any, docname: str, words: list[str]) -> str:
+def _span(span: Any, docname: str) -> str:
     if not isinstance(span, dict):
-        text = CONTROL.sub("", str(span))
-        words.append(text)
-        return escape(text, quote=False)
+        return escape(CONTROL.sub("", str(span)), quote=False)
     text = CONTROL.sub("", str(span.get("t", "")))
-    words.append(text)
     shown = escape(text, quote=False)
     marks = _classes(span.get("cls", ""))
     if span.get("doc") is None:
@@ -53,20 +50,19 @@ def _span(span: Any, docname: str, words: list[str]) -> str:
     return f'<a class="{link_classes}" href="{escape(uri)}">{shown}</a>'
 
 
-def _cell(cell: Any, tag: str, attributes: str, docname: str, words: list[str]) -> str:
+def _cell(cell: Any, tag: str, attributes: str, docname: str) -> str:
     paragraphs: list[list[str]] = [[]]
     for span in cell if isinstance(cell, list) else [cell]:
         if span is None:
             continue
         if isinstance(span, dict) and span.get("p") and paragraphs[-1]:
             paragraphs.append([])
-        paragraphs[-1].append(_span(span, docname, words))
+        paragraphs[-1].append(_span(span, docname))
     body = "".join(f"<p>{''.join(p)}</p>" for p in paragraphs)
     return f"<{tag}{attributes}>{body}</{tag}>"
 
 
-def _row(row: Any, width: int, stubs: int, head: bool, index: int, docname: str,
-         words: list[str]) -> str:
+def _row(row: Any, width: int, stubs: int, head: bool, index: int, docname: str) -> str:
     attributes = ""
     classes = "row-even" if index % 2 == 0 else "row-odd"
     if isinstance(row, dict):
@@ -79,29 +75,45 @@ def _row(row: Any, width: int, stubs: int, head: bool, index: int, docname: str,
     for i in range(width):
         value = row[i] if i < len(row) else ""
         if head:
-            cells.append(_cell(value, "th", ' class="head"', docname, words))
+            cells.append(_cell(value, "th", ' class="head"', docname))
         elif i < stubs:
-            cells.append(_cell(value, "th", ' class="stub"', docname, words))
+            cells.append(_cell(value, "th", ' class="stub"', docname))
         else:
-            cells.append(_cell(value, "td", "", docname, words))
+            cells.append(_cell(value, "td", "", docname))
     return f'<tr class="{classes}"{attributes}>' + "".join(cells) + "</tr>\n"
 
 
-def table_html(settings: dict[str, Any], rows: list[Any], docname: str) -> tuple[str, str]:
-    """The HTML of a table (as Sphinx would write it) and its words, each once (for search)."""
+def table_html(settings: dict[str, Any], rows: list[Any], docname: str) -> str:
+    """The HTML of a table on page `docname`, as Sphinx would write the table."""
     header = settings.get("header")
     width = max(len(r.get("cells", []) if isinstance(r, dict) else r)
                 for r in [header or [], *rows])
     stubs = int(settings.get("stub", 0))
     extra = _classes(settings.get("class", ""))
     classes = "qms-table" + (f" {extra}" if extra else "")
-    words: list[str] = []
     parts = [f'<div class="table-wrapper {classes} docutils container">\n'
              f'<table class="{classes} docutils align-default">\n']
     if header:
-        parts.append("<thead>\n" + _row(header, width, 0, True, 1, docname, words) + "</thead>\n")
+        parts.append("<thead>\n" + _row(header, width, 0, True, 1, docname) + "</thead>\n")
     parts.append("<tbody>\n")
-    parts += [_row(row, width, stubs, False, i, docname, words) for i, row in enumerate(rows)]
+    parts += [_row(row, width, stubs, False, i, docname) for i, row in enumerate(rows)]
     parts.append("</tbody>\n</table>\n</div>\n")
-    # The search index records which pages hold a word, not how often: one of each is enough.
-    return "".join(parts), " ".join(dict.fromkeys(" ".join(words).split()))
+    return "".join(parts)
+
+
+def table_words(settings: dict[str, Any], rows: list[Any]) -> str:
+    """The words of a table, each once: the search index records which pages hold a word,
+    not how often."""
+    words: list[str] = []
+
+    def collect(cell: Any) -> None:
+        for span in cell if isinstance(cell, list) else [cell]:
+            if isinstance(span, dict):
+                words.append(str(span.get("t", "")))
+            elif span is not None:
+                words.append(str(span))
+
+    for row in [settings.get("header") or [], *rows]:
+        for cell in row.get("cells", []) if isinstance(row, dict) else row:
+            collect(cell)
+    return " ".join(dict.fromkeys(CONTROL.sub("", " ".join(words)).split()))

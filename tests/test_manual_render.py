@@ -21,7 +21,7 @@ from qms.derive import derive
 from qms.manual import BuildPaths, BuildResult, git_histories, render_source
 from qms.pages import slugs
 from qms.render import environment, escape, paragraphs, table, title, width, write_if_changed
-from qms.tablehtml import relative_uri, table_html
+from qms.tablehtml import relative_uri, table_html, table_words
 
 from .conftest import TODAY
 
@@ -82,11 +82,11 @@ def test_table_rows_are_json_lines_that_cannot_break_out() -> None:
 
 
 def test_table_html_escapes_text_links_and_classes() -> None:
-    html, words = table_html(
-        {"header": ["<h>"], "class": 'x" onload="y'},
-        [[{"t": "<script>alert(1)</script>", "doc": "standards/S-1", "anchor": "A B",
-           "cls": "c\"><script>"}], {"id": "Q 1\"", "cells": ["a & b"]}],
-        "audits/AUD-1")
+    settings = {"header": ["<h>"], "class": 'x" onload="y'}
+    rows = [[{"t": "<script>alert(1)</script>", "doc": "standards/S-1", "anchor": "A B",
+              "cls": "c\"><script>"}], {"id": "Q 1\"", "cells": ["a & b"]}]
+    html = table_html(settings, rows, "audits/AUD-1")
+    words = table_words(settings, rows)
     assert "<script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert 'href="../standards/S-1.html#a-b"' in html
