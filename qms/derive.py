@@ -16,7 +16,7 @@ from .gitrepo import Revision
 from .listing import finding_is_open, finding_is_overdue
 from .models import Answer, Audit, Question, Standard
 from .project import Project, QuestionRef
-from .validate import review_due
+from .schedule import review_due
 
 
 @dataclass

@@ -8,8 +8,8 @@ from .errors import QmsError
 from .listing import finding_is_overdue
 from .models import Audit, Checklist, Plan, Standard
 from .project import FindingRef, Project
+from .schedule import review_due
 from .schema import did_you_mean
-from .validate import review_due
 
 
 def describe(project: Project, item_id: str) -> str:

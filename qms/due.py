@@ -19,8 +19,8 @@ from .errors import QmsError
 from .issues import Issue, Severity, error, sort_issues
 from .load import YAML_SUFFIXES, files_under, find_root, load_config, read_many
 from .project import Project, Source
+from .schedule import add_months, review_due
 from .schema import validate_document
-from .validate import add_months, review_due
 
 Row = dict[str, Any]
 

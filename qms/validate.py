@@ -15,6 +15,7 @@ from .iso9001 import CLAUSES
 from .issues import Issue, error, warning
 from .models import Audit, Capa, Finding
 from .project import Project, Source
+from .schedule import review_due
 from .schema import did_you_mean
 
 LATE_CAPA_STATES = ("action-planned", "implemented", "verified", "closed")
@@ -42,33 +43,6 @@ def repeated(ids: Iterable[str]) -> Iterator[tuple[int, str]]:
         if item_id in seen:
             yield i, item_id
         seen.add(item_id)
-
-
-def add_months(day: date, months: int) -> date:
-    """The same day `months` later (the last day of the month where it is shorter)."""
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    for last in (31, 30, 29, 28):
-        try:
-            return date(year, month, min(day.day, last))
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")  # pragma: no cover
-
-
-def review_due(project: Project, standard_id: str) -> date | None:
-    """When a standard's next review falls due, if it has been reviewed (or approved) before."""
-    standard = project.standards[standard_id]
-    review = standard.review
-    last = (review.last_reviewed if review else None) or (
-        standard.approval.on if standard.approval else None
-    )
-    if last is None:
-        return None
-    interval = (review.interval_months if review else None) or (
-        project.config.review.default_interval_months
-    )
-    return add_months(last, interval)
 
 
 def check_standards(project: Project) -> Iterator[Issue]:

@@ -68,3 +68,11 @@ def test_edit_keeps_comments_and_quotes(tmp_path: Path) -> None:
     with edit(path) as doc:
         doc["status"] = "approved"
     assert path.read_text() == original + "status: approved\n"
+
+
+def test_add_months_keeps_the_day_or_takes_the_last_of_the_month() -> None:
+    from qms.schedule import add_months
+
+    assert add_months(date(2026, 1, 31), 1) == date(2026, 2, 28)
+    assert add_months(date(2027, 11, 30), 3) == date(2028, 2, 29)
+    assert add_months(date(2026, 6, 1), 12) == date(2027, 6, 1)
