@@ -69,11 +69,22 @@ def edit(repo: Path, field: str) -> None:
     """Change one standard's title or statement (the first standard by file name)."""
     path = sorted((repo / "standards").rglob("STD-*.yaml"))[0]
     text = path.read_text(encoding="utf-8")
+    lines = text.split("\n")
     if field == "title":
-        text = re.sub(r"^title: (.*)$", r"title: \1 (edited)", text, count=1, flags=re.M)
-    else:
-        text = text.replace("statement: ", "statement: Edited. ", 1)
-    path.write_text(text, encoding="utf-8")
+        i = next(n for n, line in enumerate(lines) if line.startswith("title: "))
+        quoted = lines[i].endswith('"')
+        lines[i] = lines[i][:-1] + ' (edited)"' if quoted else lines[i] + " (edited)"
+    else:  # a block scalar gets a first line; a one-line statement a first word
+        i = next(n for n, line in enumerate(lines) if line.startswith("statement:"))
+        value = lines[i][len("statement:"):].strip()
+        if value[:1] in (">", "|"):
+            indent = len(lines[i + 1]) - len(lines[i + 1].lstrip())
+            lines.insert(i + 1, " " * indent + "Edited.")
+        elif value[:1] in ('"', "'"):
+            lines[i] = f"statement: {value[0]}Edited. {value[1:]}"
+        else:
+            lines[i] = f"statement: Edited. {value}"
+    path.write_text("\n".join(lines), encoding="utf-8")
 
 
 def measure(size: int, audits: int, jobs: str, workdir: Path) -> list[tuple[str, float, int]]:

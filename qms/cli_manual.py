@@ -38,7 +38,7 @@ def _options(today: str | None, clean: bool, strict: bool, jobs: str, quiet: boo
             click.echo(line, err=True)
 
     return BuildOptions(today=resolve_today(today), clean=clean, strict=strict, jobs=_jobs(jobs),
-                        echo=echo, tty=sys.stderr.isatty())
+                        echo=echo)
 
 
 def report(result: BuildResult, strict: bool) -> bool:

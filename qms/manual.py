@@ -44,7 +44,6 @@ class BuildOptions:
     strict: bool = False
     jobs: int = 1
     echo: Callable[[str], None] = print
-    tty: bool = False
 
 
 @dataclass
@@ -113,6 +112,7 @@ def build(path: Path, options: BuildOptions) -> BuildResult:
         return result
     state.stamp = ""  # until this build completes, the old stamp no longer holds
     state.save(paths.state)
+    options.echo(f"reading {root} ...")
     gc.disable()  # loading makes millions of objects and no garbage: skip the collector's scans
     try:
         with timed("load"):
@@ -122,6 +122,8 @@ def build(path: Path, options: BuildOptions) -> BuildResult:
         gc.freeze()
     finally:
         gc.enable()
+    options.echo(f"rendering the pages of {len(project.standards)} standards and "
+                 f"{len(project.audits)} audits ...")
     with timed("render"):
         state.pages = render_source(project, derived, paths, result, state.pages)
     del project, derived  # Sphinx needs the memory more
@@ -221,7 +223,7 @@ def _stale_pages(source: Path, wanted: set[Path]) -> list[Path]:
 def _sphinx(paths: BuildPaths, options: BuildOptions, state: BuildState,
             result: BuildResult) -> None:
     sphinx = run_sphinx(paths.source, paths.html, paths.doctrees, jobs=options.jobs,
-                        fresh=options.clean, echo=options.echo, tty=options.tty)
+                        fresh=options.clean, echo=options.echo)
     result.sphinx_ran = True
     state.update_warnings(sphinx.reread, set(result.removed), sphinx.by_document(paths.source),
                           full=options.clean)

@@ -208,11 +208,11 @@ def conf_py(values: dict[str, Any]) -> str:
 
 
 class ProgressStream(io.TextIOBase):
-    """Sphinx's progress lines only, and when not on a terminal one per 10 % of each phase."""
+    """Sphinx's progress lines only, one per 10 % of each phase."""
 
-    def __init__(self, out: Callable[[str], None], tty: bool) -> None:
+    def __init__(self, out: Callable[[str], None]) -> None:
         super().__init__()
-        self._out, self._tty, self._buffer, self._last = out, tty, "", ("", -1)
+        self._out, self._buffer, self._last = out, "", ("", -1)
 
     def write(self, text: str) -> int:
         """Collect text; emit complete lines."""
@@ -228,12 +228,10 @@ class ProgressStream(io.TextIOBase):
         match = _PROGRESS.match(line)
         if not match:
             return  # qms prints its own summary; Sphinx's other chatter is noise here
-        if not self._tty:
-            bucket = (match["phase"], int(match["pct"]) // 10)
-            if bucket == self._last:
-                return
+        bucket = (match["phase"], int(match["pct"]) // 10)
+        if bucket != self._last:
             self._last = bucket
-        self._out(line.rstrip())
+            self._out(line.rstrip())
 
 
 @dataclass
@@ -256,11 +254,11 @@ class SphinxResult:
 
 
 def run_sphinx(srcdir: Path, outdir: Path, doctrees: Path, *, jobs: int = 1, fresh: bool = False,
-               echo: Callable[[str], None] = print, tty: bool = False) -> SphinxResult:
+               echo: Callable[[str], None] = print) -> SphinxResult:
     """Build srcdir (which holds conf.py) into outdir with the HTML builder, in this process."""
     result = SphinxResult()
     warnings = io.StringIO()
-    status = ProgressStream(echo, tty)
+    status = ProgressStream(echo)
     # As sphinx-build does: docutils.conf of the source folder, and node and directive
     # registrations that end with the build (qms serve builds many times in one process).
     with patch_docutils(srcdir), docutils_namespace():

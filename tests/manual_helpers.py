@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -40,14 +42,14 @@ def build_once(repo: Path, **options: object) -> tuple[BuildResult, list[str]]:
     return result, lines
 
 
-@pytest.fixture(scope="module")
-def pinned_module_env() -> object:
-    """The pinned git identity and day, for module-scoped builds."""
+@contextmanager
+def pinned_env() -> Iterator[None]:
+    """The pinned git identity and day, for builds made by module-scoped fixtures."""
     with pytest.MonkeyPatch.context() as patch:
         for key, value in GIT_IDENTITY.items():
             patch.setenv(key, value)
         patch.setenv("QMS_TODAY", TODAY)
-        yield patch
+        yield
 
 
 def built(tmp: Path, name: str) -> Path:

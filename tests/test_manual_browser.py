@@ -18,7 +18,7 @@ from urllib.parse import urlparse
 import pytest
 from playwright.sync_api import Browser, Page, Route, sync_playwright
 
-from .manual_helpers import built, pinned_module_env  # noqa: F401 - a fixture
+from .manual_helpers import built, pinned_env
 
 pytestmark = pytest.mark.browser
 
@@ -29,12 +29,12 @@ LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
 
 @pytest.fixture(scope="module")
-def manuals(tmp_path_factory: pytest.TempPathFactory, pinned_module_env: object
-            ) -> dict[str, Path]:
+def manuals(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """The sample, the Chinese sample and the injection fixture, built."""
     tmp = tmp_path_factory.mktemp("browser")
-    return {name: built(tmp, name) / "build" / "html"
-            for name in ("sample", "zh-sample", "injection")}
+    with pinned_env():
+        return {name: built(tmp, name) / "build" / "html"
+                for name in ("sample", "zh-sample", "injection")}
 
 
 @pytest.fixture(scope="module")

@@ -22,14 +22,15 @@ from .manual_helpers import (
     copy_fixture,
     copy_sample,
     html,
-    pinned_module_env,  # noqa: F401 - a fixture
+    pinned_env,
 )
 
 
 @pytest.fixture(scope="module")
-def sample(tmp_path_factory: pytest.TempPathFactory, pinned_module_env: object) -> Path:
+def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sample QMS, as a git repository, with its manual built (strict, no warnings)."""
-    return built(tmp_path_factory.mktemp("manual"), "sample")
+    with pinned_env():
+        return built(tmp_path_factory.mktemp("manual"), "sample")
 
 
 def test_every_kind_of_page_is_published(sample: Path) -> None:
