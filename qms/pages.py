@@ -147,14 +147,12 @@ def _standard_pages(project: Project, derived: Derived, docs: Docs, current: lis
     for kind, groups, doc in (("encounter", encounters, docs.encounter),
                               ("owner", owners, docs.owner)):
         for name, members in sorted(groups.items()):
-            yield Page(doc(name), "manual/standards_group.rst.j2",
-                       {"kind": kind, "name": name, "standards": members})
+            yield _group_page(derived, doc(name), kind, name, members)
     for name in DIMENSIONS:
-        yield Page(docs.dimension(name), "manual/standards_group.rst.j2",
-                   {"kind": "dimension", "name": name, "standards": dimensions.get(name, [])})
+        yield _group_page(derived, docs.dimension(name), "dimension", name,
+                          dimensions.get(name, []))
     for gap in gap_keys:
-        yield Page(docs.gap(gap), "manual/standards_group.rst.j2",
-                   {"kind": "gap", "name": gap, "standards": gaps.get(gap, [])})
+        yield _group_page(derived, docs.gap(gap), "gap", gap, gaps.get(gap, []))
     for standard in sorted(project.standards.values(), key=lambda s: s.id):
         yield Page(docs.standard(standard.id), "manual/standard.rst.j2", {"s": standard},
                    _standard_inputs(project, derived, standard))
@@ -166,8 +164,10 @@ def _plan_pages(project: Project) -> Iterator[Page]:
         "areas": [(area, len(by_area.get(area, []))) for area in PLAN_CATEGORIES]})
     for area in PLAN_CATEGORIES:
         plans = sorted(by_area.get(area, []), key=lambda p: p.id)
+        implementing = sorted({s.id for plan in plans
+                               for s in project.standards_by_plan.get(plan.id, [])})
         yield Page(Docs.plan_area(area), "manual/plan_area.rst.j2",
-                   {"area": area, "plans": plans})
+                   {"area": area, "plans": plans}, (*(p.id for p in plans), *implementing))
 
 
 def _audit_pages(project: Project, docs: Docs) -> Iterator[Page]:
@@ -175,18 +175,33 @@ def _audit_pages(project: Project, docs: Docs) -> Iterator[Page]:
     sites: dict[str, list[Any]] = defaultdict(list)
     for audit in audits:
         sites[audit.site].append(audit)
-    yield Page("audits/index", "manual/audits_index.rst.j2", {"audits": audits})
-    yield Page("audits/findings", "manual/audits_findings.rst.j2", {})
+    every_audit = tuple(sorted(project.audits))
+    # These show audits, and of checklists and standards only their ids.
+    yield Page("audits/index", "manual/audits_index.rst.j2", {"audits": audits}, every_audit)
+    yield Page("audits/findings", "manual/audits_findings.rst.j2", {}, every_audit)
     yield Page("audits/compliance", "manual/audits_compliance.rst.j2", {})
-    yield Page("audits/sites", "manual/audits_sites.rst.j2", {"sites": sorted(sites)})
+    yield Page("audits/sites", "manual/audits_sites.rst.j2", {"sites": sorted(sites)},
+               every_audit)
     for site, members in sorted(sites.items()):
         yield Page(docs.site(site), "manual/audits_site.rst.j2",
-                   {"site": site, "audits": members})
+                   {"site": site, "audits": members}, tuple(sorted(a.id for a in members)))
     for audit in audits:
         checklist = project.checklists.get(audit.checklist)
         checked = sorted({q.standard for q in checklist.questions}) if checklist else []
         yield Page(docs.audit(audit.id), "manual/audit.rst.j2", {"audit": audit},
                    (audit.id, audit.checklist, *checked))
+
+
+def _group_page(derived: Derived, docname: str, kind: str, name: Any,
+                members: list[Standard]) -> Page:
+    # A group lists its members with their compliance: their files, the checklists that ask
+    # about them and the audits that answered.
+    audits = {ref.audit.id for s in members for ref in derived.answers_by_standard.get(s.id, [])}
+    checklists = {ref.audit.checklist for s in members
+                  for ref in derived.answers_by_standard.get(s.id, [])}
+    return Page(docname, "manual/standards_group.rst.j2",
+                {"kind": kind, "name": name, "standards": members},
+                (*(s.id for s in members), *sorted(checklists), *sorted(audits)))
 
 
 def _standard_inputs(project: Project, derived: Derived, standard: Standard) -> tuple[str, ...]:

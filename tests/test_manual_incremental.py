@@ -102,3 +102,23 @@ def test_cached_models_follow_edits(fixture_repo: Callable[[str], Path]) -> None
         "status: draft", "status: approved"), encoding="utf-8")
     build_once(repo)
     assert "approved" in all_html(repo)["standards/DSK-003.html"].split("Status", 1)[1][:300]
+
+
+def test_moving_a_standard_updates_both_groups_and_audit_edits_reach_the_register(
+        fixture_repo: Callable[[str], Path]) -> None:
+    repo = fixture_repo("manual-small")
+    build_once(repo)
+    target = repo / "standards" / "desk" / "DSK-002.yaml"
+    target.write_text(target.read_text(encoding="utf-8").replace(
+        "encounter: Reception", "encounter: Waiting area"), encoding="utf-8")
+    record = repo / "audits" / "records" / "2026" / "AUD-20261001-MAIN-1A2B.yaml"
+    record.write_text(record.read_text(encoding="utf-8").replace(
+        "status: contained", "status: root-cause-found\n      root_cause: One receptionist."),
+        encoding="utf-8")
+    build_once(repo, strict=True)
+    pages = all_html(repo)
+    assert "DSK-002" not in pages["standards/encounter/reception.html"]
+    assert "DSK-002" in pages["standards/encounter/waiting-area.html"]
+    for name in ("audits/findings.html", "audits/site/main-office.html",
+                 "standards/DSK-001.html", "audits/AUD-20261001-MAIN-1A2B.html"):
+        assert "root-cause-found" in pages[name] and "contained" not in pages[name], name
