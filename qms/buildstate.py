@@ -78,9 +78,10 @@ def item_versions(root: Path, paths: dict[str, str],
                   histories: dict[str, list[Any]] | None) -> dict[str, str]:
     """A version of each item: its file's size and time, and the last commit that touched it."""
     versions = {}
+    top = str(root)
     for item_id, path in paths.items():
         try:
-            st = (root / path).stat()
+            st = os.stat(os.path.join(top, path))
             version = f"{st.st_size}:{st.st_mtime_ns}"
         except OSError:
             version = "?"

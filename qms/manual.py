@@ -26,7 +26,7 @@ from .derive import Derived, derive
 from .errors import QmsError
 from .load import find_root, load_config
 from .loadcache import load_valid_cached
-from .pages import Docs, plan_pages
+from .pages import Docs, listed_versions, plan_pages
 from .project import Project
 from .render import environment, render_page, write_if_changed
 from .sphinx_build import DOCUTILS_CONF, conf_py, conf_values, engine_version, run_sphinx
@@ -177,23 +177,25 @@ def render_source(project: Project, derived: Derived, paths: BuildPaths, result:
     config = project.config
     docs = Docs(project)
     common = common_context(project, derived, docs)
-    env = environment(project.path("templates"))
+    env = environment(project.path("templates"), paths.state / "jinja")
     env.filters["t"] = common["_"]
     slug_maps = repr((docs.encounter_slug, docs.owner_slug, docs.site_slug))
     settings = render_settings_key(project.root, config, project.today, slug_maps)
     versions = item_versions(project.root, {i: s.path for i, s in project.sources.items()},
                              derived.history)
+    versions.update(listed_versions(project))
     known = known or {}
     keys: dict[str, str] = {}
     source = paths.source
-    wanted: set[Path] = set()
+    present = _present_pages(source)
+    wanted: set[str] = set()
     for page in plan_pages(project, derived):
-        target = source / f"{page.docname}.rst"
-        wanted.add(target)
+        wanted.add(page.docname)
         if page.inputs is not None:
             key = keys[page.docname] = page_key(settings, page.inputs, versions)
-            if known.get(page.docname) == key and target.is_file():
+            if known.get(page.docname) == key and page.docname in present:
                 continue
+        target = source / f"{page.docname}.rst"
         if write_if_changed(target, render_page(env, page, common)):
             result.written.append(page.docname)
     result.pages = len(wanted)
@@ -204,20 +206,21 @@ def render_source(project: Project, derived: Derived, paths: BuildPaths, result:
                        *static.items()):
         if write_if_changed(source / name, text):
             result.written.append(name)
-    for stale in _stale_pages(source, wanted):
-        docname = stale.relative_to(source).with_suffix("").as_posix()
-        stale.unlink()
+    for docname in sorted(present - wanted):
+        (source / f"{docname}.rst").unlink()
         (paths.html / f"{docname}.html").unlink(missing_ok=True)
         result.removed.append(docname)
     return keys
 
 
-def _stale_pages(source: Path, wanted: set[Path]) -> list[Path]:
-    found = []
+def _present_pages(source: Path) -> set[str]:
+    # Plain strings, not Path objects: this runs over every page on every build.
+    found: set[str] = set()
+    top = len(str(source)) + 1
     for folder, _dirs, files in os.walk(source):
-        found += [Path(folder, name) for name in files
-                  if name.endswith(".rst") and Path(folder, name) not in wanted]
-    return sorted(found)
+        prefix = folder[top:] + "/" if len(folder) >= top else ""
+        found.update(prefix + name[:-4] for name in files if name.endswith(".rst"))
+    return found
 
 
 def _sphinx(paths: BuildPaths, options: BuildOptions, state: BuildState,

@@ -99,6 +99,30 @@ class Docs:
         return finding_id.lower()
 
 
+# What listing pages show of a standard. A page that lists standards depends on these fields
+# only (input "<id>#listed"), so editing a statement re-renders the standard's own page alone.
+LISTED_FIELDS = ("title", "status", "type", "owner", "encounter", "gap", "dimensions",
+                 "clauses", "plans")
+
+
+def listed(standards: Iterable[Standard]) -> tuple[str, ...]:
+    """The listed-fields inputs of some standards."""
+    return tuple(f"{s.id}#listed" for s in standards)
+
+
+def listed_versions(project: Project) -> dict[str, str]:
+    """A version of each standard's listed fields."""
+    return {f"{s.id}#listed": hashlib.sha1(repr(tuple(getattr(s, f) for f in LISTED_FIELDS))
+                                           .encode("utf-8")).hexdigest()
+            for s in project.standards.values()}
+
+
+def _answered(derived: Derived, standards: Iterable[Standard]) -> tuple[str, ...]:
+    # The checklists and audits behind the compliance of some standards.
+    refs = [ref for s in standards for ref in derived.answers_by_standard.get(s.id, [])]
+    return (*sorted({ref.audit.checklist for ref in refs}), *sorted({ref.audit.id for ref in refs}))
+
+
 def _grouped(items: Iterable[T], key: Callable[[T], Iterable[Any]]) -> dict[Any, list[T]]:
     groups: dict[Any, list[T]] = defaultdict(list)
     for item in items:
@@ -113,19 +137,23 @@ def plan_pages(project: Project, derived: Derived) -> Iterator[Page]:
     current = project.current_standards()
     retired = sorted((s for s in project.standards.values() if s.status == "retired"),
                      key=lambda s: s.id)
-    yield Page("index", "manual/index.rst.j2", {"current": current})
+    every = listed(project.standards.values())
+    checklists = tuple(sorted(project.checklists))
+    yield Page("index", "manual/index.rst.j2", {"current": current}, every)
     yield from _standard_pages(project, derived, docs, current, retired)
     yield from _plan_pages(project)
     yield Page("checklists/index", "manual/checklists.rst.j2", {
-        "checklists": sorted(project.checklists.values(), key=lambda c: c.id)})
+        "checklists": sorted(project.checklists.values(), key=lambda c: c.id)}, checklists)
     for checklist in project.checklists.values():
+        asked = [project.standards[q.standard] for q in checklist.questions
+                 if q.standard in project.standards]
         yield Page(docs.checklist(checklist.id), "manual/checklist.rst.j2",
-                   {"checklist": checklist},
-                   (checklist.id, *sorted({q.standard for q in checklist.questions})))
-    yield from _audit_pages(project, docs)
-    for name in ("index", "matrix", "coverage", "iso9001"):
+                   {"checklist": checklist}, (checklist.id, *sorted(set(listed(asked)))))
+    yield from _audit_pages(project, derived, docs)
+    for name, inputs in (("index", ()), ("matrix", (*listed(current), *checklists)),
+                         ("coverage", (*every, *checklists)), ("iso9001", listed(current))):
         yield Page(f"traceability/{name}", f"manual/traceability_{name}.rst.j2",
-                   {"current": current})
+                   {"current": current}, inputs)
 
 
 def _standard_pages(project: Project, derived: Derived, docs: Docs, current: list[Standard],
@@ -134,16 +162,20 @@ def _standard_pages(project: Project, derived: Derived, docs: Docs, current: lis
     owners = _grouped(current, lambda s: [s.owner])
     dimensions = _grouped(current, lambda s: s.dimensions)
     gaps = _grouped(current, lambda s: [s.gap])
+    every = listed(project.standards.values())  # the counts of each group
     yield Page("standards/index", "manual/standards_index.rst.j2", {
-        "groups": [(name, docs.encounter(name), encounters[name]) for name in sorted(encounters)]})
+        "groups": [(name, docs.encounter(name), encounters[name]) for name in sorted(encounters)]},
+        every)
     yield Page("standards/by_owner", "manual/standards_by_owner.rst.j2", {
-        "groups": [(name, docs.owner(name), owners[name]) for name in sorted(owners)]})
+        "groups": [(name, docs.owner(name), owners[name]) for name in sorted(owners)]}, every)
     yield Page("standards/by_dimension", "manual/standards_by_dimension.rst.j2", {
-        "groups": [(name, docs.dimension(name), dimensions.get(name, [])) for name in DIMENSIONS]})
+        "groups": [(name, docs.dimension(name), dimensions.get(name, [])) for name in DIMENSIONS]},
+        every)
     gap_keys = [1, 2, 3, 4, None]
     yield Page("standards/by_gap", "manual/standards_by_gap.rst.j2", {
-        "groups": [(gap, docs.gap(gap), gaps.get(gap, [])) for gap in gap_keys]})
-    yield Page("standards/archive", "manual/standards_archive.rst.j2", {"standards": retired})
+        "groups": [(gap, docs.gap(gap), gaps.get(gap, [])) for gap in gap_keys]}, every)
+    yield Page("standards/archive", "manual/standards_archive.rst.j2", {"standards": retired},
+               (*every, *_answered(derived, retired)))
     for kind, groups, doc in (("encounter", encounters, docs.encounter),
                               ("owner", owners, docs.owner)):
         for name, members in sorted(groups.items()):
@@ -161,16 +193,17 @@ def _standard_pages(project: Project, derived: Derived, docs: Docs, current: lis
 def _plan_pages(project: Project) -> Iterator[Page]:
     by_area = _grouped(project.plans.values(), lambda p: [p.category])
     yield Page("plans/index", "manual/plans_index.rst.j2", {
-        "areas": [(area, len(by_area.get(area, []))) for area in PLAN_CATEGORIES]})
+        "areas": [(area, len(by_area.get(area, []))) for area in PLAN_CATEGORIES]},
+        tuple(sorted(project.plans)))
     for area in PLAN_CATEGORIES:
         plans = sorted(by_area.get(area, []), key=lambda p: p.id)
-        implementing = sorted({s.id for plan in plans
-                               for s in project.standards_by_plan.get(plan.id, [])})
-        yield Page(Docs.plan_area(area), "manual/plan_area.rst.j2",
-                   {"area": area, "plans": plans}, (*(p.id for p in plans), *implementing))
+        implementing = {s.id: s for plan in plans
+                        for s in project.standards_by_plan.get(plan.id, [])}
+        yield Page(Docs.plan_area(area), "manual/plan_area.rst.j2", {"area": area, "plans": plans},
+                   (*(p.id for p in plans), *sorted(listed(implementing.values()))))
 
 
-def _audit_pages(project: Project, docs: Docs) -> Iterator[Page]:
+def _audit_pages(project: Project, derived: Derived, docs: Docs) -> Iterator[Page]:
     audits = sorted(project.audits.values(), key=lambda a: (a.started, a.id), reverse=True)
     sites: dict[str, list[Any]] = defaultdict(list)
     for audit in audits:
@@ -179,7 +212,9 @@ def _audit_pages(project: Project, docs: Docs) -> Iterator[Page]:
     # These show audits, and of checklists and standards only their ids.
     yield Page("audits/index", "manual/audits_index.rst.j2", {"audits": audits}, every_audit)
     yield Page("audits/findings", "manual/audits_findings.rst.j2", {}, every_audit)
-    yield Page("audits/compliance", "manual/audits_compliance.rst.j2", {})
+    yield Page("audits/compliance", "manual/audits_compliance.rst.j2", {},
+               (*listed(project.standards.values()), *_answered(derived,
+                                                               project.standards.values())))
     yield Page("audits/sites", "manual/audits_sites.rst.j2", {"sites": sorted(sites)},
                every_audit)
     for site, members in sorted(sites.items()):
@@ -194,14 +229,10 @@ def _audit_pages(project: Project, docs: Docs) -> Iterator[Page]:
 
 def _group_page(derived: Derived, docname: str, kind: str, name: Any,
                 members: list[Standard]) -> Page:
-    # A group lists its members with their compliance: their files, the checklists that ask
-    # about them and the audits that answered.
-    audits = {ref.audit.id for s in members for ref in derived.answers_by_standard.get(s.id, [])}
-    checklists = {ref.audit.checklist for s in members
-                  for ref in derived.answers_by_standard.get(s.id, [])}
+    # A group lists its members with their compliance.
     return Page(docname, "manual/standards_group.rst.j2",
                 {"kind": kind, "name": name, "standards": members},
-                (*(s.id for s in members), *sorted(checklists), *sorted(audits)))
+                (*listed(members), *_answered(derived, members)))
 
 
 def _standard_inputs(project: Project, derived: Derived, standard: Standard) -> tuple[str, ...]:

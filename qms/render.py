@@ -125,8 +125,12 @@ def _finalize(value: Any) -> Any:
     return escape(value)
 
 
-def environment(user_templates: Path | None) -> jinja2.Environment:
-    """The Jinja2 environment: the repository's templates first, qms's packaged ones second."""
+def environment(user_templates: Path | None, cache: Path | None = None) -> jinja2.Environment:
+    """The Jinja2 environment: the repository's templates first, qms's packaged ones second.
+
+    `cache` keeps compiled templates between builds (compiling them costs more than a
+    small rebuild renders).
+    """
     packaged = jinja2.FileSystemLoader(str(PACKAGED))
     loaders: list[jinja2.BaseLoader] = []
     if user_templates is not None and user_templates.is_dir():
@@ -136,10 +140,18 @@ def environment(user_templates: Path | None) -> jinja2.Environment:
         loader=jinja2.ChoiceLoader(loaders), finalize=_finalize, autoescape=False,
         undefined=jinja2.StrictUndefined, keep_trailing_newline=True, trim_blocks=True,
         lstrip_blocks=True, extensions=["jinja2.ext.do"],
+        bytecode_cache=_bytecode_cache(cache),
     )
     env.filters.update(rst=escape, paras=paragraphs, title=title)
     env.globals.update(table=table, cell=cell, link=link, Rst=Rst)
     return env
+
+
+def _bytecode_cache(folder: Path | None) -> jinja2.BytecodeCache | None:
+    if folder is None:
+        return None
+    folder.mkdir(parents=True, exist_ok=True)
+    return jinja2.FileSystemBytecodeCache(str(folder))
 
 
 @dataclass(frozen=True)

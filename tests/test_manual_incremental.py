@@ -122,3 +122,14 @@ def test_moving_a_standard_updates_both_groups_and_audit_edits_reach_the_registe
     for name in ("audits/findings.html", "audits/site/main-office.html",
                  "standards/DSK-001.html", "audits/AUD-20261001-MAIN-1A2B.html"):
         assert "root-cause-found" in pages[name] and "contained" not in pages[name], name
+
+
+def test_a_statement_edit_rewrites_only_its_page(fixture_repo: Callable[[str], Path]) -> None:
+    repo = fixture_repo("manual-small")
+    build_once(repo)
+    target = repo / "standards" / "desk" / "DSK-001.yaml"
+    target.write_text(target.read_text(encoding="utf-8").replace(
+        "whatever the receptionist", "whatever else the receptionist"), encoding="utf-8")
+    result, _ = build_once(repo, strict=True)
+    assert result.written == ["standards/DSK-001"]
+    assert "whatever else the receptionist" in all_html(repo)["standards/DSK-001.html"]
