@@ -90,10 +90,9 @@ def load_project(root: Path, today: date) -> tuple[Project, list[Issue]]:
             gc.enable()
 
 
-def _load_project(root: Path, today: date) -> tuple[Project, list[Issue]]:
-    config, config_source, issues = load_config(root)
-    project = Project(root=root, config=config, today=today, config_source=config_source)
-    paths = config.paths
+def document_files(root: Path, project: Project) -> list[tuple[str, dict[str, Any], Path]]:
+    """Every YAML document of the repository: its kind, the project's index for it, its file."""
+    paths = project.config.paths
     planning = root / paths.planning
     kinds: list[tuple[str, Path, Path | None, dict[str, Any]]] = [
         ("standard", root / paths.standards, planning, project.standards),
@@ -101,11 +100,17 @@ def _load_project(root: Path, today: date) -> tuple[Project, list[Issue]]:
         ("checklist", root / paths.checklists, None, project.checklists),
         ("audit", root / paths.records, None, project.audits),
     ]
-    jobs = [
+    return [
         (kind, target, path)
         for kind, folder, skip, target in kinds
         for path in files_under(folder, YAML_SUFFIXES, skip)
     ]
+
+
+def _load_project(root: Path, today: date) -> tuple[Project, list[Issue]]:
+    config, config_source, issues = load_config(root)
+    project = Project(root=root, config=config, today=today, config_source=config_source)
+    jobs = document_files(root, project)
     prefix = len(str(root)) + 1
     shown_paths = [str(path)[prefix:].replace(os.sep, "/") for _, _, path in jobs]
     parsed = read_many([path for _, _, path in jobs], shown_paths)

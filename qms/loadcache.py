@@ -19,7 +19,7 @@ from typing import Any
 from . import __version__
 from .check import load_valid
 from .issues import Issue, Severity
-from .load import YAML_SUFFIXES, _load_tables, _register, files_under, load_config, read_many
+from .load import _load_tables, _register, document_files, load_config, read_many
 from .project import Project, Source
 from .schema import validate_document
 from .validate import validate_project
@@ -90,20 +90,6 @@ class LoadCache:
         self.dirty.clear()
 
 
-def _documents(root: Path, project: Project) -> list[tuple[str, Path, dict[str, Any]]]:
-    # The same kinds, folders and order as load.load_project.
-    paths = project.config.paths
-    planning = root / paths.planning
-    kinds: list[tuple[str, Path, Path | None, dict[str, Any]]] = [
-        ("standard", root / paths.standards, planning, project.standards),
-        ("plan", planning, None, project.plans),
-        ("checklist", root / paths.checklists, None, project.checklists),
-        ("audit", root / paths.records, None, project.audits),
-    ]
-    return [(kind, path, target) for kind, folder, skip, target in kinds
-            for path in files_under(folder, YAML_SUFFIXES, skip)]
-
-
 def load_valid_cached(root: Path, today: date, folder: Path) -> Project:
     """check.load_valid, reusing the models of files unchanged since the last build."""
     config, config_source, issues = load_config(root)
@@ -111,14 +97,14 @@ def load_valid_cached(root: Path, today: date, folder: Path) -> Project:
         return load_valid(root, today)
     cache = LoadCache(folder)
     project = Project(root=root, config=config, today=today, config_source=config_source)
-    documents = _documents(root, project)
+    documents = document_files(root, project)
     prefix = len(str(root)) + 1
-    shown = [str(path)[prefix:].replace(os.sep, "/") for _, path, _ in documents]
-    stats = [path.stat() for _, path, _ in documents]
+    shown = [str(path)[prefix:].replace(os.sep, "/") for _, _, path in documents]
+    stats = [os.stat(path) for _, _, path in documents]
     models = [cache.get(name, kind, st) for (kind, _, _), name, st in
               zip(documents, shown, stats, strict=True)]
     missing = [i for i, model in enumerate(models) if model is None]
-    parsed = read_many([documents[i][1] for i in missing], [shown[i] for i in missing])
+    parsed = read_many([documents[i][2] for i in missing], [shown[i] for i in missing])
     data: dict[int, Any] = {}
     for i, (content, found) in zip(missing, parsed, strict=True):
         kind = documents[i][0]
@@ -130,7 +116,7 @@ def load_valid_cached(root: Path, today: date, folder: Path) -> Project:
     cache.keep_only(set(shown))
     first_seen: dict[str, str] = {}
     found_issues: list[Issue] = []
-    for i, ((_, _, target), model) in enumerate(zip(documents, models, strict=True)):
+    for i, ((_, target, _), model) in enumerate(zip(documents, models, strict=True)):
         _register(project, target, model, Source(shown[i], data.get(i)), first_seen,
                   found_issues)
     _load_tables(project, found_issues)

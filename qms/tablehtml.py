@@ -35,37 +35,48 @@ def _classes(value: Any) -> str:
     return " ".join(c for c in _NOT_CLASS.sub(" ", str(value)).split() if c)
 
 
-def _span(span: Any, docname: str) -> str:
-    if not isinstance(span, dict):
-        return escape(CONTROL.sub("", str(span)), quote=False)
-    text = CONTROL.sub("", str(span.get("t", "")))
-    shown = escape(text, quote=False)
-    marks = _classes(span.get("cls", ""))
+def _text(value: Any) -> str:
+    return escape(CONTROL.sub("", value if type(value) is str else str(value)), quote=False)
+
+
+def _span(span: Any, up: str) -> str:
+    # `up` leads from the page to the top folder; links go through it (see relative_uri).
+    if type(span) is not dict:
+        return _text(span)
+    shown = _text(span.get("t", ""))
+    marks = _classes(span["cls"]) if span.get("cls") else ""
     if span.get("doc") is None:
         return f'<span class="{marks}">{shown}</span>' if marks else shown
-    uri = relative_uri(docname, str(span["doc"]))
+    uri = f"{up}{span['doc']}.html"
     if span.get("anchor"):
         uri += "#" + make_id(str(span["anchor"]))
     link_classes = f"reference internal {marks}".strip()
     return f'<a class="{link_classes}" href="{escape(uri)}">{shown}</a>'
 
 
-def _cell(cell: Any, tag: str, attributes: str, docname: str) -> str:
+def _cell(cell: Any, opening: str, closing: str, up: str) -> str:
+    if type(cell) is str:  # most cells: plain text
+        return f"{opening}<p>{_text(cell)}</p>{closing}"
     paragraphs: list[list[str]] = [[]]
-    for span in cell if isinstance(cell, list) else [cell]:
+    for span in cell if type(cell) is list else [cell]:
         if span is None:
             continue
-        if isinstance(span, dict) and span.get("p") and paragraphs[-1]:
+        if type(span) is dict and span.get("p") and paragraphs[-1]:
             paragraphs.append([])
-        paragraphs[-1].append(_span(span, docname))
+        paragraphs[-1].append(_span(span, up))
     body = "".join(f"<p>{''.join(p)}</p>" for p in paragraphs)
-    return f"<{tag}{attributes}>{body}</{tag}>"
+    return f"{opening}{body}{closing}"
 
 
-def _row(row: Any, width: int, stubs: int, head: bool, index: int, docname: str) -> str:
+_HEAD = ('<th class="head">', "</th>")
+_STUB = ('<th class="stub">', "</th>")
+_DATA = ("<td>", "</td>")
+
+
+def _row(row: Any, width: int, stubs: int, head: bool, index: int, up: str) -> str:
     attributes = ""
     classes = "row-even" if index % 2 == 0 else "row-odd"
-    if isinstance(row, dict):
+    if type(row) is dict:
         if row.get("id"):
             attributes = f' id="{escape(make_id(str(row["id"])))}"'
         if row.get("cls"):
@@ -73,13 +84,8 @@ def _row(row: Any, width: int, stubs: int, head: bool, index: int, docname: str)
         row = row.get("cells", [])
     cells = []
     for i in range(width):
-        value = row[i] if i < len(row) else ""
-        if head:
-            cells.append(_cell(value, "th", ' class="head"', docname))
-        elif i < stubs:
-            cells.append(_cell(value, "th", ' class="stub"', docname))
-        else:
-            cells.append(_cell(value, "td", "", docname))
+        opening, closing = _HEAD if head else _STUB if i < stubs else _DATA
+        cells.append(_cell(row[i] if i < len(row) else "", opening, closing, up))
     return f'<tr class="{classes}"{attributes}>' + "".join(cells) + "</tr>\n"
 
 
@@ -89,14 +95,15 @@ def table_html(settings: dict[str, Any], rows: list[Any], docname: str) -> str:
     width = max(len(r.get("cells", []) if isinstance(r, dict) else r)
                 for r in [header or [], *rows])
     stubs = int(settings.get("stub", 0))
+    up = relative_uri(docname, "")[:-len(".html")]
     extra = _classes(settings.get("class", ""))
     classes = "qms-table" + (f" {extra}" if extra else "")
     parts = [f'<div class="table-wrapper {classes} docutils container">\n'
              f'<table class="{classes} docutils align-default">\n']
     if header:
-        parts.append("<thead>\n" + _row(header, width, 0, True, 1, docname) + "</thead>\n")
+        parts.append("<thead>\n" + _row(header, width, 0, True, 1, up) + "</thead>\n")
     parts.append("<tbody>\n")
-    parts += [_row(row, width, stubs, False, i, docname) for i, row in enumerate(rows)]
+    parts += [_row(row, width, stubs, False, i, up) for i, row in enumerate(rows)]
     parts.append("</tbody>\n</table>\n</div>\n")
     return "".join(parts)
 
