@@ -29,16 +29,14 @@ def _jobs(value: str) -> int:
     return jobs
 
 
-def _options(today: str | None, clean: bool, strict: bool, jobs: str, quiet: bool
-             ) -> BuildOptions:
+def _options(today: str | None, clean: bool, jobs: str, quiet: bool) -> BuildOptions:
     from .manual import BuildOptions
 
     def echo(line: str) -> None:
         if not quiet:
             click.echo(line, err=True)
 
-    return BuildOptions(today=resolve_today(today), clean=clean, strict=strict, jobs=_jobs(jobs),
-                        echo=echo)
+    return BuildOptions(today=resolve_today(today), clean=clean, jobs=_jobs(jobs), echo=echo)
 
 
 def report(result: BuildResult, strict: bool) -> bool:
@@ -78,7 +76,7 @@ def build_command(path: Path, clean: bool, strict: bool, jobs: str, quiet: bool,
     """
     from .manual import build
 
-    result = build(path, _options(today, clean, strict, jobs, quiet))
+    result = build(path, _options(today, clean, jobs, quiet))
     if report(result, strict):
         click.echo("qms: error: --strict: the build gave warnings", err=True)
         sys.exit(EXIT_USER_ERROR)
@@ -94,4 +92,4 @@ def serve_command(path: Path, port: int, jobs: str, today: str | None) -> None:
     """Serve the manual on localhost and rebuild it whenever a file of the QMS changes."""
     from .serve import serve
 
-    serve(path, port, _options(today, False, False, jobs, False), report)
+    serve(path, port, _options(today, False, jobs, False), report)

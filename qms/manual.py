@@ -37,11 +37,10 @@ STATIC = Path(__file__).resolve().parent / "static"
 
 @dataclass
 class BuildOptions:
-    """How to build: from scratch or not, strictness, Sphinx processes, where to report."""
+    """How to build: the day, from scratch or not, Sphinx processes, where progress goes."""
 
     today: date
     clean: bool = False
-    strict: bool = False
     jobs: int = 1
     echo: Callable[[str], None] = print
 

@@ -34,11 +34,16 @@ def copy_fixture(name: str, target: Path) -> Path:
     return target
 
 
-def build_once(repo: Path, **options: object) -> tuple[BuildResult, list[str]]:
-    """Build the manual of repo in this process; return the result and the progress lines."""
+def build_once(repo: Path, strict: bool = False, **options: object
+               ) -> tuple[BuildResult, list[str]]:
+    """Build the manual of repo in this process; return the result and the progress lines.
+
+    With `strict`, the build must give no Sphinx warning (as `qms build --strict`).
+    """
     lines: list[str] = []
     result = build(repo, BuildOptions(today=date.fromisoformat(TODAY), echo=lines.append,
                                       **options))  # type: ignore[arg-type]
+    assert not (strict and result.warnings), result.warnings
     return result, lines
 
 
