@@ -17,7 +17,7 @@ if TYPE_CHECKING:  # Sphinx is a heavy import: only `qms build` and `qms serve` 
     from .manual import BuildOptions, BuildResult
 
 
-def _jobs(value: str) -> int:
+def _jobs(ctx: click.Context, param: click.Parameter, value: str) -> int:
     if value == "auto":
         return os.cpu_count() or 1
     try:
@@ -29,14 +29,14 @@ def _jobs(value: str) -> int:
     return jobs
 
 
-def _options(today: str | None, clean: bool, jobs: str, quiet: bool) -> BuildOptions:
+def _options(today: str | None, clean: bool, jobs: int, quiet: bool) -> BuildOptions:
     from .manual import BuildOptions
 
     def echo(line: str) -> None:
         if not quiet:
             click.echo(line, err=True)
 
-    return BuildOptions(today=resolve_today(today), clean=clean, jobs=_jobs(jobs), echo=echo)
+    return BuildOptions(today=resolve_today(today), clean=clean, jobs=jobs, echo=echo)
 
 
 def report(result: BuildResult, strict: bool) -> bool:
@@ -57,7 +57,7 @@ def report(result: BuildResult, strict: bool) -> bool:
 
 
 JOBS_OPTION = click.option("-j", "--jobs", default="1", show_default=True, metavar="N|auto",
-                           help="Sphinx processes to read and write pages with.")
+                           callback=_jobs, help="Sphinx processes to read and write pages with.")
 
 
 @cli.command("build")
@@ -67,7 +67,7 @@ JOBS_OPTION = click.option("-j", "--jobs", default="1", show_default=True, metav
 @JOBS_OPTION
 @click.option("-q", "--quiet", is_flag=True, help="Print only warnings and the summary.")
 @today_option
-def build_command(path: Path, clean: bool, strict: bool, jobs: str, quiet: bool,
+def build_command(path: Path, clean: bool, strict: bool, jobs: int, quiet: bool,
                   today: str | None) -> None:
     """Publish the QMS at PATH as an HTML manual in build/html (Sphinx, furo theme).
 
@@ -88,7 +88,7 @@ def build_command(path: Path, clean: bool, strict: bool, jobs: str, quiet: bool,
               help="Port on localhost (0 picks a free one).")
 @JOBS_OPTION
 @today_option
-def serve_command(path: Path, port: int, jobs: str, today: str | None) -> None:
+def serve_command(path: Path, port: int, jobs: int, today: str | None) -> None:
     """Serve the manual on localhost and rebuild it whenever a file of the QMS changes."""
     from .serve import serve
 
