@@ -16,7 +16,6 @@ import io
 import json
 import posixpath
 import re
-import sys
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -29,7 +28,8 @@ from sphinx.util.docutils import SphinxDirective, docutils_namespace, patch_docu
 
 from .tablehtml import table_html, table_words
 
-# docutils settings that make the manual text-only (checked again in each directive below).
+# docutils settings that make the manual text-only (and `raw`, `include` and `literalinclude`
+# are replaced by a directive that only warns, below).
 HARDENED_SETTINGS = {"raw_enabled": False, "file_insertion_enabled": False}
 DOCUTILS_CONF = "[general]\nraw_enabled: false\nfile_insertion_enabled: false\n"
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
@@ -64,7 +64,7 @@ class TableDirective(SphinxDirective):
     has_content = True
 
     def run(self) -> list[nodes.Node]:
-        """One qms_table node holding the table's HTML and its text."""
+        """One qms_table node holding the table's rows and the words search indexes."""
         text = [line for line in self.content if line.strip()]
         try:
             lines = [json.loads(line) for line in text]
@@ -123,12 +123,12 @@ def _shared_navigation(app: Sphinx, pagename: str, templatename: str, context: d
 
 
 def _in_toctrees(app: Sphinx) -> set[str]:
-    found = app.__dict__.get("_qms_in_toctrees")
+    found: set[str] | None = app.__dict__.get("_qms_in_toctrees")
     if found is None:
         env = app.env
-        found = {env.config.root_doc}.union(*env.toctree_includes.values())
-        app.__dict__["_qms_in_toctrees"] = found
-    return set(found)
+        found = app.__dict__["_qms_in_toctrees"] = {env.config.root_doc}.union(
+            *env.toctree_includes.values())
+    return found
 
 
 def _forget_doctree_copies(app: Sphinx, *args: Any) -> None:
@@ -290,7 +290,3 @@ def engine_version() -> str:
     import sphinx
 
     return f"{_code_version()}-sphinx{sphinx.__version__}-furo{furo.__version__}"
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit("qms.sphinx_build is a Sphinx extension and library module, not a program")
