@@ -40,7 +40,7 @@ ZH_CN: dict[str, str] = {
     "review overdue": "评审逾期", "none": "无", "no CAPA": "无纠正措施", "All": "全部",
     "Standards no question audits": "没有审核问题覆盖的标准",
     "Questions that audit retired standards": "审核已废止标准的问题",
-    "Open findings": "未关闭的发现", "Overdue CAPAs": "逾期的纠正措施",
+    "Open findings, not overdue": "未关闭且未逾期的发现", "Overdue CAPAs": "逾期的纠正措施",
     "Findings by grade": "按等级统计", "Findings by site": "按站点统计",
     "Compliance per standard": "各标准符合率",
     "Compliance per site and quarter": "各站点季度符合率",
