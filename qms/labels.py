@@ -106,7 +106,7 @@ ZH_CN: dict[str, str] = {
         "审核检查表、审核记录、不符合项登记册和符合率。",
     "Traceability from standards to checklists and ISO 9001 clauses.":
         "从标准到检查表和 ISO 9001 条款的可追溯性。",
-    "{n} standards": "{n} 项标准", "as of {day}": "截至 {day}",
+    "{n} standards": "{n} 项标准", "As of {day}": "截至 {day}",
     "conforming answers over answered questions": "符合的回答数 ÷ 已回答的问题数",
 }
 
