@@ -1,4 +1,4 @@
-"""Time `qms check` on a generated repository next to the bare C-loader baseline.
+"""Time `qms check`, `qms findings` and `qms due` next to the bare C-loader baseline.
 
     python bench/time_check.py OUTDIR [--standards 5000 --audits 1000 --answers 50] [--runs 5]
 
@@ -47,10 +47,16 @@ def main() -> None:
                         "--answers", str(args.answers)], check=True)
     baseline, _ = timed([sys.executable, str(HERE / "load_baseline.py"), str(args.outdir)],
                         args.runs)
-    check, peak = timed([str(QMS), "check", "--today", "2026-11-23", str(args.outdir)], args.runs)
     print(f"bare C-loader load: {baseline:.2f} s (median of {args.runs})")
-    print(f"qms check:          {check:.2f} s (median of {args.runs}), peak RSS {peak} MB")
-    print(f"ratio check/load:   {check / baseline:.2f}")
+    pinned = ["--today", "2026-11-23"]
+    for name, command in (
+        ("qms check", ["check", *pinned, str(args.outdir)]),
+        ("qms findings", ["findings", *pinned, "-C", str(args.outdir)]),
+        ("qms due", ["due", *pinned, "-C", str(args.outdir)]),
+    ):
+        seconds, peak = timed([str(QMS), *command], args.runs)
+        print(f"{name + ':':<19} {seconds:.2f} s (median of {args.runs}), "
+              f"{seconds / baseline:.2f}x the load; peak RSS so far {peak} MB")
 
 
 if __name__ == "__main__":
