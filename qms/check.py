@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from .errors import UsageError
+from .errors import QmsError, UsageError
 from .issues import Issue, Severity, sort_issues
 from .load import find_root, load_project
 from .project import Project
@@ -60,8 +60,6 @@ def check(path: Path, today: date) -> CheckResult:
 
 def load_valid(path: Path, today: date) -> Project:
     """Load a repository for a command that needs valid data; errors stop it with a summary."""
-    from .errors import QmsError
-
     result = check(path, today)
     if result.errors:
         shown = "\n".join(i.render() for i in result.errors[:20])

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import sys
 import traceback
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -71,10 +70,6 @@ def main() -> None:
     cli(prog_name="qms")
 
 
-def _today(value: str | None) -> date:
-    return resolve_today(value)
-
-
 @cli.command("check")
 @click.argument("path", type=PATH_ARG, default=".")
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
@@ -86,7 +81,7 @@ def check_command(path: Path, strict: bool, fmt: str, today: str | None) -> None
 
     Exit status: 0 clean, 1 errors (or warnings with --strict), 2 usage, 3 internal bug.
     """
-    result = check(path, _today(today))
+    result = check(path, resolve_today(today))
     if fmt == "json":
         click.echo(issues_to_json(result.issues))
     else:

@@ -95,8 +95,3 @@ CLAUSES: dict[str, str] = {
     "10.2.2": "Documented information on nonconformity and corrective action",
     "10.3": "Continual improvement",
 }
-
-
-def clause_sort_key(clause: str) -> tuple[int, ...]:
-    """Sort clause numbers numerically (8.10 after 8.9)."""
-    return tuple(int(part) for part in clause.split(".") if part.isdigit())

@@ -11,6 +11,7 @@ from typing import Any
 
 from .models import Audit, Checklist, Config, Finding, Plan, Question, Standard
 from .tables import KpiReading, SqiCount, SurveyWave
+from .yamlio import line_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,8 +23,6 @@ class Source:
 
     def line(self, *loc: Any) -> int:
         """The line of a field (by its path of keys and indexes) in this file."""
-        from .yamlio import line_of
-
         return line_of(self.data, loc)
 
 

@@ -366,11 +366,6 @@ def edit(path: Path) -> Iterator[Any]:
     atomic_write(path, bom + merged)
 
 
-def write_new(path: Path, data: Any, header: str = "") -> None:
-    """Write a new YAML file (atomically) from plain data, with an optional comment header."""
-    atomic_write(path, header + dump_round_trip(data))
-
-
 def update_file(path: Path, change: Callable[[Any], None]) -> None:
     """Apply `change` to the round-trip document of `path` and save it atomically."""
     with edit(path) as doc:
