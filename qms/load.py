@@ -120,6 +120,8 @@ def _load_project(root: Path, today: date) -> tuple[Project, list[Issue]]:
         issues.extend(found or invalid)
         if model is not None:
             _register(project, target, model, Source(shown, data), first_seen, issues)
+        elif isinstance(data, dict) and isinstance(data.get("id"), str):
+            project.invalid_ids.add(data["id"])
     _load_tables(project, issues)
     return project, issues
 

@@ -58,6 +58,9 @@ class Project:
     kpis: list[KpiReading] = field(default_factory=list)
     sqi: list[SqiCount] = field(default_factory=list)
     surveys: list[SurveyWave] = field(default_factory=list)
+    # Ids of files that were read but failed validation: references to them are not dangling
+    # (the file's own errors say what is wrong with it).
+    invalid_ids: set[str] = field(default_factory=set)
 
     def path(self, name: str) -> Path:
         """The absolute folder configured under `paths.<name>` in qms.yaml."""

@@ -36,6 +36,11 @@ def _unknown(source: Source, line: int, what: str, ref: str, known: Mapping[str,
     return error(source.path, line, "unknown-reference", f"{what} {ref} does not exist{hint}")
 
 
+def _dangling(project: Project, ref: str, known: Mapping[str, object]) -> bool:
+    """Whether a reference leads nowhere (a file that exists but has errors does not count)."""
+    return ref not in known and ref not in project.invalid_ids
+
+
 def repeated(ids: Iterable[str]) -> Iterator[tuple[int, str]]:
     """(index, id) of every id that already appeared earlier in the sequence."""
     seen: set[str] = set()
@@ -50,7 +55,7 @@ def check_standards(project: Project) -> Iterator[Issue]:
     for standard in project.standards.values():
         source = project.sources[standard.id]
         for i, plan_id in enumerate(standard.plans):
-            if plan_id not in project.plans:
+            if _dangling(project, plan_id, project.plans):
                 yield _unknown(
                     source, source.line("plans", i), "the planning item", plan_id, project.plans
                 )  # type: ignore[arg-type]
@@ -139,7 +144,7 @@ def check_checklists(project: Project) -> Iterator[Issue]:
             )
         for i, question in enumerate(checklist.questions):
             standard = project.standards.get(question.standard)
-            if standard is None:
+            if _dangling(project, question.standard, project.standards):
                 yield _unknown(
                     source,
                     source.line("questions", i, "standard"),
@@ -147,7 +152,7 @@ def check_checklists(project: Project) -> Iterator[Issue]:
                     question.standard,
                     project.standards,
                 )  # type: ignore[arg-type]
-            elif standard.status == "retired":
+            elif standard is not None and standard.status == "retired":
                 yield warning(
                     source.path,
                     source.line("questions", i, "standard"),
@@ -159,10 +164,11 @@ def check_checklists(project: Project) -> Iterator[Issue]:
 def check_audit(project: Project, audit: Audit, source: Source) -> Iterator[Issue]:
     """An audit record: its checklist, answers, findings and their CAPAs."""
     checklist = project.checklists.get(audit.checklist)
-    if checklist is None:
+    if checklist is None and _dangling(project, audit.checklist, project.checklists):
         yield _unknown(
             source, source.line("checklist"), "the checklist", audit.checklist, project.checklists
         )  # type: ignore[arg-type]
+    if checklist is None:
         return
     questions = {q.id: q for q in checklist.questions}
     if audit.completed and audit.completed < audit.started:
@@ -263,7 +269,7 @@ def _check_findings(
                 "finding-mismatch",
                 f"{finding.question} checks {question.standard}, not {finding.standard}",
             )
-        if finding.standard not in project.standards:
+        if _dangling(project, finding.standard, project.standards):
             yield _unknown(
                 source,
                 source.line(*place, "standard"),
@@ -346,6 +352,8 @@ def check_tables(project: Project) -> Iterator[Issue]:
     """KPI readings refer to real measures; SQI rows to real categories with one volume a day."""
     for reading in project.kpis:
         standard = project.standards.get(reading.standard)
+        if standard is None and reading.standard in project.invalid_ids:
+            continue
         if standard is None:
             yield error(
                 reading.path,

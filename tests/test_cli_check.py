@@ -171,3 +171,14 @@ def test_parallel_and_serial_loading_agree(
 def test_libyaml_is_in_use() -> None:
     assert yamlio._Loader.__name__ == "CSafeLoader"
     assert os.environ["QMS_TODAY"] == "2026-11-23"
+
+
+def test_an_invalid_standard_is_not_reported_as_missing_where_it_is_referenced(
+    sample_repo: Path, run: Callable[..., object]
+) -> None:
+    path = sample_repo / "standards" / "telephone" / "TEL-002.yaml"
+    path.write_text(path.read_text().replace("\nowner:", "\nownr:"))
+    errors = [line for line in run("check", str(sample_repo)).stdout.splitlines()
+              if ": error [" in line]
+    assert [e.split(" [")[1].split("]")[0] for e in errors] == ["missing-field", "unknown-field"]
+    assert all(e.startswith("standards/telephone/TEL-002.yaml:") for e in errors)
