@@ -8,7 +8,9 @@ stops the command with the same messages `qms check` gives.
 
 from __future__ import annotations
 
+import contextlib
 import gc
+import os
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -18,6 +20,7 @@ from typing import Any
 from .errors import QmsError
 from .issues import Issue, Severity, error, sort_issues
 from .load import YAML_SUFFIXES, files_under, find_root, load_config, read_many
+from .loadcache import LoadCache, cache_folder
 from .project import Project, Source
 from .schedule import add_months, review_due
 from .schema import validate_document
@@ -51,7 +54,7 @@ def load_for_following(repo: Path, today: date, kinds: tuple[str, ...]) -> Proje
             gc.enable()
 
 
-def _load(root: Path, today: date, kinds: tuple[str, ...]) -> Project:
+def _load(root: Path, today: date, kinds: tuple[str, ...], use_cache: bool = True) -> Project:
     config, source, issues = load_config(root)
     project = Project(root=root, config=config, today=today, config_source=source)
     jobs = []
@@ -60,17 +63,19 @@ def _load(root: Path, today: date, kinds: tuple[str, ...]) -> Project:
         skipped = project.path(skip) if skip else None
         jobs += [(kind, p) for p in files_under(project.path(folder), YAML_SUFFIXES, skipped)]
     shown = [p.relative_to(root).as_posix() for _, p in jobs]
+    cache = LoadCache(cache_folder(root / config.paths.build)) if use_cache and not issues else None
     targets: dict[str, dict[str, Any]] = {
         "standard": project.standards, "plan": project.plans, "audit": project.audits}
     seen: dict[str, str] = {}
-    for (kind, _), name, (data, found) in zip(jobs, shown, read_many([p for _, p in jobs], shown),
+    for (kind, _), name, (model, data) in zip(jobs, shown, _models(jobs, shown, cache, issues),
                                               strict=True):
-        model, invalid = (None, []) if found else validate_document(kind, data, name)
-        issues.extend(found or invalid)
         if model is None:
             continue
         model_id = getattr(model, "id")  # noqa: B009 - every kind listed here has an id
         if model_id in seen:
+            # A cached model has no line marks: the full read below names the line.
+            if data is None:
+                return _load(root, today, kinds, use_cache=False)
             issues.append(error(name, Source(name, data).line("id"), "duplicate-id",
                                 f"the id {model_id} is already used by {seen[model_id]}"))
             continue
@@ -78,7 +83,34 @@ def _load(root: Path, today: date, kinds: tuple[str, ...]) -> Project:
         targets[kind][model_id] = model
         project.sources[model_id] = Source(name, data)
     _stop_on_errors(issues)
+    if cache is not None:
+        _save_quietly(cache)
     return project
+
+
+def _models(jobs: list[tuple[str, Path]], shown: list[str], cache: LoadCache | None,
+            issues: list[Issue]) -> list[tuple[Any, Any]]:
+    """(model, data) per file: unchanged files from the cache (no data), the rest read now."""
+    stats = [os.stat(path) for _, path in jobs]
+    found = [cache.get(name, kind, st) if cache else None
+             for (kind, _), name, st in zip(jobs, shown, stats, strict=True)]
+    results: list[tuple[Any, Any]] = [(model, None) for model in found]
+    missing = [i for i, model in enumerate(found) if model is None]
+    parsed = read_many([jobs[i][1] for i in missing], [shown[i] for i in missing])
+    for i, (data, problems) in zip(missing, parsed, strict=True):
+        kind = jobs[i][0]
+        model, invalid = (None, []) if problems else validate_document(kind, data, shown[i])
+        issues.extend(problems or invalid)
+        results[i] = (model, data)
+        if model is not None and cache is not None:
+            cache.put(shown[i], kind, stats[i], model)
+    return results
+
+
+def _save_quietly(cache: LoadCache) -> None:
+    # The cache only saves time: a read-only checkout or a full disk must not stop a listing.
+    with contextlib.suppress(OSError):
+        cache.save()
 
 
 def _stop_on_errors(issues: list[Issue]) -> None:

@@ -28,6 +28,11 @@ SHARDS = 32
 Entry = tuple[str, int, int, int, Any]  # kind, size, mtime_ns, inode, model
 
 
+def cache_folder(build: Path) -> Path:
+    """Where the cache of a build folder lives (`qms build`, `qms findings`, `qms due` share it)."""
+    return build / ".qms" / "cache"
+
+
 def _code_version() -> str:
     here = Path(__file__).resolve().parent
     data = b"".join((here / name).read_bytes() for name in ("models.py", "schema.py"))
@@ -83,7 +88,8 @@ class LoadCache:
                 shards[shard][shown] = entry
         for shard, entries in shards.items():
             target = self.folder / f"load-{shard:02d}.pickle"
-            temporary = target.with_suffix(".tmp")
+            # One temporary name per process: two commands may save at once.
+            temporary = target.with_name(f"{target.name}.{os.getpid()}.tmp")
             with open(temporary, "wb") as stream:
                 pickle.dump((self.version, entries), stream, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(temporary, target)

@@ -25,7 +25,7 @@ from .buildstate import BuildState, input_stamp, item_versions, page_key, render
 from .derive import Derived, derive
 from .errors import QmsError
 from .load import find_root, load_config
-from .loadcache import load_valid_cached
+from .loadcache import cache_folder, load_valid_cached
 from .pages import Docs, listed_versions, plan_pages
 from .project import Project
 from .render import environment, render_page, write_if_changed
@@ -115,7 +115,7 @@ def build(path: Path, options: BuildOptions) -> BuildResult:
     gc.disable()  # loading makes millions of objects and no garbage: skip the collector's scans
     try:
         with timed("load"):
-            project = load_valid_cached(root, options.today, paths.state / "cache")
+            project = load_valid_cached(root, options.today, cache_folder(paths.root))
         with timed("derive"):
             derived = derive(project, *git_histories(root))
         gc.freeze()

@@ -143,3 +143,52 @@ def test_a_broken_record_stops_it_with_the_checks_message(sample_repo: Path, run
     assert result.stderr.startswith(
         "qms: error: the repository has errors; fix them first (`qms check` lists them):\n"
         "audits/records/2026/AUD-20261102-CSC-19B4.yaml:")
+
+
+def test_a_second_run_reads_only_the_files_that_changed(
+        sample_repo: Path, run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+    import qms.due
+
+    real = qms.due.read_many
+    read: list[list[str]] = []
+
+    def counting(paths: list[Path], shown: list[str]) -> Any:
+        read.append(shown)
+        return real(paths, shown)
+
+    monkeypatch.setattr(qms.due, "read_many", counting)
+    first = ids(due(sample_repo, run, "--format", "json"))
+    assert (sample_repo / "build/.qms/cache").is_dir()
+    assert len(read[0]) > 40  # every standard, plan and record
+    standard = sample_repo / "standards/appearance/APP-002.yaml"
+    standard.write_text(standard.read_text(encoding="utf-8").replace(
+        "last_reviewed: 2025-09-01", "last_reviewed: 2025-10-01"), encoding="utf-8")
+    result = due(sample_repo, run, "--format", "json")
+    assert read[1] == ["standards/appearance/APP-002.yaml"]
+    # The edit moved the review into the window: the cache did not hide it.
+    assert first == OVERDUE_IDS
+    review = [row for row in json.loads(result.stdout) if row["id"] == "APP-002"]
+    assert [row["due"] for row in review] == ["2026-10-01"]
+
+
+def test_a_duplicate_of_a_cached_file_is_named_with_its_line(sample_repo: Path, run: Run) -> None:
+    source = sample_repo / "standards/appearance/APP-002.yaml"
+    source.write_text("# moved down a line\n" + source.read_text(encoding="utf-8"),
+                      encoding="utf-8")
+    assert due(sample_repo, run).exit_code == 0  # every file is now cached
+    (sample_repo / "standards/appearance/APP-002-copy.yaml").write_bytes(source.read_bytes())
+    result = due(sample_repo, run)
+    assert result.exit_code == 1
+    line = source.read_text(encoding="utf-8").splitlines().index("id: APP-002") + 1
+    assert line > 1
+    # The copy sorts first ("-" before "."), so the cached original is the duplicate.
+    assert result.stderr.splitlines()[1] == (
+        f"standards/appearance/APP-002.yaml:{line}: error [duplicate-id] the id APP-002 is "
+        "already used by standards/appearance/APP-002-copy.yaml")
+
+
+def test_a_damaged_cache_is_read_as_no_cache(sample_repo: Path, run: Run) -> None:
+    expected = due(sample_repo, run, "--format", "json").stdout
+    for shard in (sample_repo / "build/.qms/cache").iterdir():
+        shard.write_bytes(b"not a pickle")
+    assert due(sample_repo, run, "--format", "json").stdout == expected
