@@ -28,7 +28,7 @@ from .load import find_root, load_config
 from .loadcache import cache_folder, load_valid_cached
 from .pages import Docs, listed_versions, plan_pages
 from .project import Project
-from .render import environment, render_page, write_if_changed
+from .render import environment, render_and_write, write_if_changed
 from .sphinx_build import DOCUTILS_CONF, conf_py, conf_values, engine_version, run_sphinx
 from .views import common_context
 
@@ -188,15 +188,15 @@ def render_source(project: Project, derived: Derived, paths: BuildPaths, result:
     source = paths.source
     present = _present_pages(source)
     wanted: set[str] = set()
+    todo = []
     for page in plan_pages(project, derived):
         wanted.add(page.docname)
         if page.inputs is not None:
             key = keys[page.docname] = page_key(settings, page.inputs, versions)
             if known.get(page.docname) == key and page.docname in present:
                 continue
-        target = source / f"{page.docname}.rst"
-        if write_if_changed(target, render_page(env, page, common)):
-            result.written.append(page.docname)
+        todo.append(page)
+    result.written.extend(render_and_write(env, todo, common, source))
     result.pages = len(wanted)
     values = conf_values(config.manual.title, config.organisation, config.manual.language)
     static = {f"_static/{name}": (STATIC / name).read_text(encoding="utf-8")

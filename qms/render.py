@@ -12,10 +12,12 @@ single block.
 from __future__ import annotations
 
 import json
+import multiprocessing as mp
 import os
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -192,3 +194,44 @@ def write_if_changed(path: Path, text: str) -> bool:
     temporary.write_bytes(data)
     os.replace(temporary, path)
     return True
+
+
+# Below this many pages a second process costs more than it saves.
+PARALLEL_PAGES = 300
+_SHARED: tuple[Any, ...] | None = None  # what a forked renderer inherits (nothing is pickled)
+
+
+def render_and_write(env: jinja2.Environment, pages: Sequence[Any], common: dict[str, Any],
+                     source: Path) -> list[str]:
+    """Render pages into source/<docname>.rst, writing only changes; the docnames written.
+
+    Many pages are shared out over the machine's cores by fork: the children inherit the
+    project, the templates and the context as they are, and send back only the names written.
+    """
+    workers = min(os.cpu_count() or 1, 4)
+    if len(pages) < PARALLEL_PAGES or workers < 2 or "fork" not in mp.get_all_start_methods():
+        return _render_share(env, pages, common, source)
+    global _SHARED
+    _SHARED = (env, pages, common, source, workers)
+    try:
+        with ProcessPoolExecutor(workers - 1, mp_context=mp.get_context("fork")) as pool:
+            futures = [pool.submit(_render_forked, worker) for worker in range(1, workers)]
+            written = _render_share(env, pages[0::workers], common, source)
+            for future in futures:
+                written += future.result()
+    finally:
+        _SHARED = None
+    done = set(written)
+    return [page.docname for page in pages if page.docname in done]  # in the pages' order
+
+
+def _render_forked(worker: int) -> list[str]:
+    assert _SHARED is not None  # set by render_and_write before the fork
+    env, pages, common, source, workers = _SHARED
+    return _render_share(env, pages[worker::workers], common, source)
+
+
+def _render_share(env: jinja2.Environment, pages: Sequence[Any], common: dict[str, Any],
+                  source: Path) -> list[str]:
+    return [page.docname for page in pages
+            if write_if_changed(source / f"{page.docname}.rst", render_page(env, page, common))]
