@@ -29,13 +29,13 @@ YAML_SUFFIXES = (".yaml", ".yml")
 def find_root(start: Path) -> Path:
     """The repository root: `start` or the nearest parent holding qms.yaml."""
     start = start.resolve()
+    if not start.exists():  # a mistyped path must not fall back to the repository around it
+        raise QmsError(f"{start}: no such folder")
     if start.is_file():
         start = start.parent
     for folder in (start, *start.parents):
         if (folder / CONFIG_FILE).is_file():
             return folder
-    if not start.exists():
-        raise QmsError(f"{start}: no such folder")
     raise QmsError(
         f"{start}: not a QMS repository (no {CONFIG_FILE} here or in any parent folder); "
         "run `qms init PATH` to create one"

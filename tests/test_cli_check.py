@@ -182,3 +182,32 @@ def test_an_invalid_standard_is_not_reported_as_missing_where_it_is_referenced(
               if ": error [" in line]
     assert [e.split(" [")[1].split("]")[0] for e in errors] == ["missing-field", "unknown-field"]
     assert all(e.startswith("standards/telephone/TEL-002.yaml:") for e in errors)
+
+
+@pytest.mark.parametrize(("args", "code", "stream", "expected"), [
+    (["check", "{repo}"], 0, "stderr", "0 error(s), 5 warning(s)"),
+    (["check", "{repo}/nowhere"], 1, "stderr", "qms: error:"),
+    (["check", "--no-such-option"], 2, "stderr", "No such option"),
+])
+def test_the_installed_command_exits_with_its_code_and_flushed_output(
+        sample_repo: Path, args: list[str], code: int, stream: str, expected: str) -> None:
+    import subprocess
+    import sys
+
+    qms = Path(sys.executable).parent / "qms"
+    command = [str(qms), *(a.format(repo=sample_repo) for a in args)]
+    done = subprocess.run(command, capture_output=True, text=True, check=False,
+                          env={**os.environ, "QMS_TODAY": "2026-11-23"})
+    assert done.returncode == code
+    assert expected in getattr(done, stream)
+
+
+def test_a_large_output_through_a_pipe_arrives_whole() -> None:
+    # main() ends the process with os._exit: what it printed must be flushed first.
+    import subprocess
+    import sys
+
+    qms = Path(sys.executable).parent / "qms"
+    done = subprocess.run([str(qms), "schema"], capture_output=True, text=True, check=True)
+    assert len(done.stdout) > 20_000
+    assert "standard" in json.loads(done.stdout)  # cut short, it would not parse
