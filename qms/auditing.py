@@ -6,6 +6,7 @@ an answer is recorded the same way whichever way it came in. Files are written b
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -120,10 +121,12 @@ def find_checklist(project: Project, checklist_id: str) -> Checklist:
 
 
 def start(project: Project, checklist_id: str, site: str, auditors: Iterable[str],
-          when: datetime, fingerprint: str | None = None) -> AuditContext:
+          when: datetime, fingerprint: str | None = None,
+          imported_from: dict[str, str] | None = None) -> AuditContext:
     """Create a new audit record for a checklist at a site; nothing is answered yet.
 
-    `fingerprint` is the checklist's fingerprint as the auditor saw it (default: now).
+    `fingerprint` is the checklist's fingerprint as the auditor saw it (default: now);
+    `imported_from` names the answer file ({"file", "sha256"}) the answers will come from.
     """
     checklist = find_checklist(project, checklist_id)
     names = [a.strip() for a in auditors if a.strip()]
@@ -131,8 +134,23 @@ def start(project: Project, checklist_id: str, site: str, auditors: Iterable[str
         raise QmsError("an audit needs a site (--site) and at least one auditor (--auditor)")
     _, path = records.create_record(project.path("records"), checklist.id,
                                     fingerprint or checklist_fingerprint(checklist),
-                                    site.strip(), names, when)
+                                    site.strip(), names, when, imported_from)
     return AuditContext(project, checklist, records.read_record(path), path, written=True)
+
+
+def answer_file_source(path: Path) -> dict[str, str]:
+    """How an audit record names the answer file it was imported from."""
+    return {"file": path.name, "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
+
+
+def refuse_reimport(project: Project, source: dict[str, str]) -> None:
+    """Refuse an answer file whose exact bytes an existing audit was already imported from."""
+    for audit in project.audits.values():
+        if audit.imported_from and audit.imported_from.sha256 == source["sha256"]:
+            raise QmsError(
+                f"{source['file']} was already imported as {audit.id} ({audit.site}, "
+                f"{audit.started.date().isoformat()}); importing it again would record the same "
+                "visit twice. If it really is another audit, pass --again")
 
 
 def open_audit(project: Project, audit_id: str) -> AuditContext:

@@ -22,6 +22,9 @@ COMMIT_OPTION = click.option("--commit", is_flag=True,
 SITE_OPTION = click.option("--site", required=True, help="The site audited.")
 AUDITOR_OPTION = click.option("--auditor", "auditors", required=True, multiple=True,
                               help="Who audits (repeat for a team).")
+AGAIN_OPTION = click.option(
+    "--again", is_flag=True,
+    help="Import an answer file that an existing audit was already imported from.")
 FILE_ARG = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 
@@ -106,9 +109,9 @@ def _import(context: AuditContext, answers: sheets.SheetAnswers, source: str,
 @click.option("--answers", type=FILE_ARG, default=None,
               help="Take the answers from this CSV file instead of asking "
                    "(question,result,note,grade,statement,evidence[,owner,due]).")
-@_options(COMMIT_OPTION, REPO_OPTION, today_option)
+@_options(AGAIN_OPTION, COMMIT_OPTION, REPO_OPTION, today_option)
 def start_command(checklist: str, site: str, auditors: tuple[str, ...], answers: Path | None,
-                  commit: bool, repo: Path, today: str | None) -> None:
+                  again: bool, commit: bool, repo: Path, today: str | None) -> None:
     """Start an audit of CHECKLIST at a site: ask its questions one by one and save each answer.
 
     Ctrl-C saves and exits with status 130; `qms audit resume AUDIT` continues. With
@@ -116,11 +119,15 @@ def start_command(checklist: str, site: str, auditors: tuple[str, ...], answers:
     """
     day = resolve_today(today)
     project = auditing.open_project(repo, day)
-    given = None
+    given, source = None, None
     if answers is not None:
         found = auditing.find_checklist(project, checklist)
         given = sheets.read_csv(project, found, answers, str(answers))
-    context = auditing.start(project, checklist, site, auditors, auditing.now(day))
+        source = auditing.answer_file_source(answers)
+        if not again:
+            auditing.refuse_reimport(project, source)
+    context = auditing.start(project, checklist, site, auditors, auditing.now(day),
+                             imported_from=source)
     click.echo(f"started {context.audit.id} ({context.shown}): {context.checklist.title}, "
                f"{len(context.checklist.questions)} questions")
     if given is not None:
@@ -178,15 +185,22 @@ def sheet_command(checklist: str, output: Path, force: bool, repo: Path) -> None
 @_options(SITE_OPTION, AUDITOR_OPTION)
 @click.option("--checklist", default=None,
               help="Refuse the workbook unless it answers this checklist.")
-@_options(COMMIT_OPTION, REPO_OPTION, today_option)
+@_options(AGAIN_OPTION, COMMIT_OPTION, REPO_OPTION, today_option)
 def import_command(workbook: Path, site: str, auditors: tuple[str, ...], checklist: str | None,
-                   commit: bool, repo: Path, today: str | None) -> None:
-    """Turn a filled-in answer workbook into an audit record (completed if fully answered)."""
+                   again: bool, commit: bool, repo: Path, today: str | None) -> None:
+    """Turn a filled-in answer workbook into an audit record (completed if fully answered).
+
+    A workbook already imported (the same bytes) is refused unless --again says it is
+    another audit.
+    """
     day = resolve_today(today)
     project = auditing.open_project(repo, day)
     given = sheets.read_workbook(project, workbook, str(workbook), checklist)
+    source = auditing.answer_file_source(workbook)
+    if not again:
+        auditing.refuse_reimport(project, source)
     context = auditing.start(project, given.checklist.id, site, auditors, auditing.now(day),
-                             given.checklist_fingerprint)
+                             given.checklist_fingerprint, source)
     click.echo(f"started {context.audit.id} ({context.shown})")
     _import(context, given, workbook.name, commit)
 

@@ -336,6 +336,13 @@ class Reopening(Model):
     reason: Text
 
 
+class ImportSource(Model):
+    """The answer file an audit was imported from: its name and a SHA-256 of its bytes."""
+
+    file: Text
+    sha256: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+
+
 class Audit(Model):
     """One audit: a checklist run at a site, its answers and findings."""
 
@@ -345,6 +352,7 @@ class Audit(Model):
     site: Text
     auditors: list[Text] = Field(min_length=1)
     started: datetime
+    imported_from: ImportSource | None = None
     completed: datetime | None = None
     answers: list[Answer] = Field(default_factory=list)
     findings: list[Finding] = Field(default_factory=list)

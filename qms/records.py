@@ -33,7 +33,7 @@ from .yamlio import YamlProblem, atomic_write, dump_round_trip, load_file, parse
 HEADER = "# Audit record written by `qms audit`; every answer is saved as it is given.\n"
 # The order of an audit record's keys; new keys are inserted where this order puts them.
 KEY_ORDER = ("id", "checklist", "checklist_fingerprint", "site", "auditors", "started",
-             "completed", "answers", "findings", "reopened")
+             "imported_from", "completed", "answers", "findings", "reopened")
 _RESOLVER = yaml.resolver.Resolver()
 _STR_TAG = "tag:yaml.org,2002:str"
 
@@ -113,7 +113,8 @@ def read_record(path: Path, shown: str | None = None) -> Audit:
 
 
 def create_record(folder: Path, checklist: str, checklist_fingerprint: str, site: str,
-                  auditors: Iterable[str], started: datetime) -> tuple[str, Path]:
+                  auditors: Iterable[str], started: datetime,
+                  imported_from: dict[str, str] | None = None) -> tuple[str, Path]:
     """Write a new audit record (atomically) and return its id and path; never overwrites."""
     for _ in range(20):
         audit_id = new_audit_id(site, started)
@@ -125,6 +126,9 @@ def create_record(folder: Path, checklist: str, checklist_fingerprint: str, site
     doc = _node({"id": audit_id, "checklist": checklist,
                  "checklist_fingerprint": checklist_fingerprint, "site": site,
                  "auditors": list(auditors), "started": started})
+    if imported_from:
+        doc["imported_from"] = _node(imported_from)
+        doc["imported_from"].fa.set_flow_style()
     doc["auditors"].fa.set_flow_style()
     atomic_write(path, HEADER + dump_round_trip(doc))
     return audit_id, path

@@ -216,3 +216,14 @@ def test_site_codes_differ_for_sites_without_latin_letters() -> None:
     assert site_code("Nanjing Road store") == "NRS"
     assert site_code("南京路店") != site_code("徐家汇店")
     assert site_code("南京路店").startswith("S") and len(site_code("南京路店")) == 4
+
+
+def test_the_same_csv_answers_are_not_imported_twice_unless_asked(run, sample_repo: Path) -> None:
+    first = _start_csv(run, sample_repo, PREMISES_CSV)
+    assert first.exit_code == 0, first.output
+    assert read_record(sample_repo, audit_id(first.output))["imported_from"]["file"] == \
+        "answers.csv"
+    again = _start_csv(run, sample_repo, PREMISES_CSV)
+    assert again.exit_code == 1
+    assert "answers.csv was already imported as" in again.stderr
+    assert _start_csv(run, sample_repo, PREMISES_CSV, "--again").exit_code == 0

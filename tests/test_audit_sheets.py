@@ -6,6 +6,7 @@ and nothing is written when they are.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
@@ -283,3 +284,26 @@ def test_bad_csv_answers_are_refused_with_exact_messages(run, sample_repo: Path,
     assert result.exit_code == 1
     assert result.output == f"qms: error: answers.csv: {message}\n"
     assert _records(sample_repo) == []
+
+
+def test_the_same_workbook_is_not_imported_twice_unless_asked(run, sample_repo: Path) -> None:
+    path = _sheet(run, sample_repo)
+    _fill(path, GOOD)
+    first = _import(run, sample_repo, path)
+    assert first.exit_code == 0, first.output
+    audit = audit_id(first.output)
+    record = read_record(sample_repo, audit)
+    assert record["imported_from"] == {
+        "file": "answers.xlsx", "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
+    again = _import(run, sample_repo, path)
+    assert again.exit_code == 1
+    assert again.stderr == (
+        f"qms: error: answers.xlsx was already imported as {audit} (Nanjing Road store, "
+        "2026-11-23); importing it again would record the same visit twice. If it really is "
+        "another audit, pass --again\n")
+    assert len(_records(sample_repo)) == 1
+    forced = _import(run, sample_repo, path, "--again")
+    assert forced.exit_code == 0, forced.output
+    assert len(_records(sample_repo)) == 2
+    assert not check(sample_repo, DAY).errors
+
