@@ -350,11 +350,48 @@ def edit(path: Path) -> Iterator[Any]:
     """
     from .yamledit import Rewrite
 
+    with _folder_lock(path.parent):
+        yield from _edit_locked(path, Rewrite)
+
+
+_HELD: set[str] = set()  # folders this process holds the lock of (edits may nest)
+
+
+@contextmanager
+def _folder_lock(folder: Path) -> Iterator[None]:
+    """Hold an exclusive advisory lock on a folder while one of its files is edited.
+
+    Two commands changing the same record at once (two terminals, a script) would otherwise
+    both read it, and the second write would drop the first one's change. The lock is on the
+    folder, not on the file, because a save replaces the file (and so its inode) by a rename.
+    """
+    key = str(folder.resolve())
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: no flock; edits are not serialised
+        yield
+        return
+    if key in _HELD:
+        yield
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        _HELD.add(key)
+        try:
+            yield
+        finally:
+            _HELD.discard(key)
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
+
+
+def _edit_locked(path: Path, rewriter: Any) -> Iterator[Any]:
     original = read_text(path)
     text = original.replace("\r\n", "\n")
     rt = _round_trip(text)
     doc = rt.load(text)
-    rewrite = Rewrite(rt, doc, text, parse)
+    rewrite = rewriter(rt, doc, text, parse)
     yield doc
     merged = rewrite.result()
     if merged is None:

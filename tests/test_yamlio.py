@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import multiprocessing
 from datetime import date
 from pathlib import Path
 
 import pytest
+import yaml
 
+from qms import yamlio
 from qms.yamlio import LineDict, YamlProblem, decode, edit, line_of, parse
 
 
@@ -76,3 +79,25 @@ def test_add_months_keeps_the_day_or_takes_the_last_of_the_month() -> None:
     assert add_months(date(2026, 1, 31), 1) == date(2026, 2, 28)
     assert add_months(date(2027, 11, 30), 3) == date(2028, 2, 29)
     assert add_months(date(2026, 6, 1), 12) == date(2027, 6, 1)
+
+
+def _append_many(path: Path, tag: str, count: int) -> None:
+    for i in range(count):
+        yamlio.update_file(path, lambda doc, i=i: doc["items"].append(f"{tag}{i}"))
+
+
+def test_concurrent_edits_in_one_folder_lose_nothing(tmp_path: Path) -> None:
+    # Two commands saving the same record at once: each must see the other's change.
+    path = tmp_path / "record.yaml"
+    path.write_text("# a comment people wrote\nitems:\n  - first\n", encoding="utf-8")
+    context = multiprocessing.get_context("fork")
+    workers = [context.Process(target=_append_many, args=(path, tag, 8)) for tag in "ab"]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(60)
+        assert worker.exitcode == 0
+    text = path.read_text(encoding="utf-8")
+    items = yaml.safe_load(text)["items"]
+    assert sorted(items) == sorted(["first", *(f"{t}{i}" for t in "ab" for i in range(8))])
+    assert text.startswith("# a comment people wrote\n")
