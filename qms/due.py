@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import os
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -20,7 +19,7 @@ from typing import Any
 from .errors import QmsError
 from .issues import Issue, Severity, error, sort_issues
 from .load import YAML_SUFFIXES, files_under, find_root, load_config, read_many
-from .loadcache import LoadCache, cache_folder
+from .loadcache import LoadCache, cache_folder, signature
 from .project import Project, Source
 from .schedule import add_months, review_due
 from .schema import validate_document
@@ -91,7 +90,7 @@ def _load(root: Path, today: date, kinds: tuple[str, ...], use_cache: bool = Tru
 def _models(jobs: list[tuple[str, Path]], shown: list[str], cache: LoadCache | None,
             issues: list[Issue]) -> list[tuple[Any, Any]]:
     """(model, data) per file: unchanged files from the cache (no data), the rest read now."""
-    stats = [os.stat(path) for _, path in jobs]
+    stats = [signature(path) for _, path in jobs]
     found = [cache.get(name, kind, st) if cache else None
              for (kind, _), name, st in zip(jobs, shown, stats, strict=True)]
     results: list[tuple[Any, Any]] = [(model, None) for model in found]

@@ -1,7 +1,10 @@
 """Validated files kept between builds, so a rebuild after one edit reads one file, not all.
 
-Each YAML file's model is cached with the file's size, modification time and inode; a file
-whose stat still matches is not read again. The cache is split in shards by path, so saving
+Each YAML file's model is cached with the size and a BLAKE2 digest of the file's bytes; a file
+whose bytes still match is not parsed again. Keyed on content, not on modification times, the
+cache stays valid across `git checkout`, a fresh clone (a CI job may keep the folder between
+runs) and tools that touch files without changing them; hashing every file costs a few
+milliseconds per megabyte. The cache is split in shards by path, so saving
 after one edit rewrites one small shard. Cross-file validation still runs on every build over
 the whole project; when it finds an error, the repository is loaded again without the cache,
 so messages name their lines exactly as `qms check` does (cached files carry no line marks).
@@ -9,6 +12,7 @@ so messages name their lines exactly as `qms check` does (cached files carry no 
 
 from __future__ import annotations
 
+import hashlib
 import os
 import pickle
 import zlib
@@ -25,7 +29,8 @@ from .schema import validate_document
 from .validate import validate_project
 
 SHARDS = 32
-Entry = tuple[str, int, int, int, Any]  # kind, size, mtime_ns, inode, model
+Entry = tuple[str, int, bytes, Any]  # kind, size, digest of the bytes, model
+Signature = tuple[int, bytes]  # size, digest
 
 
 def cache_folder(build: Path) -> Path:
@@ -33,10 +38,19 @@ def cache_folder(build: Path) -> Path:
     return build / ".qms" / "cache"
 
 
+def signature(path: Path) -> Signature:
+    """What a cached model is checked against: the file's size and a digest of its bytes."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return -1, b""  # unreadable: never matches, so the reader reports it
+    return len(data), hashlib.blake2b(data, digest_size=16).digest()
+
+
 def _code_version() -> str:
     here = Path(__file__).resolve().parent
     data = b"".join((here / name).read_bytes() for name in ("models.py", "schema.py"))
-    return f"{__version__}-{zlib.crc32(data)}"
+    return f"{__version__}-content-{zlib.crc32(data)}"
 
 
 def _shard(path: str) -> int:
@@ -61,16 +75,16 @@ class LoadCache:
             if version == self.version:
                 self.entries.update(entries)
 
-    def get(self, shown: str, kind: str, st: os.stat_result) -> Any:
-        """The cached model of a file, if the file has not changed since it was cached."""
+    def get(self, shown: str, kind: str, signature: Signature) -> Any:
+        """The cached model of a file, if the file's bytes are the ones it was made from."""
         entry = self.entries.get(shown)
-        if entry and entry[:4] == (kind, st.st_size, st.st_mtime_ns, st.st_ino):
-            return entry[4]
+        if entry and entry[:3] == (kind, *signature):
+            return entry[3]
         return None
 
-    def put(self, shown: str, kind: str, st: os.stat_result, model: Any) -> None:
+    def put(self, shown: str, kind: str, signature: Signature, model: Any) -> None:
         """Remember a valid file's model."""
-        self.entries[shown] = (kind, st.st_size, st.st_mtime_ns, st.st_ino, model)
+        self.entries[shown] = (kind, *signature, model)
         self.dirty.add(_shard(shown))
 
     def keep_only(self, shown: set[str]) -> None:
@@ -106,7 +120,7 @@ def load_valid_cached(root: Path, today: date, folder: Path) -> Project:
     documents = document_files(root, project)
     prefix = len(str(root)) + 1
     shown = [str(path)[prefix:].replace(os.sep, "/") for _, _, path in documents]
-    stats = [os.stat(path) for _, _, path in documents]
+    stats = [signature(path) for _, _, path in documents]
     models = [cache.get(name, kind, st) for (kind, _, _), name, st in
               zip(documents, shown, stats, strict=True)]
     missing = [i for i, model in enumerate(models) if model is None]

@@ -192,3 +192,41 @@ def test_a_damaged_cache_is_read_as_no_cache(sample_repo: Path, run: Run) -> Non
     for shard in (sample_repo / "build/.qms/cache").iterdir():
         shard.write_bytes(b"not a pickle")
     assert due(sample_repo, run, "--format", "json").stdout == expected
+
+
+def _counting_reads(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    import qms.due
+
+    real, read = qms.due.read_many, []
+
+    def counting(paths: list[Path], shown: list[str]) -> Any:
+        read.append(shown)
+        return real(paths, shown)
+
+    monkeypatch.setattr(qms.due, "read_many", counting)
+    return read
+
+
+def test_the_cache_follows_content_not_file_times(
+        sample_repo: Path, run: Run, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import os
+    import shutil
+
+    read = _counting_reads(monkeypatch)
+    assert due(sample_repo, run).exit_code == 0
+    # A copy (a fresh clone, a CI job keeping build/.qms/cache) has new file times: no parsing.
+    copy = tmp_path / "copy"
+    shutil.copytree(sample_repo, copy)
+    assert due(copy, run).exit_code == 0
+    assert read[-1] == []
+    # An edit of the same size with the old modification time restored is still seen.
+    standard = copy / "standards/appearance/APP-002.yaml"
+    before = standard.stat()
+    text = standard.read_text(encoding="utf-8")
+    standard.write_text(text.replace("2025-09-01", "2025-10-01", 1), encoding="utf-8")
+    os.utime(standard, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert standard.stat().st_size == before.st_size
+    result = due(copy, run, "--format", "json")
+    assert read[-1] == ["standards/appearance/APP-002.yaml"]
+    review = [row["due"] for row in json.loads(result.stdout) if row["id"] == "APP-002"]
+    assert review == ["2026-10-01"]  # was 2026-09-01: the new review date was read
