@@ -147,16 +147,7 @@ def test_a_broken_record_stops_it_with_the_checks_message(sample_repo: Path, run
 
 def test_a_second_run_reads_only_the_files_that_changed(
         sample_repo: Path, run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
-    import qms.due
-
-    real = qms.due.read_many
-    read: list[list[str]] = []
-
-    def counting(paths: list[Path], shown: list[str]) -> Any:
-        read.append(shown)
-        return real(paths, shown)
-
-    monkeypatch.setattr(qms.due, "read_many", counting)
+    read = _counting_reads(monkeypatch)
     first = ids(due(sample_repo, run, "--format", "json"))
     assert (sample_repo / "build/.qms/cache").is_dir()
     assert len(read[0]) > 40  # every standard, plan and record
