@@ -18,11 +18,10 @@ from typing import Any
 
 from .errors import QmsError
 from .issues import Issue, Severity, error, sort_issues
-from .load import YAML_SUFFIXES, files_under, find_root, load_config, read_many
-from .loadcache import LoadCache, cache_folder, signature
+from .load import YAML_SUFFIXES, files_under, find_root, load_config
+from .loadcache import LoadCache, cache_folder, read_models
 from .project import Project, Source
 from .schedule import add_months, review_due
-from .schema import validate_document
 
 Row = dict[str, Any]
 
@@ -66,8 +65,10 @@ def _load(root: Path, today: date, kinds: tuple[str, ...], use_cache: bool = Tru
     targets: dict[str, dict[str, Any]] = {
         "standard": project.standards, "plan": project.plans, "audit": project.audits}
     seen: dict[str, str] = {}
-    for (kind, _), name, (model, data) in zip(jobs, shown, _models(jobs, shown, cache, issues),
-                                              strict=True):
+    for (kind, _), name, (model, data, problems) in zip(jobs, shown,
+                                                        read_models(jobs, shown, cache),
+                                                        strict=True):
+        issues.extend(problems)
         if model is None:
             continue
         model_id = getattr(model, "id")  # noqa: B009 - every kind listed here has an id
@@ -85,25 +86,6 @@ def _load(root: Path, today: date, kinds: tuple[str, ...], use_cache: bool = Tru
     if cache is not None:
         _save_quietly(cache)
     return project
-
-
-def _models(jobs: list[tuple[str, Path]], shown: list[str], cache: LoadCache | None,
-            issues: list[Issue]) -> list[tuple[Any, Any]]:
-    """(model, data) per file: unchanged files from the cache (no data), the rest read now."""
-    stats = [signature(path) for _, path in jobs]
-    found = [cache.get(name, kind, st) if cache else None
-             for (kind, _), name, st in zip(jobs, shown, stats, strict=True)]
-    results: list[tuple[Any, Any]] = [(model, None) for model in found]
-    missing = [i for i, model in enumerate(found) if model is None]
-    parsed = read_many([jobs[i][1] for i in missing], [shown[i] for i in missing])
-    for i, (data, problems) in zip(missing, parsed, strict=True):
-        kind = jobs[i][0]
-        model, invalid = (None, []) if problems else validate_document(kind, data, shown[i])
-        issues.extend(problems or invalid)
-        results[i] = (model, data)
-        if model is not None and cache is not None:
-            cache.put(shown[i], kind, stats[i], model)
-    return results
 
 
 def _save_quietly(cache: LoadCache) -> None:

@@ -110,6 +110,25 @@ class LoadCache:
         self.dirty.clear()
 
 
+def read_models(jobs: list[tuple[str, Path]], shown: list[str], cache: LoadCache | None
+                ) -> list[tuple[Any, Any, list[Issue]]]:
+    """(model, data, problems) per (kind, path): an unchanged file's model comes from the cache
+    (without data, so without line marks); the others are read, validated and cached now."""
+    signatures = [signature(path) if cache else (-1, b"") for _, path in jobs]
+    results: list[tuple[Any, Any, list[Issue]]] = [
+        (cache.get(name, kind, sig) if cache else None, None, [])
+        for (kind, _), name, sig in zip(jobs, shown, signatures, strict=True)]
+    missing = [i for i, (model, _, _) in enumerate(results) if model is None]
+    parsed = read_many([jobs[i][1] for i in missing], [shown[i] for i in missing])
+    for i, (data, problems) in zip(missing, parsed, strict=True):
+        kind = jobs[i][0]
+        model, invalid = (None, []) if problems else validate_document(kind, data, shown[i])
+        results[i] = (model, data, problems or invalid)
+        if model is not None and cache is not None:
+            cache.put(shown[i], kind, signatures[i], model)
+    return results
+
+
 def load_valid_cached(root: Path, today: date, folder: Path) -> Project:
     """check.load_valid, reusing the models of files unchanged since the last build."""
     config, config_source, issues = load_config(root)
@@ -120,25 +139,14 @@ def load_valid_cached(root: Path, today: date, folder: Path) -> Project:
     documents = document_files(root, project)
     prefix = len(str(root)) + 1
     shown = [str(path)[prefix:].replace(os.sep, "/") for _, _, path in documents]
-    stats = [signature(path) for _, _, path in documents]
-    models = [cache.get(name, kind, st) for (kind, _, _), name, st in
-              zip(documents, shown, stats, strict=True)]
-    missing = [i for i, model in enumerate(models) if model is None]
-    parsed = read_many([documents[i][2] for i in missing], [shown[i] for i in missing])
-    data: dict[int, Any] = {}
-    for i, (content, found) in zip(missing, parsed, strict=True):
-        kind = documents[i][0]
-        model, invalid = (None, []) if found else validate_document(kind, content, shown[i])
-        if found or invalid:
-            return load_valid(root, today)  # the full load reports these with their lines
-        models[i], data[i] = model, content
-        cache.put(shown[i], kind, stats[i], model)
+    read = read_models([(kind, path) for kind, _, path in documents], shown, cache)
+    if any(problems for _, _, problems in read):
+        return load_valid(root, today)  # the full load reports these with their lines
     cache.keep_only(set(shown))
     first_seen: dict[str, str] = {}
     found_issues: list[Issue] = []
-    for i, ((_, target, _), model) in enumerate(zip(documents, models, strict=True)):
-        _register(project, target, model, Source(shown[i], data.get(i)), first_seen,
-                  found_issues)
+    for (_, target, _), name, (model, data, _) in zip(documents, shown, read, strict=True):
+        _register(project, target, model, Source(name, data), first_seen, found_issues)
     _load_tables(project, found_issues)
     found_issues.extend(validate_project(project))
     if any(issue.severity is Severity.ERROR for issue in found_issues):

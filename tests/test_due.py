@@ -186,15 +186,15 @@ def test_a_damaged_cache_is_read_as_no_cache(sample_repo: Path, run: Run) -> Non
 
 
 def _counting_reads(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
-    import qms.due
+    import qms.loadcache
 
-    real, read = qms.due.read_many, []
+    real, read = qms.loadcache.read_many, []
 
     def counting(paths: list[Path], shown: list[str]) -> Any:
         read.append(shown)
         return real(paths, shown)
 
-    monkeypatch.setattr(qms.due, "read_many", counting)
+    monkeypatch.setattr(qms.loadcache, "read_many", counting)
     return read
 
 
