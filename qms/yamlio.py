@@ -366,24 +366,33 @@ def _folder_lock(folder: Path) -> Iterator[None]:
     folder, not on the file, because a save replaces the file (and so its inode) by a rename.
     """
     key = str(folder.resolve())
+    fd = None if key in _HELD else _lock(folder)
+    if fd is not None:
+        _HELD.add(key)
+    try:
+        yield
+    finally:
+        if fd is not None:
+            _HELD.discard(key)
+            os.close(fd)  # closing the descriptor releases the lock
+
+
+def _lock(folder: Path) -> int | None:
+    """An open descriptor of the folder holding its exclusive lock, or None where locks fail."""
     try:
         import fcntl
     except ImportError:  # pragma: no cover - Windows: no flock; edits are not serialised
-        yield
-        return
-    if key in _HELD:
-        yield
-        return
-    fd = os.open(folder, os.O_RDONLY)
+        return None
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:  # a folder that cannot be opened for reading
+        return None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
-        _HELD.add(key)
-        try:
-            yield
-        finally:
-            _HELD.discard(key)
-    finally:
-        os.close(fd)  # closing the descriptor releases the lock
+    except OSError:  # e.g. ENOLCK on a network file system: edit without the lock
+        os.close(fd)
+        return None
+    return fd
 
 
 def _edit_locked(path: Path, rewriter: Any) -> Iterator[Any]:

@@ -101,3 +101,25 @@ def test_concurrent_edits_in_one_folder_lose_nothing(tmp_path: Path) -> None:
     items = yaml.safe_load(text)["items"]
     assert sorted(items) == sorted(["first", *(f"{t}{i}" for t in "ab" for i in range(8))])
     assert text.startswith("# a comment people wrote\n")
+
+
+def _nested_edits(first: Path, second: Path) -> None:
+    with yamlio.edit(first) as doc:
+        doc["items"].append("outer")
+        yamlio.update_file(second, lambda other: other["items"].append("inner"))
+
+
+def test_an_edit_inside_an_edit_of_the_same_folder_does_not_wait_for_itself(
+        tmp_path: Path) -> None:
+    first, second = tmp_path / "one.yaml", tmp_path / "two.yaml"
+    for path in (first, second):
+        path.write_text("items:\n  - first\n", encoding="utf-8")
+    worker = multiprocessing.get_context("fork").Process(target=_nested_edits,
+                                                         args=(first, second))
+    worker.start()
+    worker.join(30)
+    if worker.is_alive():  # it waits on its own lock
+        worker.kill()
+    assert worker.exitcode == 0
+    assert yaml.safe_load(first.read_text())["items"] == ["first", "outer"]
+    assert yaml.safe_load(second.read_text())["items"] == ["first", "inner"]
