@@ -68,5 +68,6 @@ def main() -> None:
         print(f"{name + ':':<19} {seconds:.2f} s (median of {args.runs}), "
               f"{seconds / baseline:.2f}x the load; peak RSS so far {peak} MB")
 
+
 if __name__ == "__main__":
     main()

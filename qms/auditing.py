@@ -138,19 +138,20 @@ def start(project: Project, checklist_id: str, site: str, auditors: Iterable[str
     return AuditContext(project, checklist, records.read_record(path), path, written=True)
 
 
-def answer_file_source(path: Path) -> dict[str, str]:
-    """How an audit record names the answer file it was imported from."""
-    return {"file": path.name, "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
+def import_source(project: Project, path: Path, again: bool) -> dict[str, str]:
+    """How the audit record names the answer file it is imported from ({"file", "sha256"}).
 
-
-def refuse_reimport(project: Project, source: dict[str, str]) -> None:
-    """Refuse an answer file whose exact bytes an existing audit was already imported from."""
+    A file whose exact bytes an existing audit was already imported from is refused unless
+    `again` says it is another audit.
+    """
+    source = {"file": path.name, "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
     for audit in project.audits.values():
-        if audit.imported_from and audit.imported_from.sha256 == source["sha256"]:
+        if not again and audit.imported_from and audit.imported_from.sha256 == source["sha256"]:
             raise QmsError(
                 f"{source['file']} was already imported as {audit.id} ({audit.site}, "
                 f"{audit.started.date().isoformat()}); importing it again would record the same "
                 "visit twice. If it really is another audit, pass --again")
+    return source
 
 
 def open_audit(project: Project, audit_id: str) -> AuditContext:

@@ -123,9 +123,7 @@ def start_command(checklist: str, site: str, auditors: tuple[str, ...], answers:
     if answers is not None:
         found = auditing.find_checklist(project, checklist)
         given = sheets.read_csv(project, found, answers, str(answers))
-        source = auditing.answer_file_source(answers)
-        if not again:
-            auditing.refuse_reimport(project, source)
+        source = auditing.import_source(project, answers, again)
     context = auditing.start(project, checklist, site, auditors, auditing.now(day),
                              imported_from=source)
     click.echo(f"started {context.audit.id} ({context.shown}): {context.checklist.title}, "
@@ -196,9 +194,7 @@ def import_command(workbook: Path, site: str, auditors: tuple[str, ...], checkli
     day = resolve_today(today)
     project = auditing.open_project(repo, day)
     given = sheets.read_workbook(project, workbook, str(workbook), checklist)
-    source = auditing.answer_file_source(workbook)
-    if not again:
-        auditing.refuse_reimport(project, source)
+    source = auditing.import_source(project, workbook, again)
     context = auditing.start(project, given.checklist.id, site, auditors, auditing.now(day),
                              given.checklist_fingerprint, source)
     click.echo(f"started {context.audit.id} ({context.shown})")

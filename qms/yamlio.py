@@ -348,10 +348,8 @@ def edit(path: Path) -> Iterator[Any]:
     The block receives the round-trip document; the file is rewritten only if it changed, and
     only the lines the change needs are rewritten: the rest stays byte for byte as it was.
     """
-    from .yamledit import Rewrite
-
     with _folder_lock(path.parent):
-        yield from _edit_locked(path, Rewrite)
+        yield from _edit_locked(path)
 
 
 _HELD: set[str] = set()  # folders this process holds the lock of (edits may nest)
@@ -395,12 +393,14 @@ def _lock(folder: Path) -> int | None:
     return fd
 
 
-def _edit_locked(path: Path, rewriter: Any) -> Iterator[Any]:
+def _edit_locked(path: Path) -> Iterator[Any]:
+    from .yamledit import Rewrite
+
     original = read_text(path)
     text = original.replace("\r\n", "\n")
     rt = _round_trip(text)
     doc = rt.load(text)
-    rewrite = rewriter(rt, doc, text, parse)
+    rewrite = Rewrite(rt, doc, text, parse)
     yield doc
     merged = rewrite.result()
     if merged is None:
