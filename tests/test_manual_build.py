@@ -5,9 +5,9 @@ from __future__ import annotations
 import filecmp
 import json
 import os
+import pickle
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -87,13 +87,23 @@ def test_the_manual_loads_nothing_from_elsewhere(sample: Path) -> None:
         assert "fonts.googleapis" not in text and "cdn" not in text.lower(), name
 
 
+def test_pages_outside_the_toctrees_say_they_are_orphans(sample: Path) -> None:
+    # Sphinx makes a warning (suppressed, but made) for each page no toctree lists, on every
+    # build: 6,000 of them at 5,000 standards. Pages reached from index pages say `:orphan:`.
+    with (sample / "build" / "doctrees" / "environment.pickle").open("rb") as file:
+        env = pickle.load(file)
+    listed = {"index"}.union(*env.toctree_includes.values())
+    unlisted = set(env.found_docs) - listed
+    pages = {"standards/TEL-001", "audits/AUD-20261015-NJR-7F3A", "checklists/CL-TELEPHONE"}
+    assert pages <= unlisted
+    assert [doc for doc in unlisted if "orphan" not in env.metadata[doc]] == []
+
+
 def test_no_change_means_no_work(sample: Path) -> None:
     source = sample / "build" / "source"
     before = {p: p.stat().st_mtime_ns for p in source.rglob("*.rst")}
-    start = time.perf_counter()
     result, _ = build_once(sample)
     assert result.up_to_date and not result.sphinx_ran
-    assert time.perf_counter() - start < 2
     assert {p: p.stat().st_mtime_ns for p in source.rglob("*.rst")} == before
 
 
