@@ -11,18 +11,21 @@ incremental builds.
 
 from __future__ import annotations
 
+import copy
 import html
 import io
 import json
 import posixpath
 import re
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, cast
 
 from docutils import nodes
+from docutils.utils import DependencyList
 from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective, docutils_namespace, patch_docutils
 
@@ -142,6 +145,16 @@ def _forget_doctree_copies(app: Sphinx, *args: Any) -> None:
             cache.clear()
 
 
+def _mark_unlisted_pages_orphans(app: Sphinx, env: Any) -> None:
+    # Pages of standards, audits and checklists are reached from index pages, not toctrees.
+    # Sphinx's consistency check would make a warning for each (then drop it: the config
+    # suppresses toc.not_included) on every build: 6,000 log records at 5,000 standards. As
+    # orphans they are skipped. Marked here, not with an `:orphan:` field in the reST, because
+    # docutils parses a field list with a nested state machine: 1 ms a page on a clean build.
+    for docname in env.all_docs.keys() - env.files_to_rebuild.keys():
+        env.metadata[docname]["orphan"] = True
+
+
 def _note_read(app: Sphinx, env: Any, docnames: list[str]) -> None:
     reread = getattr(app, "qms_reread", None)
     if reread is not None:  # only when qms runs the build (not a plain sphinx-build)
@@ -157,6 +170,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
         app.add_directive(name, DisabledDirective, override=True)
     app.connect("builder-inited", _builder_inited)
     app.connect("env-before-read-docs", _note_read)
+    app.connect("env-updated", _mark_unlisted_pages_orphans)
     app.connect("doctree-read", _forget_doctree_copies)
     app.connect("doctree-resolved", _forget_doctree_copies)
     app.connect("html-page-context", _shared_navigation, priority=400)  # before furo's
@@ -266,6 +280,49 @@ class SphinxResult:
         return grouped
 
 
+@contextmanager
+def _docutils_settings_made_once() -> Iterator[None]:
+    """While Sphinx builds, make docutils' settings once, not once per page.
+
+    Sphinx (8.2 and later) builds docutils' option parser anew for every page it reads: about
+    10 % of a clean build, for settings that are the same for every page of one build. Each
+    page gets its own copy, with its own list of dependencies (the one thing docutils adds to).
+    """
+    import sphinx.util.docutils as sphinx_docutils
+
+    original = getattr(sphinx_docutils, "_get_settings", None)
+    if original is None or not hasattr(sphinx_docutils, "_parse_str_to_doctree"):
+        yield  # another Sphinx: leave it as it is
+        return
+    made: list[tuple[tuple[Any, ...], Any]] = []
+
+    def get_settings(*components: Any, defaults: dict[str, Any],
+                     read_config_files: bool = False) -> Any:
+        key = (tuple(c if isinstance(c, type) else type(c) for c in components),
+               tuple(defaults.items()), read_config_files)
+        settings = next((s for k, s in made if _same_key(k, key)), None)
+        if settings is None:
+            settings = original(*components, defaults=defaults,
+                                read_config_files=read_config_files)
+            made.append((key, settings))
+        page = copy.copy(settings)
+        page.record_dependencies = DependencyList()
+        return page
+
+    sphinx_docutils._get_settings = get_settings  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        sphinx_docutils._get_settings = original  # type: ignore[attr-defined]
+
+
+def _same_key(known: tuple[Any, ...], key: tuple[Any, ...]) -> bool:
+    components, items, read = known
+    return (components == key[0] and read == key[2] and len(items) == len(key[1])
+            and all(a[0] == b[0] and (a[1] is b[1] or a[1] == b[1])
+                    for a, b in zip(items, key[1], strict=True)))
+
+
 def run_sphinx(srcdir: Path, outdir: Path, doctrees: Path, *, jobs: int = 1, fresh: bool = False,
                echo: Callable[[str], None] = print) -> SphinxResult:
     """Build srcdir (which holds conf.py) into outdir with the HTML builder, in this process."""
@@ -274,7 +331,7 @@ def run_sphinx(srcdir: Path, outdir: Path, doctrees: Path, *, jobs: int = 1, fre
     status = ProgressStream(echo)
     # As sphinx-build does: docutils.conf of the source folder, and node and directive
     # registrations that end with the build (qms serve builds many times in one process).
-    with patch_docutils(srcdir), docutils_namespace():
+    with patch_docutils(srcdir), docutils_namespace(), _docutils_settings_made_once():
         app = Sphinx(str(srcdir), str(srcdir), str(outdir), str(doctrees), "html",
                      confoverrides={}, status=cast(IO[str], status), warning=warnings,
                      freshenv=fresh, parallel=jobs if jobs > 1 else 0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import filecmp
 import re
 import shutil
 from collections.abc import Iterator
@@ -64,6 +65,22 @@ def built(tmp: Path, name: str) -> Path:
     result, _ = build_once(repo, strict=True)
     assert not result.warnings, result.warnings
     return repo
+
+
+def differing_files(left: Path, right: Path) -> list[str]:
+    """Files (relative paths) that differ between two folders, or are in one only."""
+    differing: list[str] = []
+
+    def walk(node: filecmp.dircmp, prefix: str = "") -> None:
+        _, mismatch, errors = filecmp.cmpfiles(node.left, node.right, node.common_files,
+                                               shallow=False)
+        differing.extend(prefix + name for name in mismatch + errors)
+        differing.extend(prefix + name for name in node.left_only + node.right_only)
+        for name, sub in node.subdirs.items():
+            walk(sub, f"{prefix}{name}/")
+
+    walk(filecmp.dircmp(left, right))
+    return differing
 
 
 def html(repo: Path, page: str) -> str:

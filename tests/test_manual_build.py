@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import filecmp
+import contextlib
 import json
 import os
 import pickle
@@ -11,7 +11,10 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import docutils.frontend
 import pytest
+
+from qms import sphinx_build
 
 from .conftest import make_git_repo
 from .manual_helpers import (
@@ -21,6 +24,7 @@ from .manual_helpers import (
     built,
     copy_fixture,
     copy_sample,
+    differing_files,
     html,
     pinned_env,
 )
@@ -89,7 +93,7 @@ def test_the_manual_loads_nothing_from_elsewhere(sample: Path) -> None:
 
 def test_pages_outside_the_toctrees_say_they_are_orphans(sample: Path) -> None:
     # Sphinx makes a warning (suppressed, but made) for each page no toctree lists, on every
-    # build: 6,000 of them at 5,000 standards. Pages reached from index pages say `:orphan:`.
+    # build: 6,000 of them at 5,000 standards. The extension marks such pages as orphans.
     with (sample / "build" / "doctrees" / "environment.pickle").open("rb") as file:
         env = pickle.load(file)
     listed = {"index"}.union(*env.toctree_includes.values())
@@ -190,19 +194,31 @@ def test_builds_are_reproducible(tmp_path: Path) -> None:
         subprocess.run([str(Path(sys.executable).parent / "qms"), "build", "-q", str(repo)],
                        env=env, check=True, capture_output=True)
         outputs.append(repo / "build" / "html")
-    compared = filecmp.dircmp(outputs[0], outputs[1])
-    differing: list[str] = []
+    assert differing_files(outputs[0], outputs[1]) == []
 
-    def walk(node: filecmp.dircmp, prefix: str = "") -> None:
-        _, mismatch, errors = filecmp.cmpfiles(node.left, node.right, node.common_files,
-                                               shallow=False)
-        differing.extend(prefix + name for name in mismatch + errors)
-        differing.extend(prefix + name for name in node.left_only + node.right_only)
-        for name, sub in node.subdirs.items():
-            walk(sub, f"{prefix}{name}/")
 
-    walk(compared)
-    assert differing == []
+def test_docutils_settings_made_once_change_no_page(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1790000000")
+    parsers: list[object] = []
+    made = docutils.frontend.OptionParser.__init__
+
+    def counted(self: object, *args: object, **kwargs: object) -> None:
+        parsers.append(self)
+        made(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(docutils.frontend.OptionParser, "__init__", counted)
+    outputs = []
+    for name, settings in (("once", sphinx_build._docutils_settings_made_once),
+                           ("per-page", contextlib.nullcontext)):
+        monkeypatch.setattr(sphinx_build, "_docutils_settings_made_once", settings)
+        repo = make_git_repo(copy_fixture("manual-small", tmp_path / name))
+        parsers.clear()
+        result, _ = build_once(repo, strict=True)
+        outputs.append((repo / "build" / "html", len(parsers), result.pages))
+    (once, made_once, pages), (per_page, made_per_page, _) = outputs
+    assert made_once < 5 < pages <= made_per_page  # the cache is in effect on this Sphinx
+    assert differing_files(once, per_page) == []
 
 
 def test_chinese_manual_labels_and_search(tmp_path: Path) -> None:
