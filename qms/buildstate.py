@@ -25,16 +25,17 @@ PACKAGE = Path(__file__).resolve().parent
 def _walk(folder: Path, skip: set[Path], out: list[str]) -> None:
     if not folder.is_dir():
         return
-    stack = [folder]
+    skipped = {str(path) for path in skip}  # strings: a Path per entry costs more than a stat
+    stack = [str(folder)]
     while stack:
         current = stack.pop()
         with os.scandir(current) as entries:
             for entry in entries:
                 if (entry.name.startswith(".") or entry.name == "__pycache__"
-                        or Path(entry.path) in skip):
+                        or entry.path in skipped):
                     continue
                 if entry.is_dir(follow_symlinks=False):
-                    stack.append(Path(entry.path))
+                    stack.append(entry.path)
                 elif entry.is_file():
                     st = entry.stat()
                     out.append(f"{entry.path}\0{st.st_size}\0{st.st_mtime_ns}")
