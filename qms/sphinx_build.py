@@ -300,7 +300,9 @@ def _docutils_settings_made_once() -> Iterator[None]:
                      read_config_files: bool = False) -> Any:
         key = (tuple(c if isinstance(c, type) else type(c) for c in components),
                tuple(defaults.items()), read_config_files)
-        settings = next((s for k, s in made if _same_key(k, key)), None)
+        # Tuples compare item by item, identity first: the same env and config objects match
+        # at once. (A list, not a dict: some settings are not hashable.)
+        settings = next((s for known, s in made if known == key), None)
         if settings is None:
             settings = original(*components, defaults=defaults,
                                 read_config_files=read_config_files)
@@ -314,13 +316,6 @@ def _docutils_settings_made_once() -> Iterator[None]:
         yield
     finally:
         sphinx_docutils._get_settings = original  # type: ignore[attr-defined]
-
-
-def _same_key(known: tuple[Any, ...], key: tuple[Any, ...]) -> bool:
-    components, items, read = known
-    return (components == key[0] and read == key[2] and len(items) == len(key[1])
-            and all(a[0] == b[0] and (a[1] is b[1] or a[1] == b[1])
-                    for a, b in zip(items, key[1], strict=True)))
 
 
 def run_sphinx(srcdir: Path, outdir: Path, doctrees: Path, *, jobs: int = 1, fresh: bool = False,
