@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
+from .load import walk_files
 from .models import Config
 
 STATE_FILE = "state.json"
@@ -23,22 +24,10 @@ PACKAGE = Path(__file__).resolve().parent
 
 
 def _walk(folder: Path, skip: set[Path], out: list[str]) -> None:
-    if not folder.is_dir():
-        return
-    skipped = {str(path) for path in skip}  # strings: a Path per entry costs more than a stat
-    stack = [str(folder)]
-    while stack:
-        current = stack.pop()
-        with os.scandir(current) as entries:
-            for entry in entries:
-                if (entry.name.startswith(".") or entry.name == "__pycache__"
-                        or entry.path in skipped):
-                    continue
-                if entry.is_dir(follow_symlinks=False):
-                    stack.append(entry.path)
-                elif entry.is_file():
-                    st = entry.stat()
-                    out.append(f"{entry.path}\0{st.st_size}\0{st.st_mtime_ns}")
+    skipped = {str(path) for path in skip}
+    for entry in walk_files(folder, skipped, ("__pycache__",)):
+        st = entry.stat()
+        out.append(f"{entry.path}\0{st.st_size}\0{st.st_mtime_ns}")
 
 
 def _digest(entries: list[str]) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import gc
 import multiprocessing as mp
 import os
+from collections.abc import Collection, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from datetime import date
 from pathlib import Path
@@ -42,26 +43,30 @@ def find_root(start: Path) -> Path:
     )
 
 
-def files_under(folder: Path, suffixes: tuple[str, ...], skip: Path | None = None) -> list[Path]:
-    """Every file with one of the suffixes below folder (sorted; hidden folders skipped)."""
-    # Strings until the end: this walks thousands of files on every command, and a Path
-    # per entry (made, compared, sorted) costs more than the walk itself.
-    found: list[str] = []
+def walk_files(folder: Path, skip: Collection[str] = (),
+               skip_names: Collection[str] = ()) -> Iterator[os.DirEntry[str]]:
+    """The files below folder, unsorted, as scandir entries; hidden entries and those whose
+    path is in skip or whose name is in skip_names are left out, with everything below them."""
+    # Strings, not Paths: this walks thousands of files on every command, and a Path per
+    # entry (made, compared, sorted) costs more than the walk itself.
     if not folder.is_dir():
-        return []
-    skipped = str(skip) if skip is not None else None
+        return
     stack = [str(folder)]
     while stack:
-        current = stack.pop()
-        with os.scandir(current) as entries:
+        with os.scandir(stack.pop()) as entries:
             for entry in entries:
-                if entry.name.startswith("."):
+                if entry.name.startswith(".") or entry.name in skip_names or entry.path in skip:
                     continue
                 if entry.is_dir(follow_symlinks=False):
-                    if entry.path != skipped:
-                        stack.append(entry.path)
-                elif entry.name.endswith(suffixes) and entry.is_file():
-                    found.append(entry.path)
+                    stack.append(entry.path)
+                elif entry.is_file():
+                    yield entry
+
+
+def files_under(folder: Path, suffixes: tuple[str, ...], skip: Path | None = None) -> list[Path]:
+    """Every file with one of the suffixes below folder (sorted; hidden folders skipped)."""
+    skipped = (str(skip),) if skip is not None else ()
+    found = [entry.path for entry in walk_files(folder, skipped) if entry.name.endswith(suffixes)]
     return [Path(path) for path in sorted(found, key=_path_order)]
 
 
