@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from qms.yamlio import parse
+from qms.base.yamlread import parse
 
 ID_IN_OUTPUT = re.compile(r"started (AUD-\d{8}-[A-Z0-9]+-[0-9A-F]{4})")
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from qms.manual import BuildOptions, BuildResult, build
+from qms.manual.build import BuildOptions, BuildResult, build
 
 from .conftest import FIXTURES, GIT_IDENTITY, ROOT, TODAY, make_git_repo
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from qms.auditing import changed_since_audited
-from qms.check import check
-from qms.fingerprint import checklist_fingerprint, question_fingerprint
+from qms.audits.auditing import changed_since_audited
+from qms.format.check import check
+from qms.format.fingerprint import checklist_fingerprint, question_fingerprint
 
 from .audit_helpers import PREMISES_CSV, audit_id, read_record, record_file, write
 from .conftest import git
@@ -211,7 +211,7 @@ def test_commit_commits_only_the_record_and_leaves_other_staged_files(
 
 
 def test_site_codes_differ_for_sites_without_latin_letters() -> None:
-    from qms.records import site_code
+    from qms.format.ids import site_code
 
     assert site_code("Nanjing Road store") == "NRS"
     assert site_code("南京路店") != site_code("徐家汇店")

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from qms import records
-from qms.check import check
+from qms.audits import records
+from qms.format.check import check
+from qms.format.ids import new_audit_id
 
 from .audit_helpers import PREMISES_CSV, audit_id, write
 from .conftest import git
@@ -47,7 +48,7 @@ def test_ids_differ_for_the_same_site_and_moment() -> None:
     from datetime import datetime
 
     when = datetime(2026, 11, 23, 9, 30)
-    ids = {records.new_audit_id("Nanjing Road store", when) for _ in range(200)}
+    ids = {new_audit_id("Nanjing Road store", when) for _ in range(200)}
     assert len(ids) > 190  # 4 random hex digits: 65,536 codes a site and day
     assert all(i.startswith("AUD-20261123-NRS-") for i in ids)
 
@@ -56,7 +57,7 @@ def test_a_new_record_never_overwrites_an_existing_one(tmp_path: Path, monkeypat
     from datetime import datetime
 
     codes = iter(["7f3a", "7f3a", "19b4"])
-    monkeypatch.setattr(records.secrets, "token_hex", lambda n: next(codes))
+    monkeypatch.setattr("qms.format.ids.secrets.token_hex", lambda n: next(codes))
     when = datetime(2026, 11, 23, 9, 30)
     first, path = records.create_record(tmp_path, "CL-X", "fp", "Nanjing Road", ["A"], when)
     second, other = records.create_record(tmp_path, "CL-X", "fp", "Nanjing Road", ["B"], when)

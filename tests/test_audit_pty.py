@@ -15,13 +15,13 @@ from pathlib import Path
 import pexpect
 import pytest
 
-from qms.check import check
+from qms.format.check import check
 
 from .audit_helpers import ID_IN_OUTPUT, read_record, record_file
 from .conftest import GIT_IDENTITY, TODAY
 
 QMS = Path(sys.executable).with_name("qms")
-COMMAND = [str(QMS)] if QMS.exists() else [sys.executable, "-m", "qms.cli"]
+COMMAND = [str(QMS)] if QMS.exists() else [sys.executable, "-m", "qms.cli.main"]
 START = ["audit", "start", "CL-PREMISES", "--site", "Nanjing Road store", "--auditor", "Li Wei"]
 
 

@@ -9,9 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qms import records
-from qms.errors import QmsError
-from qms.yamlio import dump_round_trip, parse
+from qms.audits import records
+from qms.base.errors import QmsError
+from qms.base.yamledit import dump_round_trip
+from qms.base.yamlread import parse
 
 WHEN = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
 
@@ -119,7 +120,7 @@ def test_a_broken_record_is_reported_not_overwritten(tmp_path: Path) -> None:
 
 
 def test_a_closing_comment_stays_below_a_new_finding(tmp_path: Path) -> None:
-    from qms.records import add_finding
+    from qms.audits.records import add_finding
 
     path = tmp_path / "AUD-20261120-NRS-0A1B.yaml"
     path.write_text(

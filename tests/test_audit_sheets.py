@@ -15,8 +15,8 @@ from typing import Any
 import openpyxl
 import pytest
 
-from qms.check import check
-from qms.fingerprint import question_fingerprint
+from qms.format.check import check
+from qms.format.fingerprint import question_fingerprint
 
 from .audit_helpers import PREMISES_CSV, audit_id, read_record, write
 

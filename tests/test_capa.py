@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from qms.capa import FORWARD, VERIFY
-from qms.models import CAPA_STATES
-from qms.yamlio import parse
+from qms.audits.capa import FORWARD, VERIFY
+from qms.base.yamlread import parse
+from qms.format.models import CAPA_STATES
 
 from .conftest import git
 
@@ -29,7 +29,7 @@ Run = Callable[..., Any]
 @pytest.fixture(autouse=True)
 def fixed_clock(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every change is dated 2026-11-23 10:30 +08:00, so written records are predictable."""
-    monkeypatch.setattr("qms.cli_capa.now", lambda day: NOW)
+    monkeypatch.setattr("qms.cli.capa.now", lambda day: NOW)
 
 
 def capa(repo: Path, run: Run, *args: str) -> Any:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from qms.issues import ISSUE_CODES
+from qms.base.issues import ISSUE_CODES
 
 from .conftest import FIXTURES, make_git_repo
 

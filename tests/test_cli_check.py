@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from qms import yamlio
+from qms.base import yamlread
 
 from .conftest import FIXTURES, git
 
@@ -122,7 +122,7 @@ def test_an_internal_bug_exits_3_with_a_hint(
     def broken(*_: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("qms.cli.check", broken)
+    monkeypatch.setattr("qms.cli.repo.check", broken)
     result = run("check", str(FIXTURES / "minimal"))
     assert result.exit_code == 3
     assert "RuntimeError: boom" in result.stderr
@@ -151,7 +151,8 @@ def test_an_unreadable_file(
         return real(self)
 
     monkeypatch.setattr(Path, "read_bytes", failing)
-    monkeypatch.setattr("qms.load.PARALLEL_THRESHOLD", 10**9)  # the patch lives in this process
+    # the patch lives in this process
+    monkeypatch.setattr("qms.format.load.PARALLEL_THRESHOLD", 10**9)
     result = run("check", str(sample_repo))
     assert "standards/telephone/TEL-001.yaml: error [unreadable] cannot read the file: " \
            "Permission denied" in result.stdout.splitlines()
@@ -162,14 +163,14 @@ def test_parallel_and_serial_loading_agree(
 ) -> None:
     (sample_repo / "standards" / "floor" / "GRT-001.yaml").write_text("id: [broken\n")
     serial = run("check", "--format", "json", str(sample_repo)).stdout
-    monkeypatch.setattr("qms.load.PARALLEL_THRESHOLD", 1)
+    monkeypatch.setattr("qms.format.load.PARALLEL_THRESHOLD", 1)
     parallel = run("check", "--format", "json", str(sample_repo)).stdout
     assert parallel == serial
     assert "[broken" not in serial and "syntax" in serial
 
 
 def test_libyaml_is_in_use() -> None:
-    assert yamlio._Loader.__name__ == "CSafeLoader"
+    assert yamlread._Loader.__name__ == "CSafeLoader"
     assert os.environ["QMS_TODAY"] == "2026-11-23"
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from qms.due import Period, parse_period
+from qms.audits.due import Period, parse_period
 
 Run = Callable[..., Any]
 
@@ -186,15 +186,15 @@ def test_a_damaged_cache_is_read_as_no_cache(sample_repo: Path, run: Run) -> Non
 
 
 def _counting_reads(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
-    import qms.loadcache
+    import qms.format.loadcache
 
-    real, read = qms.loadcache.read_many, []
+    real, read = qms.format.loadcache.read_many, []
 
     def counting(paths: list[Path], shown: list[str]) -> Any:
         read.append(shown)
         return real(paths, shown)
 
-    monkeypatch.setattr(qms.loadcache, "read_many", counting)
+    monkeypatch.setattr(qms.format.loadcache, "read_many", counting)
     return read
 
 

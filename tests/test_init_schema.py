@@ -6,8 +6,8 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from qms.scaffold import editor_settings
-from qms.schema import json_schemas
+from qms.format.scaffold import editor_settings
+from qms.format.schema import json_schemas
 
 from .conftest import ROOT, git
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import docutils.frontend
 import pytest
 
-from qms import sphinx_build
+from qms.manual import sphinx_build
 
 from .conftest import make_git_repo
 from .manual_helpers import (

@@ -16,13 +16,13 @@ from pathlib import Path
 import pytest
 from docutils.core import publish_doctree
 
-from qms.check import load_valid
-from qms.derive import derive
-from qms.errors import QmsError
-from qms.manual import BuildPaths, BuildResult, git_histories, render_source
-from qms.pages import slugs
-from qms.render import environment, escape, paragraphs, table, title, width, write_if_changed
-from qms.tablehtml import relative_uri, table_html, table_words
+from qms.base.errors import QmsError
+from qms.format.check import load_valid
+from qms.manual.build import BuildPaths, BuildResult, git_histories, render_source
+from qms.manual.derive import derive
+from qms.manual.pages import slugs
+from qms.manual.render import environment, escape, paragraphs, table, title, width, write_if_changed
+from qms.manual.tablehtml import relative_uri, table_html, table_words
 
 from .conftest import TODAY
 
@@ -177,12 +177,12 @@ def test_second_render_writes_nothing(fixture_repo: Callable[[str], Path], tmp_p
 def test_pages_rendered_in_forked_processes_match_the_serial_render(
         fixture_repo: Callable[[str], Path], tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:
-    import qms.render
+    import qms.manual.render
 
     repo = fixture_repo("manual-small")
     serial = _render_small(repo, tmp_path / "serial")
-    monkeypatch.setattr(qms.render, "PARALLEL_PAGES", 1)
-    monkeypatch.setattr(qms.render.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(qms.manual.render, "PARALLEL_PAGES", 1)
+    monkeypatch.setattr(qms.manual.render.os, "cpu_count", lambda: 2)
     forked = _render_small(repo, tmp_path / "forked")
     assert forked.written == serial.written and len(serial.written) > 10
 
@@ -195,14 +195,14 @@ def test_pages_rendered_in_forked_processes_match_the_serial_render(
 def test_a_template_error_with_forked_renderers_names_the_template(
         fixture_repo: Callable[[str], Path], tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:
-    import qms.render
+    import qms.manual.render
 
     repo = fixture_repo("manual-small")
     (repo / "templates/manual").mkdir(parents=True, exist_ok=True)
     (repo / "templates/manual/standard.rst.j2").write_text(
         '{% extends "qms/manual/standard.rst.j2" %}{% block statement %}{{ nothing.at.all }}'
         "{% endblock %}", encoding="utf-8")
-    monkeypatch.setattr(qms.render, "PARALLEL_PAGES", 1)
-    monkeypatch.setattr(qms.render.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(qms.manual.render, "PARALLEL_PAGES", 1)
+    monkeypatch.setattr(qms.manual.render.os, "cpu_count", lambda: 2)
     with pytest.raises(QmsError, match=r"template manual/standard\.rst\.j2 \(page standards/"):
         _render_small(repo, tmp_path / "build")

@@ -11,11 +11,11 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from qms.check import check
-from qms.issues import ISSUE_CODES, Issue
-from qms.models import KINDS
-from qms.schema import validate_document
-from qms.yamlio import YamlProblem, decode, load_file, parse
+from qms.base.issues import ISSUE_CODES, Issue
+from qms.base.yamlread import YamlProblem, decode, load_file, parse
+from qms.format.check import check
+from qms.format.models import KINDS
+from qms.format.schema import validate_document
 
 from .conftest import FIXTURES
 

@@ -7,8 +7,15 @@ from pathlib import Path
 import pytest
 from ruamel.yaml.comments import CommentedMap
 
-from qms.yamledit import DEFAULT_INDENT, append_item, indent_candidates, merge_edit, set_key
-from qms.yamlio import edit, parse
+from qms.base.yamledit import (
+    DEFAULT_INDENT,
+    append_item,
+    edit,
+    indent_candidates,
+    merge_edit,
+    set_key,
+)
+from qms.base.yamlread import parse
 
 
 @pytest.mark.parametrize(("text", "indent"), [

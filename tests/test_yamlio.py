@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from qms import yamlio
-from qms.yamlio import LineDict, YamlProblem, decode, edit, line_of, parse
+from qms.base import yamledit
+from qms.base.yamledit import edit
+from qms.base.yamlread import LineDict, YamlProblem, decode, line_of, parse
 
 
 def test_values_remember_their_lines() -> None:
@@ -74,7 +75,7 @@ def test_edit_keeps_comments_and_quotes(tmp_path: Path) -> None:
 
 
 def test_add_months_keeps_the_day_or_takes_the_last_of_the_month() -> None:
-    from qms.schedule import add_months
+    from qms.format.schedule import add_months
 
     assert add_months(date(2026, 1, 31), 1) == date(2026, 2, 28)
     assert add_months(date(2027, 11, 30), 3) == date(2028, 2, 29)
@@ -83,7 +84,7 @@ def test_add_months_keeps_the_day_or_takes_the_last_of_the_month() -> None:
 
 def _append_many(path: Path, tag: str, count: int) -> None:
     for i in range(count):
-        yamlio.update_file(path, lambda doc, i=i: doc["items"].append(f"{tag}{i}"))
+        yamledit.update_file(path, lambda doc, i=i: doc["items"].append(f"{tag}{i}"))
 
 
 def test_concurrent_edits_in_one_folder_lose_nothing(tmp_path: Path) -> None:
@@ -104,9 +105,9 @@ def test_concurrent_edits_in_one_folder_lose_nothing(tmp_path: Path) -> None:
 
 
 def _nested_edits(first: Path, second: Path) -> None:
-    with yamlio.edit(first) as doc:
+    with yamledit.edit(first) as doc:
         doc["items"].append("outer")
-        yamlio.update_file(second, lambda other: other["items"].append("inner"))
+        yamledit.update_file(second, lambda other: other["items"].append("inner"))
 
 
 def test_an_edit_inside_an_edit_of_the_same_folder_does_not_wait_for_itself(

@@ -1,0 +1,1 @@
+"""Audits and CAPA: sessions, answers, workbooks, the CAPA lifecycle, due dates."""

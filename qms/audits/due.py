@@ -1,0 +1,188 @@
+"""What needs following: findings with their CAPA state, and everything overdue or due soon.
+
+`qms findings` and `qms due` read only the files they list from (qms.yaml, audit records,
+and for `due` the standards and planning items), through the shared loader's parallel reader;
+checking the rest of the repository is `qms check`'s job. A broken file among those read
+stops the command with the same messages `qms check` gives.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from qms.base.errors import QmsError
+from qms.base.issues import Issue, Severity, error, sort_issues
+from qms.format.load import YAML_SUFFIXES, files_under, find_root, load_config
+from qms.format.loadcache import LoadCache, cache_folder, read_models
+from qms.format.project import Project, Source
+from qms.format.schedule import add_months, review_due
+
+Row = dict[str, Any]
+
+DUE_COLUMNS = ("due", "days", "state", "kind", "id", "status", "owner", "what")
+# kind of file -> (the folder setting in qms.yaml, the folder below it that is another kind)
+FOLDERS: dict[str, tuple[str, str | None]] = {
+    "standard": ("standards", "planning"),
+    "plan": ("planning", None),
+    "audit": ("records", None),
+}
+_PERIOD = re.compile(r"^\s*(\d{1,4})\s*([dwm])\s*$")
+
+
+# ---------------------------------------------------------------- loading only what is listed
+
+
+def load_for_following(repo: Path, today: date, kinds: tuple[str, ...]) -> Project:
+    """qms.yaml and the files of these kinds as a Project; errors in them stop the command."""
+    # As load_project does: the loaded data has no cycles, so the cyclic collector would
+    # only rescan it again and again while it is built.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _load(find_root(repo), today, kinds)
+    finally:
+        gc.freeze()
+        if collecting:
+            gc.enable()
+
+
+def _load(root: Path, today: date, kinds: tuple[str, ...], use_cache: bool = True) -> Project:
+    config, source, issues = load_config(root)
+    project = Project(root=root, config=config, today=today, config_source=source)
+    jobs = []
+    for kind in kinds:
+        folder, skip = FOLDERS[kind]
+        skipped = project.path(skip) if skip else None
+        jobs += [(kind, p) for p in files_under(project.path(folder), YAML_SUFFIXES, skipped)]
+    shown = [p.relative_to(root).as_posix() for _, p in jobs]
+    cache = LoadCache(cache_folder(root / config.paths.build)) if use_cache and not issues else None
+    targets: dict[str, dict[str, Any]] = {
+        "standard": project.standards, "plan": project.plans, "audit": project.audits}
+    seen: dict[str, str] = {}
+    for (kind, _), name, (model, data, problems) in zip(jobs, shown,
+                                                        read_models(jobs, shown, cache),
+                                                        strict=True):
+        issues.extend(problems)
+        if model is None:
+            continue
+        model_id = getattr(model, "id")  # noqa: B009 - every kind listed here has an id
+        if model_id in seen:
+            # A cached model has no line marks: the full read below names the line.
+            if data is None:
+                return _load(root, today, kinds, use_cache=False)
+            issues.append(error(name, Source(name, data).line("id"), "duplicate-id",
+                                f"the id {model_id} is already used by {seen[model_id]}"))
+            continue
+        seen[model_id] = name
+        targets[kind][model_id] = model
+        project.sources[model_id] = Source(name, data)
+    _stop_on_errors(issues)
+    if cache is not None:
+        _save_quietly(cache)
+    return project
+
+
+def _save_quietly(cache: LoadCache) -> None:
+    # The cache only saves time: a read-only checkout or a full disk must not stop a listing.
+    with contextlib.suppress(OSError):
+        cache.save()
+
+
+def _stop_on_errors(issues: list[Issue]) -> None:
+    errors = [i for i in sort_issues(issues) if i.severity is Severity.ERROR]
+    if errors:
+        shown = "\n".join(i.render() for i in errors[:20])
+        more = f"\n... and {len(errors) - 20} more" if len(errors) > 20 else ""
+        raise QmsError(f"the repository has errors; fix them first (`qms check` lists them):\n"
+                       f"{shown}{more}")
+
+
+# ---------------------------------------------------------------- the window of `qms due`
+
+
+@dataclass(frozen=True)
+class Period:
+    """A length of time written Nd, Nw or Nm (days, weeks, calendar months)."""
+
+    count: int
+    unit: str
+
+    def end(self, start: date) -> date:
+        """The last day of the period that starts on `start`."""
+        if self.unit == "m":
+            return add_months(start, self.count)
+        return start + timedelta(days=self.count * (7 if self.unit == "w" else 1))
+
+    def __str__(self) -> str:
+        return f"{self.count}{self.unit}"
+
+
+def parse_period(text: str) -> Period:
+    """'30d', '4w' or '2m' as a Period; ValueError for anything else."""
+    match = _PERIOD.match(text)
+    if not match:
+        raise ValueError(f"{text!r} is not a period; write Nd, Nw or Nm (days, weeks, months), "
+                         "e.g. 30d")
+    return Period(int(match.group(1)), match.group(2))
+
+
+# ---------------------------------------------------------------- what falls due
+
+
+def _row(project: Project, due: date, kind: str, item: str, status: str, owner: str | None,
+         what: str) -> Row:
+    days = (due - project.today).days
+    return {"due": due, "days": days, "state": "overdue" if days < 0 else "due", "kind": kind,
+            "id": item, "status": status, "owner": owner, "what": what}
+
+
+def capa_rows(project: Project, until: date) -> list[Row]:
+    """Open CAPAs due on or before `until` (overdue ones included)."""
+    rows = []
+    for ref in project.findings:
+        capa = ref.finding.capa
+        if capa and capa.status != "closed" and capa.due and capa.due <= until:
+            rows.append(_row(project, capa.due, "capa", ref.finding.id, capa.status, capa.owner,
+                             f"{ref.finding.grade} finding on {ref.finding.standard} at "
+                             f"{ref.audit.site}: {ref.finding.statement.strip()}"))
+    return rows
+
+
+def review_rows(project: Project, until: date) -> list[Row]:
+    """Approved standards whose review falls due on or before `until`."""
+    rows = []
+    for standard in project.standards.values():
+        due = review_due(project, standard.id) if standard.status == "approved" else None
+        if due is not None and due <= until:
+            rows.append(_row(project, due, "review", standard.id, standard.status,
+                             standard.owner, standard.title))
+    return rows
+
+
+def action_rows(project: Project, until: date) -> list[Row]:
+    """Open planning actions due on or before `until`."""
+    rows = []
+    for plan in project.plans.values():
+        for number, action in enumerate(plan.actions, start=1):
+            if action.status == "open" and action.due and action.due <= until:
+                rows.append(_row(project, action.due, "action", f"{plan.id} action {number}",
+                                 action.status, action.owner or plan.owner, action.action))
+    return rows
+
+
+def due_rows(project: Project, within: Period) -> list[Row]:
+    """Everything overdue or due within the period, by date: CAPAs, reviews, plan actions."""
+    until = within.end(project.today)
+    rows = capa_rows(project, until) + review_rows(project, until) + action_rows(project, until)
+    return sorted(rows, key=lambda r: (r["due"], r["kind"], r["id"]))
+
+
+def overdue(rows: list[Row]) -> list[Row]:
+    """The rows that are past their date."""
+    return [r for r in rows if r["state"] == "overdue"]

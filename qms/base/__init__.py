@@ -1,0 +1,1 @@
+"""Shared owners below every layer: errors, issues, git, YAML, files, spreadsheets."""

@@ -1,0 +1,1 @@
+"""The repository format: models, reading with line marks, validation, the loaded project."""

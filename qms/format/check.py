@@ -1,0 +1,70 @@
+"""`qms check` as a library call: load, validate, and return every issue in a stable order."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from qms.base.errors import QmsError, UsageError
+from qms.base.issues import Issue, Severity, sort_issues
+from qms.format.load import find_root, load_project
+from qms.format.project import Project
+from qms.format.validate import validate_project
+
+TODAY_VARIABLE = "QMS_TODAY"
+
+
+def resolve_today(value: str | None = None) -> date:
+    """Today, unless pinned by --today or the QMS_TODAY variable (for reproducible reports)."""
+    text = value or os.environ.get(TODAY_VARIABLE)
+    if not text:
+        return date.today()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        source = "--today" if value else TODAY_VARIABLE
+        raise UsageError(f"{source}: {text!r} is not a date; write YYYY-MM-DD") from None
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """A loaded project and every issue found in it."""
+
+    project: Project
+    issues: list[Issue]
+
+    @property
+    def errors(self) -> list[Issue]:
+        """The issues that are errors."""
+        return [i for i in self.issues if i.severity is Severity.ERROR]
+
+    @property
+    def warnings(self) -> list[Issue]:
+        """The issues that are warnings."""
+        return [i for i in self.issues if i.severity is Severity.WARNING]
+
+    def failed(self, strict: bool = False) -> bool:
+        """Whether the check fails: on errors, or on warnings too when strict."""
+        return bool(self.errors) or (strict and bool(self.warnings))
+
+
+def check(path: Path, today: date) -> CheckResult:
+    """Load the repository at (or above) path and validate it; never writes a file."""
+    root = find_root(path)
+    project, issues = load_project(root, today)
+    issues.extend(validate_project(project))
+    return CheckResult(project, sort_issues(issues))
+
+
+def load_valid(path: Path, today: date) -> Project:
+    """Load a repository for a command that needs valid data; errors stop it with a summary."""
+    result = check(path, today)
+    if result.errors:
+        shown = "\n".join(i.render() for i in result.errors[:20])
+        more = f"\n... and {len(result.errors) - 20} more" if len(result.errors) > 20 else ""
+        raise QmsError(
+            f"the repository has errors; fix them first (`qms check` lists them):\n{shown}{more}"
+        )
+    return result.project

@@ -1,0 +1,222 @@
+"""Rows for `qms list` and `qms findings`: every kind flattened, with the filters people use."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from qms.format.project import FindingRef, Project
+
+Row = dict[str, Any]
+
+STANDARD_COLUMNS = (
+    "id",
+    "title",
+    "status",
+    "type",
+    "owner",
+    "encounter",
+    "gap",
+    "dimensions",
+    "questions",
+    "open_findings",
+)
+PLAN_COLUMNS = ("id", "category", "title", "owner", "gap", "open_actions", "next_due", "standards")
+CHECKLIST_COLUMNS = ("id", "title", "method", "questions")
+AUDIT_COLUMNS = (
+    "id",
+    "checklist",
+    "site",
+    "auditors",
+    "started",
+    "completed",
+    "answered",
+    "findings",
+)
+FINDING_COLUMNS = (
+    "id",
+    "audit",
+    "site",
+    "standard",
+    "grade",
+    "capa_status",
+    "owner",
+    "due",
+    "age_days",
+    "overdue",
+    "statement",
+)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What a listing keeps; None means no filter on that attribute."""
+
+    status: str | None = None
+    owner: str | None = None
+    encounter: str | None = None
+    dimension: str | None = None
+    gap: int | None = None
+    category: str | None = None
+    grade: str | None = None
+    site: str | None = None
+    standard: str | None = None
+    state: str | None = None  # open | closed | overdue
+    type: str | None = None
+
+
+def _same(value: Any, wanted: Any) -> bool:
+    if wanted is None:
+        return True
+    if isinstance(value, str) and isinstance(wanted, str):
+        return value.casefold() == wanted.casefold()
+    return bool(value == wanted)
+
+
+def standard_rows(project: Project, f: Filters) -> list[Row]:
+    """One row per standard that passes the filters."""
+    rows = []
+    for s in sorted(project.standards.values(), key=lambda s: s.id):
+        if not (
+            _same(s.status, f.status)
+            and _same(s.owner, f.owner)
+            and _same(s.encounter, f.encounter)
+            and _same(s.gap, f.gap)
+            and _same(s.type, f.type)
+            and (f.dimension is None or f.dimension in s.dimensions)
+        ):
+            continue
+        refs = project.findings_by_standard.get(s.id, [])
+        rows.append(
+            {
+                "id": s.id,
+                "title": s.title,
+                "status": s.status,
+                "type": s.type,
+                "owner": s.owner,
+                "encounter": s.encounter,
+                "gap": s.gap,
+                "dimensions": list(s.dimensions),
+                "questions": len(project.questions_by_standard.get(s.id, [])),
+                "open_findings": sum(1 for r in refs if finding_is_open(r)),
+            }
+        )
+    return rows
+
+
+def plan_rows(project: Project, f: Filters) -> list[Row]:
+    """One row per planning item that passes the filters."""
+    rows = []
+    for p in sorted(project.plans.values(), key=lambda p: p.id):
+        if not (_same(p.category, f.category) and _same(p.owner, f.owner) and _same(p.gap, f.gap)):
+            continue
+        open_actions = [a for a in p.actions if a.status == "open"]
+        dues = sorted(a.due for a in open_actions if a.due)
+        if f.state == "overdue" and not (dues and dues[0] < project.today):
+            continue
+        rows.append(
+            {
+                "id": p.id,
+                "category": p.category,
+                "title": p.title,
+                "owner": p.owner,
+                "gap": p.gap,
+                "open_actions": len(open_actions),
+                "next_due": dues[0] if dues else None,
+                "standards": [s.id for s in project.standards_by_plan.get(p.id, [])],
+            }
+        )
+    return rows
+
+
+def checklist_rows(project: Project, f: Filters) -> list[Row]:
+    """One row per checklist (filtered by the standard it checks)."""
+    return [
+        {"id": c.id, "title": c.title, "method": c.method, "questions": len(c.questions)}
+        for c in sorted(project.checklists.values(), key=lambda c: c.id)
+        if f.standard is None or any(q.standard == f.standard for q in c.questions)
+    ]
+
+
+def audit_rows(project: Project, f: Filters) -> list[Row]:
+    """One row per audit that passes the filters (state: open = in progress)."""
+    rows = []
+    for a in sorted(project.audits.values(), key=lambda a: (a.started, a.id)):
+        in_progress = a.completed is None
+        if (
+            not _same(a.site, f.site)
+            or (f.state == "open" and not in_progress)
+            or (f.state == "closed" and in_progress)
+        ):
+            continue
+        rows.append(
+            {
+                "id": a.id,
+                "checklist": a.checklist,
+                "site": a.site,
+                "auditors": list(a.auditors),
+                "started": a.started,
+                "completed": a.completed or "in progress",
+                "answered": len(a.answers),
+                "findings": len(a.findings),
+            }
+        )
+    return rows
+
+
+def finding_is_open(ref: FindingRef) -> bool:
+    """A finding is open while it has a CAPA that is not closed."""
+    capa = ref.finding.capa
+    return capa is not None and capa.status != "closed"
+
+
+def finding_is_overdue(ref: FindingRef, project: Project) -> bool:
+    """An open finding whose CAPA is past its due date."""
+    capa = ref.finding.capa
+    return (
+        finding_is_open(ref)
+        and capa is not None
+        and capa.due is not None
+        and (capa.due < project.today)
+    )
+
+
+def finding_rows(project: Project, f: Filters) -> list[Row]:
+    """One row per finding that passes the filters (state: open | closed | overdue)."""
+    state_test: dict[str | None, Callable[[FindingRef], bool]] = {
+        None: lambda r: True,
+        "open": finding_is_open,
+        "closed": lambda r: not finding_is_open(r),
+        "overdue": lambda r: finding_is_overdue(r, project),
+    }
+    keep = state_test[f.state]
+    rows = []
+    for ref in project.findings:
+        finding, audit, capa = ref.finding, ref.audit, ref.finding.capa
+        if not (
+            keep(ref)
+            and _same(finding.grade, f.grade)
+            and _same(audit.site, f.site)
+            and _same(finding.standard, f.standard)
+            and (f.owner is None or (capa is not None and _same(capa.owner, f.owner)))
+        ):
+            continue
+        raised = audit.started.date()
+        rows.append(
+            {
+                "id": finding.id,
+                "audit": audit.id,
+                "site": audit.site,
+                "standard": finding.standard,
+                "grade": finding.grade,
+                "capa_status": capa.status if capa else "no capa",
+                "owner": capa.owner if capa else None,
+                "due": capa.due if capa else None,
+                "age_days": (project.today - raised).days,
+                "overdue": "yes" if finding_is_overdue(ref, project) else "",
+                # a folded statement (`>`) ends with a line break
+                "statement": finding.statement.strip(),
+            }
+        )
+    return rows

@@ -1,0 +1,214 @@
+"""Load a repository: find its files, read them with line marks, validate each against its kind.
+
+Cross-references and rules between files are validate.py's job; this module only turns files
+into typed objects (or issues) and gathers them into one Project.
+"""
+
+from __future__ import annotations
+
+import gc
+import multiprocessing as mp
+import os
+from collections.abc import Collection, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from qms.base.errors import QmsError
+from qms.base.issues import Issue, error
+from qms.base.yamlread import load_file
+from qms.format.models import DIMENSIONS, Config
+from qms.format.project import Project, Source
+from qms.format.schema import validate_document
+from qms.format.tables import read_kpis, read_sqi, read_survey
+
+CONFIG_FILE = "qms.yaml"
+YAML_SUFFIXES = (".yaml", ".yml")
+
+
+def find_root(start: Path) -> Path:
+    """The repository root: `start` or the nearest parent holding qms.yaml."""
+    start = start.resolve()
+    if not start.exists():  # a mistyped path must not fall back to the repository around it
+        raise QmsError(f"{start}: no such folder")
+    if start.is_file():
+        start = start.parent
+    for folder in (start, *start.parents):
+        if (folder / CONFIG_FILE).is_file():
+            return folder
+    raise QmsError(
+        f"{start}: not a QMS repository (no {CONFIG_FILE} here or in any parent folder); "
+        "run `qms init PATH` to create one"
+    )
+
+
+def walk_files(folder: Path, skip: Collection[str] = (),
+               skip_names: Collection[str] = ()) -> Iterator[os.DirEntry[str]]:
+    """The files below folder, unsorted, as scandir entries; hidden entries and those whose
+    path is in skip or whose name is in skip_names are left out, with everything below them."""
+    # Strings, not Paths: this walks thousands of files on every command, and a Path per
+    # entry (made, compared, sorted) costs more than the walk itself.
+    if not folder.is_dir():
+        return
+    stack = [str(folder)]
+    while stack:
+        with os.scandir(stack.pop()) as entries:
+            for entry in entries:
+                if entry.name.startswith(".") or entry.name in skip_names or entry.path in skip:
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append(entry.path)
+                elif entry.is_file():
+                    yield entry
+
+
+def files_under(folder: Path, suffixes: tuple[str, ...], skip: Path | None = None) -> list[Path]:
+    """Every file with one of the suffixes below folder (sorted; hidden folders skipped)."""
+    skipped = (str(skip),) if skip is not None else ()
+    found = [entry.path for entry in walk_files(folder, skipped) if entry.name.endswith(suffixes)]
+    return [Path(path) for path in sorted(found, key=_path_order)]
+
+
+def _path_order(path: str) -> tuple[str, ...]:
+    # The order of sorted Path objects (part by part), so output order does not change.
+    return tuple(path.split(os.sep))
+
+
+def load_config(root: Path) -> tuple[Config, Source | None, list[Issue]]:
+    """Read qms.yaml; when it is broken, fall back to the defaults so other files still load."""
+    data, issues = load_file(root / CONFIG_FILE, CONFIG_FILE)
+    if issues:
+        return Config(organisation="(qms.yaml could not be read)"), None, issues
+    model, issues = validate_document("config", data, CONFIG_FILE)
+    source = Source(CONFIG_FILE, data)
+    if not isinstance(model, Config):
+        return Config(organisation="(qms.yaml has errors)"), source, issues
+    return model, source, issues
+
+
+def load_project(root: Path, today: date) -> tuple[Project, list[Issue]]:
+    """Load every file of the repository at root into a Project, with every issue found."""
+    # The loaded data holds no reference cycles; the cyclic collector would only rescan
+    # hundreds of thousands of young objects again and again while they are built.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _load_project(root, today)
+    finally:
+        # What was loaded lives as long as the command: keep later collections off it.
+        gc.freeze()
+        if collecting:
+            gc.enable()
+
+
+def document_files(root: Path, project: Project) -> list[tuple[str, dict[str, Any], Path]]:
+    """Every YAML document of the repository: its kind, the project's index for it, its file."""
+    paths = project.config.paths
+    planning = root / paths.planning
+    kinds: list[tuple[str, Path, Path | None, dict[str, Any]]] = [
+        ("standard", root / paths.standards, planning, project.standards),
+        ("plan", planning, None, project.plans),
+        ("checklist", root / paths.checklists, None, project.checklists),
+        ("audit", root / paths.records, None, project.audits),
+    ]
+    return [
+        (kind, target, path)
+        for kind, folder, skip, target in kinds
+        for path in files_under(folder, YAML_SUFFIXES, skip)
+    ]
+
+
+def _load_project(root: Path, today: date) -> tuple[Project, list[Issue]]:
+    config, config_source, issues = load_config(root)
+    project = Project(root=root, config=config, today=today, config_source=config_source)
+    jobs = document_files(root, project)
+    prefix = len(str(root)) + 1
+    shown_paths = [str(path)[prefix:].replace(os.sep, "/") for _, _, path in jobs]
+    parsed = read_many([path for _, _, path in jobs], shown_paths)
+    first_seen: dict[str, str] = {}
+    for (kind, target, _), shown, (data, found) in zip(jobs, shown_paths, parsed, strict=True):
+        model, invalid = (None, []) if found else validate_document(kind, data, shown)
+        issues.extend(found or invalid)
+        if model is not None:
+            _register(project, target, model, Source(shown, data), first_seen, issues)
+        elif isinstance(data, dict) and isinstance(data.get("id"), str):
+            project.invalid_ids.add(data["id"])
+    _load_tables(project, issues)
+    return project, issues
+
+
+# Below this many files one process is quicker than starting a second one.
+PARALLEL_THRESHOLD = 400
+
+
+def _read_chunk(paths: list[Path], shown: list[str]) -> list[tuple[Any, list[Issue]]]:
+    return [load_file(path, name) for path, name in zip(paths, shown, strict=True)]
+
+
+def read_many(paths: list[Path], shown: list[str]) -> list[tuple[Any, list[Issue]]]:
+    """Read and parse many YAML files, in parallel over the machine's cores when it pays."""
+    workers = min(os.cpu_count() or 1, 4)
+    if len(paths) < PARALLEL_THRESHOLD or workers < 2 or "fork" not in mp.get_all_start_methods():
+        return _read_chunk(paths, shown)
+    # Interleave so that every worker gets a similar mix of small and large files. The other
+    # processes also pickle what they read back to this one (about a quarter of the parse
+    # time), so this process, which reads its share meanwhile, takes 5 files for each 4.
+    pattern = [0] * 5 + [w for w in range(1, workers) for _ in range(4)]
+    owners = [[i for i in range(len(paths)) if pattern[i % len(pattern)] == w]
+              for w in range(workers)]
+    shares = [([paths[i] for i in mine], [shown[i] for i in mine]) for mine in owners]
+    with ProcessPoolExecutor(workers - 1, mp_context=mp.get_context("fork")) as pool:
+        futures = [pool.submit(_read_chunk, *share) for share in shares[1:]]
+        results = [_read_chunk(*shares[0]), *(f.result() for f in futures)]
+    merged: list[tuple[Any, list[Issue]]] = [None] * len(paths)  # type: ignore[list-item]
+    for mine, chunk in zip(owners, results, strict=True):
+        for i, parsed in zip(mine, chunk, strict=True):
+            merged[i] = parsed
+    return merged
+
+
+def _register(
+    project: Project,
+    target: dict[str, Any],
+    model: Any,
+    source: Source,
+    first_seen: dict[str, str],
+    issues: list[Issue],
+) -> None:
+    model_id = model.id
+    if model_id in first_seen:
+        issues.append(
+            error(
+                source.path,
+                source.line("id"),
+                "duplicate-id",
+                f"the id {model_id} is already used by {first_seen[model_id]}; ids are unique "
+                "across the repository: give this file a new id",
+            )
+        )
+        return
+    first_seen[model_id] = source.path
+    target[model_id] = model
+    project.sources[model_id] = source
+
+
+def _load_tables(project: Project, issues: list[Issue]) -> None:
+    root, config = project.root, project.config
+    for path in files_under(project.path("measurements"), (".csv",)):
+        readings, found = read_kpis(path, path.relative_to(root).as_posix())
+        project.kpis.extend(readings)
+        issues.extend(found)
+    for path in files_under(project.path("sqi"), (".csv",)):
+        counts, found = read_sqi(path, path.relative_to(root).as_posix())
+        project.sqi.extend(counts)
+        issues.extend(found)
+    instrument = config.servqual.instrument
+    items = max((max(v) for v in instrument.values() if v), default=0)
+    for path in files_under(project.path("surveys"), (".csv",)):
+        wave, found = read_survey(
+            path, path.relative_to(root).as_posix(), items, config.servqual.scale, DIMENSIONS
+        )
+        if wave is not None:
+            project.surveys.append(wave)
+        issues.extend(found)

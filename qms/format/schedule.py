@@ -1,0 +1,30 @@
+"""Dates that fall due: month arithmetic and when a standard's next review is due."""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date
+
+from qms.format.project import Project
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later (the last day of the month where it is shorter)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def review_due(project: Project, standard_id: str) -> date | None:
+    """When a standard's next review falls due, if it has been reviewed (or approved) before."""
+    standard = project.standards[standard_id]
+    review = standard.review
+    last = (review.last_reviewed if review else None) or (
+        standard.approval.on if standard.approval else None
+    )
+    if last is None:
+        return None
+    interval = (review.interval_months if review else None) or (
+        project.config.review.default_interval_months
+    )
+    return add_months(last, interval)

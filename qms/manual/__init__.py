@@ -1,0 +1,1 @@
+"""The manual: derived data, pages, views, templates, the one Sphinx module, serve."""

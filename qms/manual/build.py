@@ -1,0 +1,237 @@
+"""`qms build` as a library call: the pipeline from the repository's files to build/html.
+
+    load -> validate -> derive (history, compliance, CAPA state) -> render reST -> Sphinx
+
+Each step is one call below, in that order (after mkdocs' commands/build.py). Incremental by
+construction: reST is written only where its text changed, so Sphinx re-reads only those pages;
+a build whose inputs all match the last build's stamp stops before loading anything.
+"""
+
+from __future__ import annotations
+
+import functools
+import gc
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from qms.base import gitrepo
+from qms.base.errors import QmsError
+from qms.format.load import find_root, load_config
+from qms.format.loadcache import cache_folder, load_valid_cached
+from qms.format.project import Project
+from qms.manual.buildstate import (
+    BuildState,
+    input_stamp,
+    item_versions,
+    page_key,
+    render_settings_key,
+)
+from qms.manual.derive import Derived, derive
+from qms.manual.pages import Docs, listed_versions, plan_pages
+from qms.manual.render import environment, render_and_write, write_if_changed
+from qms.manual.sphinx_build import DOCUTILS_CONF, conf_py, conf_values, engine_version, run_sphinx
+from qms.manual.views import common_context
+
+STATIC = Path(__file__).resolve().parent / "static"
+
+
+@dataclass
+class BuildOptions:
+    """How to build: the day, from scratch or not, Sphinx processes, where progress goes."""
+
+    today: date
+    clean: bool = False
+    jobs: int = 1
+    echo: Callable[[str], None] = print
+
+
+@dataclass
+class BuildResult:
+    """What a build did."""
+
+    html: Path
+    pages: int = 0
+    written: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    up_to_date: bool = False
+    sphinx_ran: bool = False
+    warnings: list[str] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def index(self) -> Path:
+        """The manual's home page."""
+        return self.html / "index.html"
+
+
+@dataclass(frozen=True)
+class BuildPaths:
+    """Where a build writes: reST, HTML, Sphinx's cache and qms's own state."""
+
+    root: Path
+
+    @property
+    def source(self) -> Path:
+        """Generated reST (and conf.py)."""
+        return self.root / "source"
+
+    @property
+    def html(self) -> Path:
+        """The published manual."""
+        return self.root / "html"
+
+    @property
+    def doctrees(self) -> Path:
+        """Sphinx's pickled doctrees and environment."""
+        return self.root / "doctrees"
+
+    @property
+    def state(self) -> Path:
+        """qms's build stamp and remembered warnings."""
+        return self.root / ".qms"
+
+
+def build(path: Path, options: BuildOptions) -> BuildResult:
+    """Build the manual of the repository at (or above) path; see the module docstring."""
+    root = find_root(path)
+    config, _, issues = load_config(root)
+    if issues:
+        raise QmsError("qms.yaml has errors; run `qms check` to see them")
+    paths = BuildPaths(root / config.paths.build)
+    result = BuildResult(html=paths.html)
+    timed = functools.partial(_timed, result.seconds)
+    head = gitrepo.head_commit(root)
+    stamp = input_stamp(root, config, options.today, head)
+    state = BuildState() if options.clean else BuildState.load(paths.state)
+    if options.clean:
+        _clean(paths)
+    elif state.stamp == stamp and result.index.is_file():
+        result.up_to_date = True
+        result.warnings = state.all_warnings()
+        return result
+    state.stamp = ""  # until this build completes, the old stamp no longer holds
+    state.save(paths.state)
+    options.echo(f"reading {root} ...")
+    gc.disable()  # loading makes millions of objects and no garbage: skip the collector's scans
+    try:
+        with timed("load"):
+            project = load_valid_cached(root, options.today, cache_folder(paths.root))
+        with timed("derive"):
+            derived = derive(project, *git_histories(root))
+        gc.freeze()
+    finally:
+        gc.enable()
+    options.echo(f"rendering the pages of {len(project.standards)} standards and "
+                 f"{len(project.audits)} audits ...")
+    with timed("render"):
+        state.pages = render_source(project, derived, paths, result, state.pages)
+    del project, derived  # Sphinx needs the memory more
+    gc.unfreeze()
+    gc.collect()
+    engine = engine_version()
+    if (options.clean or result.written or result.removed or not result.index.is_file()
+            or state.engine != engine):
+        with timed("sphinx"):
+            _sphinx(paths, options, state, result)
+        state.engine = engine
+    result.warnings = state.all_warnings()
+    state.stamp = stamp
+    state.save(paths.state)
+    return result
+
+
+@contextmanager
+def _timed(seconds: dict[str, float], name: str) -> Iterator[None]:
+    # Each step's time goes into the result, for the summary line and the benchmark.
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        seconds[name] = time.perf_counter() - start
+
+
+def _clean(paths: BuildPaths) -> None:
+    for folder in (paths.source, paths.html, paths.doctrees, paths.state):
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def git_histories(root: Path) -> tuple[dict | None, str]:
+    """Every file's revisions from one pass over git log, and the QMS folder's path in git."""
+    # git names files from its own top folder; the QMS may sit in a sub-folder of it.
+    histories = gitrepo.file_histories(root)
+    top = gitrepo.repository_root(root) if histories is not None else None
+    prefix = ""
+    if top is not None and root.resolve() != top.resolve():
+        prefix = root.resolve().relative_to(top.resolve()).as_posix() + "/"
+    return histories, prefix
+
+
+def render_source(project: Project, derived: Derived, paths: BuildPaths, result: BuildResult,
+                  known: dict[str, str] | None = None) -> dict[str, str]:
+    """Render the pages; write only changed files; remove pages that no longer exist.
+
+    `known` holds the page keys of the last build: a page with inputs whose key is unchanged
+    (and whose file exists) keeps its file without being rendered. Returns the new keys.
+    """
+    config = project.config
+    docs = Docs(project)
+    common = common_context(project, derived, docs)
+    env = environment(project.path("templates"), paths.state / "jinja")
+    env.filters["t"] = common["_"]
+    slug_maps = repr((docs.encounter_slug, docs.owner_slug, docs.site_slug))
+    settings = render_settings_key(project.root, config, project.today, slug_maps)
+    versions = item_versions(project.root, {i: s.path for i, s in project.sources.items()},
+                             derived.history)
+    versions.update(listed_versions(project))
+    known = known or {}
+    keys: dict[str, str] = {}
+    source = paths.source
+    present = _present_pages(source)
+    wanted: set[str] = set()
+    todo = []
+    for page in plan_pages(project, derived):
+        wanted.add(page.docname)
+        if page.inputs is not None:
+            key = keys[page.docname] = page_key(settings, page.inputs, versions)
+            if known.get(page.docname) == key and page.docname in present:
+                continue
+        todo.append(page)
+    result.written.extend(render_and_write(env, todo, common, source))
+    result.pages = len(wanted)
+    values = conf_values(config.manual.title, config.organisation, config.manual.language)
+    static = {f"_static/{name}": (STATIC / name).read_text(encoding="utf-8")
+              for name in ("qms.css", "qms-zh-search.js")}
+    for name, text in (("conf.py", conf_py(values)), ("docutils.conf", DOCUTILS_CONF),
+                       *static.items()):
+        if write_if_changed(source / name, text):
+            result.written.append(name)
+    for docname in sorted(present - wanted):
+        (source / f"{docname}.rst").unlink()
+        (paths.html / f"{docname}.html").unlink(missing_ok=True)
+        result.removed.append(docname)
+    return keys
+
+
+def _present_pages(source: Path) -> set[str]:
+    # Plain strings, not Path objects: this runs over every page on every build.
+    found: set[str] = set()
+    top = len(str(source)) + 1
+    for folder, _dirs, files in os.walk(source):
+        prefix = folder[top:] + "/" if len(folder) >= top else ""
+        found.update(prefix + name[:-4] for name in files if name.endswith(".rst"))
+    return found
+
+
+def _sphinx(paths: BuildPaths, options: BuildOptions, state: BuildState,
+            result: BuildResult) -> None:
+    sphinx = run_sphinx(paths.source, paths.html, paths.doctrees, jobs=options.jobs,
+                        fresh=options.clean, echo=options.echo)
+    result.sphinx_ran = True
+    state.update_warnings(sphinx.reread, set(result.removed), sphinx.by_document(paths.source),
+                          full=options.clean)

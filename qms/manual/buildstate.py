@@ -1,0 +1,128 @@
+"""What the last build saw: a stamp of every input, and the warnings of each page.
+
+The stamp makes a no-change `qms build` quick (stat the inputs, compare one hash) without ever
+serving a stale manual: it covers every input file's size and modification time, git HEAD (the
+revision history), the day (what is overdue), and qms's own code and templates.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from qms import __version__
+from qms.format.load import walk_files
+from qms.format.models import Config
+
+STATE_FILE = "state.json"
+PACKAGE = Path(__file__).resolve().parent.parent  # all of qms: code, templates, styles
+
+
+def _walk(folder: Path, skip: set[Path], out: list[str]) -> None:
+    skipped = {str(path) for path in skip}
+    for entry in walk_files(folder, skipped, ("__pycache__",)):
+        st = entry.stat()
+        out.append(f"{entry.path}\0{st.st_size}\0{st.st_mtime_ns}")
+
+
+def _digest(entries: list[str]) -> str:
+    return hashlib.sha256("\n".join(entries).encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def input_stamp(root: Path, config: Config, today: date, head: str | None,
+                extra: str = "") -> str:
+    """One hash of everything the manual is made from (files are stat'ed, not read)."""
+    paths = config.paths
+    build = (root / paths.build).resolve()
+    entries = [f"qms {__version__}", f"today {today.isoformat()}", f"head {head}", extra]
+    qms_yaml = root / "qms.yaml"
+    st = qms_yaml.stat()
+    entries.append(f"{qms_yaml}\0{st.st_size}\0{st.st_mtime_ns}")
+    folders = {paths.standards, paths.planning, paths.checklists, paths.records,
+               paths.measurements, paths.sqi, paths.surveys, paths.templates}
+    found: list[str] = []
+    for name in sorted(folders):
+        _walk((root / name).resolve(), {build}, found)
+    _walk(PACKAGE, set(), found)  # qms's own code, templates and styles
+    entries += sorted(set(found))
+    return _digest(entries)
+
+
+def render_settings_key(root: Path, config: Config, today: date, extra: str) -> str:
+    """What every page's text depends on besides its own inputs: qms's code and templates,
+    the repository's templates, qms.yaml and the day."""
+    found: list[str] = []
+    _walk(PACKAGE, set(), found)
+    _walk((root / config.paths.templates).resolve(), set(), found)
+    st = (root / "qms.yaml").stat()
+    return _digest([__version__, today.isoformat(), f"{st.st_size}:{st.st_mtime_ns}", extra,
+                    *sorted(found)])
+
+
+def item_versions(root: Path, paths: dict[str, str],
+                  histories: dict[str, list[Any]] | None) -> dict[str, str]:
+    """A version of each item: its file's size and time, and the last commit that touched it."""
+    versions = {}
+    top = str(root)
+    for item_id, path in paths.items():
+        try:
+            st = os.stat(os.path.join(top, path))
+            version = f"{st.st_size}:{st.st_mtime_ns}"
+        except OSError:
+            version = "?"
+        revisions = histories.get(item_id) if histories is not None else None
+        versions[item_id] = version + (f":{revisions[0].hexsha}" if revisions else "")
+    return versions
+
+
+def page_key(settings_key: str, inputs: tuple[str, ...], versions: dict[str, str]) -> str:
+    """The key of a page: equal keys mean equal text."""
+    return _digest([settings_key, *(f"{i}={versions.get(i, '?')}" for i in inputs)])
+
+
+@dataclass
+class BuildState:
+    """Saved between builds in build/.qms/state.json."""
+
+    stamp: str = ""
+    engine: str = ""  # sphinx_build.engine_version() of the last Sphinx run
+    pages: dict[str, str] = field(default_factory=dict)  # page_key of each page with inputs
+    warnings: dict[str, list[str]] = field(default_factory=dict)  # by document ('' = global)
+
+    @classmethod
+    def load(cls, folder: Path) -> BuildState:
+        """The saved state, or an empty one when there is none (or it cannot be read)."""
+        try:
+            data = json.loads((folder / STATE_FILE).read_text(encoding="utf-8"))
+            return cls(stamp=str(data["stamp"]), engine=str(data.get("engine", "")),
+                       pages=dict(data.get("pages", {})), warnings=dict(data["warnings"]))
+        except (OSError, ValueError, KeyError, TypeError):
+            return cls()
+
+    def save(self, folder: Path) -> None:
+        """Write the state (atomically, so an interrupted build leaves the old one)."""
+        folder.mkdir(parents=True, exist_ok=True)
+        temporary = folder / f".{STATE_FILE}.tmp"
+        temporary.write_text(json.dumps({"stamp": self.stamp, "engine": self.engine,
+                                         "warnings": self.warnings, "pages": self.pages},
+                                        ensure_ascii=False, indent=1), encoding="utf-8")
+        os.replace(temporary, folder / STATE_FILE)
+
+    def all_warnings(self) -> list[str]:
+        """Every remembered warning, in a stable order."""
+        return [w for doc in sorted(self.warnings) for w in self.warnings[doc]]
+
+    def update_warnings(self, reread: set[str], removed: set[str],
+                        fresh: dict[str, list[str]], full: bool) -> None:
+        """Replace the warnings of pages Sphinx re-read; keep those of pages it did not."""
+        if full:
+            self.warnings = {}
+        for docname in reread | removed | {""}:
+            self.warnings.pop(docname, None)
+        for docname, found in fresh.items():
+            self.warnings[docname] = list(found)

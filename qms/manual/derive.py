@@ -1,0 +1,141 @@
+"""Derive what the manual shows beside the files: history, compliance, CAPA state, coverage.
+
+Everything here is computed once per build in one pass over the project (linear in its size),
+so a page template only looks things up.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from qms.audits.auditing import changed_since_audited
+from qms.base.gitrepo import Revision
+from qms.format.fingerprint import standard_fingerprint
+from qms.format.listing import finding_is_open, finding_is_overdue
+from qms.format.models import Answer, Audit, Question, Standard
+from qms.format.project import Project, QuestionRef
+from qms.format.schedule import review_due
+
+
+@dataclass
+class Compliance:
+    """Conforming answers over answered questions (not-applicable answers do not count)."""
+
+    conform: int = 0
+    answered: int = 0
+
+    def add(self, result: str) -> None:
+        """Count one answer."""
+        if result != "not-applicable":
+            self.answered += 1
+            self.conform += result == "conform"
+
+    @property
+    def rate(self) -> float | None:
+        """The share of conforming answers, or None when nothing was answered."""
+        return self.conform / self.answered if self.answered else None
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerRef:
+    """An answer in an audit, with its question and whether the question changed since."""
+
+    audit: Audit
+    question: Question | None
+    answer: Answer
+    changed: bool
+
+
+@dataclass
+class Derived:
+    """The facts the manual shows that no single file holds."""
+
+    today: date
+    history: dict[str, list[Revision]] | None  # by object id; None outside git
+    answers_by_audit: dict[str, list[AnswerRef]] = field(default_factory=dict)
+    answers_by_standard: dict[str, list[AnswerRef]] = field(default_factory=dict)
+    compliance: dict[str, Compliance] = field(default_factory=dict)  # by standard id
+    site_compliance: dict[str, dict[str, Compliance]] = field(default_factory=dict)
+    periods: list[str] = field(default_factory=list)
+    overdue: set[str] = field(default_factory=set)  # finding ids with an overdue CAPA
+    open: set[str] = field(default_factory=set)  # finding ids with a CAPA not closed
+    review_due: dict[str, date | None] = field(default_factory=dict)
+    changed_since_approval: set[str] = field(default_factory=set)
+    uncovered: list[Standard] = field(default_factory=list)
+    retired_questions: list[QuestionRef] = field(default_factory=list)
+
+    def rate(self, standard_id: str) -> float | None:
+        """The compliance rate of a standard (None when never answered)."""
+        found = self.compliance.get(standard_id)
+        return found.rate if found else None
+
+
+def quarter(moment: datetime) -> str:
+    """The calendar quarter of a moment, e.g. '2026-Q4'."""
+    return f"{moment.year}-Q{(moment.month - 1) // 3 + 1}"
+
+
+def derive(project: Project, histories: dict[str, list[Revision]] | None,
+           prefix: str = "") -> Derived:
+    """Everything the manual derives; `histories` come from gitrepo.file_histories (or None)."""
+    derived = Derived(today=project.today, history=_histories(project, histories, prefix))
+    _answers(project, derived)
+    for ref in project.findings:
+        if finding_is_open(ref):
+            derived.open.add(ref.finding.id)
+        if finding_is_overdue(ref, project):
+            derived.overdue.add(ref.finding.id)
+    for standard in project.standards.values():
+        derived.review_due[standard.id] = review_due(project, standard.id)
+        approval = standard.approval
+        if approval and approval.fingerprint != standard_fingerprint(standard):
+            derived.changed_since_approval.add(standard.id)
+    _coverage(project, derived)
+    return derived
+
+
+def _histories(project: Project, histories: dict[str, list[Revision]] | None,
+               prefix: str) -> dict[str, list[Revision]] | None:
+    # git names files from the top of the git repository; the QMS may live in a sub-folder.
+    if histories is None:
+        return None
+    return {item_id: histories.get(prefix + source.path, [])
+            for item_id, source in project.sources.items()}
+
+
+def _answers(project: Project, derived: Derived) -> None:
+    by_standard: dict[str, list[AnswerRef]] = defaultdict(list)
+    sites: dict[str, dict[str, Compliance]] = defaultdict(lambda: defaultdict(Compliance))
+    periods: set[str] = set()
+    for audit in sorted(project.audits.values(), key=lambda a: (a.started, a.id)):
+        checklist = project.checklists.get(audit.checklist)
+        questions = {q.id: q for q in checklist.questions} if checklist else {}
+        changed = set(changed_since_audited(project, audit))
+        period = quarter(audit.started)
+        periods.add(period)
+        refs = []
+        for answer in audit.answers:
+            question = questions.get(answer.question)
+            ref = AnswerRef(audit, question, answer, answer.question in changed)
+            refs.append(ref)
+            if question is not None:
+                by_standard[question.standard].append(ref)
+                derived.compliance.setdefault(question.standard, Compliance()).add(answer.result)
+                sites[audit.site][period].add(answer.result)
+                sites[audit.site]["all"].add(answer.result)
+        derived.answers_by_audit[audit.id] = refs
+    derived.answers_by_standard = dict(by_standard)
+    derived.site_compliance = {site: dict(v) for site, v in sorted(sites.items())}
+    derived.periods = sorted(periods)
+
+
+def _coverage(project: Project, derived: Derived) -> None:
+    audited = project.questions_by_standard
+    derived.uncovered = [s for s in project.current_standards() if s.id not in audited]
+    derived.retired_questions = [
+        ref for standard_id, refs in sorted(audited.items())
+        for ref in refs
+        if (s := project.standards.get(standard_id)) is not None and s.status == "retired"
+    ]

@@ -1,0 +1,244 @@
+"""Which pages the manual has, where each one lives, and what its template is given.
+
+Document names (paths under build/source, without .rst) are stable and collision-free: ids
+always contain a hyphen, so the fixed pages beside them use names without one (index,
+by_owner, findings...). Group pages (an encounter, an owner, a site) get an ASCII slug.
+Navigation is bounded: the sidebar lists sections and fixed groupings only, never one entry per
+standard or audit, so each page's sidebar costs the same at 50 standards as at 5,000.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, TypeVar
+
+from qms.format.models import DIMENSIONS, PLAN_CATEGORIES, Standard
+from qms.format.project import Project
+from qms.manual.derive import Derived
+from qms.manual.render import Page
+
+T = TypeVar("T")
+
+
+def slugs(names: Iterable[str]) -> dict[str, str]:
+    """A file-name slug for each name: ASCII words, or a short hash where that is empty or taken."""
+    found: dict[str, str] = {}
+    by_slug: dict[str, list[str]] = defaultdict(list)
+    for name in sorted(set(names)):
+        by_slug[re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")].append(name)
+    for slug, named in by_slug.items():
+        for name in named:
+            digest = hashlib.sha1(name.encode("utf-8")).hexdigest()[:8]
+            unique = slug if slug and len(named) == 1 else f"{slug}-{digest}".strip("-")
+            found[name] = unique
+    return found
+
+
+class Docs:
+    """The document name of every page, so templates and the plan agree on links."""
+
+    def __init__(self, project: Project) -> None:
+        standards = project.standards.values()
+        self.encounter_slug = slugs(s.encounter for s in standards)
+        self.owner_slug = slugs(s.owner for s in standards)
+        self.site_slug = slugs(a.site for a in project.audits.values())
+
+    @staticmethod
+    def standard(item_id: str) -> str:
+        """The page of a standard."""
+        return f"standards/{item_id}"
+
+    @staticmethod
+    def checklist(item_id: str) -> str:
+        """The page of a checklist."""
+        return f"checklists/{item_id}"
+
+    @staticmethod
+    def audit(item_id: str) -> str:
+        """The page of an audit."""
+        return f"audits/{item_id}"
+
+    @staticmethod
+    def plan_area(category: str) -> str:
+        """The page of one of the seven planning areas."""
+        return f"plans/{category}"
+
+    def encounter(self, name: str) -> str:
+        """The page of the standards of one encounter."""
+        return f"standards/encounter/{self.encounter_slug[name]}"
+
+    def owner(self, name: str) -> str:
+        """The page of the standards of one owner."""
+        return f"standards/owner/{self.owner_slug[name]}"
+
+    @staticmethod
+    def dimension(name: str) -> str:
+        """The page of the standards of one SERVQUAL dimension."""
+        return f"standards/dimension/{name}"
+
+    @staticmethod
+    def gap(gap: int | None) -> str:
+        """The page of the standards that help close one gap."""
+        return f"standards/gap/{gap if gap is not None else 'none'}"
+
+    def site(self, name: str) -> str:
+        """The page of one audited site."""
+        return f"audits/site/{self.site_slug[name]}"
+
+    @staticmethod
+    def plan_anchor(plan_id: str) -> str:
+        """The anchor of a planning item on its area page."""
+        return plan_id.lower()
+
+    @staticmethod
+    def finding_anchor(finding_id: str) -> str:
+        """The anchor of a finding on its audit page."""
+        return finding_id.lower()
+
+
+# What listing pages show of a standard. A page that lists standards depends on these fields
+# only (input "<id>#listed"), so editing a statement re-renders the standard's own page alone.
+LISTED_FIELDS = ("title", "status", "type", "owner", "encounter", "gap", "dimensions",
+                 "clauses", "plans")
+
+
+def listed(standards: Iterable[Standard]) -> tuple[str, ...]:
+    """The listed-fields inputs of some standards."""
+    return tuple(f"{s.id}#listed" for s in standards)
+
+
+def listed_versions(project: Project) -> dict[str, str]:
+    """A version of each standard's listed fields."""
+    return {f"{s.id}#listed": hashlib.sha1(repr(tuple(getattr(s, f) for f in LISTED_FIELDS))
+                                           .encode("utf-8")).hexdigest()
+            for s in project.standards.values()}
+
+
+def _answered(derived: Derived, standards: Iterable[Standard]) -> tuple[str, ...]:
+    # The checklists and audits behind the compliance of some standards.
+    refs = [ref for s in standards for ref in derived.answers_by_standard.get(s.id, [])]
+    return (*sorted({ref.audit.checklist for ref in refs}), *sorted({ref.audit.id for ref in refs}))
+
+
+def _grouped(items: Iterable[T], key: Callable[[T], Iterable[Any]]) -> dict[Any, list[T]]:
+    groups: dict[Any, list[T]] = defaultdict(list)
+    for item in items:
+        for value in key(item):
+            groups[value].append(item)
+    return groups
+
+
+def plan_pages(project: Project, derived: Derived) -> Iterator[Page]:
+    """Every page of the manual, in a stable order."""
+    docs = Docs(project)
+    current = project.current_standards()
+    retired = sorted((s for s in project.standards.values() if s.status == "retired"),
+                     key=lambda s: s.id)
+    every = listed(project.standards.values())
+    checklists = tuple(sorted(project.checklists))
+    yield Page("index", "manual/index.rst.j2", {"current": current}, every)
+    yield from _standard_pages(project, derived, docs, current, retired)
+    yield from _plan_pages(project)
+    yield Page("checklists/index", "manual/checklists.rst.j2", {
+        "checklists": sorted(project.checklists.values(), key=lambda c: c.id)}, checklists)
+    for checklist in project.checklists.values():
+        asked = [project.standards[q.standard] for q in checklist.questions
+                 if q.standard in project.standards]
+        yield Page(docs.checklist(checklist.id), "manual/checklist.rst.j2",
+                   {"checklist": checklist}, (checklist.id, *sorted(set(listed(asked)))))
+    yield from _audit_pages(project, derived, docs)
+    for name, inputs in (("index", ()), ("matrix", (*listed(current), *checklists)),
+                         ("coverage", (*every, *checklists)), ("iso9001", listed(current))):
+        yield Page(f"traceability/{name}", f"manual/traceability_{name}.rst.j2",
+                   {"current": current}, inputs)
+
+
+def _standard_pages(project: Project, derived: Derived, docs: Docs, current: list[Standard],
+                    retired: list[Standard]) -> Iterator[Page]:
+    encounters = _grouped(current, lambda s: [s.encounter])
+    owners = _grouped(current, lambda s: [s.owner])
+    dimensions = _grouped(current, lambda s: s.dimensions)
+    gaps = _grouped(current, lambda s: [s.gap])
+    every = listed(project.standards.values())  # the counts of each group
+    yield Page("standards/index", "manual/standards_index.rst.j2", {
+        "groups": [(name, docs.encounter(name), encounters[name]) for name in sorted(encounters)]},
+        every)
+    yield Page("standards/by_owner", "manual/standards_by_owner.rst.j2", {
+        "groups": [(name, docs.owner(name), owners[name]) for name in sorted(owners)]}, every)
+    yield Page("standards/by_dimension", "manual/standards_by_dimension.rst.j2", {
+        "groups": [(name, docs.dimension(name), dimensions.get(name, [])) for name in DIMENSIONS]},
+        every)
+    gap_keys = [1, 2, 3, 4, None]
+    yield Page("standards/by_gap", "manual/standards_by_gap.rst.j2", {
+        "groups": [(gap, docs.gap(gap), gaps.get(gap, [])) for gap in gap_keys]}, every)
+    yield Page("standards/archive", "manual/standards_archive.rst.j2", {"standards": retired},
+               (*every, *_answered(derived, retired)))
+    for kind, groups, doc in (("encounter", encounters, docs.encounter),
+                              ("owner", owners, docs.owner)):
+        for name, members in sorted(groups.items()):
+            yield _group_page(derived, doc(name), kind, name, members)
+    for name in DIMENSIONS:
+        yield _group_page(derived, docs.dimension(name), "dimension", name,
+                          dimensions.get(name, []))
+    for gap in gap_keys:
+        yield _group_page(derived, docs.gap(gap), "gap", gap, gaps.get(gap, []))
+    for standard in sorted(project.standards.values(), key=lambda s: s.id):
+        yield Page(docs.standard(standard.id), "manual/standard.rst.j2", {"s": standard},
+                   _standard_inputs(project, derived, standard))
+
+
+def _plan_pages(project: Project) -> Iterator[Page]:
+    by_area = _grouped(project.plans.values(), lambda p: [p.category])
+    yield Page("plans/index", "manual/plans_index.rst.j2", {
+        "areas": [(area, len(by_area.get(area, []))) for area in PLAN_CATEGORIES]},
+        tuple(sorted(project.plans)))
+    for area in PLAN_CATEGORIES:
+        plans = sorted(by_area.get(area, []), key=lambda p: p.id)
+        implementing = {s.id: s for plan in plans
+                        for s in project.standards_by_plan.get(plan.id, [])}
+        yield Page(Docs.plan_area(area), "manual/plan_area.rst.j2", {"area": area, "plans": plans},
+                   (*(p.id for p in plans), *sorted(listed(implementing.values()))))
+
+
+def _audit_pages(project: Project, derived: Derived, docs: Docs) -> Iterator[Page]:
+    audits = sorted(project.audits.values(), key=lambda a: (a.started, a.id), reverse=True)
+    sites: dict[str, list[Any]] = defaultdict(list)
+    for audit in audits:
+        sites[audit.site].append(audit)
+    every_audit = tuple(sorted(project.audits))
+    # These show audits, and of checklists and standards only their ids.
+    yield Page("audits/index", "manual/audits_index.rst.j2", {"audits": audits}, every_audit)
+    yield Page("audits/findings", "manual/audits_findings.rst.j2", {}, every_audit)
+    yield Page("audits/compliance", "manual/audits_compliance.rst.j2", {},
+               (*listed(project.standards.values()), *_answered(derived,
+                                                               project.standards.values())))
+    yield Page("audits/sites", "manual/audits_sites.rst.j2", {"sites": sorted(sites)},
+               every_audit)
+    for site, members in sorted(sites.items()):
+        yield Page(docs.site(site), "manual/audits_site.rst.j2",
+                   {"site": site, "audits": members}, tuple(sorted(a.id for a in members)))
+    for audit in audits:
+        checklist = project.checklists.get(audit.checklist)
+        checked = sorted({q.standard for q in checklist.questions}) if checklist else []
+        yield Page(docs.audit(audit.id), "manual/audit.rst.j2", {"audit": audit},
+                   (audit.id, audit.checklist, *checked))
+
+
+def _group_page(derived: Derived, docname: str, kind: str, name: Any,
+                members: list[Standard]) -> Page:
+    # A group lists its members with their compliance.
+    return Page(docname, "manual/standards_group.rst.j2",
+                {"kind": kind, "name": name, "standards": members},
+                (*listed(members), *_answered(derived, members)))
+
+
+def _standard_inputs(project: Project, derived: Derived, standard: Standard) -> tuple[str, ...]:
+    # Its own file, the plans it implements, the checklists that audit it and the audits
+    # that answered those questions or raised findings against it.
+    audits = {ref.audit.id for ref in derived.answers_by_standard.get(standard.id, [])}
+    audits.update(ref.audit.id for ref in project.findings_by_standard.get(standard.id, []))
+    checklists = {ref.checklist.id for ref in project.questions_by_standard.get(standard.id, [])}
+    return (standard.id, *standard.plans, *sorted(checklists), *sorted(audits))

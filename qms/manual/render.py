@@ -1,0 +1,237 @@
+"""Render the manual's reST from Jinja2 templates, escaping every value, writing only changes.
+
+Every `{{ value }}` a template prints is escaped for reST unless it is already reST made by the
+helpers below (an `Rst` string): a YAML value can never become markup, a directive or a role.
+Tables go through the `qms-table` directive as JSON lines, so their cells are never reST at all.
+
+Templates come from the repository's templates/ folder first and from qms's own second, as in
+mkdocs; qms's own stay reachable as `qms/<name>` so an override can extend one and change a
+single block.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing as mp
+import os
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from qms.base.errors import QmsError
+
+PACKAGED = Path(__file__).resolve().parent / "templates"
+_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~•‣⁃])")  # ASCII punctuation and docutils' bullets
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+_JSON_BREAKS = {"\u2028": "\\u2028", "\u2029": "\\u2029", "\x85": "\\u0085"}
+
+
+class Rst(str):
+    """Text that is already reST (made by a helper); templates print it as it is."""
+
+    __slots__ = ()
+
+
+def escape(value: Any) -> Rst:
+    """A value as one line of literal reST text: whitespace collapsed, every markup char escaped."""
+    if value is None:
+        return Rst("")
+    text = " ".join(_CONTROL.sub("", _plain(value)).split())
+    return Rst(_PUNCTUATION.sub(r"\\\1", text))
+
+
+def _plain(value: Any) -> str:
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def paragraphs(value: Any, indent: int = 0) -> Rst:
+    """Text as escaped paragraphs (split at blank lines), each indented by `indent` spaces."""
+    pad = " " * indent
+    blocks = re.split(r"\n\s*\n", _CONTROL.sub("", _plain(value or "")))
+    parts = [pad + escape(block) for block in blocks if block.strip()]
+    return Rst("\n\n".join(parts))
+
+
+def width(text: str) -> int:
+    """How many columns text takes (East Asian wide characters take two), as docutils counts."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def title(value: Any, char: str = "=") -> Rst:
+    """A section title: the escaped text and an underline long enough for it."""
+    text = escape(value) or Rst("\\-")
+    return Rst(f"{text}\n{char * max(width(text), 4)}")
+
+
+def cell(text: Any, doc: str | None = None, anchor: str | None = None,
+         cls: str | None = None, p: bool = False) -> dict[str, Any]:
+    """One span of a table cell: text, optionally a link to a page (and anchor) or a CSS class."""
+    span: dict[str, Any] = {"t": "" if text is None else _plain(text)}
+    if doc is not None:
+        span["doc"] = doc
+    if anchor:
+        span["anchor"] = anchor
+    if cls:
+        span["cls"] = cls
+    if p:
+        span["p"] = True
+    return span
+
+
+def _json(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False, default=_plain, separators=(",", ":"))
+    for char, escaped in _JSON_BREAKS.items():  # characters str.splitlines() breaks at
+        text = text.replace(char, escaped)
+    return text
+
+
+def table(header: list[Any] | None, rows: Iterable[Any], stub: int = 0,
+          cls: str | None = None, search: bool = True) -> Rst:
+    """A `qms-table` directive: header and rows as JSON lines (cells never become reST).
+
+    `search=False` keeps the table out of the search index: tables that gather what other
+    pages own (registers, indexes) would otherwise make every search return them too.
+    """
+    settings: dict[str, Any] = {"header": header}
+    if stub:
+        settings["stub"] = stub
+    if cls:
+        settings["class"] = cls
+    if not search:
+        settings["search"] = False
+    lines = [".. qms-table::", "", "   " + _json(settings)]
+    lines += ["   " + _json(row) for row in rows]
+    return Rst("\n".join(lines))
+
+
+def link(text: Any, doc: str) -> Rst:
+    """An inline link to another page of the manual, with text shown literally."""
+    return Rst(f":doc:`{escape(text) or doc} </{doc}>`")
+
+
+def _finalize(value: Any) -> Any:
+    # Autoescaping for reST: only helper output (Rst) and `|safe` output pass unescaped.
+    if isinstance(value, (Rst, jinja2.runtime.Markup)):
+        return value
+    return escape(value)
+
+
+def environment(user_templates: Path | None, cache: Path | None = None) -> jinja2.Environment:
+    """The Jinja2 environment: the repository's templates first, qms's packaged ones second.
+
+    `cache` keeps compiled templates between builds (compiling them costs more than a
+    small rebuild renders).
+    """
+    packaged = jinja2.FileSystemLoader(str(PACKAGED))
+    loaders: list[jinja2.BaseLoader] = []
+    if user_templates is not None and user_templates.is_dir():
+        loaders.append(jinja2.FileSystemLoader(str(user_templates)))
+    loaders += [jinja2.PrefixLoader({"qms": packaged}), packaged]
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders), finalize=_finalize, autoescape=False,
+        undefined=jinja2.StrictUndefined, keep_trailing_newline=True, trim_blocks=True,
+        lstrip_blocks=True, extensions=["jinja2.ext.do"],
+        bytecode_cache=_bytecode_cache(cache),
+    )
+    env.filters.update(rst=escape, paras=paragraphs, title=title)
+    env.globals.update(table=table, cell=cell, link=link, Rst=Rst)
+    return env
+
+
+def _bytecode_cache(folder: Path | None) -> jinja2.BytecodeCache | None:
+    if folder is None:
+        return None
+    folder.mkdir(parents=True, exist_ok=True)
+    return jinja2.FileSystemBytecodeCache(str(folder))
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of the manual: its document name, template and context.
+
+    `inputs` names every item (by id) whose file the page shows something of; a page whose
+    inputs, templates and settings are unchanged since the last build is not rendered again.
+    None means the page gathers from everything (an index, a register) and is always rendered.
+    """
+
+    docname: str
+    template: str
+    context: dict[str, Any]
+    inputs: tuple[str, ...] | None = None
+
+
+def render_page(env: jinja2.Environment, page: Page, common: dict[str, Any]) -> str:
+    """The reST of one page; template problems become QmsError naming the template."""
+    try:
+        return env.get_template(page.template).render({**common, **page.context})
+    except jinja2.TemplateSyntaxError as exc:
+        raise QmsError(f"{exc.filename or exc.name}:{exc.lineno}: template error: "
+                       f"{exc.message}") from None
+    except jinja2.TemplateError as exc:
+        raise QmsError(f"template {page.template} (page {page.docname}): {exc}") from None
+
+
+def write_if_changed(path: Path, text: str) -> bool:
+    """Write text to path unless it already holds exactly that; True when it wrote."""
+    data = text.encode("utf-8")
+    try:
+        if path.stat().st_size == len(data) and path.read_bytes() == data:
+            return False
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_bytes(data)
+    os.replace(temporary, path)
+    return True
+
+
+# Below this many pages a second process costs more than it saves.
+PARALLEL_PAGES = 300
+_SHARED: tuple[Any, ...] | None = None  # what a forked renderer inherits (nothing is pickled)
+
+
+def render_and_write(env: jinja2.Environment, pages: Sequence[Any], common: dict[str, Any],
+                     source: Path) -> list[str]:
+    """Render pages into source/<docname>.rst, writing only changes; the docnames written.
+
+    Many pages are shared out over the machine's cores by fork: the children inherit the
+    project, the templates and the context as they are, and send back only the names written.
+    """
+    workers = min(os.cpu_count() or 1, 4)
+    if len(pages) < PARALLEL_PAGES or workers < 2 or "fork" not in mp.get_all_start_methods():
+        return _render_share(env, pages, common, source)
+    global _SHARED
+    _SHARED = (env, pages, common, source, workers)
+    try:
+        with ProcessPoolExecutor(workers - 1, mp_context=mp.get_context("fork")) as pool:
+            futures = [pool.submit(_render_forked, worker) for worker in range(1, workers)]
+            written = _render_share(env, pages[0::workers], common, source)
+            for future in futures:
+                written += future.result()
+    finally:
+        _SHARED = None
+    done = set(written)
+    return [page.docname for page in pages if page.docname in done]  # in the pages' order
+
+
+def _render_forked(worker: int) -> list[str]:
+    assert _SHARED is not None  # set by render_and_write before the fork
+    env, pages, common, source, workers = _SHARED
+    return _render_share(env, pages[worker::workers], common, source)
+
+
+def _render_share(env: jinja2.Environment, pages: Sequence[Any], common: dict[str, Any],
+                  source: Path) -> list[str]:
+    return [page.docname for page in pages
+            if write_if_changed(source / f"{page.docname}.rst", render_page(env, page, common))]

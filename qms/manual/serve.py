@@ -1,0 +1,82 @@
+"""`qms serve`: the manual on localhost, rebuilt (incrementally) whenever a file changes."""
+
+from __future__ import annotations
+
+import functools
+import sys
+import threading
+from collections.abc import Callable
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
+
+from qms.base.errors import QmsError
+from qms.format.load import find_root, load_config
+from qms.manual.build import BuildOptions, BuildPaths, BuildResult, build
+
+QUIET_SECONDS = 0.3  # wait for a burst of saves (an editor, a git checkout) to settle
+
+
+class _Handler(SimpleHTTPRequestHandler):
+    """Serves build/html; logs nothing per request (the console is for build reports)."""
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib's name
+        """Stay quiet."""
+
+
+class _Changes(FileSystemEventHandler):
+    """Sets a flag when a file outside the build folder and .git changes."""
+
+    def __init__(self, ignored: list[Path]) -> None:
+        super().__init__()
+        self.ignored = [str(p) for p in ignored]
+        self.changed = threading.Event()
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        """Note the change unless it is the build's own output."""
+        where = str(event.src_path)
+        if event.event_type in ("opened", "closed", "closed_no_write"):
+            return
+        if not any(where == p or where.startswith(p + "/") for p in self.ignored):
+            self.changed.set()
+
+
+def _rebuild(root: Path, options: BuildOptions,
+             report: Callable[[BuildResult, bool], bool]) -> None:
+    try:
+        report(build(root, options), False)
+    except QmsError as exc:
+        print(f"qms: error: {exc}", file=sys.stderr, flush=True)
+
+
+def serve(path: Path, port: int, options: BuildOptions,
+          report: Callable[[BuildResult, bool], bool]) -> None:
+    """Build, serve build/html on 127.0.0.1:port, and rebuild on changes until interrupted."""
+    root = find_root(path)
+    paths = BuildPaths(root / load_config(root)[0].paths.build)
+    _rebuild(root, options, report)
+    paths.html.mkdir(parents=True, exist_ok=True)
+    handler = functools.partial(_Handler, directory=str(paths.html))
+    try:
+        server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+    except OSError as exc:
+        raise QmsError(f"cannot serve on port {port}: {exc.strerror}; try --port") from None
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    changes = _Changes([paths.root.resolve(), root.resolve() / ".git"])
+    observer = Observer()
+    observer.schedule(changes, str(root.resolve()), recursive=True)
+    observer.start()
+    print(f"serving the manual at http://127.0.0.1:{server.server_port}/ "
+          "(rebuilt on every change; Ctrl-C stops)", flush=True)
+    try:
+        while True:
+            changes.changed.wait()
+            while changes.changed.wait(QUIET_SECONDS):
+                changes.changed.clear()
+            _rebuild(root, options, report)
+    finally:
+        observer.stop()
+        server.shutdown()

@@ -1,0 +1,344 @@
+"""The one module that talks to Sphinx: the manual's Sphinx extension and the in-process build.
+
+The extension does three things. It hardens docutils (no raw HTML, no file insertion, no
+`literalinclude`), so nothing in the generated reST can pull in a file or markup. It adds the
+`qms-table` directive, whose rows are JSON lines made into escaped HTML by tablehtml: YAML
+values in tables are never parsed as reST (text stays text), and big tables cost neither
+docutils' nested parsing (about a millisecond per cell) nor node walks in every transform.
+And it records which documents Sphinx re-read, so warnings can be kept per page across
+incremental builds.
+"""
+
+from __future__ import annotations
+
+import copy
+import html
+import io
+import json
+import posixpath
+import re
+import zlib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any, cast
+
+from docutils import nodes
+from docutils.utils import DependencyList
+from sphinx.application import Sphinx
+from sphinx.util.docutils import SphinxDirective, docutils_namespace, patch_docutils
+
+from qms.manual.tablehtml import table_html, table_words
+
+# docutils settings that make the manual text-only (and `raw`, `include` and `literalinclude`
+# are replaced by a directive that only warns, below).
+HARDENED_SETTINGS = {"raw_enabled": False, "file_insertion_enabled": False}
+DOCUTILS_CONF = "[general]\nraw_enabled: false\nfile_insertion_enabled: false\n"
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+_PROGRESS = re.compile(r"^(?P<phase>.*?)\[\s*(?P<pct>\d+)%\]")
+
+# ------------------------------------------------------------------ the extension
+
+
+class qms_table(nodes.General, nodes.Element):  # noqa: N801 - docutils names nodes so
+    """A table kept as its JSON rows (compact: Sphinx holds every page's doctree in memory
+    between reading and writing) and written as HTML; its Text child is what search indexes."""
+
+
+def _visit_table_html(translator: Any, node: qms_table) -> None:
+    rows = [json.loads(line) for line in node["rows"].split("\n") if line]
+    translator.body.append(table_html(node["settings"], rows, translator.builder.current_docname))
+    raise nodes.SkipNode
+
+
+def _skip(translator: Any, node: nodes.Node) -> None:
+    raise nodes.SkipNode
+
+
+class TableDirective(SphinxDirective):
+    """`qms-table`: JSON lines, the first one {"header": [...], "stub": n, "class": "..."},
+    then one row per line (a list of cells, or {"id": ..., "cls": ..., "cells": [...]}).
+
+    It takes no options on purpose: docutils parses directive options with a nested state
+    machine, which would cost more than the whole table.
+    """
+
+    has_content = True
+
+    def run(self) -> list[nodes.Node]:
+        """One qms_table node holding the table's rows and the words search indexes."""
+        text = [line for line in self.content if line.strip()]
+        try:
+            lines = [json.loads(line) for line in text]
+        except ValueError as exc:
+            raise self.error(f"qms-table: a line is not JSON ({exc})") from None
+        settings: dict[str, Any] = {}
+        if lines and isinstance(lines[0], dict) and "header" in lines[0]:
+            settings, lines = lines[0], lines[1:]
+        if not lines and not settings.get("header"):
+            return []
+        rows = "\n".join(text[1:] if settings else text)
+        node = qms_table(settings=settings, rows=rows)
+        if settings.get("search", True):
+            node += nodes.Text(table_words(settings, lines))
+        else:
+            node["classes"].append("no-search")
+        return [node]
+
+
+class DisabledDirective(SphinxDirective):
+    """Stands in for directives that read files: they are switched off in the manual."""
+
+    has_content = True
+    optional_arguments = 1
+    final_argument_whitespace = True
+    option_spec = None  # type: ignore[assignment]  # accept (and ignore) any option
+
+    def run(self) -> list[nodes.Node]:
+        """Warn and produce nothing."""
+        raise self.warning(f'"{self.name}" directive disabled.')
+
+
+def _builder_inited(app: Sphinx) -> None:
+    app.env.settings.update(HARDENED_SETTINGS)
+    if str(app.config.language).startswith("zh"):
+        app.add_js_file("qms-zh-search.js")  # see the file: Chinese search fails without it
+
+
+def _shared_navigation(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any],
+                       doctree: Any) -> None:
+    # The sidebar of a page outside every toctree (a standard, an audit) marks no entry as
+    # current, so all such pages of one folder have the same sidebar: compute it once per
+    # folder instead of once per page (furo asks for it on every page).
+    if "toctree" not in context or pagename in _in_toctrees(app):
+        return
+    cache = app.__dict__.setdefault("_qms_navigation", {})
+    folder, compute = posixpath.dirname(pagename), context["toctree"]
+
+    def toctree(**kwargs: Any) -> str:
+        key = (folder, tuple(sorted(kwargs.items())))
+        if key not in cache:
+            cache[key] = compute(**kwargs)
+        return str(cache[key])
+
+    context["toctree"] = toctree
+
+
+def _in_toctrees(app: Sphinx) -> set[str]:
+    found: set[str] | None = app.__dict__.get("_qms_in_toctrees")
+    if found is None:
+        env = app.env
+        found = app.__dict__["_qms_in_toctrees"] = {env.config.root_doc}.union(
+            *env.toctree_includes.values())
+    return found
+
+
+def _forget_doctree_copies(app: Sphinx, *args: Any) -> None:
+    # A serial Sphinx build keeps every page's doctree in memory between reading and writing
+    # (and every pickled doctree it loads while writing): 550 MB at 5,000 standards. Each is
+    # on disk anyway; dropping the copies keeps one page in memory at a time, and writing
+    # reads each page back from disk once.
+    for name in ("_write_doc_doctree_cache", "_pickled_doctree_cache"):
+        cache = getattr(app.env, name, None)
+        if isinstance(cache, dict):
+            cache.clear()
+
+
+def _mark_unlisted_pages_orphans(app: Sphinx, env: Any) -> None:
+    # Pages of standards, audits and checklists are reached from index pages, not toctrees.
+    # Sphinx's consistency check would make a warning for each (then drop it: the config
+    # suppresses toc.not_included) on every build: 6,000 log records at 5,000 standards. As
+    # orphans they are skipped. Marked here, not with an `:orphan:` field in the reST, because
+    # docutils parses a field list with a nested state machine: 1 ms a page on a clean build.
+    for docname in env.all_docs.keys() - env.files_to_rebuild.keys():
+        env.metadata[docname]["orphan"] = True
+
+
+def _note_read(app: Sphinx, env: Any, docnames: list[str]) -> None:
+    reread = getattr(app, "qms_reread", None)
+    if reread is not None:  # only when qms runs the build (not a plain sphinx-build)
+        reread.update(docnames)
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    """Sphinx extension entry point (conf.py lists `qms.manual.sphinx_build`)."""
+    app.add_node(qms_table, html=(_visit_table_html, None), text=(_skip, None),
+                 latex=(_skip, None), man=(_skip, None), texinfo=(_skip, None))
+    app.add_directive("qms-table", TableDirective)
+    for name in ("literalinclude", "raw", "include"):
+        app.add_directive(name, DisabledDirective, override=True)
+    app.connect("builder-inited", _builder_inited)
+    app.connect("env-before-read-docs", _note_read)
+    app.connect("env-updated", _mark_unlisted_pages_orphans)
+    app.connect("doctree-read", _forget_doctree_copies)
+    app.connect("doctree-resolved", _forget_doctree_copies)
+    app.connect("html-page-context", _shared_navigation, priority=400)  # before furo's
+    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True,
+            "env_version": _code_version()}
+
+
+def _code_version() -> int:
+    # A change to how pages turn into HTML must rebuild every page: Sphinx does that when an
+    # extension's env_version changes, so it is taken from this code itself.
+    here = Path(__file__).resolve().parent
+    data = b"".join((here / name).read_bytes() for name in ("sphinx_build.py", "tablehtml.py"))
+    return zlib.crc32(data)
+
+
+# ------------------------------------------------------------------ configuration
+
+
+def conf_values(title: str, organisation: str, language: str) -> dict[str, Any]:
+    """The Sphinx configuration of the manual (written to conf.py as Python literals)."""
+    values: dict[str, Any] = {
+        "project": title,
+        "author": organisation,
+        "copyright": organisation,
+        "language": language,
+        "extensions": ["qms.manual.sphinx_build"],
+        "root_doc": "index",
+        "html_theme": "furo",
+        # furo prints html_title as HTML in the sidebar (and strips tags, then escapes, in
+        # <title>): it is text from qms.yaml, so it goes in escaped.
+        "html_title": html.escape(title, quote=False),
+        "html_static_path": ["_static"],
+        "html_css_files": ["qms.css"],
+        "html_copy_source": False,
+        "html_show_sourcelink": False,
+        "html_show_sphinx": False,
+        "html_use_index": False,
+        "html_domain_indices": False,
+        "html_last_updated_fmt": None,
+        # Search result snippets are fetched page by page, which browsers refuse on file://;
+        # without them search works the same from a folder and from a web server.
+        "html_show_search_summary": False,
+        "html_permalinks": True,
+        "smartquotes": False,
+        "exclude_patterns": [],
+        # Pages of single standards, audits and groups are reached from index pages and search,
+        # not from the sidebar (which would otherwise list thousands of pages on every page).
+        "suppress_warnings": ["toc.not_included"],
+        "html_theme_options": {"top_of_page_buttons": []},
+    }
+    return values
+
+
+def conf_py(values: dict[str, Any]) -> str:
+    """conf.py text for the values; every value is a Python literal (repr), never code."""
+    lines = ['"""Sphinx configuration of the manual, written by `qms build`; do not edit."""', ""]
+    lines += [f"{key} = {value!r}" for key, value in values.items()]
+    return "\n".join(lines) + "\n"
+
+
+# ------------------------------------------------------------------ running a build
+
+
+class ProgressStream(io.TextIOBase):
+    """Sphinx's progress lines only, one per 10 % of each phase."""
+
+    def __init__(self, out: Callable[[str], None]) -> None:
+        super().__init__()
+        self._out, self._buffer, self._last = out, "", ("", -1)
+
+    def write(self, text: str) -> int:
+        """Collect text; emit complete lines."""
+        self._buffer += _ANSI.sub("", text).replace("\r", "\n")
+        *lines, self._buffer = self._buffer.split("\n")
+        for line in lines:
+            self._line(line)
+        return len(text)
+
+    def _line(self, line: str) -> None:
+        if not line.strip():
+            return
+        match = _PROGRESS.match(line)
+        if not match:
+            return  # qms prints its own summary; Sphinx's other chatter is noise here
+        bucket = (match["phase"], int(match["pct"]) // 10)
+        if bucket != self._last:
+            self._last = bucket
+            self._out(line.rstrip())
+
+
+@dataclass
+class SphinxResult:
+    """What a Sphinx run did: the documents it re-read and the warnings it gave, by page."""
+
+    reread: set[str] = field(default_factory=set)
+    warnings: list[str] = field(default_factory=list)
+
+    def by_document(self, srcdir: Path) -> dict[str, list[str]]:
+        """The warnings grouped by the document they name ('' for the others)."""
+        prefix = str(srcdir) + "/"
+        grouped: dict[str, list[str]] = {}
+        for warning in self.warnings:
+            docname = ""
+            if warning.startswith(prefix):
+                docname = warning[len(prefix):].split(":", 1)[0].rsplit(".", 1)[0]
+            grouped.setdefault(docname, []).append(warning)
+        return grouped
+
+
+@contextmanager
+def _docutils_settings_made_once() -> Iterator[None]:
+    """While Sphinx builds, make docutils' settings once, not once per page.
+
+    Sphinx (8.2 and later) builds docutils' option parser anew for every page it reads: about
+    10 % of a clean build, for settings that are the same for every page of one build. Each
+    page gets its own copy, with its own list of dependencies (the one thing docutils adds to).
+    """
+    import sphinx.util.docutils as sphinx_docutils
+
+    original = getattr(sphinx_docutils, "_get_settings", None)
+    if original is None or not hasattr(sphinx_docutils, "_parse_str_to_doctree"):
+        yield  # another Sphinx: leave it as it is
+        return
+    made: list[tuple[tuple[Any, ...], Any]] = []
+
+    def get_settings(*components: Any, defaults: dict[str, Any],
+                     read_config_files: bool = False) -> Any:
+        key = (tuple(c if isinstance(c, type) else type(c) for c in components),
+               tuple(defaults.items()), read_config_files)
+        # Tuples compare item by item, identity first: the same env and config objects match
+        # at once. (A list, not a dict: some settings are not hashable.)
+        settings = next((s for known, s in made if known == key), None)
+        if settings is None:
+            settings = original(*components, defaults=defaults,
+                                read_config_files=read_config_files)
+            made.append((key, settings))
+        page = copy.copy(settings)
+        page.record_dependencies = DependencyList()
+        return page
+
+    sphinx_docutils._get_settings = get_settings  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        sphinx_docutils._get_settings = original  # type: ignore[attr-defined]
+
+
+def run_sphinx(srcdir: Path, outdir: Path, doctrees: Path, *, jobs: int = 1, fresh: bool = False,
+               echo: Callable[[str], None] = print) -> SphinxResult:
+    """Build srcdir (which holds conf.py) into outdir with the HTML builder, in this process."""
+    result = SphinxResult()
+    warnings = io.StringIO()
+    status = ProgressStream(echo)
+    # As sphinx-build does: docutils.conf of the source folder, and node and directive
+    # registrations that end with the build (qms serve builds many times in one process).
+    with patch_docutils(srcdir), docutils_namespace(), _docutils_settings_made_once():
+        app = Sphinx(str(srcdir), str(srcdir), str(outdir), str(doctrees), "html",
+                     confoverrides={}, status=cast(IO[str], status), warning=warnings,
+                     freshenv=fresh, parallel=jobs if jobs > 1 else 0)
+        app.qms_reread = result.reread  # type: ignore[attr-defined]
+        app.build(force_all=fresh)
+    result.warnings = [_ANSI.sub("", w) for w in warnings.getvalue().splitlines() if w.strip()]
+    return result
+
+
+def engine_version() -> str:
+    """What turns reST into HTML (this extension, Sphinx, furo): when it changes, rebuild all."""
+    import furo
+    import sphinx
+
+    return f"{_code_version()}-sphinx{sphinx.__version__}-furo{furo.__version__}"

@@ -1,0 +1,1 @@
+"""Measurement of service quality: KPI attainment, SQI, SERVQUAL, the five gaps."""
