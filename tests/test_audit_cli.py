@@ -5,9 +5,8 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from qms.audits.auditing import changed_since_audited
 from qms.format.check import check
-from qms.format.fingerprint import checklist_fingerprint, question_fingerprint
+from qms.format.fingerprint import changed_questions, checklist_fingerprint, question_fingerprint
 
 from .audit_helpers import PREMISES_CSV, audit_id, read_record, record_file, write
 from .conftest import git
@@ -179,7 +178,7 @@ def test_edited_standard_shows_the_answer_as_changed_since_audited(
     standard.write_text(text.replace("matches the POS price", "matches the shelf label"),
                         encoding="utf-8")
     project = check(sample_repo, date(2026, 11, 23)).project
-    assert changed_since_audited(project, project.audits[audit]) == ["Q2"]
+    assert changed_questions(project, project.audits[audit]) == ["Q2"]
     result = run("check", str(sample_repo))
     suspect = [line for line in result.output.splitlines() if "changed-since-audited" in line]
     lines = record_file(sample_repo, audit).read_text(encoding="utf-8").splitlines()

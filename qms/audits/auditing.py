@@ -184,26 +184,6 @@ def questions_named(context: AuditContext, ids: Iterable[str]) -> list[Question]
     return [by_id[i] for i in dict.fromkeys(ids)]
 
 
-def changed_since_audited(project: Project, audit: Audit) -> list[str]:
-    """The answered questions whose text or standard changed after the audit answered them.
-
-    Each answer's fingerprint is compared with the question now; a record without answer
-    fingerprints falls back to the checklist's fingerprint (then every answer is suspect).
-    """
-    checklist = project.checklists.get(audit.checklist)
-    if checklist is None:
-        return []
-    questions = {q.id: q for q in checklist.questions}
-    if not any(a.fingerprint for a in audit.answers):
-        changed = (audit.checklist_fingerprint is not None
-                   and audit.checklist_fingerprint != checklist_fingerprint(checklist))
-        return [a.question for a in audit.answers if a.question in questions] if changed else []
-    return [a.question for a in audit.answers
-            if a.fingerprint and a.question in questions
-            and a.fingerprint != question_fingerprint(
-                questions[a.question], project.standards.get(questions[a.question].standard))]
-
-
 def grades_for(project: Project, result: str) -> list[Grade]:
     """The grades a finding on an answer with this result may take.
 

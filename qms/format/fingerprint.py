@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from typing import Any
 
-from qms.format.models import Checklist, Question, Standard
+from qms.format.models import Audit, Checklist, Question, Standard
+from qms.format.project import Project
 
 # The fields that say what a standard requires; owner, review dates and approval are not.
 NORMATIVE_FIELDS = (
@@ -48,3 +50,35 @@ def question_fingerprint(question: Question, standard: Standard | None) -> str:
 def checklist_fingerprint(checklist: Checklist) -> str:
     """The fingerprint of a whole checklist (its title, method and questions)."""
     return _digest(checklist.model_dump(mode="json"))
+
+
+def changed_since_audited(audit: Audit, checklist: Checklist,
+                          standards: Mapping[str, Standard]) -> tuple[list[int], bool]:
+    """Which answers changed after the audit answered them: (answer indexes, whole checklist).
+
+    Each answer's fingerprint is compared with its question now (text and standard). A record
+    without answer fingerprints can only be compared as a whole, by the checklist's fingerprint;
+    then the flag is set and every answer is suspect. The one owner of this rule: `qms check`
+    warns with it, the manual marks answers with it.
+    """
+    questions = {q.id: q for q in checklist.questions}
+    if not any(a.fingerprint for a in audit.answers):
+        changed = (audit.checklist_fingerprint is not None
+                   and audit.checklist_fingerprint != checklist_fingerprint(checklist))
+        return [], changed
+    return [i for i, a in enumerate(audit.answers)
+            if a.fingerprint and a.question in questions
+            and a.fingerprint != question_fingerprint(
+                questions[a.question], standards.get(questions[a.question].standard))], False
+
+
+def changed_questions(project: Project, audit: Audit) -> list[str]:
+    """The answered questions whose text or standard changed after the audit answered them."""
+    checklist = project.checklists.get(audit.checklist)
+    if checklist is None:
+        return []
+    indexes, whole = changed_since_audited(audit, checklist, project.standards)
+    if whole:
+        questions = {q.id for q in checklist.questions}
+        return [a.question for a in audit.answers if a.question in questions]
+    return [audit.answers[i].question for i in indexes]

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from datetime import date
 
 from qms.base.issues import Issue, error, warning
-from qms.format.fingerprint import checklist_fingerprint, question_fingerprint, standard_fingerprint
+from qms.format.fingerprint import changed_since_audited, standard_fingerprint
 from qms.format.iso9001 import CLAUSES
 from qms.format.models import Audit, Capa, Finding
 from qms.format.project import Project, Source
@@ -197,22 +197,17 @@ def check_audit(project: Project, audit: Audit, source: Source) -> Iterator[Issu
                 f"{answer.question} is answered twice in this audit",
             )
         answered[answer.question] = answer.result
-        question = questions[answer.question]
-        if answer.fingerprint and answer.fingerprint != question_fingerprint(
-            question, project.standards.get(question.standard)
-        ):
-            yield warning(
-                source.path,
-                source.line("answers", i, "question"),
-                "changed-since-audited",
-                f"{checklist.id} {question.id} (or {question.standard}) changed after "
-                "this audit answered it",
-            )
-    if (
-        audit.checklist_fingerprint
-        and not any(a.fingerprint for a in audit.answers)
-        and audit.checklist_fingerprint != checklist_fingerprint(checklist)
-    ):
+    changed, whole_checklist = changed_since_audited(audit, checklist, project.standards)
+    for i in changed:
+        question = questions[audit.answers[i].question]
+        yield warning(
+            source.path,
+            source.line("answers", i, "question"),
+            "changed-since-audited",
+            f"{checklist.id} {question.id} (or {question.standard}) changed after "
+            "this audit answered it",
+        )
+    if whole_checklist:
         yield warning(
             source.path,
             source.line("checklist_fingerprint"),

@@ -10,9 +10,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from qms.audits.auditing import changed_since_audited
 from qms.base.gitrepo import Revision
-from qms.format.fingerprint import standard_fingerprint
+from qms.format.fingerprint import changed_questions, standard_fingerprint
 from qms.format.listing import finding_is_open, finding_is_overdue
 from qms.format.models import Answer, Audit, Question, Standard
 from qms.format.project import Project, QuestionRef
@@ -112,7 +111,7 @@ def _answers(project: Project, derived: Derived) -> None:
     for audit in sorted(project.audits.values(), key=lambda a: (a.started, a.id)):
         checklist = project.checklists.get(audit.checklist)
         questions = {q.id: q for q in checklist.questions} if checklist else {}
-        changed = set(changed_since_audited(project, audit))
+        changed = set(changed_questions(project, audit))
         period = quarter(audit.started)
         periods.add(period)
         refs = []
