@@ -14,6 +14,9 @@ from qms.format.ids import new_audit_id
 from qms.format.schema import write_json_schemas
 
 SCHEMA_FOLDER = "schema"
+DOT_PREFIX = "dot-"
+# CI files use $ for their own variables: they are copied as they are, without $placeholders.
+VERBATIM = frozenset({"qms.yml", ".gitlab-ci.yml"})
 
 # Which schema checks which files, for yaml-language-server (VS Code's YAML extension).
 SCHEMA_GLOBS = {
@@ -67,10 +70,13 @@ def create(path: Path, organisation: str, today: date | None = None) -> Path:
 def _copy_tree(source: object, target: Path, values: dict[str, str]) -> None:
     for entry in source.iterdir():  # type: ignore[attr-defined]
         name = entry.name.replace("__AUDIT__", values["audit_id"])
-        name = ".gitignore" if name == "dot-gitignore" else name
+        # Package data leaves out hidden files, so the templates spell a leading dot "dot-".
+        name = "." + name.removeprefix(DOT_PREFIX) if name.startswith(DOT_PREFIX) else name
         if entry.is_dir():
             (target / name).mkdir(exist_ok=True)
             _copy_tree(entry, target / name, values)
-        else:
-            text = Template(entry.read_text(encoding="utf-8")).substitute(values)
-            (target / name).write_text(text, encoding="utf-8")
+            continue
+        text = entry.read_text(encoding="utf-8")
+        if name not in VERBATIM:
+            text = Template(text).substitute(values)
+        (target / name).write_text(text, encoding="utf-8")
