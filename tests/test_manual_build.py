@@ -197,6 +197,22 @@ def test_builds_are_reproducible(tmp_path: Path) -> None:
     assert differing_files(outputs[0], outputs[1]) == []
 
 
+def test_two_clean_builds_at_once_both_finish_with_the_whole_manual(tmp_path: Path) -> None:
+    reference = make_git_repo(copy_fixture("manual-small", tmp_path / "reference"))
+    repo = make_git_repo(copy_fixture("manual-small", tmp_path / "twice"))
+    env = {**os.environ, "SOURCE_DATE_EPOCH": "1790000000"}
+    qms = str(Path(sys.executable).parent / "qms")
+    subprocess.run([qms, "build", "-q", str(reference)], env=env, check=True, capture_output=True)
+    builds = [subprocess.Popen([qms, "build", "--clean", "-q", str(repo)], env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+              for _ in range(2)]
+    outcomes = [(b.wait(), b.communicate()[1]) for b in builds]
+    assert [code for code, _ in outcomes] == [0, 0], outcomes
+    assert differing_files(reference / "build" / "html", repo / "build" / "html") == []
+    assert sorted(p.name for p in (repo / "build").iterdir()) == [
+        ".qms", "doctrees", "html", "source"]
+
+
 def test_docutils_settings_made_once_change_no_page(tmp_path: Path,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1790000000")

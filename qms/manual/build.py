@@ -13,17 +13,20 @@ import functools
 import gc
 import os
 import shutil
+import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 from qms.base import gitrepo
 from qms.base.errors import QmsError
+from qms.base.files import folder_lock
 from qms.format.load import find_root, load_config
 from qms.format.loadcache import cache_folder, load_valid_cached
+from qms.format.models import Config
 from qms.format.project import Project
 from qms.manual.buildstate import (
     BuildState,
@@ -104,6 +107,15 @@ def build(path: Path, options: BuildOptions) -> BuildResult:
     if issues:
         raise QmsError("qms.yaml has errors; run `qms check` to see them")
     paths = BuildPaths(root / config.paths.build)
+    paths.root.mkdir(parents=True, exist_ok=True)
+    # Two builds of one repository at once (two terminals, `qms serve` and `qms build`) take
+    # turns: one build's clean or Sphinx run would otherwise pull files from under the other.
+    with folder_lock(paths.root):
+        return _build_locked(root, config, paths, options)
+
+
+def _build_locked(root: Path, config: Config, paths: BuildPaths,
+                  options: BuildOptions) -> BuildResult:
     result = BuildResult(html=paths.html)
     timed = functools.partial(_timed, result.seconds)
     head = gitrepo.head_commit(root)
@@ -156,9 +168,18 @@ def _timed(seconds: dict[str, float], name: str) -> Iterator[None]:
         seconds[name] = time.perf_counter() - start
 
 
+CLEAN_PREFIX = ".qms-clean-"  # folders being removed by --clean (an interrupted one leaves them)
+
+
 def _clean(paths: BuildPaths) -> None:
+    # Each folder is first renamed out of the way (a unique name, so no other build's folder
+    # is ever taken for it), then removed; what an interrupted clean left is removed too.
     for folder in (paths.source, paths.html, paths.doctrees, paths.state):
-        shutil.rmtree(folder, ignore_errors=True)
+        trash = tempfile.mkdtemp(prefix=CLEAN_PREFIX, dir=paths.root)
+        with suppress(FileNotFoundError):
+            folder.rename(Path(trash) / folder.name)
+    for leftover in paths.root.glob(f"{CLEAN_PREFIX}*"):
+        shutil.rmtree(leftover, ignore_errors=True)
 
 
 def git_histories(root: Path) -> tuple[dict | None, str]:
@@ -182,7 +203,7 @@ def render_source(project: Project, derived: Derived, paths: BuildPaths, result:
     config = project.config
     docs = Docs(project)
     common = common_context(project, derived, docs)
-    env = environment(project.path("templates"), paths.state / "jinja")
+    env = environment(project.path("templates"), paths.state / "jinja", project.root)
     env.filters["t"] = common["_"]
     slug_maps = repr((docs.encounter_slug, docs.owner_slug, docs.site_slug))
     settings = render_settings_key(project.root, config, project.today, slug_maps)
