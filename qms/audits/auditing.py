@@ -7,18 +7,19 @@ an answer is recorded the same way whichever way it came in. Files are written b
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from qms.audits import records
 from qms.base.errors import QmsError
+from qms.base.files import folder_lock
 from qms.base.issues import Issue, Severity
 from qms.base.yamlread import load_file
 from qms.format.check import resolve_today
 from qms.format.fingerprint import checklist_fingerprint, question_fingerprint
-from qms.format.load import find_root, load_project
+from qms.format.load import YAML_SUFFIXES, files_under, find_root, load_project
 from qms.format.models import Audit, Checklist, Grade, Question, Standard
 from qms.format.project import Project, Source
 from qms.format.schema import did_you_mean
@@ -122,19 +123,28 @@ def find_checklist(project: Project, checklist_id: str) -> Checklist:
 
 def start(project: Project, checklist_id: str, site: str, auditors: Iterable[str],
           when: datetime, fingerprint: str | None = None,
-          imported_from: dict[str, str] | None = None) -> AuditContext:
+          imported_from: dict[str, str] | None = None, again: bool = False) -> AuditContext:
     """Create a new audit record for a checklist at a site; nothing is answered yet.
 
     `fingerprint` is the checklist's fingerprint as the auditor saw it (default: now);
-    `imported_from` names the answer file ({"file", "sha256"}) the answers will come from.
+    `imported_from` names the answer file ({"file", "sha256"}) the answers will come from,
+    refused if a record on disk was already imported from it, unless `again`.
     """
     checklist = find_checklist(project, checklist_id)
     names = [a.strip() for a in auditors if a.strip()]
     if not site.strip() or not names:
         raise QmsError("an audit needs a site (--site) and at least one auditor (--auditor)")
-    _, path = records.create_record(project.path("records"), checklist.id,
-                                    fingerprint or checklist_fingerprint(checklist),
-                                    site.strip(), names, when, imported_from)
+    folder = project.path("records")
+    folder.mkdir(parents=True, exist_ok=True)
+    # Checking that the file was not imported and writing the record that says it now is are
+    # one step under the records folder's lock: two imports of one file at once would
+    # otherwise both pass the check (each against the records it loaded) and both write.
+    with folder_lock(folder):
+        if imported_from and not again:
+            _refuse_reimport(imported_from, _records_written_since_load(project))
+        _, path = records.create_record(folder, checklist.id,
+                                        fingerprint or checklist_fingerprint(checklist),
+                                        site.strip(), names, when, imported_from)
     return AuditContext(project, checklist, records.read_record(path), path, written=True)
 
 
@@ -145,13 +155,31 @@ def import_source(project: Project, path: Path, again: bool) -> dict[str, str]:
     `again` says it is another audit.
     """
     source = {"file": path.name, "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
-    for audit in project.audits.values():
-        if not again and audit.imported_from and audit.imported_from.sha256 == source["sha256"]:
+    if not again:
+        _refuse_reimport(source, project.audits.values())
+    return source
+
+
+def _refuse_reimport(source: dict[str, str], audits: Iterable[Audit]) -> None:
+    for audit in audits:
+        if audit.imported_from and audit.imported_from.sha256 == source["sha256"]:
             raise QmsError(
                 f"{source['file']} was already imported as {audit.id} ({audit.site}, "
                 f"{audit.started.date().isoformat()}); importing it again would record the same "
                 "visit twice. If it really is another audit, pass --again")
-    return source
+
+
+def _records_written_since_load(project: Project) -> Iterator[Audit]:
+    """The audit records on disk that the project did not load (another command wrote them)."""
+    loaded = {source.path for source in project.sources.values()}
+    for path in files_under(project.path("records"), YAML_SUFFIXES):
+        shown = path.relative_to(project.root).as_posix()
+        if shown in loaded:
+            continue
+        try:
+            yield records.read_record(path, shown)
+        except QmsError:  # a record that does not read names no source; `qms check` reports it
+            continue
 
 
 def open_audit(project: Project, audit_id: str) -> AuditContext:

@@ -125,7 +125,7 @@ def start_command(checklist: str, site: str, auditors: tuple[str, ...], answers:
         given = sheets.read_csv(project, found, answers, str(answers))
         source = auditing.import_source(project, answers, again)
     context = auditing.start(project, checklist, site, auditors, auditing.now(day),
-                             imported_from=source)
+                             imported_from=source, again=again)
     click.echo(f"started {context.audit.id} ({context.shown}): {context.checklist.title}, "
                f"{len(context.checklist.questions)} questions")
     if given is not None:
@@ -196,7 +196,7 @@ def import_command(workbook: Path, site: str, auditors: tuple[str, ...], checkli
     given = sheets.read_workbook(project, workbook, str(workbook), checklist)
     source = auditing.import_source(project, workbook, again)
     context = auditing.start(project, given.checklist.id, site, auditors, auditing.now(day),
-                             given.checklist_fingerprint, source)
+                             given.checklist_fingerprint, source, again)
     click.echo(f"started {context.audit.id} ({context.shown})")
     _import(context, given, workbook.name, commit)
 
