@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
 from ruamel.yaml.comments import CommentedMap
 
+from qms.base.errors import QmsError
 from qms.base.yamledit import (
     DEFAULT_INDENT,
     append_item,
@@ -92,3 +94,51 @@ def test_a_comment_that_closed_a_block_still_closes_it(tmp_path: Path) -> None:
         "  - id: 2\n"
         "  - id: 3\n"
         "# end\n")
+
+
+@pytest.mark.parametrize("line", [
+    "title: a\tb",          # a tab inside a plain scalar
+    "title: a\tb   # why",  # ... before a comment
+    "title:\ta b",          # a tab after the colon
+    "title: a\t",           # a trailing tab
+])
+def test_tabs_yaml_allows_are_edited_around_and_kept(tmp_path: Path, line: str) -> None:
+    text = f"id: TEL-001\n{line}\ndo:\n  - x\ty\nstatus: draft\n"
+    assert parse(text)["status"] == "draft"  # what `qms check` reads
+    path = write(tmp_path, text)
+    with edit(path) as doc:
+        doc["status"] = "approved"
+    assert path.read_bytes() == text.replace("draft", "approved").encode()
+
+
+def test_a_key_added_after_a_last_line_with_a_tab_leaves_that_line_alone(tmp_path: Path) -> None:
+    path = write(tmp_path, "id: TEL-001\ntitle: a\tb\n")
+    with edit(path) as doc:
+        doc["status"] = "approved"
+    assert path.read_bytes() == b"id: TEL-001\ntitle: a\tb\nstatus: approved\n"
+
+
+def test_a_file_the_editor_cannot_read_is_refused_with_its_line(tmp_path: Path) -> None:
+    path = write(tmp_path, "id: TEL-001\ntitle: a\n\tb\n")  # a tab as indentation
+    with pytest.raises(QmsError) as caught, edit(path):
+        pass
+    assert f"{path}:3:" in str(caught.value)
+    assert path.read_bytes() == b"id: TEL-001\ntitle: a\n\tb\n"
+
+
+def test_mixed_line_endings_stay_line_by_line(tmp_path: Path) -> None:
+    text = "id: A-1\r\ntitle: x\nowner: me\r\ncapa:\n  status: open\r\n  due: 2027-01-31\n"
+    path = write(tmp_path, text)
+    with edit(path) as doc:
+        doc["capa"]["status"] = "closed"
+        set_key(doc["capa"], "closed", date(2027, 1, 2), ("status", "due", "closed"))
+    assert path.read_bytes() == (
+        b"id: A-1\r\ntitle: x\nowner: me\r\ncapa:\n  status: closed\r\n  due: 2027-01-31\n"
+        b"  closed: 2027-01-02\n")
+
+
+def test_a_crlf_file_without_a_last_line_break_gets_crlf_lines(tmp_path: Path) -> None:
+    path = write(tmp_path, "id: A-1\r\ntitle: x")
+    with edit(path) as doc:
+        doc["status"] = "open"
+    assert path.read_bytes() == b"id: A-1\r\ntitle: x\r\nstatus: open\r\n"

@@ -3,24 +3,49 @@
 from __future__ import annotations
 
 import os
-import tempfile
+import re
+import secrets
+import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
+
+# `.NAME.PID.TOKEN.tmp`: the writer's pid tells a later write whether the writer is gone.
+_TEMP_NAME = re.compile(r"^\.(?P<name>.+)\.(?P<pid>[1-9][0-9]{0,9})\.(?P<token>[0-9a-f]{8})\.tmp$")
+STALE_AFTER = 60.0  # seconds: no write of one file takes this long between create and rename
+_SWEPT: set[str] = set()  # folders this process has cleared of stale temporary files
+
+
+def temporary_name(path: Path) -> Path:
+    """The hidden name a new version of path is written under before it replaces path."""
+    return path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
 
 
 def atomic_write(path: Path, text: str) -> None:
-    """Write text so that a crash leaves either the old file or the new one, never half."""
+    """Write text so that a crash leaves either the old file or the new one, never half.
+
+    A rewritten file keeps its permissions; a new one gets those the umask gives (0644 under
+    the usual umask 022), as any editor would create it.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    remove_stale_temporaries(path.parent)
+    try:
+        mode: int | None = path.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        mode = None
+    tmp = temporary_name(path)
+    # 0o666 before the umask: the kernel applies it, as it does for any new file.
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            if mode is not None:
+                os.chmod(fd if os.chmod in os.supports_fd else tmp, mode)
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
     try:  # make the rename itself durable
         dir_fd = os.open(path.parent, os.O_RDONLY)
@@ -32,6 +57,37 @@ def atomic_write(path: Path, text: str) -> None:
         os.close(dir_fd)
 
 
+def remove_stale_temporaries(folder: Path) -> None:
+    """Delete what a killed write left in folder: only qms's own temporary names, only stale."""
+    key = str(folder)
+    if key in _SWEPT:  # once per folder and process: a folder of records is written often
+        return
+    _SWEPT.add(key)
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    now = time.time()
+    for entry in entries:
+        match = _TEMP_NAME.match(entry.name)
+        if match is None or not entry.is_file(follow_symlinks=False):
+            continue
+        with suppress(OSError):  # gone meanwhile, or not ours to delete: leave it
+            if not _alive(int(match["pid"])) or now - entry.stat().st_mtime > STALE_AFTER:
+                os.unlink(entry.path)
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process with this pid exists (on this machine)."""
+    if os.name == "nt":  # pragma: no cover - signal 0 is CTRL_C_EVENT there: rely on the age
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (OSError, OverflowError):  # it exists under another user, or cannot be asked about
+        return True
+    return True
 _HELD: set[str] = set()  # folders this process holds the lock of (edits may nest)
 
 

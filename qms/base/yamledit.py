@@ -24,10 +24,12 @@ from pathlib import Path
 from typing import Any
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import YAMLError
 from ruamel.yaml.tokens import CommentToken
 
+from qms.base.errors import QmsError
 from qms.base.files import atomic_write, folder_lock
-from qms.base.yamlread import parse, read_text
+from qms.base.yamlread import YamlProblem, parse, read_text
 
 DEFAULT_INDENT = (2, 4, 2)  # mapping, sequence, offset: what `qms` itself writes
 
@@ -143,7 +145,7 @@ def merge_edit(original: str, base: str, updated: str,
     for tag, b1, b2, u1, u2 in opcodes:
         if tag == "equal":
             continue
-        span = _span(same, b1, b2, len(theirs))
+        span = _span(same, b1, b2, len(theirs), len(ours))
         if span is None:
             return None
         edits.append((*span, new[u1:u2]))
@@ -167,7 +169,8 @@ def _line_map(theirs: Sequence[str], ours: Sequence[str]) -> dict[int, int]:
     return mapping
 
 
-def _span(same: dict[int, int], b1: int, b2: int, size: int) -> tuple[int, int] | None:
+def _span(same: dict[int, int], b1: int, b2: int, size: int,
+          original_size: int) -> tuple[int, int] | None:
     """Where the base lines b1:b2 are in the original, if they are there unchanged."""
     if b1 < b2:
         if any(k not in same for k in range(b1, b2)) or same[b2 - 1] - same[b1] != b2 - 1 - b1:
@@ -179,6 +182,8 @@ def _span(same: dict[int, int], b1: int, b2: int, size: int) -> tuple[int, int] 
         return same[b1 - 1] + 1, same[b1 - 1] + 1
     if b1 < size and b1 in same:
         return same[b1], same[b1]
+    if b1 == size:  # added at the end, after a last line written differently (`a<TAB>b`)
+        return original_size, original_size
     return None
 
 
@@ -267,7 +272,10 @@ def _round_trip(text: str | None = None) -> Any:
     """A ruamel round-trip YAML that writes back the indentation `text` uses (qms's own if none)."""
     from ruamel.yaml import YAML  # imported lazily: only commands that edit files need it
 
+    from qms.base.yamltabs import TabTolerantScanner
+
     rt = YAML(typ="rt")
+    rt.Scanner = TabTolerantScanner  # what `qms check` reads, the editor reads too
     rt.preserve_quotes = True
     rt.width = 4096  # never re-wrap a person's long lines
     mapping, sequence, offset = guess_indent(text) if text else DEFAULT_INDENT
@@ -300,20 +308,60 @@ def edit(path: Path) -> Iterator[Any]:
 
 
 def _edit_locked(path: Path) -> Iterator[Any]:
-    original = read_text(path)
+    try:
+        original = read_text(path)
+    except YamlProblem as problem:
+        raise QmsError(f"{path}: {problem.message}") from None
     text = original.replace("\r\n", "\n")
     rt = _round_trip(text)
-    doc = rt.load(text)
+    try:
+        doc = rt.load(text)
+    except YAMLError as problem:  # qms's reader took it, ruamel does not: say where, not how
+        mark = getattr(problem, "problem_mark", None)
+        place = f"{path}:{mark.line + 1}" if mark is not None else str(path)
+        raise QmsError(f"{place}: qms cannot edit this file ({getattr(problem, 'problem', '')}); "
+                       "`qms check` shows whether it is valid YAML") from None
     rewrite = Rewrite(rt, doc, text, parse)
     yield doc
     merged = rewrite.result()
     if merged is None:
         return
-    if "\r\n" in original:
-        merged = merged.replace("\n", "\r\n")
     with path.open("rb") as handle:
         bom = "\ufeff" if handle.read(3) == b"\xef\xbb\xbf" else ""
-    atomic_write(path, bom + merged)
+    atomic_write(path, bom + with_line_endings(original, merged))
+
+
+_LINE = re.compile(r"[^\n]*\n|[^\n]+\Z")
+
+
+def with_line_endings(original: str, merged: str) -> str:
+    """merged (LF only) with each line ending as it did in original (LF or CRLF, line by line).
+
+    A line that was there keeps its own ending; a changed or added line takes the ending of the
+    line it replaces, else of the line above it.
+    """
+    if "\r\n" not in original:
+        return merged
+    lines = _LINE.findall(original)
+    endings = ["\r\n" if line.endswith("\r\n") else "\n" for line in lines]
+    old = [line.removesuffix("\n").removesuffix("\r") for line in lines]
+    new = _LINE.findall(merged)
+    out: list[str] = []
+    ending = endings[0] if endings else "\n"
+    matcher = SequenceMatcher(None, old, [line.removesuffix("\n") for line in new], autojunk=False)
+    for tag, o1, o2, n1, n2 in matcher.get_opcodes():
+        if tag == "equal":
+            for line, fresh in zip(lines[o1:o2], new[n1:n2], strict=True):
+                # the last line had no line break and now is followed by more
+                out.append(line if line.endswith("\n") or not fresh.endswith("\n")
+                           else line + ending)
+                if line.endswith("\n"):
+                    ending = "\r\n" if line.endswith("\r\n") else "\n"
+            continue
+        for k, line in enumerate(new[n1:n2]):
+            ending = endings[o1 + k] if o1 + k < o2 else ending
+            out.append(line[:-1] + ending if line.endswith("\n") else line)
+    return "".join(out)
 
 
 def update_file(path: Path, change: Callable[[Any], None]) -> None:
