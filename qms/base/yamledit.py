@@ -241,7 +241,11 @@ def _attach(container: Any, key: Any, lines: str, mark: Any) -> None:
 def set_key(mapping: CommentedMap, key: str, value: Any, order: Sequence[str]) -> None:
     """Set mapping[key]; a new key goes to its place in `order`, comments stay where they were."""
     if key in mapping:
-        mapping[key] = value
+        old = mapping[key]
+        # An equal value stays as it was written (its quotes, its spelling of the date).
+        if not (old == value and (type(old) is type(value) or isinstance(old, str) and
+                                  isinstance(value, str))):
+            mapping[key] = value
         return
     rank = order.index(key) if key in order else len(order)
     keys = list(mapping)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -129,11 +128,11 @@ def show_command(item_id: str, repo: Path, today: str | None) -> None:
     "day",
     type=click.DateTime(["%Y-%m-%d"]),
     default=None,
-    help="Approval date (default: today).",
+    help="Approval date (default: today, or QMS_TODAY when set).",
 )
 @REPO_OPTION
 def approve_command(standard_id: str, approver: str, day: Any, repo: Path) -> None:
     """Approve a standard: record who, when and the fingerprint of what they approved."""
-    on = day.date() if day else date.today()
+    on = day.date() if day else resolve_today()
     path = approve(repo, standard_id, approver, on)
     click.echo(f"approved {standard_id} ({path})")

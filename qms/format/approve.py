@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Any
+
+from ruamel.yaml.comments import CommentedMap
 
 from qms.base.errors import QmsError
-from qms.base.yamledit import update_file
+from qms.base.yamledit import set_key, update_file
 from qms.format.check import load_valid
 from qms.format.fingerprint import standard_fingerprint
+from qms.format.models import Approval, Standard
+
+STANDARD_KEYS = tuple(Standard.model_fields)
+APPROVAL_KEYS = tuple(Approval.model_fields)
 
 
 def approve(repo: Path, standard_id: str, approver: str, on: date) -> Path:
@@ -22,9 +29,17 @@ def approve(repo: Path, standard_id: str, approver: str, on: date) -> Path:
     path = project.root / project.sources[standard_id].path
     fingerprint = standard_fingerprint(standard)
 
-    def change(doc: dict) -> None:
-        doc["status"] = "approved"
-        doc["approval"] = {"by": approver, "on": on, "fingerprint": fingerprint}
+    approval = {"by": approver, "on": on, "fingerprint": fingerprint}
+
+    def change(doc: Any) -> None:
+        # Key by key, so comments on the lines that stay (and the file's closing comment) stay.
+        set_key(doc, "status", "approved", STANDARD_KEYS)
+        node = doc.get("approval")
+        if not isinstance(node, CommentedMap):
+            set_key(doc, "approval", CommentedMap(approval), STANDARD_KEYS)
+            return
+        for key, value in approval.items():
+            set_key(node, key, value, APPROVAL_KEYS)
 
     update_file(path, change)
     return path
