@@ -2,8 +2,9 @@
 
 The moves are a table (`FORWARD`, `VERIFY`); the rules of a state are validate's
 `capa_rule_breaches`, so `qms capa` refuses exactly what `qms check` would report. `plan`
-decides (pure, no I/O); `write` edits the audit record through the round-trip writer, so
-nothing else in the file changes; `follow` does both for the command.
+decides (pure, no I/O); `write` decides again on the record as it is on disk, under the
+folder's lock, and edits it through the round-trip writer, so nothing else in the file
+changes; `follow` does both for the command.
 """
 
 from __future__ import annotations
@@ -336,9 +337,26 @@ def _apply(doc: Any, change: CapaChange) -> None:
         set_key(node, "history", CommentedSeq([event]), CAPA_KEYS)
 
 
-def write(record: FindingRecord, change: CapaChange) -> None:
-    """Write the changed CAPA into its audit record; every other byte of the file stays."""
-    update_file(record.path, lambda doc: _apply(doc, change))
+def write(record: FindingRecord, config: Config, request: CapaRequest,
+          when: datetime) -> CapaChange:
+    """Decide the request on the CAPA as it is on disk now and write the change into its
+    audit record (every other byte of the file stays); the change is returned."""
+    decided: list[CapaChange] = []
+
+    def change(doc: Any) -> None:
+        # Read under the folder's lock that the edit holds: a command that changed the CAPA
+        # since `locate` read it has finished, so the move is judged from the state it left.
+        finding = next((f for f in read_record(record.path, record.shown).findings
+                        if f.id == record.finding.id), None)
+        if finding is None:
+            raise QmsError(f"{record.finding.id} is no longer in {record.shown} (changed by "
+                           "another command meanwhile); nothing was changed")
+        decided.append(plan(config, finding, request, when))
+        if decided[0].event is not None:
+            _apply(doc, decided[0])
+
+    update_file(record.path, change)
+    return decided[0]
 
 
 # ---------------------------------------------------------------- the command's one call
@@ -368,10 +386,12 @@ def follow(repo: Path, finding_id: str, request: CapaRequest, when: datetime,
     if request.is_empty():
         return CapaOutcome(record, CapaChange(finding_id, record.finding.capa,
                                               record.finding.capa or Capa(), None))
-    change = plan(config, record.finding, request, when)
+    change = plan(config, record.finding, request, when)  # refuses early, before any lock
     if change.event is None:
         return CapaOutcome(record, change)
-    write(record, change)
+    change = write(record, config, request, when)
+    if change.event is None:
+        return CapaOutcome(record, change)
     sha = None
     if commit:
         sha = gitrepo.commit_paths(root, [record.path], f"capa {finding_id}: {change.summary}")
