@@ -14,6 +14,7 @@ from typing import Any
 
 from qms.audits.auditing import RESULTS, Entry, FindingInput, grades_for
 from qms.base.errors import QmsError
+from qms.base.safetext import restore_formula
 from qms.format.models import Checklist, Grade
 from qms.format.project import Project
 from qms.format.schema import did_you_mean
@@ -68,7 +69,8 @@ def cell_text(value: Any) -> str | None:
         return value.isoformat()
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    text = str(value).strip()
+    # drop the `'` qms's exports put before a formula start, so exported text comes back as is
+    text = (restore_formula(value) if isinstance(value, str) else str(value)).strip()
     return text or None
 
 

@@ -9,8 +9,6 @@ nothing is written while any row is wrong.
 
 from __future__ import annotations
 
-import csv
-import io
 import os
 import tempfile
 import zipfile
@@ -21,7 +19,10 @@ from typing import Any
 
 from qms.audits.answers import INPUT_COLUMNS, REQUIRED_COLUMNS, Row, parse_rows
 from qms.audits.auditing import Entry
+from qms.base.csvread import read_csv_file
 from qms.base.errors import QmsError
+from qms.base.xlsxout import append_text_row
+from qms.base.yamlread import YamlProblem
 from qms.format.fingerprint import checklist_fingerprint, question_fingerprint
 from qms.format.models import Checklist, Standard
 from qms.format.project import Project
@@ -79,8 +80,8 @@ def write_sheet(project: Project, checklist: Checklist, output: Path) -> int:
         guidance = " ".join((question.guidance or "").split())
         if question.evidence:
             guidance = f"{guidance}\nEvidence: {question.evidence}".strip()
-        sheet.append([question.id, question.standard, question.ask, _requirement(standard),
-                      guidance])
+        append_text_row(sheet, [question.id, question.standard, question.ask,
+                                _requirement(standard), guidance])
     last = len(checklist.questions) + 1
     for index, name in enumerate(SHEET_COLUMNS, start=1):
         letter = get_column_letter(index)
@@ -141,14 +142,14 @@ def _validations(sheet: Any, project: Project, last: int) -> None:
 
 def _meta_sheet(book: Any, project: Project, checklist: Checklist) -> None:
     meta = book.create_sheet(META)
-    meta.append(["format", FORMAT])
-    meta.append(["checklist", checklist.id])
-    meta.append(["checklist_fingerprint", checklist_fingerprint(checklist)])
-    meta.append(["title", checklist.title])
-    meta.append(["question", "fingerprint"])
+    append_text_row(meta, ["format", FORMAT])
+    append_text_row(meta, ["checklist", checklist.id])
+    append_text_row(meta, ["checklist_fingerprint", checklist_fingerprint(checklist)])
+    append_text_row(meta, ["title", checklist.title])
+    append_text_row(meta, ["question", "fingerprint"])
     for question in checklist.questions:
         standard = project.standards.get(question.standard)
-        meta.append([question.id, question_fingerprint(question, standard)])
+        append_text_row(meta, [question.id, question_fingerprint(question, standard)])
     meta.sheet_state = "hidden"
 
 
@@ -240,12 +241,10 @@ def read_workbook(project: Project, path: Path, shown: str,
 def read_csv(project: Project, checklist: Checklist, path: Path, shown: str) -> SheetAnswers:
     """Read answers from a CSV file (question,result,note,grade,statement,evidence[,owner,due])."""
     try:
-        raw = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise QmsError(f"{shown}: the file is not UTF-8; save it as CSV UTF-8") from None
-    except OSError as exc:
-        raise QmsError(f"{shown}: cannot read the file: {exc.strerror}") from None
-    rows = [(n, tuple(r)) for n, r in enumerate(csv.reader(io.StringIO(raw, newline="")), 1)]
+        rows = [(line, tuple(cells)) for line, cells in read_csv_file(path)]
+    except YamlProblem as problem:
+        place = f"line {problem.line}: " if problem.line else ""
+        raise QmsError(f"{shown}: {place}{problem.message}") from None
     where = f"{shown}: "
     entries = _some(parse_rows(project, checklist, where, _as_rows(rows, where, INPUT_COLUMNS)),
                     where)

@@ -7,6 +7,8 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from enum import StrEnum
 
+from qms.base.safetext import visible
+
 
 class Severity(StrEnum):
     """How bad an issue is: errors fail `qms check`, warnings only with --strict."""
@@ -32,7 +34,8 @@ class Issue:
         place = f"{self.path}:{self.line}" if self.line else self.path
         if self.column:
             place += f":{self.column}"
-        return f"{place}: {self.severity.value} [{self.code}] {self.message}"
+        # paths and messages quote the repository's text: no control character reaches a terminal
+        return visible(f"{place}: {self.severity.value} [{self.code}] {self.message}")
 
     def as_dict(self) -> dict[str, object]:
         """The issue as a JSON-ready mapping (the same fields as the text line)."""

@@ -7,6 +7,10 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from qms.base.safetext import visible
+
+XML_KEEPS = "\t\n\r"  # the only control characters a workbook (XML 1.0) can hold
+
 
 def _cell(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
@@ -14,6 +18,14 @@ def _cell(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.replace(tzinfo=None)  # Excel has no time zones
     return value
+
+
+def append_text_row(sheet: Any, values: Sequence[Any]) -> None:
+    """Append a row to a sheet in which text stays text: never a formula, controls visible."""
+    sheet.append([visible(v, XML_KEEPS) if isinstance(v, str) else v for v in values])
+    for cell in sheet[sheet.max_row]:
+        if isinstance(cell.value, str):
+            cell.data_type = "s"  # openpyxl writes text that starts with '=' as a formula
 
 
 def write_xlsx(rows: Sequence[dict[str, Any]], columns: Sequence[str], path: Path,
@@ -31,7 +43,7 @@ def write_xlsx(rows: Sequence[dict[str, Any]], columns: Sequence[str], path: Pat
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        sheet.append([_cell(row.get(c)) for c in columns])
+        append_text_row(sheet, [_cell(row.get(c)) for c in columns])
     for index, column in enumerate(columns, start=1):
         letter = get_column_letter(index)
         width = max([len(column)] + [len(str(row.get(column) or "")) for row in rows[:500]])

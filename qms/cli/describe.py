@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from qms.base.errors import QmsError
+from qms.base.safetext import visible
 from qms.format.listing import finding_is_overdue
 from qms.format.models import Audit, Checklist, Plan, Standard
 from qms.format.project import FindingRef, Project
@@ -32,7 +33,8 @@ def describe(project: Project, item_id: str) -> str:
         )
     where = project.sources.get(item_id)
     footer = [f"file: {where.path}"] if where else []
-    return "\n".join([*lines, *footer])
+    # the repository is untrusted: its text must not steer the terminal (titles, clearing)
+    return visible("\n".join([*lines, *footer]), keep="\n\t")
 
 
 def _field(label: str, value: object) -> str:

@@ -18,6 +18,7 @@ import click
 
 from qms import __version__
 from qms.base.errors import BUG_REPORT_HINT, EXIT_BUG, EXIT_INTERRUPTED, QmsError
+from qms.base.safetext import visible
 
 # name -> "module:attribute"; the order is the order of `qms --help`.
 COMMANDS = {
@@ -61,7 +62,7 @@ class QmsGroup(click.Group):
         try:
             return super().invoke(ctx)
         except QmsError as exc:
-            click.echo(f"qms: error: {exc}", err=True)
+            click.echo(visible(f"qms: error: {exc}", keep="\n\t"), err=True)
             ctx.exit(exc.exit_code)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise

@@ -5,13 +5,22 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import shutil
+import sys
+import unicodedata
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
 import click
 
+from qms.base.safetext import neutralise_formula, visible
+
 FORMATS = ("table", "csv", "json")
+MAX_COLUMN = 60  # no column wider, even on a wide terminal: long text is cut with an ellipsis
+MIN_COLUMN = 6  # fitting the terminal narrows no column below its header or this
+GUTTER = 2  # spaces between columns
 
 
 def _cell(value: Any) -> str:
@@ -32,8 +41,18 @@ def _json_value(value: Any) -> Any:
     return value
 
 
-def render_rows(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str) -> str:
-    """Render rows (dicts with the given columns) as a table, CSV or JSON text."""
+def _csv_cell(value: Any) -> str:
+    text = _cell(value)
+    # a number stays a number (a negative reading is no formula); only text gets the guard
+    return text if isinstance(value, (int, float)) else neutralise_formula(text)
+
+
+def render_rows(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str,
+                width: int | None = None) -> str:
+    """Render rows (dicts with the given columns) as a table, CSV or JSON text.
+
+    A table fits `width` columns, or the terminal's width (see terminal_columns) when not given.
+    """
     if fmt == "json":
         data = [{c: _json_value(r.get(c)) for c in columns} for r in rows]
         return json.dumps(data, indent=2, ensure_ascii=False, default=str)
@@ -42,23 +61,85 @@ def render_rows(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(columns)
         for record in rows:
-            writer.writerow([_cell(record.get(c)) for c in columns])
+            writer.writerow([_csv_cell(record.get(c)) for c in columns])
         return buffer.getvalue().rstrip("\n")
-    cells = [[_cell(r.get(c)) for c in columns] for r in rows]
-    widths = [
-        min(60, max([len(c)] + [len(row[i]) for row in cells])) for i, c in enumerate(columns)
-    ]
-    header = "  ".join(c.upper().ljust(w) for c, w in zip(columns, widths, strict=True))
-    lines = [header.rstrip()]
-    for row in cells:
-        lines.append(
-            "  ".join(_clip(v, w).ljust(w) for v, w in zip(row, widths, strict=True)).rstrip()
-        )
+    return _table(rows, columns, width if width is not None else terminal_columns())
+
+
+def _table(rows: Sequence[dict[str, Any]], columns: Sequence[str], limit: int | None) -> str:
+    headers = [c.upper() for c in columns]
+    cells = [[_terminal_cell(_cell(r.get(c))) for c in columns] for r in rows]
+    widths = [min(MAX_COLUMN, max([display_width(h)] + [display_width(row[i]) for row in cells]))
+              for i, h in enumerate(headers)]
+    if limit is not None:
+        widths = _fit(widths, headers, limit)
+    lines = [_line(headers, widths)]
+    lines += [_line(row, widths) for row in cells]
     return "\n".join(lines)
 
 
-def _clip(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
+def _terminal_cell(text: str) -> str:
+    # a table row is one line: line breaks and tabs become spaces, other controls are escaped
+    return visible(text.replace("\r\n", " ").replace("\n", " ").replace("\t", " "))
+
+
+def _line(cells: Sequence[str], widths: Sequence[int]) -> str:
+    padded = (_pad(clip(text, width), width) for text, width in zip(cells, widths, strict=True))
+    return (" " * GUTTER).join(padded).rstrip()
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - display_width(text))
+
+
+def _fit(widths: list[int], headers: Sequence[str], limit: int) -> list[int]:
+    """Narrow the widest columns, one column at a time, until the table fits the limit."""
+    widths = list(widths)
+    floors = [min(w, max(display_width(h), MIN_COLUMN)) for w, h in zip(widths, headers,
+                                                                         strict=True)]
+    excess = sum(widths) + GUTTER * (len(widths) - 1) - limit
+    while excess > 0:
+        shrinkable = [i for i, w in enumerate(widths) if w > floors[i]]
+        if not shrinkable:
+            break  # more columns than the terminal holds: rows wrap, but nothing is lost
+        widest = max(shrinkable, key=lambda i: widths[i])
+        widths[widest] -= 1
+        excess -= 1
+    return widths
+
+
+def terminal_columns() -> int | None:
+    """The width a table must fit: the terminal's (COLUMNS if set); None when piped."""
+    if os.environ.get("COLUMNS", "").strip().isdigit() or sys.stdout.isatty():
+        return shutil.get_terminal_size().columns
+    return None
+
+
+def display_width(text: str) -> int:
+    """How many terminal columns text takes: wide and fullwidth characters two, marks none."""
+    if text.isascii():
+        return len(text)
+    return sum(_char_width(char) for char in text)
+
+
+def _char_width(char: str) -> int:
+    if unicodedata.combining(char) or unicodedata.category(char) in ("Mn", "Me", "Cf"):
+        return 0
+    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+
+
+def clip(text: str, width: int) -> str:
+    """The text cut to `width` terminal columns, ending in an ellipsis when it was longer."""
+    if display_width(text) <= width:
+        return text
+    kept, used = [], 0
+    for char in text:
+        size = _char_width(char)
+        if used + size > width - 1:
+            break
+        kept.append(char)
+        used += size
+    return "".join(kept) + "…"
 
 
 def format_option(function: Any) -> Any:

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import csv
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from qms.base.csvread import read_csv_file
 from qms.base.issues import Issue, error
-from qms.base.yamlread import YamlProblem, read_text
+from qms.base.yamlread import YamlProblem
 
 KPI_COLUMNS = ("date", "standard", "measure", "value")
 KPI_OPTIONAL = ("site", "note")
@@ -67,29 +67,23 @@ class SurveyWave:
 
 def read_rows(path: Path, shown: str) -> tuple[list[str], Iterator[tuple[int, dict[str, str]]]]:
     """The header and the (line, row) pairs of a CSV file; raises YamlProblem if unreadable."""
-    text = read_text(path)
-    reader = csv.reader(text.splitlines())
-    try:
-        header = [h.strip() for h in next(reader)]
-    except StopIteration:
-        raise YamlProblem(1, "empty", "the CSV file is empty; it needs a header row") from None
-    except csv.Error as exc:
-        raise YamlProblem(1, "syntax", f"CSV: {exc}") from None
+    records = read_csv_file(path)
+    first = next(records, None)
+    if first is None:
+        raise YamlProblem(1, "empty", "the CSV file is empty; it needs a header row")
+    header = [h.strip() for h in first[1]]
 
     def rows() -> Iterator[tuple[int, dict[str, str]]]:
-        try:
-            for cells in reader:
-                if not any(c.strip() for c in cells):
-                    continue
-                if len(cells) > len(header):
-                    raise YamlProblem(
-                        reader.line_num,
-                        "csv-value",
-                        f"{len(cells)} cells but the header names {len(header)} columns",
-                    )
-                yield reader.line_num, dict(zip(header, (c.strip() for c in cells), strict=False))
-        except csv.Error as exc:
-            raise YamlProblem(reader.line_num, "syntax", f"CSV: {exc}") from None
+        for line, cells in records:
+            if not any(c.strip() for c in cells):
+                continue
+            if len(cells) > len(header):
+                raise YamlProblem(
+                    line,
+                    "csv-value",
+                    f"{len(cells)} cells but the header names {len(header)} columns",
+                )
+            yield line, dict(zip(header, (c.strip() for c in cells), strict=False))
 
     return header, rows()
 
