@@ -182,7 +182,7 @@ def test_pages_rendered_in_forked_processes_match_the_serial_render(
     repo = fixture_repo("manual-small")
     serial = _render_small(repo, tmp_path / "serial")
     monkeypatch.setattr(qms.manual.render, "PARALLEL_PAGES", 1)
-    monkeypatch.setattr(qms.manual.render.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr("qms.base.workers.usable_cpus", lambda: 2)
     forked = _render_small(repo, tmp_path / "forked")
     assert forked.written == serial.written and len(serial.written) > 10
 
@@ -203,6 +203,6 @@ def test_a_template_error_with_forked_renderers_names_the_template(
         '{% extends "qms/manual/standard.rst.j2" %}{% block statement %}{{ nothing.at.all }}'
         "{% endblock %}", encoding="utf-8")
     monkeypatch.setattr(qms.manual.render, "PARALLEL_PAGES", 1)
-    monkeypatch.setattr(qms.manual.render.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr("qms.base.workers.usable_cpus", lambda: 2)
     with pytest.raises(QmsError, match=r"template manual/standard\.rst\.j2 \(page standards/"):
         _render_small(repo, tmp_path / "build")

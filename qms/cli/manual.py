@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,7 +18,9 @@ if TYPE_CHECKING:  # Sphinx is a heavy import: only `qms build` and `qms serve` 
 
 def _jobs(ctx: click.Context, param: click.Parameter, value: str) -> int:
     if value == "auto":
-        return os.cpu_count() or 1
+        from qms.base.workers import usable_cpus
+
+        return usable_cpus()
     try:
         jobs = int(value)
     except ValueError:

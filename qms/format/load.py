@@ -17,6 +17,7 @@ from typing import Any
 
 from qms.base.errors import QmsError
 from qms.base.issues import Issue, error
+from qms.base.workers import fork_workers
 from qms.base.yamlread import load_file
 from qms.format.models import DIMENSIONS, Config
 from qms.format.project import Project, Source
@@ -147,9 +148,10 @@ def _read_chunk(paths: list[Path], shown: list[str]) -> list[tuple[Any, list[Iss
 
 
 def read_many(paths: list[Path], shown: list[str]) -> list[tuple[Any, list[Issue]]]:
-    """Read and parse many YAML files, in parallel over the machine's cores when it pays."""
-    workers = min(os.cpu_count() or 1, 4)
-    if len(paths) < PARALLEL_THRESHOLD or workers < 2 or "fork" not in mp.get_all_start_methods():
+    """Read and parse many YAML files, in parallel over the CPUs this process may use when it
+    pays (and no other thread runs: see workers.can_fork)."""
+    workers = fork_workers(4)
+    if len(paths) < PARALLEL_THRESHOLD or workers < 2:
         return _read_chunk(paths, shown)
     # Interleave so that every worker gets a similar mix of small and large files. The other
     # processes also pickle what they read back to this one (about a quarter of the parse

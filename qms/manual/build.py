@@ -24,6 +24,7 @@ from pathlib import Path
 from qms.base import gitrepo
 from qms.base.errors import QmsError
 from qms.base.files import folder_lock
+from qms.base.workers import can_fork
 from qms.format.load import find_root, load_config
 from qms.format.loadcache import cache_folder, load_valid_cached
 from qms.format.models import Config
@@ -251,7 +252,9 @@ def _present_pages(source: Path) -> set[str]:
 
 def _sphinx(paths: BuildPaths, options: BuildOptions, state: BuildState,
             result: BuildResult) -> None:
-    sphinx = run_sphinx(paths.source, paths.html, paths.doctrees, jobs=options.jobs,
+    # Sphinx's parallel jobs are forked processes too: one at a time where other threads run.
+    jobs = options.jobs if can_fork() else 1
+    sphinx = run_sphinx(paths.source, paths.html, paths.doctrees, jobs=jobs,
                         fresh=options.clean, echo=options.echo)
     result.sphinx_ran = True
     state.update_warnings(sphinx.reread, set(result.removed), sphinx.by_document(paths.source),

@@ -26,6 +26,7 @@ from typing import Any
 import jinja2
 
 from qms.base.errors import QmsError
+from qms.base.workers import fork_workers
 
 PACKAGED = Path(__file__).resolve().parent / "templates"
 _PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~•‣⁃])")  # ASCII punctuation and docutils' bullets
@@ -205,11 +206,12 @@ def render_and_write(env: jinja2.Environment, pages: Sequence[Any], common: dict
                      source: Path) -> list[str]:
     """Render pages into source/<docname>.rst, writing only changes; the docnames written.
 
-    Many pages are shared out over the machine's cores by fork: the children inherit the
-    project, the templates and the context as they are, and send back only the names written.
+    Many pages are shared out over the CPUs this process may use by fork: the children inherit
+    the project, the templates and the context as they are, and send back only the names
+    written. Where other threads run (`qms serve`) the pages are rendered here, one by one.
     """
-    workers = min(os.cpu_count() or 1, 4)
-    if len(pages) < PARALLEL_PAGES or workers < 2 or "fork" not in mp.get_all_start_methods():
+    workers = fork_workers(4)
+    if len(pages) < PARALLEL_PAGES or workers < 2:
         return _render_share(env, pages, common, source)
     global _SHARED
     _SHARED = (env, pages, common, source, workers)
