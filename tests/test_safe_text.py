@@ -202,6 +202,23 @@ def test_a_workbook_shows_control_characters_it_cannot_hold(run, escape_repo: Pa
     assert row["what"].value == r"Wear the badge\x1b]0;pwned\x07\x1b[2J"
 
 
+def test_capa_and_the_audit_session_print_control_characters_escaped(run, sample_repo) -> None:
+    record = sample_repo / "audits" / "records" / "2026" / "AUD-20261015-NJR-7F3A.yaml"
+    _replace(record, "containment: From 16 Oct a named greeter covers the entrance zone from "
+             "13:30 to 17:00.", f"containment: {_quoted('Greeter' + OSC)}")
+    premises = sample_repo / "standards" / "premises" / "PRM-001.yaml"
+    title = premises.read_text(encoding="utf-8").splitlines()[1]
+    _replace(premises, title, f"title: {_quoted('Clean' + CLEAR)}")
+    capa = run("capa", "AUD-20261015-NJR-7F3A-F1", "-C", str(sample_repo))
+    session = run("audit", "start", "CL-PREMISES", "--site", "S", "--auditor", "A",
+                  "-C", str(sample_repo), input="")
+    assert capa.exit_code == 0, capa.output
+    assert r"containment   Greeter\x1b]0;pwned\x07" in capa.output
+    assert r"Standard PRM-001: Clean\x1b[2J" in session.output
+    for result in (capa, session):
+        assert "\x1b" not in result.output and "\x07" not in result.output
+
+
 def test_check_messages_show_names_and_values_escaped(run, sample_repo: Path) -> None:
     folder = sample_repo / "standards" / "appearance"
     (folder / f"copy{OSC}.yaml").write_bytes((folder / "APP-001.yaml").read_bytes())

@@ -13,6 +13,7 @@ from qms.audits import auditing, sheets
 from qms.audits.auditing import AuditContext
 from qms.base import gitrepo
 from qms.base.errors import EXIT_INTERRUPTED, QmsError
+from qms.base.safetext import visible
 from qms.cli import audit_session
 from qms.cli.options import PATH_ARG, REPO_OPTION, today_option
 from qms.format.check import resolve_today
@@ -126,8 +127,8 @@ def start_command(checklist: str, site: str, auditors: tuple[str, ...], answers:
         source = auditing.import_source(project, answers, again)
     context = auditing.start(project, checklist, site, auditors, auditing.now(day),
                              imported_from=source, again=again)
-    click.echo(f"started {context.audit.id} ({context.shown}): {context.checklist.title}, "
-               f"{len(context.checklist.questions)} questions")
+    click.echo(f"started {context.audit.id} ({context.shown}): "
+               f"{visible(context.checklist.title)}, {len(context.checklist.questions)} questions")
     if given is not None:
         _import(context, given, answers.name if answers else "", commit)
         return
@@ -149,7 +150,7 @@ def resume_command(audit_id: str, questions: tuple[str, ...], commit: bool, repo
         raise QmsError(
             f"{audit_id} was completed on {context.audit.completed.isoformat()}; its answers "
             f"change only after `qms audit reopen {audit_id} --reason ...`")
-    click.echo(f"{audit_id}: {context.checklist.id} ({context.checklist.title}) at "
+    click.echo(f"{audit_id}: {context.checklist.id} ({visible(context.checklist.title)}) at "
                f"{context.audit.site}, {_progress(context)}")
     audit_session.show_answers(context)
     asked = auditing.questions_named(context, questions) if questions else context.unanswered()

@@ -14,6 +14,7 @@ import click
 
 from qms.audits import auditing
 from qms.audits.auditing import AuditContext, Entry, FindingInput
+from qms.base.safetext import visible
 from qms.format.models import Grade, Question
 
 WIDTH = 78
@@ -105,13 +106,13 @@ def show_answers(context: AuditContext) -> None:
 
 
 def _one_line(value: str, width: int = 60) -> str:
-    flat = " ".join(value.split())
+    flat = visible(" ".join(value.split()))  # the repository's text must not steer the terminal
     return flat if len(flat) <= width else flat[: width - 1] + "…"
 
 
 def _para(text: str, indent: str = "", hang: str = "") -> str:
     """Text as one paragraph wrapped to the terminal (at most 78 columns)."""
-    return textwrap.fill(" ".join(text.split()), width=WIDTH, initial_indent=indent,
+    return textwrap.fill(visible(" ".join(text.split())), width=WIDTH, initial_indent=indent,
                          subsequent_indent=indent + hang)
 
 

@@ -15,6 +15,7 @@ from qms.audits import capa as capas
 from qms.audits import due as dues
 from qms.audits.auditing import now
 from qms.base.errors import EXIT_USER_ERROR
+from qms.base.safetext import visible
 from qms.cli.options import PATH_ARG, REPO_OPTION, today_option
 from qms.cli.output import render_rows
 from qms.format import listing
@@ -135,9 +136,9 @@ def capa_command(finding_id: str, commit: bool, repo: Path, today: str | None,
     change, record = outcome.change, outcome.record
     if capas.CapaRequest(**options).is_empty():
         finding = record.finding
-        click.echo(f"{finding.id}  {finding.grade}  {finding.standard}  {record.audit.site}  "
-                   f"({record.shown})")
-        click.echo("\n".join(_capa_text(finding.capa, day)))
+        click.echo(visible(f"{finding.id}  {finding.grade}  {finding.standard}  "
+                           f"{record.audit.site}  ({record.shown})"))
+        click.echo(visible("\n".join(_capa_text(finding.capa, day)), keep="\n"))
         return
     if change.event is None:
         click.echo(f"{finding_id}: nothing to change (the CAPA is {change.after.status})")
