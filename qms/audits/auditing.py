@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 
 from qms.audits import records
@@ -22,6 +22,7 @@ from qms.format.fingerprint import checklist_fingerprint, question_fingerprint
 from qms.format.load import YAML_SUFFIXES, files_under, find_root, load_project
 from qms.format.models import Audit, Checklist, Grade, Question, Standard
 from qms.format.project import Project, Source
+from qms.format.schedule import add_days
 from qms.format.schema import did_you_mean
 from qms.format.validate import check_audit
 
@@ -224,7 +225,7 @@ def grades_for(project: Project, result: str) -> list[Grade]:
 
 def default_due(project: Project) -> date:
     """The due date a new CAPA gets unless the auditor gives one."""
-    return project.today + timedelta(days=CAPA_DAYS)
+    return add_days(project.today, CAPA_DAYS)
 
 
 def _finding_data(context: AuditContext, question: Question, finding: FindingInput) -> dict:

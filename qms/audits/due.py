@@ -12,7 +12,7 @@ import contextlib
 import gc
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ from qms.base.issues import Issue, Severity, error, sort_issues
 from qms.format.load import YAML_SUFFIXES, files_under, find_root, load_config
 from qms.format.loadcache import LoadCache, cache_folder, read_models
 from qms.format.project import Project, Source
-from qms.format.schedule import add_months, review_due
+from qms.format.schedule import add_days, add_months, review_due
 
 Row = dict[str, Any]
 
@@ -117,7 +117,7 @@ class Period:
         """The last day of the period that starts on `start`."""
         if self.unit == "m":
             return add_months(start, self.count)
-        return start + timedelta(days=self.count * (7 if self.unit == "w" else 1))
+        return add_days(start, self.count * (7 if self.unit == "w" else 1))
 
     def __str__(self) -> str:
         return f"{self.count}{self.unit}"

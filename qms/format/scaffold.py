@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from importlib import resources
 from pathlib import Path
 from string import Template
@@ -11,6 +11,7 @@ from string import Template
 from qms.base.errors import QmsError
 from qms.base.gitrepo import init_repository
 from qms.format.ids import new_audit_id
+from qms.format.schedule import add_days
 from qms.format.schema import write_json_schemas
 
 SCHEMA_FOLDER = "schema"
@@ -56,7 +57,7 @@ def create(path: Path, organisation: str, today: date | None = None) -> Path:
     values = {
         "organisation": json.dumps(organisation, ensure_ascii=False),
         "today": today.isoformat(),
-        "due": (today + timedelta(days=60)).isoformat(),
+        "due": add_days(today, 60).isoformat(),
         "audit_id": new_audit_id("Customer Service Centre", now),
     }
     path.mkdir(parents=True, exist_ok=True)

@@ -9,10 +9,21 @@ from qms.format.project import Project
 
 
 def add_months(day: date, months: int) -> date:
-    """The same day `months` later (the last day of the month where it is shorter)."""
+    """The same day `months` later (the last day of the month where it is shorter).
+
+    Past 9999-12-31, the last day a date can be, the answer is that day: nothing falls due
+    before it.
+    """
     month_index = day.month - 1 + months
     year, month = day.year + month_index // 12, month_index % 12 + 1
+    if year > date.max.year:
+        return date.max
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def add_days(day: date, days: int) -> date:
+    """The day `days` later, or 9999-12-31 if that is later than any date can be."""
+    return date.fromordinal(min(day.toordinal() + days, date.max.toordinal()))
 
 
 def review_due(project: Project, standard_id: str) -> date | None:
