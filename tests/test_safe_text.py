@@ -18,6 +18,7 @@ from typing import Any
 import openpyxl
 import pytest
 
+from qms.cli.output import render_rows
 from qms.format.tables import read_kpis
 
 from .audit_helpers import audit_id, read_record, write
@@ -299,3 +300,14 @@ def test_a_table_with_chinese_text_aligns_and_fits_the_terminal(run, sample_repo
         assert _columns_of(line[: line.rindex(" " + str(row["questions"])) + 1]) == count_at
     [premises] = [line for line in lines if line.startswith("CL-PREMISES")]
     assert "…" in premises and title[:5] in premises
+
+
+def test_combining_marks_take_no_column_and_wide_text_is_cut_by_columns() -> None:
+    rows = [{"name": "Cafe\u0301 au lait", "n": 1}, {"name": "咖啡加牛奶和一点糖", "n": 22},
+            {"name": "plain", "n": 333}]
+    lines = render_rows(rows, ("name", "n"), "table", width=16).splitlines()
+    number_at = {_columns_of(line[: line.rindex(" ") + 1]) for line in lines}
+    assert len(number_at) == 1  # every row's number starts in the header's N column
+    assert max(_columns_of(line) for line in lines) == 16
+    assert lines[1].startswith("Cafe\u0301 au la…")  # the accent takes no column
+    assert lines[2].startswith("咖啡加牛奶…")  # ten columns and the ellipsis, not 10 characters
