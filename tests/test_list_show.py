@@ -87,9 +87,10 @@ def test_show_unknown_id_suggests(run: Callable[..., object]) -> None:
     assert "did you mean" in result.stderr
 
 
-def test_commands_refuse_a_broken_repository(sample_repo: Path, run: Callable[..., object]) -> None:
+def test_commands_that_write_refuse_a_broken_repository(sample_repo: Path,
+                                                         run: Callable[..., object]) -> None:
     (sample_repo / "standards" / "floor" / "GRT-001.yaml").write_text("id: GRT-001\n")
-    result = run("list", "standards", "-C", str(sample_repo))
+    result = run("approve", "FAR-001", "--by", "Quality Director", "-C", str(sample_repo))
     assert result.exit_code == 1
     assert "the repository has errors; fix them first" in result.stderr
     assert "standards/floor/GRT-001.yaml:1: error [missing-field] 'title' is required" in (

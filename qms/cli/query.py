@@ -13,8 +13,9 @@ from qms.cli.options import REPO_OPTION, today_option
 from qms.cli.output import format_option, render_rows
 from qms.format import listing
 from qms.format.approve import approve
-from qms.format.check import load_valid, resolve_today
+from qms.format.check import load_readable, resolve_today
 from qms.format.models import DIMENSIONS, PLAN_CATEGORIES
+from qms.format.project import Project
 
 
 @click.group("list")
@@ -29,16 +30,27 @@ def _listing(
     options: list[Callable[[Any], Any]],
 ) -> None:
     def command(repo: Path, fmt: str, today: str | None, **filters: Any) -> None:
-        project = load_valid(repo, resolve_today(today))
+        project = _readable(repo, today)
         state = filters.pop("state", None)
-        click.echo(
-            render_rows(rows(project, listing.Filters(state=state, **filters)), columns, fmt)
-        )
+        found = rows(project, listing.Filters(state=state, **filters))
+        click.echo(render_rows(found, columns, fmt))
+        if not found and (state or any(v is not None for v in filters.values())):
+            _say_what_exists(project, name, filters)
 
     command.__doc__ = f"List {name} (filters combine; text matches ignore case)."
     for option in [REPO_OPTION, format_option, today_option, *options]:
         command = option(command)
     list_group.command(name)(command)
+
+
+def _say_what_exists(project: Project, name: str, filters: dict[str, Any]) -> None:
+    # An empty listing after a text filter is most often a value spelt otherwise: show them.
+    given = [f for f in listing.TEXT_FILTERS.get(name, {}) if filters.get(f) is not None]
+    click.echo(f"qms: no {name} match the filters given", err=True)
+    for option in given:
+        values = listing.known_values(project, name, option)
+        click.echo(f"  --{option} {filters[option]!r} matched none of: "
+                   f"{'; '.join(values) or '(none in this repository)'}", err=True)
 
 
 def _text(name: str, help_text: str) -> Callable[[Any], Any]:
@@ -117,7 +129,16 @@ _listing(
 @today_option
 def show_command(item_id: str, repo: Path, today: str | None) -> None:
     """Show one standard, plan, checklist, audit or finding with everything linked to it."""
-    click.echo(describe(load_valid(repo, resolve_today(today)), item_id))
+    click.echo(describe(_readable(repo, today), item_id))
+
+
+def _readable(repo: Path, today: str | None) -> Project:
+    # Reading commands show what is valid: one broken file must not hide the rest.
+    project, errors = load_readable(repo, resolve_today(today))
+    if errors:
+        click.echo(f"qms: warning: the repository has {errors} error{'s' if errors > 1 else ''}"
+                   "; `qms check` lists them; showing what is valid", err=True)
+    return project
 
 
 @click.command("approve")

@@ -58,6 +58,13 @@ def check(path: Path, today: date) -> CheckResult:
     return CheckResult(project, sort_issues(issues))
 
 
+def load_readable(path: Path, today: date) -> tuple[Project, int]:
+    """Load a repository for a command that only shows it: what is valid, and how many errors
+    the rest has (files with errors are left out; commands that write use load_valid)."""
+    result = check(path, today)
+    return result.project, len(result.errors)
+
+
 def load_valid(path: Path, today: date) -> Project:
     """Load a repository for a command that needs valid data; errors stop it with a summary."""
     result = check(path, today)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -66,6 +67,39 @@ class Filters:
     type: str | None = None
 
 
+_WORD = re.compile(r"\w+")
+
+
+def _words(value: Any, wanted: str | None) -> bool:
+    """Whether each word given is a word of value, or the start of one, ignoring case.
+
+    `--encounter telephone` finds "Telephone enquiry", `--owner "front desk"` finds
+    "Front desk team"; a filter without words (punctuation only) must match exactly.
+    """
+    words = _WORD.findall(wanted.casefold()) if wanted is not None else []
+    if not words:
+        return _same(value, wanted)
+    have = _WORD.findall(value.casefold()) if isinstance(value, str) else []
+    return all(any(h.startswith(w) for h in have) for w in words)
+
+
+# The free-text filters of each listing, with the values they are matched against.
+TEXT_FILTERS: dict[str, dict[str, Callable[[Project], Iterable[str | None]]]] = {
+    "standards": {"owner": lambda p: (s.owner for s in p.standards.values()),
+                  "encounter": lambda p: (s.encounter for s in p.standards.values())},
+    "plans": {"owner": lambda p: (plan.owner for plan in p.plans.values())},
+    "audits": {"site": lambda p: (a.site for a in p.audits.values())},
+    "findings": {"site": lambda p: (r.audit.site for r in p.findings),
+                 "owner": lambda p: (r.finding.capa.owner for r in p.findings if r.finding.capa)},
+}
+
+
+def known_values(project: Project, listing: str, name: str) -> list[str]:
+    """The values a free-text filter of a listing can match in this repository, sorted."""
+    values = TEXT_FILTERS.get(listing, {}).get(name)
+    return sorted({v for v in values(project) if v}, key=str.casefold) if values else []
+
+
 def _same(value: Any, wanted: Any) -> bool:
     if wanted is None:
         return True
@@ -80,8 +114,8 @@ def standard_rows(project: Project, f: Filters) -> list[Row]:
     for s in sorted(project.standards.values(), key=lambda s: s.id):
         if not (
             _same(s.status, f.status)
-            and _same(s.owner, f.owner)
-            and _same(s.encounter, f.encounter)
+            and _words(s.owner, f.owner)
+            and _words(s.encounter, f.encounter)
             and _same(s.gap, f.gap)
             and _same(s.type, f.type)
             and (f.dimension is None or f.dimension in s.dimensions)
@@ -109,7 +143,8 @@ def plan_rows(project: Project, f: Filters) -> list[Row]:
     """One row per planning item that passes the filters."""
     rows = []
     for p in sorted(project.plans.values(), key=lambda p: p.id):
-        if not (_same(p.category, f.category) and _same(p.owner, f.owner) and _same(p.gap, f.gap)):
+        if not (_same(p.category, f.category) and _words(p.owner, f.owner)
+                and _same(p.gap, f.gap)):
             continue
         open_actions = [a for a in p.actions if a.status == "open"]
         dues = sorted(a.due for a in open_actions if a.due)
@@ -145,7 +180,7 @@ def audit_rows(project: Project, f: Filters) -> list[Row]:
     for a in sorted(project.audits.values(), key=lambda a: (a.started, a.id)):
         in_progress = a.completed is None
         if (
-            not _same(a.site, f.site)
+            not _words(a.site, f.site)
             or (f.state == "open" and not in_progress)
             or (f.state == "closed" and in_progress)
         ):
@@ -197,9 +232,9 @@ def finding_rows(project: Project, f: Filters) -> list[Row]:
         if not (
             keep(ref)
             and _same(finding.grade, f.grade)
-            and _same(audit.site, f.site)
+            and _words(audit.site, f.site)
             and _same(finding.standard, f.standard)
-            and (f.owner is None or (capa is not None and _same(capa.owner, f.owner)))
+            and (f.owner is None or (capa is not None and _words(capa.owner, f.owner)))
         ):
             continue
         raised = audit.started.date()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import gc
 import multiprocessing as mp
 import os
+import re
 from collections.abc import Collection, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from datetime import date
@@ -19,7 +20,7 @@ from qms.base.errors import QmsError
 from qms.base.issues import Issue, error
 from qms.base.workers import fork_workers
 from qms.base.yamlread import load_file
-from qms.format.models import DIMENSIONS, Config
+from qms.format.models import DIMENSIONS, ID_PATTERN, Config
 from qms.format.project import Project, Source
 from qms.format.schema import validate_document
 from qms.format.tables import read_kpis, read_sqi, read_survey
@@ -128,15 +129,38 @@ def _load_project(root: Path, today: date) -> tuple[Project, list[Issue]]:
     shown_paths = [str(path)[prefix:].replace(os.sep, "/") for _, _, path in jobs]
     parsed = read_many([path for _, _, path in jobs], shown_paths)
     first_seen: dict[str, str] = {}
-    for (kind, target, _), shown, (data, found) in zip(jobs, shown_paths, parsed, strict=True):
+    for (kind, target, path), shown, (data, found) in zip(jobs, shown_paths, parsed, strict=True):
         model, invalid = (None, []) if found else validate_document(kind, data, shown)
         issues.extend(found or invalid)
         if model is not None:
             _register(project, target, model, Source(shown, data), first_seen, issues)
         elif isinstance(data, dict) and isinstance(data.get("id"), str):
             project.invalid_ids.add(data["id"])
+        elif found:
+            project.invalid_ids.update(claimed_id(path))
     _load_tables(project, issues)
     return project, issues
+
+
+_ID_LINE = re.compile(r"^id:[ \t]*([\"']?)(" + ID_PATTERN.strip("^$")
+                      + r")\1[ \t]*(?:#.*)?\r?$", re.MULTILINE)
+
+
+def claimed_id(path: Path) -> set[str]:
+    """The id a file that cannot be parsed names (its top-level `id:` line, else its name).
+
+    References to it are then not reported as missing: the file exists, and its own
+    error says what is wrong with it.
+    """
+    try:
+        with path.open("rb") as stream:
+            head = stream.read(1 << 20).decode("utf-8", "replace")
+    except OSError:
+        head = ""
+    found = _ID_LINE.search(head.lstrip("\ufeff"))
+    if found:
+        return {found.group(2)}
+    return {path.stem} if re.fullmatch(ID_PATTERN, path.stem) else set()
 
 
 # Below this many files one process is quicker than starting a second one.
