@@ -6,7 +6,8 @@ Tables go through the `qms-table` directive as JSON lines, so their cells are ne
 
 Templates come from the repository's templates/ folder first and from qms's own second, as in
 mkdocs; qms's own stay reachable as `qms/<name>` so an override can extend one and change a
-single block.
+single block. A repository is untrusted (CI builds pull requests), so every template runs in
+Jinja2's sandbox, which also keeps it away from files, modules, classes and pydantic's own API.
 """
 
 from __future__ import annotations
@@ -15,17 +16,22 @@ import json
 import multiprocessing as mp
 import os
 import re
+import traceback
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
-from pathlib import Path
+from pathlib import Path, PurePath
+from types import ModuleType
 from typing import Any
 
 import jinja2
+import jinja2.sandbox
+from pydantic import BaseModel
 
 from qms.base.errors import QmsError
+from qms.base.links import is_inside, link_outside_message
 from qms.base.workers import fork_workers
 
 PACKAGED = Path(__file__).resolve().parent / "templates"
@@ -128,23 +134,76 @@ def _finalize(value: Any) -> Any:
     return escape(value)
 
 
-def environment(user_templates: Path | None, cache: Path | None = None) -> jinja2.Environment:
-    """The Jinja2 environment: the repository's templates first, qms's packaged ones second.
+class Sandbox(jinja2.sandbox.SandboxedEnvironment):
+    """Jinja2's sandbox, narrowed: no attribute of a path, module or class, and of a pydantic
+    model only its fields and qms's own methods (pydantic's API reads files: `parse_file`)."""
+
+    repository_templates: str | None = None  # the folder whose templates are the user's
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        # Jinja2 asks before every attribute access (a large build asks millions of times);
+        # the answer depends only on the object's type and the attribute's name.
+        self._decided: dict[tuple[type, str], bool] = {}
+
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        """Whether a template may read obj.attr (Jinja2 asks before every attribute access)."""
+        if isinstance(value, ModuleType):
+            return False
+        key = (type(obj), attr)
+        decided = self._decided.get(key)
+        if decided is None:
+            decided = self._decided[key] = self._type_allows(obj, attr, value)
+        return decided
+
+    def _type_allows(self, obj: Any, attr: str, value: Any) -> bool:
+        if isinstance(obj, (PurePath, ModuleType, type)):
+            return False
+        if isinstance(obj, BaseModel) and hasattr(BaseModel, attr):
+            return False
+        return super().is_safe_attribute(obj, attr, value)
+
+
+class RepositoryLoader(jinja2.FileSystemLoader):
+    """The repository's templates/ folder, refusing symbolic links that lead out of the
+    repository (before anything is read from them)."""
+
+    def __init__(self, folder: Path, root: Path) -> None:
+        super().__init__(str(folder))
+        self.folder, self.root = folder, root
+
+    def get_source(self, environment: jinja2.Environment,
+                   template: str) -> tuple[str, str, Callable[[], bool]]:
+        """The template's text, unless its file is a link to a place outside the repository."""
+        path = self.folder.joinpath(*jinja2.loaders.split_template_path(template))
+        if path.is_file() and not is_inside(path, self.root):
+            shown = os.path.relpath(path, self.root)
+            raise QmsError(f"{shown}: {link_outside_message(path)}")
+        return super().get_source(environment, template)
+
+
+def environment(user_templates: Path | None, cache: Path | None = None,
+                root: Path | None = None) -> jinja2.Environment:
+    """The Jinja2 sandbox: the repository's templates first, qms's packaged ones second.
 
     `cache` keeps compiled templates between builds (compiling them costs more than a
-    small rebuild renders).
+    small rebuild renders). `root` is the repository the templates must stay in (default:
+    the folder holding user_templates).
     """
     packaged = jinja2.FileSystemLoader(str(PACKAGED))
     loaders: list[jinja2.BaseLoader] = []
-    if user_templates is not None and user_templates.is_dir():
-        loaders.append(jinja2.FileSystemLoader(str(user_templates)))
+    user = user_templates if user_templates is not None and user_templates.is_dir() else None
+    if user is not None:
+        loaders.append(RepositoryLoader(user, root or user.parent))
     loaders += [jinja2.PrefixLoader({"qms": packaged}), packaged]
-    env = jinja2.Environment(
+    env = Sandbox(
         loader=jinja2.ChoiceLoader(loaders), finalize=_finalize, autoescape=False,
         undefined=jinja2.StrictUndefined, keep_trailing_newline=True, trim_blocks=True,
         lstrip_blocks=True, extensions=["jinja2.ext.do"],
         bytecode_cache=_bytecode_cache(cache),
     )
+    if user is not None:
+        env.repository_templates = os.path.join(str(user), "")
     env.filters.update(rst=escape, paras=paragraphs, title=title)
     env.globals.update(table=table, cell=cell, link=link, Rst=Rst)
     return env
@@ -176,11 +235,38 @@ def render_page(env: jinja2.Environment, page: Page, common: dict[str, Any]) -> 
     """The reST of one page; template problems become QmsError naming the template."""
     try:
         return env.get_template(page.template).render({**common, **page.context})
+    except QmsError:
+        raise
     except jinja2.TemplateSyntaxError as exc:
         raise QmsError(f"{exc.filename or exc.name}:{exc.lineno}: template error: "
                        f"{exc.message}") from None
+    except jinja2.sandbox.SecurityError as exc:
+        raise QmsError(f"{_template_place(exc, None)}template {page.template} (page "
+                       f"{page.docname}) tried something templates may not do: {exc} "
+                       "(templates run sandboxed; README: \"Templates\" lists what they "
+                       "may use)") from None
     except jinja2.TemplateError as exc:
-        raise QmsError(f"template {page.template} (page {page.docname}): {exc}") from None
+        raise QmsError(f"{_template_place(exc, None)}template {page.template} (page "
+                       f"{page.docname}): {exc}") from None
+    except Exception as exc:
+        # A fault in the repository's own template (1/0, a bad index) is the user's to fix;
+        # one in qms's packaged templates is a bug and keeps its traceback.
+        folder = getattr(env, "repository_templates", None)
+        place = _template_place(exc, folder) if folder else ""
+        if not place:
+            raise
+        raise QmsError(f"{place}template {page.template} (page {page.docname}): "
+                       f"{type(exc).__name__}: {exc}") from None
+
+
+def _template_place(exc: BaseException, folder: str | None) -> str:
+    # Jinja2 rewrites tracebacks so that template frames carry the template's file and line;
+    # the innermost such frame (under `folder`, when given) is where the template went wrong.
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        name = frame.filename
+        if name.endswith(".j2") and (folder is None or name.startswith(folder)):
+            return f"{name}:{frame.lineno}: "
+    return ""
 
 
 def write_if_changed(path: Path, text: str) -> bool:
