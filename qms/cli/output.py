@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import os
@@ -68,28 +69,36 @@ def render_rows(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str
 
 def _table(rows: Sequence[dict[str, Any]], columns: Sequence[str], limit: int | None) -> str:
     headers = [c.upper() for c in columns]
-    cells = [[_terminal_cell(_cell(r.get(c))) for c in columns] for r in rows]
-    widths = [min(MAX_COLUMN, max([display_width(h)] + [display_width(row[i]) for row in cells]))
+    cells = [[_sized(_terminal_cell(_cell(r.get(c)))) for c in columns] for r in rows]
+    widths = [min(MAX_COLUMN, max([display_width(h)] + [row[i][1] for row in cells]))
               for i, h in enumerate(headers)]
     if limit is not None:
         widths = _fit(widths, headers, limit)
-    lines = [_line(headers, widths)]
+    lines = [_line([_sized(h) for h in headers], widths)]
     lines += [_line(row, widths) for row in cells]
     return "\n".join(lines)
 
 
+def _sized(text: str) -> tuple[str, int]:
+    return text, display_width(text)  # measured once: the widths and the padding both need it
+
+
 def _terminal_cell(text: str) -> str:
+    if text.isprintable():
+        return text  # the usual case: nothing to replace or escape
     # a table row is one line: line breaks and tabs become spaces, other controls are escaped
     return visible(text.replace("\r\n", " ").replace("\n", " ").replace("\t", " "))
 
 
-def _line(cells: Sequence[str], widths: Sequence[int]) -> str:
-    padded = (_pad(clip(text, width), width) for text, width in zip(cells, widths, strict=True))
+def _line(cells: Sequence[tuple[str, int]], widths: Sequence[int]) -> str:
+    padded = (_pad(text, size, width) for (text, size), width in zip(cells, widths, strict=True))
     return (" " * GUTTER).join(padded).rstrip()
 
 
-def _pad(text: str, width: int) -> str:
-    return text + " " * (width - display_width(text))
+def _pad(text: str, size: int, width: int) -> str:
+    if size > width:
+        text, size = _clip_sized(text, width)
+    return text + " " * (width - size)
 
 
 def _fit(widths: list[int], headers: Sequence[str], limit: int) -> list[int]:
@@ -119,9 +128,10 @@ def display_width(text: str) -> int:
     """How many terminal columns text takes: wide and fullwidth characters two, marks none."""
     if text.isascii():
         return len(text)
-    return sum(_char_width(char) for char in text)
+    return sum(map(_char_width, text))
 
 
+@functools.lru_cache(maxsize=8192)
 def _char_width(char: str) -> int:
     if unicodedata.combining(char) or unicodedata.category(char) in ("Mn", "Me", "Cf"):
         return 0
@@ -130,8 +140,13 @@ def _char_width(char: str) -> int:
 
 def clip(text: str, width: int) -> str:
     """The text cut to `width` terminal columns, ending in an ellipsis when it was longer."""
-    if display_width(text) <= width:
-        return text
+    return text if display_width(text) <= width else _clip_sized(text, width)[0]
+
+
+def _clip_sized(text: str, width: int) -> tuple[str, int]:
+    """Text longer than `width` columns cut to fit with an ellipsis, and the columns it takes."""
+    if text.isascii():
+        return text[: width - 1] + "…", width
     kept, used = [], 0
     for char in text:
         size = _char_width(char)
@@ -139,7 +154,7 @@ def clip(text: str, width: int) -> str:
             break
         kept.append(char)
         used += size
-    return "".join(kept) + "…"
+    return "".join(kept) + "…", used + 1
 
 
 def format_option(function: Any) -> Any:
