@@ -18,7 +18,7 @@ from typing import Any
 
 from qms.base.errors import QmsError
 from qms.base.issues import Issue, Severity, error, sort_issues
-from qms.format.load import YAML_SUFFIXES, files_under, find_root, load_config
+from qms.format.load import YAML_SUFFIXES, files_under, find_root, load_config, misnamed_issue
 from qms.format.loadcache import LoadCache, cache_folder, read_models
 from qms.format.project import Project, Source
 from qms.format.schedule import add_days, add_months, review_due
@@ -55,11 +55,14 @@ def load_for_following(repo: Path, today: date, kinds: tuple[str, ...]) -> Proje
 def _load(root: Path, today: date, kinds: tuple[str, ...], use_cache: bool = True) -> Project:
     config, source, issues = load_config(root)
     project = Project(root=root, config=config, today=today, config_source=source)
-    jobs = []
+    jobs: list[tuple[str, Path]] = []
+    misnamed: list[Path] = []
     for kind in kinds:
         folder, skip = FOLDERS[kind]
         skipped = project.path(skip) if skip else None
-        jobs += [(kind, p) for p in files_under(project.path(folder), YAML_SUFFIXES, skipped)]
+        jobs += [(kind, p)
+                 for p in files_under(project.path(folder), YAML_SUFFIXES, skipped, misnamed)]
+    issues.extend(misnamed_issue(root, path) for path in misnamed)
     shown = [p.relative_to(root).as_posix() for _, p in jobs]
     cache = LoadCache(cache_folder(root / config.paths.build)) if use_cache and not issues else None
     targets: dict[str, dict[str, Any]] = {

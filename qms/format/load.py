@@ -65,11 +65,31 @@ def walk_files(folder: Path, skip: Collection[str] = (),
                     yield entry
 
 
-def files_under(folder: Path, suffixes: tuple[str, ...], skip: Path | None = None) -> list[Path]:
-    """Every file with one of the suffixes below folder (sorted; hidden folders skipped)."""
+def files_under(folder: Path, suffixes: tuple[str, ...], skip: Path | None = None,
+                misnamed: list[Path] | None = None) -> list[Path]:
+    """Every file with one of the suffixes below folder (sorted; hidden folders skipped).
+
+    A file whose path is not UTF-8 is left out (no message or page could name it); it goes to
+    `misnamed`, when given, to be reported with `misnamed_issue`.
+    """
     skipped = (str(skip),) if skip is not None else ()
     found = [entry.path for entry in walk_files(folder, skipped) if entry.name.endswith(suffixes)]
-    return [Path(path) for path in sorted(found, key=_path_order)]
+    named = [path for path in found if path.isascii() or not _NOT_UTF8.search(path)]
+    if misnamed is not None and len(named) < len(found):
+        misnamed += [Path(path) for path in sorted(set(found) - set(named), key=_path_order)]
+    return [Path(path) for path in sorted(named, key=_path_order)]
+
+
+# The bytes of a name that is not UTF-8 come from os.scandir as these lone surrogates.
+_NOT_UTF8 = re.compile("[\udc80-\udcff]")
+
+
+def misnamed_issue(root: Path, path: Path) -> Issue:
+    """The error for a file whose name is not UTF-8, naming it with those bytes escaped."""
+    raw = os.fsencode(path)[len(os.fsencode(root)) + 1:].replace(os.fsencode(os.sep), b"/")
+    return error(raw.decode("utf-8", "backslashreplace"), 0, "file-name",
+                 "the file name is not UTF-8, so qms skips this file; rename it to a UTF-8 "
+                 "name (e.g. with `git mv`)")
 
 
 def _path_order(path: str) -> tuple[str, ...]:
@@ -104,8 +124,10 @@ def load_project(root: Path, today: date) -> tuple[Project, list[Issue]]:
             gc.enable()
 
 
-def document_files(root: Path, project: Project) -> list[tuple[str, dict[str, Any], Path]]:
-    """Every YAML document of the repository: its kind, the project's index for it, its file."""
+def document_files(root: Path, project: Project, misnamed: list[Path] | None = None
+                   ) -> list[tuple[str, dict[str, Any], Path]]:
+    """Every YAML document of the repository: its kind, the project's index for it, its file
+    (the files whose names are not UTF-8 go to `misnamed` instead)."""
     paths = project.config.paths
     planning = root / paths.planning
     kinds: list[tuple[str, Path, Path | None, dict[str, Any]]] = [
@@ -117,14 +139,16 @@ def document_files(root: Path, project: Project) -> list[tuple[str, dict[str, An
     return [
         (kind, target, path)
         for kind, folder, skip, target in kinds
-        for path in files_under(folder, YAML_SUFFIXES, skip)
+        for path in files_under(folder, YAML_SUFFIXES, skip, misnamed)
     ]
 
 
 def _load_project(root: Path, today: date) -> tuple[Project, list[Issue]]:
     config, config_source, issues = load_config(root)
     project = Project(root=root, config=config, today=today, config_source=config_source)
-    jobs = document_files(root, project)
+    misnamed: list[Path] = []
+    jobs = document_files(root, project, misnamed)
+    issues.extend(misnamed_issue(root, path) for path in misnamed)
     prefix = len(str(root)) + 1
     shown_paths = [str(path)[prefix:].replace(os.sep, "/") for _, _, path in jobs]
     parsed = read_many([path for _, _, path in jobs], shown_paths)
@@ -221,20 +245,22 @@ def _register(
 
 def _load_tables(project: Project, issues: list[Issue]) -> None:
     root, config = project.root, project.config
-    for path in files_under(project.path("measurements"), (".csv",)):
+    misnamed: list[Path] = []
+    for path in files_under(project.path("measurements"), (".csv",), misnamed=misnamed):
         readings, found = read_kpis(path, path.relative_to(root).as_posix())
         project.kpis.extend(readings)
         issues.extend(found)
-    for path in files_under(project.path("sqi"), (".csv",)):
+    for path in files_under(project.path("sqi"), (".csv",), misnamed=misnamed):
         counts, found = read_sqi(path, path.relative_to(root).as_posix())
         project.sqi.extend(counts)
         issues.extend(found)
     instrument = config.servqual.instrument
     items = max((max(v) for v in instrument.values() if v), default=0)
-    for path in files_under(project.path("surveys"), (".csv",)):
+    for path in files_under(project.path("surveys"), (".csv",), misnamed=misnamed):
         wave, found = read_survey(
             path, path.relative_to(root).as_posix(), items, config.servqual.scale, DIMENSIONS
         )
         if wave is not None:
             project.surveys.append(wave)
         issues.extend(found)
+    issues.extend(misnamed_issue(root, path) for path in misnamed)

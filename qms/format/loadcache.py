@@ -136,11 +136,12 @@ def load_valid_cached(root: Path, today: date, folder: Path) -> Project:
         return load_valid(root, today)
     cache = LoadCache(folder)
     project = Project(root=root, config=config, today=today, config_source=config_source)
-    documents = document_files(root, project)
+    misnamed: list[Path] = []
+    documents = document_files(root, project, misnamed)
     prefix = len(str(root)) + 1
     shown = [str(path)[prefix:].replace(os.sep, "/") for _, _, path in documents]
     read = read_models([(kind, path) for kind, _, path in documents], shown, cache)
-    if any(problems for _, _, problems in read):
+    if misnamed or any(problems for _, _, problems in read):
         return load_valid(root, today)  # the full load reports these with their lines
     cache.keep_only(set(shown))
     first_seen: dict[str, str] = {}
