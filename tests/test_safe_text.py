@@ -311,3 +311,25 @@ def test_combining_marks_take_no_column_and_wide_text_is_cut_by_columns() -> Non
     assert max(_columns_of(line) for line in lines) == 16
     assert lines[1].startswith("Cafe\u0301 au la…")  # the accent takes no column
     assert lines[2].startswith("咖啡加牛奶…")  # ten columns and the ellipsis, not 10 characters
+
+
+def test_bidirectional_overrides_are_shown_escaped(run, sample_repo: Path) -> None:
+    # "Trojan Source": U+202E makes a terminal show the rest of the line reversed.
+    premises = sample_repo / "standards" / "premises" / "PRM-001.yaml"
+    title = premises.read_text(encoding="utf-8").splitlines()[1]
+    _replace(premises, title, f"title: {_quoted('Clean ' + chr(0x202E) + 'gniniD')}")
+    shown = run("show", "PRM-001", "-C", str(sample_repo))
+    assert shown.exit_code == 0, shown.output
+    assert chr(0x202E) not in shown.output
+    assert r"Clean \u202egniniD" in shown.output
+
+
+def test_build_warnings_quoting_repository_text_are_shown_escaped(capsys) -> None:
+    from qms.cli.manual import report
+    from qms.manual.build import BuildResult
+
+    result = BuildResult(Path("build/html"), pages=1, sphinx_ran=True,
+                         warnings=["index.rst:3: WARNING: x\x1b]0;pwned\x07"])
+    assert report(result, strict=True)  # a warning fails a strict build
+    err = capsys.readouterr().err
+    assert "\x1b" not in err and r"x\x1b]0;pwned\x07" in err

@@ -13,7 +13,9 @@ import re
 # (TAB and CR because some programs drop them and then see the formula behind).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 FORMULA_GUARD = "'"
-_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f]")  # C0, DEL and C1: what a terminal obeys
+# C0, DEL and C1 (what a terminal obeys), and the bidirectional overrides and isolates that make
+# a terminal show text in another order than it is stored ("Trojan Source", CVE-2021-42574).
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def visible(text: str, keep: str = "") -> str:
@@ -23,7 +25,9 @@ def visible(text: str, keep: str = "") -> str:
 
     def escape(match: re.Match[str]) -> str:
         char = match.group()
-        return char if char in keep else f"\\x{ord(char):02x}"
+        if char in keep:
+            return char
+        return f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
 
     return _CONTROLS.sub(escape, text)
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from qms.base.errors import EXIT_USER_ERROR
+from qms.base.safetext import visible
 from qms.cli.options import PATH_ARG, today_option
 from qms.format.check import resolve_today
 
@@ -43,7 +44,7 @@ def _options(today: str | None, clean: bool, jobs: int, quiet: bool) -> BuildOpt
 def report(result: BuildResult, strict: bool) -> bool:
     """Print a build's warnings and summary; True when it counts as failed."""
     for warning in result.warnings:
-        click.echo(warning, err=True)
+        click.echo(visible(warning), err=True)  # Sphinx quotes repository text
     where = result.index
     if result.up_to_date:
         summary = f"the manual is up to date: {where}"
