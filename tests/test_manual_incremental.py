@@ -85,7 +85,7 @@ def test_errors_after_a_cached_build_name_their_lines(fixture_repo: Callable[[st
                                                      run: Callable[..., object]) -> None:
     repo = fixture_repo("manual-small")
     build_once(repo)
-    assert list((repo / "build" / ".qms" / "cache").glob("load-*.pickle"))
+    assert list((repo / "build" / ".qms" / "cache").glob("load-*.json"))
     plan = repo / "standards" / "planning" / "PLN-DSK-001.yaml"
     plan.unlink()  # DSK-001 (cached, unchanged) now names a plan that does not exist
     result = run("build", str(repo))

@@ -8,29 +8,56 @@ milliseconds per megabyte. The cache is split in shards by path, so saving
 after one edit rewrites one small shard. Cross-file validation still runs on every build over
 the whole project; when it finds an error, the repository is loaded again without the cache,
 so messages name their lines exactly as `qms check` does (cached files carry no line marks).
+
+The folder may come from anyone (a committed build folder, a shared CI cache), so it holds data,
+never code: each shard is JSON of the models, validated again by pydantic-core when read, and
+carries an HMAC made with qms's cache key (qms.base.cachekey). A shard that is damaged, written
+with another key, by other qms code or other versions of the libraries that shape the models,
+or in the old pickle format, is ignored, and the files it held are read again.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import hashlib
 import os
-import pickle
+import sys
 import zlib
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+import pydantic
+import pydantic_core
+import yaml
+from pydantic import TypeAdapter, ValidationError
+
 from qms import __version__
+from qms.base.cachekey import authentic, cache_key, mac
+from qms.base.files import temporary_name
 from qms.base.issues import Issue, Severity
 from qms.format.check import load_valid
-from qms.format.load import _load_tables, _register, document_files, load_config, read_many
+from qms.format.load import (
+    _load_tables,
+    _register,
+    document_files,
+    load_config,
+    read_many,
+    walk_files,
+)
+from qms.format.models import KINDS
 from qms.format.project import Project, Source
 from qms.format.schema import validate_document
 from qms.format.validate import validate_project
 
 SHARDS = 32
-Entry = tuple[str, int, bytes, Any]  # kind, size, digest of the bytes, model
-Signature = tuple[int, bytes]  # size, digest
+FORMAT = "qms-load-cache 2"  # the first line of a shard; version 1 was a pickle
+PURPOSE = "load-cache"
+PACKAGE = Path(__file__).resolve().parent.parent  # all of qms
+Entry = tuple[str, int, str, Any]  # kind, size, digest of the bytes, model
+Signature = tuple[int, str]  # size, digest (hex)
+Models = dict[str, tuple[int, str, Any]]  # the entries of one kind in a shard, by path
 
 
 def cache_folder(build: Path) -> Path:
@@ -43,18 +70,36 @@ def signature(path: Path) -> Signature:
     try:
         data = path.read_bytes()
     except OSError:
-        return -1, b""  # unreadable: never matches, so the reader reports it
-    return len(data), hashlib.blake2b(data, digest_size=16).digest()
+        return -1, ""  # unreadable: never matches, so the reader reports it
+    return len(data), hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
-def _code_version() -> str:
-    here = Path(__file__).resolve().parent
-    data = b"".join((here / name).read_bytes() for name in ("models.py", "schema.py"))
-    return f"{__version__}-content-{zlib.crc32(data)}"
+def code_version() -> str:
+    """What the cached models depend on: every file of the qms package (its code and templates)
+    and the versions of Python and of the libraries that turn YAML into models."""
+    digest = hashlib.blake2b(digest_size=16)
+    top = len(str(PACKAGE))
+    for path in sorted(entry.path for entry in walk_files(PACKAGE, (), ("__pycache__",))):
+        with open(path, "rb") as stream:
+            digest.update(f"{path[top:]}\0".encode("utf-8", "surrogateescape"))
+            digest.update(hashlib.blake2b(stream.read(), digest_size=16).digest())
+    libraries = (f"python {sys.version_info[:3]} pydantic {pydantic.VERSION} "
+                 f"pydantic-core {pydantic_core.__version__} pyyaml {yaml.__version__} "
+                 f"libyaml {yaml.__with_libyaml__}")
+    return f"{__version__} {libraries} code {digest.hexdigest()}"
+
+
+@functools.cache
+def _adapter(kind: str) -> TypeAdapter[Models]:
+    return TypeAdapter(dict[str, tuple[int, str, KINDS[kind]]])  # type: ignore[valid-type]
 
 
 def _shard(path: str) -> int:
     return zlib.crc32(path.encode("utf-8")) % SHARDS
+
+
+def _shard_file(folder: Path, shard: int) -> Path:
+    return folder / f"load-{shard:02d}.json"
 
 
 class LoadCache:
@@ -62,18 +107,34 @@ class LoadCache:
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self.version = _code_version()
+        self.version = code_version()
+        self.key = cache_key()
         self.entries: dict[str, Entry] = {}
         self.dirty: set[int] = set()
         for shard in range(SHARDS):
             try:
-                with open(folder / f"load-{shard:02d}.pickle", "rb") as stream:
-                    version, entries = pickle.load(stream)
-            except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError,
-                    AttributeError, ImportError):
+                data = _shard_file(folder, shard).read_bytes()
+            except OSError:
                 continue
-            if version == self.version:
-                self.entries.update(entries)
+            self.entries.update(self._entries(data))
+
+    def _entries(self, data: bytes) -> dict[str, Entry]:
+        # The layout: FORMAT, the code version, the MAC of the rest, then a "kind JSON" line
+        # per kind. Anything else (damage, another key or version, an old pickle) is no cache.
+        header, version, tag, body = (data.split(b"\n", 3) + [b"", b"", b""])[:4]
+        if header != FORMAT.encode() or version != self.version.encode("utf-8"):
+            return {}
+        if not authentic(self.key, PURPOSE, version + b"\n" + body, tag.decode("ascii", "replace")):
+            return {}
+        entries: dict[str, Entry] = {}
+        for line in body.splitlines():
+            kind, _, models = line.partition(b" ")
+            try:
+                valid = _adapter(kind.decode("ascii")).validate_json(models)
+            except (KeyError, UnicodeDecodeError, ValidationError):
+                return {}
+            entries.update((name, (kind.decode(), *entry)) for name, entry in valid.items())
+        return entries
 
     def get(self, shown: str, kind: str, signature: Signature) -> Any:
         """The cached model of a file, if the file's bytes are the ones it was made from."""
@@ -96,25 +157,30 @@ class LoadCache:
     def save(self) -> None:
         """Write the shards that changed."""
         self.folder.mkdir(parents=True, exist_ok=True)
-        shards: dict[int, dict[str, Entry]] = {shard: {} for shard in self.dirty}
-        for shown, entry in self.entries.items():
+        shards: dict[int, dict[str, Models]] = {shard: {} for shard in self.dirty}
+        for shown, (kind, size, digest, model) in self.entries.items():
             if (shard := _shard(shown)) in shards:
-                shards[shard][shown] = entry
-        for shard, entries in shards.items():
-            target = self.folder / f"load-{shard:02d}.pickle"
-            # One temporary name per process: two commands may save at once.
-            temporary = target.with_name(f"{target.name}.{os.getpid()}.tmp")
-            with open(temporary, "wb") as stream:
-                pickle.dump((self.version, entries), stream, protocol=pickle.HIGHEST_PROTOCOL)
+                shards[shard].setdefault(kind, {})[shown] = (size, digest, model)
+        version = self.version.encode("utf-8")
+        for shard, kinds in shards.items():
+            body = b"".join(kind.encode() + b" " + _adapter(kind).dump_json(models) + b"\n"
+                            for kind, models in sorted(kinds.items()))
+            tag = mac(self.key, PURPOSE, version + b"\n" + body)
+            target = _shard_file(self.folder, shard)
+            temporary = temporary_name(target)  # one per process: two commands may save at once
+            temporary.write_bytes(b"\n".join((FORMAT.encode(), version, tag.encode(), body)))
             os.replace(temporary, target)
         self.dirty.clear()
+        for old in self.folder.glob("load-*.pickle"):  # the old format is never read again
+            with contextlib.suppress(OSError):
+                old.unlink()
 
 
 def read_models(jobs: list[tuple[str, Path]], shown: list[str], cache: LoadCache | None
                 ) -> list[tuple[Any, Any, list[Issue]]]:
     """(model, data, problems) per (kind, path): an unchanged file's model comes from the cache
     (without data, so without line marks); the others are read, validated and cached now."""
-    signatures = [signature(path) if cache else (-1, b"") for _, path in jobs]
+    signatures = [signature(path) if cache else (-1, "") for _, path in jobs]
     results: list[tuple[Any, Any, list[Issue]]] = [
         (cache.get(name, kind, sig) if cache else None, None, [])
         for (kind, _), name, sig in zip(jobs, shown, signatures, strict=True)]
@@ -137,11 +203,12 @@ def load_valid_cached(root: Path, today: date, folder: Path) -> Project:
     cache = LoadCache(folder)
     project = Project(root=root, config=config, today=today, config_source=config_source)
     misnamed: list[Path] = []
-    documents = document_files(root, project, misnamed)
+    outside: list[Issue] = []  # links out of the repository: the full load reports them
+    documents = document_files(root, project, misnamed, outside)
     prefix = len(str(root)) + 1
     shown = [str(path)[prefix:].replace(os.sep, "/") for _, _, path in documents]
     read = read_models([(kind, path) for kind, _, path in documents], shown, cache)
-    if misnamed or any(problems for _, _, problems in read):
+    if misnamed or outside or any(problems for _, _, problems in read):
         return load_valid(root, today)  # the full load reports these with their lines
     cache.keep_only(set(shown))
     first_seen: dict[str, str] = {}

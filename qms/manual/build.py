@@ -29,6 +29,7 @@ from qms.format.load import find_root, load_config
 from qms.format.loadcache import cache_folder, load_valid_cached
 from qms.format.models import Config
 from qms.format.project import Project
+from qms.manual import doctreetrust
 from qms.manual.buildstate import (
     BuildState,
     input_stamp,
@@ -254,8 +255,15 @@ def _sphinx(paths: BuildPaths, options: BuildOptions, state: BuildState,
             result: BuildResult) -> None:
     # Sphinx's parallel jobs are forked processes too: one at a time where other threads run.
     jobs = options.jobs if can_fork() else 1
+    known = doctreetrust.verified(paths.doctrees, paths.state)
+    if known is None:
+        doctreetrust.forget(paths.doctrees)
+        known = {}
+        options.echo(f"{paths.doctrees}: Sphinx's cache was not written by this qms (or was "
+                     "changed since); removed it, so every page is read again")
     sphinx = run_sphinx(paths.source, paths.html, paths.doctrees, jobs=jobs,
                         fresh=options.clean, echo=options.echo)
+    doctreetrust.sign(paths.doctrees, paths.state, known)
     result.sphinx_ran = True
     state.update_warnings(sphinx.reread, set(result.removed), sphinx.by_document(paths.source),
                           full=options.clean)

@@ -2,7 +2,8 @@
 
 The stamp makes a no-change `qms build` quick (stat the inputs, compare one hash) without ever
 serving a stale manual: it covers every input file's size and modification time, git HEAD (the
-revision history), the day (what is overdue), and qms's own code and templates.
+revision history), the day (what is overdue), qms's own code and templates, and the versions
+of Sphinx, docutils and furo (an upgrade rebuilds the manual).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 from qms import __version__
 from qms.format.load import walk_files
 from qms.format.models import Config
+from qms.manual.sphinx_build import engine_libraries
 
 STATE_FILE = "state.json"
 PACKAGE = Path(__file__).resolve().parent.parent  # all of qms: code, templates, styles
@@ -39,7 +41,8 @@ def input_stamp(root: Path, config: Config, today: date, head: str | None,
     """One hash of everything the manual is made from (files are stat'ed, not read)."""
     paths = config.paths
     build = (root / paths.build).resolve()
-    entries = [f"qms {__version__}", f"today {today.isoformat()}", f"head {head}", extra]
+    entries = [f"qms {__version__}", f"today {today.isoformat()}", f"head {head}",
+               engine_libraries(), extra]
     qms_yaml = root / "qms.yaml"
     st = qms_yaml.stat()
     entries.append(f"{qms_yaml}\0{st.st_size}\0{st.st_mtime_ns}")
