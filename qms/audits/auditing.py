@@ -16,9 +16,11 @@ from qms.audits import records
 from qms.base.errors import QmsError
 from qms.base.files import folder_lock
 from qms.base.issues import Issue, Severity
+from qms.base.links import is_inside, link_outside_message
 from qms.base.yamlread import load_file
 from qms.format.check import resolve_today
 from qms.format.fingerprint import checklist_fingerprint, question_fingerprint
+from qms.format.ids import require_id
 from qms.format.load import YAML_SUFFIXES, files_under, find_root, load_project
 from qms.format.models import Audit, Checklist, Grade, Question, Standard
 from qms.format.project import Project, Source
@@ -109,7 +111,8 @@ def open_project(repo: Path, today: date) -> Project:
 
 def find_checklist(project: Project, checklist_id: str) -> Checklist:
     """The checklist with this id, whose questions all check existing standards."""
-    checklist = project.checklists.get(checklist_id)
+    checklist = project.checklists.get(require_id(checklist_id, "a checklist",
+                                                  "qms list checklists"))
     if checklist is None:
         hint = did_you_mean(checklist_id, list(project.checklists))
         known = ", ".join(sorted(project.checklists)) or "none"
@@ -135,6 +138,11 @@ def start(project: Project, checklist_id: str, site: str, auditors: Iterable[str
     names = [a.strip() for a in auditors if a.strip()]
     if not site.strip() or not names:
         raise QmsError("an audit needs a site (--site) and at least one auditor (--auditor)")
+    year_folder = records.record_path(project.path("records"), "new", when).parent
+    if not is_inside(year_folder, project.root):
+        shown = year_folder.relative_to(project.root).as_posix()
+        raise QmsError(f"{shown} (where the record would be written) "
+                       f"{link_outside_message(year_folder)}")
     folder = project.path("records")
     folder.mkdir(parents=True, exist_ok=True)
     # Checking that the file was not imported and writing the record that says it now is are
@@ -173,7 +181,7 @@ def _refuse_reimport(source: dict[str, str], audits: Iterable[Audit]) -> None:
 def _records_written_since_load(project: Project) -> Iterator[Audit]:
     """The audit records on disk that the project did not load (another command wrote them)."""
     loaded = {source.path for source in project.sources.values()}
-    for path in files_under(project.path("records"), YAML_SUFFIXES):
+    for path in files_under(project.path("records"), YAML_SUFFIXES, root=project.root):
         shown = path.relative_to(project.root).as_posix()
         if shown in loaded:
             continue
@@ -184,7 +192,11 @@ def _records_written_since_load(project: Project) -> Iterator[Audit]:
 
 
 def open_audit(project: Project, audit_id: str) -> AuditContext:
-    """The audit record with this id, ready to be answered, completed or reopened."""
+    """The audit record with this id, ready to be answered, completed or reopened.
+
+    The id is only looked up, never made into a path: `../x` or `*` is no id at all.
+    """
+    require_id(audit_id, "an audit", "qms list audits")
     source = project.sources.get(audit_id)
     audit = project.audits.get(audit_id)
     if audit is None or source is None:
@@ -192,6 +204,7 @@ def open_audit(project: Project, audit_id: str) -> AuditContext:
         if path is None:
             hint = did_you_mean(audit_id, list(project.audits))
             raise QmsError(f"no audit has the id {audit_id}{hint}; `qms list audits` lists them")
+        # A record that does not validate is not in the project: read it for its errors.
         audit = records.read_record(path, path.relative_to(project.root).as_posix())
     else:
         path = project.root / source.path
@@ -199,8 +212,10 @@ def open_audit(project: Project, audit_id: str) -> AuditContext:
 
 
 def _record_file(project: Project, audit_id: str) -> Path | None:
-    folder = project.path("records")
-    return next(iter(sorted(folder.rglob(f"{audit_id}.yaml"))), None) if folder.is_dir() else None
+    # Files are compared by name with the id; the id never becomes part of a path.
+    files = files_under(project.path("records"), YAML_SUFFIXES, root=project.root)
+    named = [path for path in files if path.stem == audit_id]
+    return named[0] if named else None
 
 
 def questions_named(context: AuditContext, ids: Iterable[str]) -> list[Question]:

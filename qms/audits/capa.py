@@ -23,6 +23,7 @@ from qms.base.errors import QmsError
 from qms.base.issues import Severity
 from qms.base.yamledit import append_item, dump_round_trip, set_key, update_file
 from qms.base.yamlread import YamlProblem, parse
+from qms.format.ids import require_id
 from qms.format.load import YAML_SUFFIXES, files_under, find_root, load_config
 from qms.format.models import (
     CAPA_STATES,
@@ -115,6 +116,7 @@ class CapaChange:
 
 def audit_id_of(finding_id: str) -> str:
     """The audit id inside a finding id (`<audit id>-F<n>`); a QmsError if it has none."""
+    require_id(finding_id, "a finding", "qms findings")
     head, separator, number = finding_id.rpartition("-F")
     if not (separator and head and number.isdigit()):
         raise QmsError(f"{finding_id} is not a finding id; finding ids are <audit id>-F<n>, "
@@ -122,8 +124,8 @@ def audit_id_of(finding_id: str) -> str:
     return head
 
 
-def _record_files(folder: Path, audit_id: str) -> list[Path]:
-    files = files_under(folder, YAML_SUFFIXES)
+def _record_files(root: Path, folder: Path, audit_id: str) -> list[Path]:
+    files = files_under(folder, YAML_SUFFIXES, root=root)
     named = [p for p in files if p.stem == audit_id]
     return named + [p for p in files if p.stem != audit_id]
 
@@ -132,7 +134,7 @@ def locate(root: Path, config: Config, finding_id: str) -> FindingRecord:
     """The record holding a finding: `<audit id>.yaml` first, then every record by its id."""
     audit_id = audit_id_of(finding_id)
     folder = root / config.paths.records
-    for path in _record_files(folder, audit_id):
+    for path in _record_files(root, folder, audit_id):
         shown = path.relative_to(root).as_posix()
         if path.stem != audit_id and f"{audit_id}" not in path.read_text("utf-8", "replace"):
             continue

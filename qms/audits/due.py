@@ -61,7 +61,8 @@ def _load(root: Path, today: date, kinds: tuple[str, ...], use_cache: bool = Tru
         folder, skip = FOLDERS[kind]
         skipped = project.path(skip) if skip else None
         jobs += [(kind, p)
-                 for p in files_under(project.path(folder), YAML_SUFFIXES, skipped, misnamed)]
+                 for p in files_under(project.path(folder), YAML_SUFFIXES, skipped, misnamed,
+                                      root=root, outside=issues)]
     issues.extend(misnamed_issue(root, path) for path in misnamed)
     shown = [p.relative_to(root).as_posix() for _, p in jobs]
     cache = LoadCache(cache_folder(root / config.paths.build)) if use_cache and not issues else None

@@ -70,6 +70,7 @@ ISSUE_CODES: dict[str, str] = {
     "too-large": "a file is larger than qms reads (5 MB)",
     "binary": "a file is not text (it contains NUL bytes)",
     "encoding": "a file is not valid UTF-8",
+    "link-outside": "a symbolic link leads outside the repository; it is not read",
     "file-name": "a file name is not valid UTF-8 (the file is skipped)",
     "syntax": "the YAML (or CSV) cannot be parsed",
     "too-deep": "the YAML nests deeper than any QMS file needs",

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from qms.base.errors import QmsError
 from qms.base.safetext import visible
+from qms.format.ids import require_id
 from qms.format.listing import finding_is_overdue
 from qms.format.models import Audit, Checklist, Plan, Standard
 from qms.format.project import FindingRef, Project
@@ -26,6 +27,7 @@ def describe(project: Project, item_id: str) -> str:
     elif item_id in project.findings_by_id:
         lines = _finding(project, project.findings_by_id[item_id])
     else:
+        require_id(item_id, "an", "qms list standards|plans|checklists|audits|findings")
         known = [*project.standards, *project.plans, *project.checklists, *project.audits]
         raise QmsError(
             f"no standard, plan, checklist, audit or finding has the id {item_id}"

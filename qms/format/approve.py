@@ -12,7 +12,9 @@ from qms.base.errors import QmsError
 from qms.base.yamledit import set_key, update_file
 from qms.format.check import load_valid
 from qms.format.fingerprint import standard_fingerprint
+from qms.format.ids import require_id
 from qms.format.models import Approval, Standard
+from qms.format.schema import did_you_mean
 
 STANDARD_KEYS = tuple(Standard.model_fields)
 APPROVAL_KEYS = tuple(Approval.model_fields)
@@ -20,10 +22,13 @@ APPROVAL_KEYS = tuple(Approval.model_fields)
 
 def approve(repo: Path, standard_id: str, approver: str, on: date) -> Path:
     """Mark a standard approved with by/on/fingerprint; comments in its file are kept."""
+    require_id(standard_id, "a standard", "qms list standards")
     project = load_valid(repo, on)
     standard = project.standards.get(standard_id)
     if standard is None:
-        raise QmsError(f"no standard has the id {standard_id}")
+        hint = did_you_mean(standard_id, list(project.standards))
+        raise QmsError(f"no standard has the id {standard_id}{hint}; `qms list standards` "
+                       "lists them")
     if standard.status == "retired":
         raise QmsError(f"{standard_id} is retired; a retired standard cannot be approved")
     path = project.root / project.sources[standard_id].path

@@ -10,14 +10,29 @@ import re
 import secrets
 from datetime import datetime
 
+from qms.base.errors import QmsError
+from qms.base.safetext import visible
 from qms.format.models import ID_PATTERN
 
 _ID = re.compile(ID_PATTERN)
+ID_SHAPE = ("an id is capital letters and digits in parts joined by hyphens, such as TEL-001, "
+            "CL-PREMISES, AUD-20261015-NJR-7F3A or the finding AUD-20261015-NJR-7F3A-F2")
 
 
 def is_id(text: str) -> bool:
     """Whether text is an id as the format writes them (AUD-20261015-NJR-7F3A, TEL-001, ...)."""
-    return bool(_ID.match(text))
+    return bool(_ID.fullmatch(text))  # fullmatch: `$` alone lets "TEL-001\n" through
+
+
+def require_id(text: str, kind: str, listing: str) -> str:
+    """text when it is an id; otherwise a QmsError saying what an id looks like.
+
+    `kind` names what was asked for ("an audit"), `listing` the command that lists them.
+    """
+    if not is_id(text):
+        raise QmsError(f"{visible(text)!r} is not {kind} id: {ID_SHAPE} (`{listing}` lists "
+                       "them)")
+    return text
 
 
 def site_code(site: str) -> str:

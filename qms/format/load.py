@@ -18,6 +18,7 @@ from typing import Any
 
 from qms.base.errors import QmsError
 from qms.base.issues import Issue, error
+from qms.base.links import LINK_OUTSIDE, is_inside, link_outside_message
 from qms.base.workers import fork_workers
 from qms.base.yamlread import load_file
 from qms.format.models import DIMENSIONS, ID_PATTERN, Config
@@ -45,19 +46,33 @@ def find_root(start: Path) -> Path:
     )
 
 
-def walk_files(folder: Path, skip: Collection[str] = (),
-               skip_names: Collection[str] = ()) -> Iterator[os.DirEntry[str]]:
+def walk_files(folder: Path, skip: Collection[str] = (), skip_names: Collection[str] = (),
+               root: Path | None = None,
+               outside: list[Path] | None = None) -> Iterator[os.DirEntry[str]]:
     """The files below folder, unsorted, as scandir entries; hidden entries and those whose
-    path is in skip or whose name is in skip_names are left out, with everything below them."""
+    path is in skip or whose name is in skip_names are left out, with everything below them.
+
+    A symbolic link that leads out of root (default: folder), or a folder that does, is not
+    followed: it goes to `outside`, when given, to be reported with `outside_issue`.
+    """
     # Strings, not Paths: this walks thousands of files on every command, and a Path per
     # entry (made, compared, sorted) costs more than the walk itself.
     if not folder.is_dir():
+        return
+    inside = root if root is not None else folder
+    if not is_inside(folder, inside):  # the folder is (or lies under) a link out
+        if outside is not None:
+            outside.append(folder)
         return
     stack = [str(folder)]
     while stack:
         with os.scandir(stack.pop()) as entries:
             for entry in entries:
                 if entry.name.startswith(".") or entry.name in skip_names or entry.path in skip:
+                    continue
+                if entry.is_symlink() and not is_inside(entry.path, inside):
+                    if outside is not None:
+                        outside.append(Path(entry.path))
                     continue
                 if entry.is_dir(follow_symlinks=False):
                     stack.append(entry.path)
@@ -66,14 +81,21 @@ def walk_files(folder: Path, skip: Collection[str] = (),
 
 
 def files_under(folder: Path, suffixes: tuple[str, ...], skip: Path | None = None,
-                misnamed: list[Path] | None = None) -> list[Path]:
+                misnamed: list[Path] | None = None, *, root: Path,
+                outside: list[Issue] | None = None) -> list[Path]:
     """Every file with one of the suffixes below folder (sorted; hidden folders skipped).
 
     A file whose path is not UTF-8 is left out (no message or page could name it); it goes to
-    `misnamed`, when given, to be reported with `misnamed_issue`.
+    `misnamed`, when given, to be reported with `misnamed_issue`. A link that leads out of the
+    repository at root is never read: its issue goes to `outside`, when given.
     """
     skipped = (str(skip),) if skip is not None else ()
-    found = [entry.path for entry in walk_files(folder, skipped) if entry.name.endswith(suffixes)]
+    links: list[Path] = []
+    found = [entry.path for entry in walk_files(folder, skipped, (), root, links)
+             if entry.name.endswith(suffixes)]
+    if outside is not None:
+        outside += [outside_issue(root, link) for link in sorted(links)
+                    if link.name.endswith(suffixes) or link.is_dir()]
     named = [path for path in found if path.isascii() or not _NOT_UTF8.search(path)]
     if misnamed is not None and len(named) < len(found):
         misnamed += [Path(path) for path in sorted(set(found) - set(named), key=_path_order)]
@@ -92,6 +114,12 @@ def misnamed_issue(root: Path, path: Path) -> Issue:
                  "name (e.g. with `git mv`)")
 
 
+def outside_issue(root: Path, path: Path) -> Issue:
+    """The error for a symbolic link (or a folder under one) that leads out of the repository."""
+    shown = os.path.relpath(path, root).replace(os.sep, "/")
+    return error(shown, 0, LINK_OUTSIDE, link_outside_message(path))
+
+
 def _path_order(path: str) -> tuple[str, ...]:
     # The order of sorted Path objects (part by part), so output order does not change.
     return tuple(path.split(os.sep))
@@ -99,6 +127,9 @@ def _path_order(path: str) -> tuple[str, ...]:
 
 def load_config(root: Path) -> tuple[Config, Source | None, list[Issue]]:
     """Read qms.yaml; when it is broken, fall back to the defaults so other files still load."""
+    if not is_inside(root / CONFIG_FILE, root):
+        return (Config(organisation="(qms.yaml could not be read)"), None,
+                [outside_issue(root, root / CONFIG_FILE)])
     data, issues = load_file(root / CONFIG_FILE, CONFIG_FILE)
     if issues:
         return Config(organisation="(qms.yaml could not be read)"), None, issues
@@ -124,10 +155,11 @@ def load_project(root: Path, today: date) -> tuple[Project, list[Issue]]:
             gc.enable()
 
 
-def document_files(root: Path, project: Project, misnamed: list[Path] | None = None
-                   ) -> list[tuple[str, dict[str, Any], Path]]:
+def document_files(root: Path, project: Project, misnamed: list[Path] | None = None,
+                   outside: list[Issue] | None = None) -> list[tuple[str, dict[str, Any], Path]]:
     """Every YAML document of the repository: its kind, the project's index for it, its file
-    (the files whose names are not UTF-8 go to `misnamed` instead)."""
+    (the files whose names are not UTF-8 go to `misnamed` instead, the issues of links that
+    lead out of the repository to `outside`)."""
     paths = project.config.paths
     planning = root / paths.planning
     kinds: list[tuple[str, Path, Path | None, dict[str, Any]]] = [
@@ -139,7 +171,7 @@ def document_files(root: Path, project: Project, misnamed: list[Path] | None = N
     return [
         (kind, target, path)
         for kind, folder, skip, target in kinds
-        for path in files_under(folder, YAML_SUFFIXES, skip, misnamed)
+        for path in files_under(folder, YAML_SUFFIXES, skip, misnamed, root=root, outside=outside)
     ]
 
 
@@ -147,7 +179,7 @@ def _load_project(root: Path, today: date) -> tuple[Project, list[Issue]]:
     config, config_source, issues = load_config(root)
     project = Project(root=root, config=config, today=today, config_source=config_source)
     misnamed: list[Path] = []
-    jobs = document_files(root, project, misnamed)
+    jobs = document_files(root, project, misnamed, issues)
     issues.extend(misnamed_issue(root, path) for path in misnamed)
     prefix = len(str(root)) + 1
     shown_paths = [str(path)[prefix:].replace(os.sep, "/") for _, _, path in jobs]
@@ -246,17 +278,20 @@ def _register(
 def _load_tables(project: Project, issues: list[Issue]) -> None:
     root, config = project.root, project.config
     misnamed: list[Path] = []
-    for path in files_under(project.path("measurements"), (".csv",), misnamed=misnamed):
+    for path in files_under(project.path("measurements"), (".csv",), misnamed=misnamed, root=root,
+                            outside=issues):
         readings, found = read_kpis(path, path.relative_to(root).as_posix())
         project.kpis.extend(readings)
         issues.extend(found)
-    for path in files_under(project.path("sqi"), (".csv",), misnamed=misnamed):
+    for path in files_under(project.path("sqi"), (".csv",), misnamed=misnamed, root=root,
+                            outside=issues):
         counts, found = read_sqi(path, path.relative_to(root).as_posix())
         project.sqi.extend(counts)
         issues.extend(found)
     instrument = config.servqual.instrument
     items = max((max(v) for v in instrument.values() if v), default=0)
-    for path in files_under(project.path("surveys"), (".csv",), misnamed=misnamed):
+    for path in files_under(project.path("surveys"), (".csv",), misnamed=misnamed, root=root,
+                            outside=issues):
         wave, found = read_survey(
             path, path.relative_to(root).as_posix(), items, config.servqual.scale, DIMENSIONS
         )
