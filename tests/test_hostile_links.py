@@ -122,3 +122,17 @@ def test_links_inside_the_repository_are_read(
     assert "file: standards/telephone/TEL-901.yaml" in result.output
     checked = run("check", str(sample_repo))
     assert "link-outside" not in checked.output
+
+
+@pytest.mark.parametrize("name", ["build", "build/html", "build/.qms"])
+def test_the_build_does_not_write_through_a_link_out(
+        sample_repo: Path, outside: Path, run: Callable[..., object], name: str) -> None:
+    (sample_repo / name).parent.mkdir(parents=True, exist_ok=True)
+    (sample_repo / name).symlink_to(outside, target_is_directory=True)
+    before = {p.name: p.read_bytes() for p in outside.iterdir()}
+    for options in ([], ["--clean"]):
+        result = run("build", "-q", *options, str(sample_repo))
+        assert result.exit_code == 1, result.output
+        assert f"{name}: is a symbolic link to a place outside the repository" in result.output
+        assert "nothing was written" in result.output
+    assert {p.name: p.read_bytes() for p in outside.iterdir()} == before

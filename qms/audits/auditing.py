@@ -142,7 +142,7 @@ def start(project: Project, checklist_id: str, site: str, auditors: Iterable[str
     if not is_inside(year_folder, project.root):
         shown = year_folder.relative_to(project.root).as_posix()
         raise QmsError(f"{shown} (where the record would be written) "
-                       f"{link_outside_message(year_folder)}")
+                       f"{link_outside_message(year_folder, writing=True)}")
     folder = project.path("records")
     folder.mkdir(parents=True, exist_ok=True)
     # Checking that the file was not imported and writing the record that says it now is are

@@ -24,6 +24,7 @@ from pathlib import Path
 from qms.base import gitrepo
 from qms.base.errors import QmsError
 from qms.base.files import folder_lock
+from qms.base.links import is_inside, link_outside_message
 from qms.base.workers import can_fork
 from qms.format.load import find_root, load_config
 from qms.format.loadcache import cache_folder, load_valid_cached
@@ -109,6 +110,11 @@ def build(path: Path, options: BuildOptions) -> BuildResult:
     if issues:
         raise QmsError("qms.yaml has errors; run `qms check` to see them")
     paths = BuildPaths(root / config.paths.build)
+    for folder in (paths.root, paths.html, paths.source, paths.doctrees, paths.state):
+        # A committed link would have the build write (and --clean delete) somewhere else.
+        if not is_inside(folder, root):
+            shown = folder.relative_to(root).as_posix()
+            raise QmsError(f"{shown}: {link_outside_message(folder, writing=True)}")
     paths.root.mkdir(parents=True, exist_ok=True)
     # Two builds of one repository at once (two terminals, `qms serve` and `qms build`) take
     # turns: one build's clean or Sphinx run would otherwise pull files from under the other.
