@@ -72,6 +72,7 @@ ISSUE_CODES: dict[str, str] = {
     "encoding": "a file is not valid UTF-8",
     "link-outside": "a symbolic link leads outside the repository; it is not read",
     "file-name": "a file name is not valid UTF-8 (the file is skipped)",
+    "stray-file": "a YAML or CSV file lies where qms reads no files (it is skipped)",
     "syntax": "the YAML (or CSV) cannot be parsed",
     "too-deep": "the YAML nests deeper than any QMS file needs",
     "alias": "the YAML uses anchors and aliases (&name / *name), which qms does not accept",

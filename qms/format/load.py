@@ -195,6 +195,9 @@ def _load_project(root: Path, today: date) -> tuple[Project, list[Issue]]:
         elif found:
             project.invalid_ids.update(claimed_id(path))
     _load_tables(project, issues)
+    from qms.format.stray import stray_files  # stray imports walk_files from here
+
+    issues.extend(stray_files(root, config.paths))
     return project, issues
 
 
