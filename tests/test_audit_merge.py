@@ -56,8 +56,12 @@ def test_ids_differ_for_the_same_site_and_moment() -> None:
 def test_a_new_record_never_overwrites_an_existing_one(tmp_path: Path, monkeypatch) -> None:
     from datetime import datetime
 
+    import secrets
+
     codes = iter(["7f3a", "7f3a", "19b4"])
-    monkeypatch.setattr("qms.format.ids.secrets.token_hex", lambda n: next(codes))
+    real = secrets.token_hex  # temporary file names draw from it too (4 bytes); ids draw 2
+    monkeypatch.setattr("qms.format.ids.secrets.token_hex",
+                        lambda n: next(codes) if n == 2 else real(n))
     when = datetime(2026, 11, 23, 9, 30)
     first, path = records.create_record(tmp_path, "CL-X", "fp", "Nanjing Road", ["A"], when)
     second, other = records.create_record(tmp_path, "CL-X", "fp", "Nanjing Road", ["B"], when)
