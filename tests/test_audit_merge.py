@@ -54,9 +54,8 @@ def test_ids_differ_for_the_same_site_and_moment() -> None:
 
 
 def test_a_new_record_never_overwrites_an_existing_one(tmp_path: Path, monkeypatch) -> None:
-    from datetime import datetime
-
     import secrets
+    from datetime import datetime
 
     codes = iter(["7f3a", "7f3a", "19b4"])
     real = secrets.token_hex  # temporary file names draw from it too (4 bytes); ids draw 2

@@ -212,3 +212,24 @@ def test_a_large_output_through_a_pipe_arrives_whole() -> None:
     done = subprocess.run([str(qms), "schema"], capture_output=True, text=True, check=True)
     assert len(done.stdout) > 20_000
     assert "standard" in json.loads(done.stdout)  # cut short, it would not parse
+
+
+@pytest.mark.parametrize("args", [
+    ("build", "{repo}"),
+    ("capa", "AUD-20261015-NJR-7F3A-F1", "--owner", "X", "-C", "{repo}"),
+    ("audit", "start", "CL-PREMISES", "--site", "S", "--auditor", "A", "-C", "{repo}"),
+    ("due", "-C", "{repo}"),
+    ("approve", "TEL-001", "--by", "Q", "-C", "{repo}"),
+])
+def test_a_broken_qms_yaml_stops_every_command_with_one_wording(run, sample_repo: Path,
+                                                                 args: tuple[str, ...]) -> None:
+    # One loader owns this message: every command names the file, the line and the fix alike.
+    config = sample_repo / "qms.yaml"
+    config.write_text(config.read_text(encoding="utf-8") + "colour: blue\n", encoding="utf-8")
+    result = run(*(a.format(repo=sample_repo) for a in args))
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    # Only qms.yaml's own errors: the rest follow from it and would bury the cause.
+    assert lines[0] == "qms: error: qms.yaml has errors; fix them first (`qms check` lists them):"
+    assert len(lines) == 2
+    assert lines[1].startswith("qms.yaml:") and "[unknown-field] 'colour'" in lines[1]

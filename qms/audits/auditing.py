@@ -21,7 +21,14 @@ from qms.base.yamlread import load_file
 from qms.format.check import resolve_today
 from qms.format.fingerprint import checklist_fingerprint, question_fingerprint
 from qms.format.ids import require_id
-from qms.format.load import YAML_SUFFIXES, files_under, find_root, load_project
+from qms.format.load import (
+    CONFIG_FILE,
+    YAML_SUFFIXES,
+    files_under,
+    find_root,
+    load_project,
+    stop_on_errors,
+)
 from qms.format.models import Audit, Checklist, Grade, Question, Standard
 from qms.format.project import Project, Source
 from qms.format.schedule import add_days
@@ -102,10 +109,7 @@ def now(today: date | None = None) -> datetime:
 def open_project(repo: Path, today: date) -> Project:
     """Load the repository for an audit command; only qms.yaml errors stop it here."""
     project, issues = load_project(find_root(repo), today)
-    broken = [i for i in issues if i.severity is Severity.ERROR and i.path == "qms.yaml"]
-    if broken:
-        raise QmsError("qms.yaml has errors; fix them first:\n"
-                       + "\n".join(i.render() for i in broken))
+    stop_on_errors([i for i in issues if i.path == CONFIG_FILE], CONFIG_FILE)
     return project
 
 

@@ -20,11 +20,10 @@ from ruamel.yaml.scalarstring import FoldedScalarString
 from qms.audits.records import read_record, text
 from qms.base import gitrepo
 from qms.base.errors import QmsError
-from qms.base.issues import Severity
 from qms.base.yamledit import append_item, dump_round_trip, set_key, update_file
 from qms.base.yamlread import YamlProblem, parse
 from qms.format.ids import require_id
-from qms.format.load import YAML_SUFFIXES, files_under, find_root, load_config
+from qms.format.load import YAML_SUFFIXES, files_under, open_config
 from qms.format.models import (
     CAPA_STATES,
     Audit,
@@ -376,12 +375,7 @@ class CapaOutcome:
 def follow(repo: Path, finding_id: str, request: CapaRequest, when: datetime,
            commit: bool = False) -> CapaOutcome:
     """Apply a request to a finding's CAPA, write it, and commit the record if asked."""
-    root = find_root(repo)
-    config, _, issues = load_config(root)
-    broken = [i for i in issues if i.severity is Severity.ERROR]
-    if broken:
-        raise QmsError("qms.yaml has errors; fix them first:\n"
-                       + "\n".join(i.render() for i in broken))
+    root, config = open_config(repo)
     if commit and gitrepo.repository_root(root) is None:
         raise QmsError(f"{root}: --commit needs a git repository; nothing was changed")
     record = locate(root, config, finding_id)

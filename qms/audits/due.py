@@ -16,9 +16,15 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from qms.base.errors import QmsError
-from qms.base.issues import Issue, Severity, error, sort_issues
-from qms.format.load import YAML_SUFFIXES, files_under, find_root, load_config, misnamed_issue
+from qms.base.issues import error
+from qms.format.load import (
+    YAML_SUFFIXES,
+    files_under,
+    find_root,
+    load_config,
+    misnamed_issue,
+    stop_on_errors,
+)
 from qms.format.loadcache import LoadCache, cache_folder, read_models
 from qms.format.project import Project, Source
 from qms.format.schedule import add_days, add_months, review_due
@@ -86,7 +92,7 @@ def _load(root: Path, today: date, kinds: tuple[str, ...], use_cache: bool = Tru
         seen[model_id] = name
         targets[kind][model_id] = model
         project.sources[model_id] = Source(name, data)
-    _stop_on_errors(issues)
+    stop_on_errors(issues)
     if cache is not None:
         _save_quietly(cache)
     return project
@@ -96,15 +102,6 @@ def _save_quietly(cache: LoadCache) -> None:
     # The cache only saves time: a read-only checkout or a full disk must not stop a listing.
     with contextlib.suppress(OSError):
         cache.save()
-
-
-def _stop_on_errors(issues: list[Issue]) -> None:
-    errors = [i for i in sort_issues(issues) if i.severity is Severity.ERROR]
-    if errors:
-        shown = "\n".join(i.render() for i in errors[:20])
-        more = f"\n... and {len(errors) - 20} more" if len(errors) > 20 else ""
-        raise QmsError(f"the repository has errors; fix them first (`qms check` lists them):\n"
-                       f"{shown}{more}")
 
 
 # ---------------------------------------------------------------- the window of `qms due`

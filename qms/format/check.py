@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from qms.base.errors import QmsError, UsageError
+from qms.base.errors import UsageError
 from qms.base.issues import Issue, Severity, sort_issues
-from qms.format.load import find_root, load_project
+from qms.format.load import find_root, load_project, stop_on_errors
 from qms.format.project import Project
 from qms.format.validate import validate_project
 
@@ -68,10 +68,5 @@ def load_readable(path: Path, today: date) -> tuple[Project, int]:
 def load_valid(path: Path, today: date) -> Project:
     """Load a repository for a command that needs valid data; errors stop it with a summary."""
     result = check(path, today)
-    if result.errors:
-        shown = "\n".join(i.render() for i in result.errors[:20])
-        more = f"\n... and {len(result.errors) - 20} more" if len(result.errors) > 20 else ""
-        raise QmsError(
-            f"the repository has errors; fix them first (`qms check` lists them):\n{shown}{more}"
-        )
+    stop_on_errors(result.issues)
     return result.project

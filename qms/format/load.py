@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from qms.base.errors import QmsError
-from qms.base.issues import Issue, error
+from qms.base.issues import Issue, Severity, error, sort_issues
 from qms.base.links import LINK_OUTSIDE, is_inside, link_outside_message
 from qms.base.workers import fork_workers
 from qms.base.yamlread import load_file
@@ -140,6 +140,27 @@ def load_config(root: Path) -> tuple[Config, Source | None, list[Issue]]:
     return model, source, issues
 
 
+def stop_on_errors(issues: list[Issue], what: str = "the repository") -> None:
+    """Stop a command whose files have errors, with the one summary every command gives."""
+    errors = [i for i in sort_issues(issues) if i.severity is Severity.ERROR]
+    in_config = [i for i in errors if i.path == CONFIG_FILE]
+    if in_config:  # the others follow from it (unknown SQI categories, grades, ...): fix it first
+        errors, what = in_config, CONFIG_FILE
+    if errors:
+        shown = "\n".join(i.render() for i in errors[:20])
+        more = f"\n... and {len(errors) - 20} more" if len(errors) > 20 else ""
+        raise QmsError(f"{what} has errors; fix them first (`qms check` lists them):\n"
+                       f"{shown}{more}")
+
+
+def open_config(path: Path) -> tuple[Path, Config]:
+    """The repository at or above path and its configuration; errors in qms.yaml stop here."""
+    root = find_root(path)
+    config, _, issues = load_config(root)
+    stop_on_errors(issues, CONFIG_FILE)
+    return root, config
+
+
 def load_project(root: Path, today: date) -> tuple[Project, list[Issue]]:
     """Load every file of the repository at root into a Project, with every issue found."""
     # The loaded data holds no reference cycles; the cyclic collector would only rescan
@@ -189,12 +210,12 @@ def _load_project(root: Path, today: date) -> tuple[Project, list[Issue]]:
         model, invalid = (None, []) if found else validate_document(kind, data, shown)
         issues.extend(found or invalid)
         if model is not None:
-            _register(project, target, model, Source(shown, data), first_seen, issues)
+            register(project, target, model, Source(shown, data), first_seen, issues)
         elif isinstance(data, dict) and isinstance(data.get("id"), str):
             project.invalid_ids.add(data["id"])
         elif found:
             project.invalid_ids.update(claimed_id(path))
-    _load_tables(project, issues)
+    load_tables(project, issues)
     from qms.format.stray import stray_files  # stray imports walk_files from here
 
     issues.extend(stray_files(root, config.paths))
@@ -253,7 +274,7 @@ def read_many(paths: list[Path], shown: list[str]) -> list[tuple[Any, list[Issue
     return merged
 
 
-def _register(
+def register(
     project: Project,
     target: dict[str, Any],
     model: Any,
@@ -278,7 +299,7 @@ def _register(
     project.sources[model_id] = source
 
 
-def _load_tables(project: Project, issues: list[Issue]) -> None:
+def load_tables(project: Project, issues: list[Issue]) -> None:
     root, config = project.root, project.config
     misnamed: list[Path] = []
     for path in files_under(project.path("measurements"), (".csv",), misnamed=misnamed, root=root,

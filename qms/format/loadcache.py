@@ -39,11 +39,11 @@ from qms.base.files import temporary_name
 from qms.base.issues import Issue, Severity
 from qms.format.check import load_valid
 from qms.format.load import (
-    _load_tables,
-    _register,
     document_files,
     load_config,
+    load_tables,
     read_many,
+    register,
     walk_files,
 )
 from qms.format.models import KINDS
@@ -214,8 +214,8 @@ def load_valid_cached(root: Path, today: date, folder: Path) -> Project:
     first_seen: dict[str, str] = {}
     found_issues: list[Issue] = []
     for (_, target, _), name, (model, data, _) in zip(documents, shown, read, strict=True):
-        _register(project, target, model, Source(name, data), first_seen, found_issues)
-    _load_tables(project, found_issues)
+        register(project, target, model, Source(name, data), first_seen, found_issues)
+    load_tables(project, found_issues)
     found_issues.extend(validate_project(project))
     if any(issue.severity is Severity.ERROR for issue in found_issues):
         return load_valid(root, today)

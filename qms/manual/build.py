@@ -26,7 +26,7 @@ from qms.base.errors import QmsError
 from qms.base.files import folder_lock
 from qms.base.links import is_inside, link_outside_message
 from qms.base.workers import can_fork
-from qms.format.load import find_root, load_config
+from qms.format.load import open_config
 from qms.format.loadcache import cache_folder, load_valid_cached
 from qms.format.models import Config
 from qms.format.project import Project
@@ -105,10 +105,7 @@ class BuildPaths:
 
 def build(path: Path, options: BuildOptions) -> BuildResult:
     """Build the manual of the repository at (or above) path; see the module docstring."""
-    root = find_root(path)
-    config, _, issues = load_config(root)
-    if issues:
-        raise QmsError("qms.yaml has errors; run `qms check` to see them")
+    root, config = open_config(path)
     paths = BuildPaths(root / config.paths.build)
     for folder in (paths.root, paths.html, paths.source, paths.doctrees, paths.state):
         # A committed link would have the build write (and --clean delete) somewhere else.

@@ -14,7 +14,7 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
 from qms.base.errors import QmsError
-from qms.format.load import find_root, load_config
+from qms.format.load import open_config
 from qms.manual.build import BuildOptions, BuildPaths, BuildResult, build
 
 QUIET_SECONDS = 0.3  # wait for a burst of saves (an editor, a git checkout) to settle
@@ -55,8 +55,8 @@ def _rebuild(root: Path, options: BuildOptions,
 def serve(path: Path, port: int, options: BuildOptions,
           report: Callable[[BuildResult, bool], bool]) -> None:
     """Build, serve build/html on 127.0.0.1:port, and rebuild on changes until interrupted."""
-    root = find_root(path)
-    paths = BuildPaths(root / load_config(root)[0].paths.build)
+    root, config = open_config(path)
+    paths = BuildPaths(root / config.paths.build)
     _rebuild(root, options, report)
     paths.html.mkdir(parents=True, exist_ok=True)
     handler = functools.partial(_Handler, directory=str(paths.html))
