@@ -96,7 +96,8 @@ def test_check_never_writes_a_file(sample_repo: Path, run: Callable[..., object]
     [
         (["check", "--format", "xml"], "'xml' is not one of 'text', 'json'"),
         (["check", "--today", "23/11/2026"], "'23/11/2026' is not a date; write YYYY-MM-DD"),
-        (["check", "--bogus"], "No such option '--bogus'"),
+        # Click's own words ("No such option: --bogus" before 8.3): the option is named.
+        (["check", "--bogus"], "--bogus"),
     ],
 )
 def test_usage_errors_exit_2(
@@ -105,6 +106,7 @@ def test_usage_errors_exit_2(
     result = run(*args, str(sample_repo))
     assert result.exit_code == 2
     assert message in result.stderr
+    assert "Traceback" not in result.output
 
 
 def test_not_a_repository_is_a_user_error(tmp_path: Path, run: Callable[..., object]) -> None:

@@ -233,7 +233,12 @@ def test_docutils_settings_made_once_change_no_page(tmp_path: Path,
         result, _ = build_once(repo, strict=True)
         outputs.append((repo / "build" / "html", len(parsers), result.pages))
     (once, made_once, pages), (per_page, made_per_page, _) = outputs
-    assert made_once < 5 < pages <= made_per_page  # the cache is in effect on this Sphinx
+    import sphinx.util.docutils
+
+    if hasattr(sphinx.util.docutils, "_get_settings"):  # Sphinx 8.2+: settings made per page
+        assert made_once < 5 < pages <= made_per_page  # the cache is in effect on this Sphinx
+    else:  # older Sphinx makes them once itself: the patch stands aside
+        assert made_once == made_per_page < pages
     assert differing_files(once, per_page) == []
 
 

@@ -224,7 +224,9 @@ def reopen(path: Path, when: datetime, by: str | None, reason: str) -> None:
             raise QmsError(f"{doc.get('id')} is not completed; there is nothing to reopen")
         del doc["completed"]
         entry = _node({"on": when, "by": by, "reason": reason})
-        entry.yaml_add_eol_comment(f"was completed {completed}", "on")
+        # As the file wrote it: str() of ruamel's timestamp differs between its versions.
+        written = dump_round_trip({"v": completed}).strip().removeprefix("v: ")
+        entry.yaml_add_eol_comment(f"was completed {written}", "on")
         append_item(_sequence(doc, "reopened"), entry)
 
     update_file(path, change)

@@ -314,11 +314,12 @@ def _docutils_settings_made_once() -> Iterator[None]:
         page.record_dependencies = DependencyList()
         return page
 
-    sphinx_docutils._get_settings = get_settings  # type: ignore[assignment]
+    patched: Any = sphinx_docutils  # a private name some Sphinx versions lack (checked above)
+    patched._get_settings = get_settings
     try:
         yield
     finally:
-        sphinx_docutils._get_settings = original  # type: ignore[attr-defined]
+        patched._get_settings = original
 
 
 def run_sphinx(srcdir: Path, outdir: Path, doctrees: Path, *, jobs: int = 1, fresh: bool = False,
@@ -329,7 +330,7 @@ def run_sphinx(srcdir: Path, outdir: Path, doctrees: Path, *, jobs: int = 1, fre
     status = ProgressStream(echo)
     # As sphinx-build does: docutils.conf of the source folder, and node and directive
     # registrations that end with the build (qms serve builds many times in one process).
-    with patch_docutils(srcdir), docutils_namespace(), _docutils_settings_made_once():
+    with patch_docutils(str(srcdir)), docutils_namespace(), _docutils_settings_made_once():
         app = Sphinx(str(srcdir), str(srcdir), str(outdir), str(doctrees), "html",
                      confoverrides={}, status=cast(IO[str], status), warning=warnings,
                      freshenv=fresh, parallel=jobs if jobs > 1 else 0)
