@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import re
 import sys
-from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -16,27 +14,12 @@ from qms.audits import due as dues
 from qms.audits.auditing import now
 from qms.base.errors import EXIT_USER_ERROR
 from qms.base.safetext import visible
-from qms.cli.options import PATH_ARG, REPO_OPTION, today_option
-from qms.cli.output import render_rows
+from qms.cli.options import REPO_OPTION, strict_date, today_option
+from qms.cli.output import emit_rows, report_options
 from qms.format import listing
 from qms.format.check import resolve_today
 from qms.format.models import CAPA_STATES, Capa
 from qms.format.project import Project
-
-FORMATS = ("table", "csv", "json", "xlsx")
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-def _strict_date(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        if not _DATE.match(value):
-            raise ValueError
-        return date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date; write YYYY-MM-DD, e.g. 2027-01-31",
-                                 ctx, param) from None
 
 
 def _text(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -50,32 +33,6 @@ def _period(ctx: click.Context, param: click.Parameter, value: str) -> dues.Peri
         return dues.parse_period(value)
     except ValueError as exc:
         raise click.BadParameter(str(exc), ctx, param) from None
-
-
-def _output_options(function: Any) -> Any:
-    function = click.option("-o", "--output", type=PATH_ARG, default=None,
-                            help="Write to this file (needed for xlsx).")(function)
-    return click.option("--format", "fmt", type=click.Choice(FORMATS), default="table",
-                        show_default=True, help="Aligned table, CSV, JSON or an Excel workbook."
-                        )(function)
-
-
-def _emit(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str,
-          output: Path | None, title: str) -> None:
-    if fmt == "xlsx":
-        if output is None:
-            raise click.UsageError("--format xlsx needs -o FILE.xlsx")
-        from qms.base.xlsxout import write_xlsx
-
-        write_xlsx(rows, columns, output, title)
-        click.echo(f"wrote {len(rows)} row(s) to {output}", err=True)
-        return
-    text = render_rows(rows, columns, fmt)
-    if output is None:
-        click.echo(text)
-    else:
-        output.write_text(text + "\n", encoding="utf-8")
-        click.echo(f"wrote {len(rows)} row(s) to {output}", err=True)
 
 
 # ---------------------------------------------------------------- qms capa
@@ -110,7 +67,7 @@ def _capa_text(capa: Capa | None, today: date) -> list[str]:
 @click.argument("finding_id", metavar="FINDING")
 @click.option("--status", type=click.Choice(CAPA_STATES), help="Move the CAPA to this state.")
 @click.option("--owner", callback=_text, help="Who owns the corrective action.")
-@click.option("--due", callback=_strict_date, metavar="YYYY-MM-DD", help="When it is due.")
+@click.option("--due", callback=strict_date, metavar="YYYY-MM-DD", help="When it is due.")
 @click.option("--containment", callback=_text, help="What contains the problem meanwhile.")
 @click.option("--root-cause", "root_cause", callback=_text, help="Why it happened.")
 @click.option("--action", callback=_text, help="The corrective action planned.")
@@ -159,7 +116,7 @@ def capa_command(finding_id: str, commit: bool, repo: Path, today: str | None,
 @click.option("--site", help="Only findings at this site.")
 @click.option("--grade", help="Only findings of this grade (as in qms.yaml).")
 @click.option("--owner", help="Only CAPAs of this owner.")
-@_output_options
+@report_options
 @REPO_OPTION
 @today_option
 def findings_command(only_open: bool, overdue: bool, fmt: str, output: Path | None, repo: Path,
@@ -168,7 +125,7 @@ def findings_command(only_open: bool, overdue: bool, fmt: str, output: Path | No
     project = dues.load_for_following(repo, resolve_today(today), ("audit",))
     state = "overdue" if overdue else "open" if only_open else None
     rows = listing.finding_rows(project, listing.Filters(state=state, **filters))
-    _emit(rows, listing.FINDING_COLUMNS, fmt, output, "Findings")
+    emit_rows(rows, listing.FINDING_COLUMNS, fmt, output, "Findings")
 
 
 # ---------------------------------------------------------------- qms due
@@ -185,7 +142,7 @@ def _overdue_summary(project: Project, rows: list[dict[str, Any]]) -> str:
 @click.option("--within", default="30d", show_default=True, callback=_period, metavar="PERIOD",
               help="How far ahead to look: Nd, Nw or Nm (days, weeks, months).")
 @click.option("--fail", is_flag=True, help="Exit 1 when anything is overdue (for scheduled CI).")
-@_output_options
+@report_options
 @REPO_OPTION
 @today_option
 def due_command(within: dues.Period, fail: bool, fmt: str, output: Path | None, repo: Path,
@@ -193,7 +150,7 @@ def due_command(within: dues.Period, fail: bool, fmt: str, output: Path | None, 
     """List what is overdue or falls due soon: CAPAs, standard reviews and plan actions."""
     project = dues.load_for_following(repo, resolve_today(today), ("standard", "plan", "audit"))
     rows = dues.due_rows(project, within)
-    _emit(rows, dues.DUE_COLUMNS, fmt, output, "Due")
+    emit_rows(rows, dues.DUE_COLUMNS, fmt, output, "Due")
     click.echo(f"{len(rows)} item(s) overdue or due within {within}; "
                f"{_overdue_summary(project, rows)}", err=True)
     if fail and dues.overdue(rows):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -27,3 +29,27 @@ def today_option(function: Any) -> Any:
         "--today", metavar="YYYY-MM-DD", envvar="QMS_TODAY",
         help="Judge due and overdue dates against this day (default: today; env QMS_TODAY).",
     )(function)
+
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def strict_date(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
+    """A YYYY-MM-DD option value as a date (a click callback); None stays None."""
+    if value is None:
+        return None
+    try:
+        if not _DATE.match(value):
+            raise ValueError
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date; write YYYY-MM-DD, e.g. 2027-01-31",
+                                 ctx, param) from None
+
+
+def period_options(function: Any) -> Any:
+    """--from and --to (YYYY-MM-DD, both inclusive), for commands that report over a period."""
+    function = click.option("--to", "until", metavar="YYYY-MM-DD", callback=strict_date,
+                            help="Only up to this day (inclusive).")(function)
+    return click.option("--from", "since", metavar="YYYY-MM-DD", callback=strict_date,
+                        help="Only from this day (inclusive).")(function)

@@ -12,11 +12,13 @@ import sys
 import unicodedata
 from collections.abc import Sequence
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 import click
 
 from qms.base.safetext import neutralise_formula, visible
+from qms.cli.options import PATH_ARG
 
 FORMATS = ("table", "csv", "json")
 MAX_COLUMN = 60  # no column wider, even on a wide terminal: long text is cut with an ellipsis
@@ -167,3 +169,34 @@ def format_option(function: Any) -> Any:
         show_default=True,
         help="Aligned table, CSV or JSON.",
     )(function)
+
+
+REPORT_FORMATS = (*FORMATS, "xlsx")
+
+
+def report_options(function: Any) -> Any:
+    """--format table|csv|json|xlsx and -o FILE, for commands that report rows."""
+    function = click.option("-o", "--output", type=PATH_ARG, default=None,
+                            help="Write to this file (needed for xlsx).")(function)
+    return click.option("--format", "fmt", type=click.Choice(REPORT_FORMATS), default="table",
+                        show_default=True, help="Aligned table, CSV, JSON or an Excel workbook."
+                        )(function)
+
+
+def emit_rows(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str,
+          output: Path | None, title: str) -> None:
+    """Print the rows (or write them to output) in the format asked for."""
+    if fmt == "xlsx":
+        if output is None:
+            raise click.UsageError("--format xlsx needs -o FILE.xlsx")
+        from qms.base.xlsxout import write_xlsx
+
+        write_xlsx(rows, columns, output, title)
+        click.echo(f"wrote {len(rows)} row(s) to {output}", err=True)
+        return
+    text = render_rows(rows, columns, fmt)
+    if output is None:
+        click.echo(text)
+    else:
+        output.write_text(text + "\n", encoding="utf-8")
+        click.echo(f"wrote {len(rows)} row(s) to {output}", err=True)
