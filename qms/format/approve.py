@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from ruamel.yaml.comments import CommentedMap
 
@@ -16,8 +16,9 @@ from qms.format.ids import require_id
 from qms.format.models import Approval, Standard
 from qms.format.schema import did_you_mean
 
-STANDARD_KEYS = tuple(Standard.model_fields)
-APPROVAL_KEYS = tuple(Approval.model_fields)
+# The cast: pydantic before 2.11 types model_fields on the class as a method, not a mapping.
+STANDARD_KEYS: tuple[str, ...] = tuple(cast("dict[str, Any]", Standard.model_fields))
+APPROVAL_KEYS: tuple[str, ...] = tuple(cast("dict[str, Any]", Approval.model_fields))
 
 
 def approve(repo: Path, standard_id: str, approver: str, on: date) -> Path:
