@@ -1,57 +1,91 @@
 #!/usr/bin/env python3
-"""Time `qms build` at scale, next to plain sphinx-build on the same generated reST.
+"""Time `qms build` at scale as ratios to plain sphinx-build of the same pages (issue 10).
 
 Usage::
 
     .venv/bin/python bench/bench_build.py [--sizes 1000 5000] [--audits 1000] [--jobs 1]
-                                          [--workdir /tmp/qms-bench-build]
+                                          [--runs 1] [--workdir /tmp/qms-bench-build]
+                                          [--skip-qms-source]
 
 For each size it generates a repository with bench/generate.py (made a git repository with
-one commit), then measures with /usr/bin/time -v (wall time and peak memory):
+one commit) and the reference project of issue 10 from it with bench/reference_site.py (plain
+reST: the same standard and audit pages, tables as list-tables, furo). Then, per run:
 
-- clean      `qms build --clean`
-- no-op      `qms build` again, nothing changed
-- edit-title `qms build` after changing one standard's title (shown on index pages too)
-- edit-text  `qms build` after changing one standard's statement (shown on its page only)
-- sphinx     plain `sphinx-build -E` on qms's own build/source (a fresh environment)
-- sphinx-noop plain `sphinx-build` again on the same output
+- ref-clean       `sphinx-build -b html -E` of the reference (a fresh output folder)
+- ref-noop        `sphinx-build` of the reference again, nothing changed
+- ref-edit-title  `sphinx-build` after changing one standard's title in its .rst
+- clean           `qms build --clean`
+- no-op           `qms build` again, nothing changed
+- edit-title      `qms build` after changing the same standard's title (index pages show it too)
+- edit-text       `qms build` after changing that standard's statement (its page only)
+- sphinx          plain `sphinx-build -E` on qms's own build/source (a fresh environment)
+- sphinx-noop     plain `sphinx-build` again on the same output
 
-and prints a Markdown table. Needs /usr/bin/time (Debian package `time`).
+(the last two not with --skip-qms-source). Each child runs under a small Python wrapper that
+measures its wall time, CPU time (user + system, children included) and peak resident memory
+(the largest single process, from getrusage(RUSAGE_CHILDREN)). It prints a Markdown table of
+medians over the runs (peak memory: the largest of the runs) and the ratios of qms to the
+reference measured in the same run: clean / ref-clean, edit-title / ref-edit-title,
+no-op / ref-noop.
 """
 
 from __future__ import annotations
 
 import argparse
-import re
+import json
 import shutil
+import statistics
 import subprocess
 import sys
+from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 BIN = Path(sys.executable).parent
 GIT_ENV = {"GIT_AUTHOR_NAME": "Bench", "GIT_AUTHOR_EMAIL": "bench@example.test",
            "GIT_COMMITTER_NAME": "Bench", "GIT_COMMITTER_EMAIL": "bench@example.test"}
+# Runs the command given as its arguments and prints, as its last stderr line, the child's
+# figures: measured inside a fresh process, so ru_maxrss is this child's peak and no earlier one's.
+WRAPPER = """\
+import json, resource, subprocess, sys, time
+start = time.perf_counter()
+code = subprocess.run(sys.argv[1:]).returncode
+wall = time.perf_counter() - start
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+figures = {"code": code, "wall": wall, "cpu": usage.ru_utime + usage.ru_stime,
+           "rss_kb": usage.ru_maxrss}
+print(json.dumps(figures), file=sys.stderr)
+"""
+RATIOS = (("clean", "ref-clean"), ("edit-title", "ref-edit-title"), ("no-op", "ref-noop"))
 
 
-def timed(command: Sequence[str], cwd: Path) -> tuple[float, int, str]:
-    """Run command under /usr/bin/time -v: (wall seconds, peak RSS in MB, its stdout)."""
-    done = subprocess.run(["/usr/bin/time", "-v", *command], cwd=cwd, capture_output=True,
-                          text=True)
-    if done.returncode != 0:
-        raise SystemExit(f"failed: {' '.join(command)}\n{done.stdout}\n{done.stderr[-3000:]}")
-    wall = re.search(r"Elapsed \(wall clock\) time .*: (?:(\d+):)?(\d+):([\d.]+)", done.stderr)
-    rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", done.stderr)
-    assert wall and rss, done.stderr[-2000:]
-    hours, minutes, seconds = wall.groups()
-    total = int(hours or 0) * 3600 + int(minutes) * 60 + float(seconds)
-    return total, int(rss.group(1)) // 1024, done.stdout
+@dataclass(frozen=True)
+class Sample:
+    """One timed child: wall and CPU seconds, peak RSS in MB, its stdout."""
+
+    wall: float
+    cpu: float
+    mb: int
+    out: str
+
+
+def timed(command: Sequence[str], cwd: Path) -> Sample:
+    """Run command under the wrapper; a failure stops the benchmark with its output."""
+    done = subprocess.run([sys.executable, "-c", WRAPPER, *command], cwd=cwd,
+                          capture_output=True, text=True)
+    *errors, last = done.stderr.rstrip("\n").split("\n")
+    figures = json.loads(last)
+    if done.returncode != 0 or figures["code"] != 0:
+        tail = "\n".join(errors)[-3000:]
+        raise SystemExit(f"failed: {' '.join(command)}\n{done.stdout[-3000:]}\n{tail}")
+    return Sample(figures["wall"], figures["cpu"], figures["rss_kb"] // 1024, done.stdout)
 
 
 def prepare(size: int, audits: int, workdir: Path) -> Path:
-    """A generated repository of `size` standards, committed to git."""
-    repo = workdir / f"qms-{size}"
+    """A generated repository of `size` standards, committed to git (reset if it exists)."""
+    repo = workdir / f"qms-{size}-{audits}"
     if (repo / ".git").is_dir():
         subprocess.run(["git", "checkout", "-q", "--", "."], cwd=repo, check=True)
         shutil.rmtree(repo / "build", ignore_errors=True)
@@ -65,9 +99,14 @@ def prepare(size: int, audits: int, workdir: Path) -> Path:
     return repo
 
 
+def edited_standard(repo: Path) -> Path:
+    """The standard both edits change: the first by file name."""
+    return sorted((repo / "standards").rglob("STD-*.yaml"))[0]
+
+
 def edit(repo: Path, field: str) -> None:
     """Change one standard's title or statement (the first standard by file name)."""
-    path = sorted((repo / "standards").rglob("STD-*.yaml"))[0]
+    path = edited_standard(repo)
     text = path.read_text(encoding="utf-8")
     lines = text.split("\n")
     if field == "title":
@@ -87,46 +126,136 @@ def edit(repo: Path, field: str) -> None:
     path.write_text("\n".join(lines), encoding="utf-8")
 
 
-def measure(size: int, audits: int, jobs: str, workdir: Path) -> list[tuple[str, float, int]]:
-    """Every measurement for one size."""
-    repo = prepare(size, audits, workdir)
+def edit_reference_title(page: Path) -> None:
+    """Change the title of one reference page (its first line), underline lengthened to fit."""
+    title, underline, rest = page.read_text(encoding="utf-8").split("\n", 2)
+    suffix = " (edited)"
+    page.write_text(f"{title}{suffix}\n{underline}{underline[0] * len(suffix)}\n{rest}",
+                    encoding="utf-8")
+
+
+def check_edited(html: Path) -> None:
+    """Stop when a timed edit did not reach the page (the timing would measure nothing)."""
+    if "(edited)" not in html.read_text(encoding="utf-8"):
+        raise SystemExit(f"{html}: the edited title is missing after the rebuild")
+
+
+def report(size: int, name: str, sample: Sample, note: str = "") -> None:
+    """One progress line on stderr."""
+    print(f"  {size:>5} {name:<15} {sample.wall:7.1f} s wall {sample.cpu:7.1f} s CPU "
+          f"{sample.mb:5d} MB  {note}", file=sys.stderr)
+
+
+def sphinx_command(source: Path, out: Path, jobs: str, *extra: str) -> list[str]:
+    """Plain sphinx-build of source into out/html (its environment in out/doctrees)."""
+    return [str(BIN / "sphinx-build"), "-q", "-b", "html", "-d", str(out / "doctrees"),
+            *(["-j", jobs] if jobs != "1" else []), *extra, str(source), str(out / "html")]
+
+
+def measure_reference(repo: Path, size: int, jobs: str, workdir: Path) -> dict[str, Sample]:
+    """The reference project of this repository: clean build, no-op, one title edited."""
+    reference = workdir / f"reference-{size}"
+    subprocess.run([sys.executable, str(HERE / "reference_site.py"), str(repo),
+                    str(reference / "source")], check=True, capture_output=True)
+    for folder in ("html", "doctrees"):
+        shutil.rmtree(reference / folder, ignore_errors=True)
+    rows = {}
+    for name in ("ref-clean", "ref-noop", "ref-edit-title"):
+        if name == "ref-edit-title":
+            page = reference / "source" / "standards" / f"{edited_standard(repo).stem}.rst"
+            edit_reference_title(page)
+        extra = ["-E"] if name == "ref-clean" else []
+        rows[name] = timed(sphinx_command(reference / "source", reference, jobs, *extra), repo)
+        report(size, name, rows[name])
+    check_edited(reference / "html" / "standards" / f"{edited_standard(repo).stem}.html")
+    return rows
+
+
+def measure_qms(repo: Path, size: int, jobs: str, workdir: Path,
+                qms_source: bool) -> dict[str, Sample]:
+    """qms build: clean, no-op, the two edits; then plain Sphinx on qms's own source."""
     qms = [str(BIN / "qms"), "build", "--today", "2026-11-23", "-j", jobs, "-q"]
-    rows = []
+    rows = {}
     for name, extra, before in (("clean", ["--clean"], None), ("no-op", [], None),
                                 ("edit-title", [], "title"), ("edit-text", [], "text")):
         if before:
             edit(repo, before)
-        seconds, mb, out = timed([*qms, *extra], repo)
-        rows.append((name, seconds, mb))
-        print(f"  {size:>5} {name:<11} {seconds:7.1f} s {mb:5d} MB  {out.strip()[-160:]}",
-              file=sys.stderr)
-    plain = workdir / f"plain-{size}"
-    shutil.rmtree(plain, ignore_errors=True)
-    sphinx = [str(BIN / "sphinx-build"), "-q", "-b", "html", "-d", str(plain / "doctrees"),
-              *(["-j", jobs] if jobs != "1" else []), str(repo / "build" / "source"),
-              str(plain / "html")]
-    for name in ("sphinx", "sphinx-noop"):
-        seconds, mb, _ = timed(sphinx, repo)
-        rows.append((name, seconds, mb))
-        print(f"  {size:>5} {name:<11} {seconds:7.1f} s {mb:5d} MB", file=sys.stderr)
+        rows[name] = timed([*qms, *extra], repo)
+        report(size, name, rows[name], rows[name].out.strip()[-120:])
+    check_edited(repo / "build" / "html" / "standards" / f"{edited_standard(repo).stem}.html")
+    if qms_source:
+        plain = workdir / f"plain-{size}"
+        shutil.rmtree(plain, ignore_errors=True)
+        for name in ("sphinx", "sphinx-noop"):
+            rows[name] = timed(sphinx_command(repo / "build" / "source", plain, jobs), repo)
+            report(size, name, rows[name])
     return rows
 
 
+def measure(size: int, audits: int, jobs: str, workdir: Path, runs: int,
+            qms_source: bool) -> list[dict[str, Sample]]:
+    """Every measurement for one size, once per run (the repository reset before each)."""
+    results = []
+    for run in range(runs):
+        print(f"size {size}, run {run + 1} of {runs}", file=sys.stderr)
+        repo = prepare(size, audits, workdir)
+        rows = measure_reference(repo, size, jobs, workdir)
+        rows.update(measure_qms(repo, size, jobs, workdir, qms_source))
+        results.append(rows)
+    return results
+
+
+def tables(results: dict[int, list[dict[str, Sample]]], jobs: str, runs: int) -> str:
+    """The Markdown tables: medians per step, then the ratios of qms to the reference."""
+    lines = [f"Medians of {runs} run(s), -j {jobs}; peak RSS: the largest of the runs.", "",
+             "| standards | step | wall (s) | CPU (s) | peak RSS (MB) |",
+             "| ---: | --- | ---: | ---: | ---: |"]
+    ratios: dict[int, dict[str, list[tuple[float, float]]]] = {}
+    for size, per_run in results.items():
+        samples: dict[str, list[Sample]] = defaultdict(list)
+        for rows in per_run:
+            for name, sample in rows.items():
+                samples[name].append(sample)
+        for name, values in samples.items():
+            wall = statistics.median(s.wall for s in values)
+            cpu = statistics.median(s.cpu for s in values)
+            lines.append(f"| {size} | {name} | {wall:.2f} | {cpu:.2f} | "
+                         f"{max(s.mb for s in values)} |")
+        # a ratio pairs figures of the same run, then takes the median over runs
+        ratios[size] = {f"{qms} / {ref}": [(rows[qms].wall / rows[ref].wall,
+                                            rows[qms].cpu / rows[ref].cpu) for rows in per_run]
+                        for qms, ref in RATIOS}
+    lines += ["", "| standards | ratio | wall | CPU |", "| ---: | --- | ---: | ---: |"]
+    for size, by_name in ratios.items():
+        for name, pairs in by_name.items():
+            wall = statistics.median(p[0] for p in pairs)
+            cpu = statistics.median(p[1] for p in pairs)
+            lines.append(f"| {size} | {name} | {wall:.2f}× | {cpu:.2f}× |")
+    return "\n".join(lines)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the benchmark and print the table."""
+    """Run the benchmark and print the tables."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 5000])
-    parser.add_argument("--audits", type=int, default=1000)
+    parser.add_argument("--audits", type=int, nargs="+", default=None,
+                        help="audits per size (default: one fifth of the standards)")
     parser.add_argument("--jobs", default="1", help="-j for qms build and sphinx-build")
+    parser.add_argument("--runs", type=int, default=1, help="runs per size (medians reported)")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/qms-bench-build"))
+    parser.add_argument("--skip-qms-source", action="store_true",
+                        help="do not time plain sphinx-build on qms's own build/source")
     args = parser.parse_args(argv)
+    audits = args.audits or [size // 5 for size in args.sizes]
+    if len(audits) == 1:
+        audits *= len(args.sizes)
+    if len(audits) != len(args.sizes) or args.runs < 1:
+        parser.error("--audits takes one number or one per size; --runs at least 1")
     args.workdir.mkdir(parents=True, exist_ok=True)
-    results = {size: measure(size, args.audits, args.jobs, args.workdir) for size in args.sizes}
-    print(f"| standards | step | wall (s) | peak RSS (MB) |  (-j {args.jobs})")
-    print("| ---: | --- | ---: | ---: |")
-    for size, rows in results.items():
-        for name, seconds, mb in rows:
-            print(f"| {size} | {name} | {seconds:.1f} | {mb} |")
+    results = {size: measure(size, count, args.jobs, args.workdir, args.runs,
+                             not args.skip_qms_source)
+               for size, count in zip(args.sizes, audits, strict=True)}
+    print(tables(results, args.jobs, args.runs))
     return 0
 
 
