@@ -15,9 +15,9 @@ from pathlib import Path
 from qms.base.yamlread import YamlProblem, read_text
 
 
-def csv_records(text: str) -> Iterator[tuple[int, list[str]]]:
+def csv_records(text: str, delimiter: str = ",") -> Iterator[tuple[int, list[str]]]:
     """The (first line, cells) of every record of CSV text; raises YamlProblem if malformed."""
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     start = 1
     try:
         for cells in reader:

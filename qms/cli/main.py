@@ -34,6 +34,7 @@ COMMANDS = {
     "due": "qms.cli.capa:due_command",
     "build": "qms.cli.manual:build_command",
     "serve": "qms.cli.manual:serve_command",
+    "survey": "qms.cli.survey:survey_group",
 }
 
 # Commands after which the process ends without the interpreter's teardown (see _leave).
