@@ -32,6 +32,7 @@ COMMANDS = {
     "capa": "qms.cli.capa:capa_command",
     "findings": "qms.cli.capa:findings_command",
     "due": "qms.cli.capa:due_command",
+    "kpi": "qms.cli.kpi:kpi_command",
     "sqi": "qms.cli.sqi:sqi_command",
     "build": "qms.cli.manual:build_command",
     "serve": "qms.cli.manual:serve_command",

@@ -1,0 +1,267 @@
+"""KPI attainment and process behaviour: each measure's readings per site and period against its
+target, and its XmR chart (Wheeler, Understanding Variation). docs/measurement.md defines each
+figure."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from itertools import groupby
+from typing import Any
+
+import numpy as np
+
+from qms.base.errors import UsageError
+from qms.format.models import Standard
+from qms.format.project import Project
+from qms.format.schema import did_you_mean
+from qms.format.tables import KpiReading
+from qms.measurement.periods import Period, period_of, within
+from qms.measurement.targets import Target, parse_target
+
+Row = dict[str, Any]
+
+# The JSON keys, in order: a contract (README, "qms kpi").
+KPI_KEYS = ("standard", "measure", "site", "period", "n", "mean", "last", "unit", "target",
+            "on_target", "state", "share_on_target", "streak", "change", "centre", "lower_limit",
+            "upper_limit", "mean_moving_range", "baseline", "provisional", "signals")
+BASELINE_READINGS = 20  # Wheeler: limits from the first 20 or so values of a stable stretch
+PROVISIONAL_UNDER = 8  # fewer baseline values than this give limits that are only provisional
+SCALING_FACTOR = 2.66  # 3 / d2, d2 = 1.128 for moving ranges of two values (3 / 1.128 = 2.66)
+RUN_LENGTH = 8  # this many values in a row on one side of the centre line are a signal
+BEYOND = "beyond-limits"
+RUN = "run-of-8"
+
+
+@dataclass(frozen=True)
+class KpiQuery:
+    """What `qms kpi` reports on: filters, the period length and the inclusive range of days."""
+
+    standard: str | None = None
+    measure: str | None = None
+    site: str | None = None
+    period: Period = "month"
+    since: date | None = None
+    until: date | None = None
+
+
+@dataclass(frozen=True)
+class Limits:
+    """An XmR chart's centre line and natural process limits, and the baseline they rest on."""
+
+    centre: float
+    lower: float
+    upper: float
+    mean_moving_range: float
+    baseline: int
+    provisional: bool
+
+
+def xmr_limits(values: Sequence[float], baseline: int = BASELINE_READINGS) -> Limits | None:
+    """The limits of the values in time order (None under two values: no moving range)."""
+    base = np.asarray(values[:baseline], dtype=float)
+    if base.size < 2:
+        return None
+    centre = float(base.mean())
+    mean_range = float(np.abs(np.diff(base)).mean())
+    spread = SCALING_FACTOR * mean_range
+    return Limits(centre, centre - spread, centre + spread, mean_range, int(base.size),
+                  int(base.size) < PROVISIONAL_UNDER)
+
+
+def xmr_signals(values: Sequence[float], limits: Limits) -> list[list[str]]:
+    """For each value in time order, the rules it signals by: beyond the limits, run of 8."""
+    data = np.asarray(values, dtype=float)
+    beyond = (data > limits.upper) | (data < limits.lower)
+    found: list[list[str]] = [[BEYOND] if out else [] for out in beyond.tolist()]
+    # a value on the centre line is on neither side: it ends a run
+    sides = np.sign(data - limits.centre).tolist()
+    start = 0
+    for index in range(1, len(sides) + 1):
+        if index == len(sides) or sides[index] != sides[start]:
+            if sides[start] != 0 and index - start >= RUN_LENGTH:
+                for member in range(start, index):
+                    found[member].append(RUN)
+            start = index
+    return found
+
+
+def kpi_rows(project: Project, query: KpiQuery) -> list[Row]:
+    """One row per standard, measure, site and period (and one per measure without readings)."""
+    _refuse_unknown(project, query)
+    series: dict[tuple[str, str, str], list[KpiReading]] = defaultdict(list)
+    for reading in project.kpis:
+        if _selected(reading, query):
+            series[reading.standard, reading.measure, reading.site].append(reading)
+    rows: list[Row] = []
+    for (standard_id, measure_id, site), readings in series.items():
+        standard = project.standards[standard_id]
+        measure = next(m for m in standard.measures if m.id == measure_id)
+        rows += _series_rows(standard_id, measure_id, site, measure.unit,
+                             parse_target(measure.target), readings, query.period)
+    measured = {(s, m) for s, m, _ in series}
+    rows += _no_data_rows(project.current_standards(), measured, query)
+    rows.sort(key=lambda r: (r["standard"], r["measure"], r["site"], r["period"] or ""))
+    return rows
+
+
+def _selected(reading: KpiReading, query: KpiQuery) -> bool:
+    return ((query.standard is None or reading.standard == query.standard)
+            and (query.measure is None or reading.measure == query.measure)
+            and (query.site is None or reading.site == query.site)
+            and within(reading.date, query.since, query.until))
+
+
+def _refuse_unknown(project: Project, query: KpiQuery) -> None:
+    if query.standard is not None and query.standard not in project.standards:
+        raise UsageError(f"--standard: there is no standard {query.standard}"
+                         f"{did_you_mean(query.standard, list(project.standards))}")
+    if query.measure is None:
+        return
+    standards = ([project.standards[query.standard]] if query.standard is not None
+                 else list(project.standards.values()))
+    measures = sorted({m.id for s in standards for m in s.measures})
+    if query.measure not in measures:
+        where = f"{query.standard} has" if query.standard else "no standard has"
+        raise UsageError(f"--measure: {where} no measure {query.measure}"
+                         f"{did_you_mean(query.measure, measures)}")
+
+
+def _series_rows(standard: str, measure: str, site: str, unit: str | None,
+                 target: Target | None, readings: list[KpiReading], period: Period) -> list[Row]:
+    # Readings of one day have no time order between them in the files: taking them by value
+    # makes the result independent of the order of the rows.
+    readings = sorted(readings, key=lambda r: (r.date, r.value))
+    values = [r.value for r in readings]
+    limits = xmr_limits(values)
+    rules = xmr_signals(values, limits) if limits else [[] for _ in values]
+    marked = list(zip(readings, rules, strict=True))
+    rows: list[Row] = []
+    judged = on = 0
+    previous: Row | None = None
+    for name, group in groupby(marked, key=lambda pair: period_of(pair[0].date, period)):
+        members = list(group)
+        figures = [r.value for r, _ in members]
+        mean = sum(figures) / len(figures)  # the arithmetic mean of the period's readings
+        on_target = target.met(mean) if target else None
+        if on_target is not None:
+            judged += 1
+            on += on_target
+        streak = None
+        if on_target is not None:
+            going_on = previous is not None and previous["on_target"] == on_target
+            streak = previous["streak"] + 1 if previous is not None and going_on else 1
+        row: Row = {
+            "standard": standard, "measure": measure, "site": site, "period": name,
+            "n": len(figures), "mean": mean, "last": figures[-1], "unit": unit,
+            "target": str(target) if target else None, "on_target": on_target,
+            "state": _state(on_target), "share_on_target": on / judged if judged else None,
+            "streak": streak, "change": mean - previous["mean"] if previous else None,
+            "signals": [{"date": r.date.isoformat(), "value": r.value, "rules": found}
+                        for r, found in members if found],
+        }
+        row.update(_limit_fields(limits))
+        rows.append(row)
+        previous = row
+    return rows
+
+
+def _state(on_target: bool | None) -> str:
+    if on_target is None:
+        return "no-target"
+    return "on-target" if on_target else "off-target"
+
+
+def _limit_fields(limits: Limits | None) -> Row:
+    if limits is None:
+        return dict.fromkeys(("centre", "lower_limit", "upper_limit", "mean_moving_range",
+                              "baseline", "provisional"))
+    return {"centre": limits.centre, "lower_limit": limits.lower, "upper_limit": limits.upper,
+            "mean_moving_range": limits.mean_moving_range, "baseline": limits.baseline,
+            "provisional": limits.provisional}
+
+
+def _no_data_rows(standards: Iterable[Standard], measured: set[tuple[str, str]],
+                  query: KpiQuery) -> list[Row]:
+    rows = []
+    for standard in standards:
+        if standard.type != "hard" or query.standard not in (None, standard.id):
+            continue
+        for measure in standard.measures:
+            if query.measure in (None, measure.id) and (standard.id, measure.id) not in measured:
+                target = parse_target(measure.target)
+                row: Row = dict.fromkeys(KPI_KEYS)
+                row.update(standard=standard.id, measure=measure.id, site=query.site or "", n=0,
+                           unit=measure.unit, target=str(target) if target else None,
+                           state="no-data", signals=[])
+                rows.append(row)
+    return rows
+
+
+def off_target_now(rows: Iterable[Row]) -> list[Row]:
+    """The latest period's row of each measure and site whose mean is off target."""
+    latest: dict[tuple[str, str, str], Row] = {}
+    for row in rows:
+        if row["period"] is not None:
+            key = (row["standard"], row["measure"], row["site"])
+            if key not in latest or row["period"] > latest[key]["period"]:
+                latest[key] = row
+    return [row for _, row in sorted(latest.items()) if row["on_target"] is False]
+
+
+# ---------------------------------------------------------------- flat rows for tables and CSV
+
+TABLE_COLUMNS = ("standard", "measure", "site", "period", "n", "mean", "last", "target", "state",
+                 "share", "streak", "change", "limits", "signals")
+
+
+def flat_rows(rows: Iterable[Row]) -> list[Row]:
+    """The rows with their signals as text (CSV, workbooks): every JSON key, one cell each."""
+    return [{**row, "signals": signal_text(row["signals"])} for row in rows]
+
+
+def table_rows(rows: Iterable[Row]) -> list[Row]:
+    """The rows for a terminal table: rounded figures, the limits and the streak in words."""
+    shown = []
+    for row in rows:
+        limits = ""
+        if row["lower_limit"] is not None:
+            limits = f"{figure(row['lower_limit'])} to {figure(row['upper_limit'])}"
+            limits += " (provisional)" if row["provisional"] else ""
+        streak = row["streak"]
+        shown.append({
+            **{key: row[key] for key in ("standard", "measure", "site", "period", "target",
+                                         "state")},
+            "n": row["n"], "mean": figure(row["mean"]), "last": figure(row["last"]),
+            "share": "" if row["share_on_target"] is None
+            else f"{round(100 * row['share_on_target'])} %",
+            "streak": "" if streak is None else f"{streak} {'on' if row['on_target'] else 'off'}",
+            "change": "" if row["change"] is None else f"{row['change']:+.2f}".rstrip("0")
+            .rstrip("."),
+            "limits": limits, "signals": signal_summary(row["signals"]),
+        })
+    return shown
+
+
+def signal_text(signals: Sequence[Row]) -> str:
+    """'2026-10-04 93.1 beyond-limits; ...': which readings signal, and by which rules."""
+    return "; ".join(f"{s['date']} {figure(s['value'])} {'+'.join(s['rules'])}" for s in signals)
+
+
+def signal_summary(signals: Sequence[Row]) -> str:
+    """'beyond 2026-07-01 86.7; run-of-8 ×12': the readings beyond the limits, runs counted."""
+    beyond = [f"{s['date']} {figure(s['value'])}" for s in signals if BEYOND in s["rules"]]
+    runs = sum(1 for s in signals if RUN in s["rules"])
+    parts = [f"beyond {', '.join(beyond)}"] if beyond else []
+    return "; ".join(parts + ([f"run-of-8 ×{runs}"] if runs else []))
+
+
+def figure(value: float | None) -> str:
+    """A figure rounded for reading: two decimals (three significant digits under 1)."""
+    if value is None:
+        return ""
+    if value == 0 or abs(value) >= 1:
+        return f"{value:.2f}".rstrip("0").rstrip(".")
+    return f"{value:.3g}"
