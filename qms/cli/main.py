@@ -34,6 +34,7 @@ COMMANDS = {
     "due": "qms.cli.capa:due_command",
     "kpi": "qms.cli.kpi:kpi_command",
     "sqi": "qms.cli.sqi:sqi_command",
+    "servqual": "qms.cli.servqual:servqual_command",
     "build": "qms.cli.manual:build_command",
     "serve": "qms.cli.manual:serve_command",
     "survey": "qms.cli.survey:survey_group",
