@@ -38,6 +38,7 @@ COMMANDS = {
     "build": "qms.cli.manual:build_command",
     "serve": "qms.cli.manual:serve_command",
     "survey": "qms.cli.survey:survey_group",
+    "gaps": "qms.cli.gaps:gaps_command",
 }
 
 # Commands after which the process ends without the interpreter's teardown (see _leave).

@@ -1,0 +1,34 @@
+"""`qms gaps`: the five-gap picture."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import click
+
+from qms.cli.options import REPO_OPTION, period_options
+from qms.cli.output import emit_rows, report_options
+from qms.format.check import load_valid, resolve_today
+from qms.measurement import gaps as five
+
+
+@click.command("gaps")
+@period_options
+@report_options
+@REPO_OPTION
+def gaps_command(since: date | None, until: date | None, fmt: str, output: Path | None,
+                 repo: Path) -> None:
+    """The five gaps: standards, plans, open findings, off-target KPIs; the survey gap."""
+    project = load_valid(repo, resolve_today())
+    found = five.five_gaps(project, five.GapQuery(since, until))
+    if fmt != "json":
+        emit_rows(five.table_rows(found), five.TABLE_COLUMNS, fmt, output, "Five gaps")
+        return
+    text = json.dumps(found, ensure_ascii=False, indent=2)
+    if output is None:
+        click.echo(text)
+    else:
+        output.write_text(text + "\n", encoding="utf-8")
+        click.echo(f"wrote {output}", err=True)
