@@ -297,3 +297,33 @@ def test_the_xlsx_fixture_holds_numbers() -> None:
               for v in row]
     book.close()
     assert any(isinstance(v, int) for v in values)
+
+
+def test_respondent_ids_and_importance_points_are_checked(fixture_repo: Callable[[str], Path],
+                                                          run: Run, tmp_path: Path) -> None:
+    repo = fixture_repo("minimal")
+    answers = ",".join(["4"] * 44)
+    source = small_export(tmp_path, f"id,{ALL_ITEMS},Wt,Wr,Wre,Wa,We\n"
+                          f"A,{answers},20,20,20,20,20\n"
+                          f"A,{answers},20,20,20,20,10\n"
+                          f",{answers},20,20,20,20,x\n")
+    result = survey_import(run, repo, source, "--wave", "new", "--respondent", "id", *E_P,
+                           "--importance", "^W(?P<dimension>t|r|re|a|e)$")
+    assert result.stderr == ("qms: error: export.csv: column AT ('Wt'): the dimension 't' of "
+                             "--importance is none of tangibles, reliability, responsiveness, "
+                             "assurance, empathy (or 有形性, 可靠性, 响应性, 保证性, 移情性)\n")
+    source.write_text(source.read_text(encoding="utf-8").replace(
+        "Wt,Wr,Wre,Wa,We", "W tangibles,W reliability,W responsiveness,W assurance,W empathy"),
+        encoding="utf-8")
+    result = survey_import(run, repo, source, "--wave", "new", "--respondent", "id", *E_P,
+                           "--importance", "^W (?P<dimension>[a-z]+)$")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "qms: error: export.csv: 5 problem(s); nothing was written; correct the export and "
+        "import it again:\n"
+        "  row 3: the respondent id repeats row 2\n"
+        "  row 3: the importance points sum to 90, not 100\n"
+        "  row 4: the respondent id is blank\n"
+        "  row 4, column AX: 'x' is not a number of points\n"
+        "  row 4: the importance points sum to 80, not 100\n")
+    assert not wave_of(repo, "new").exists()
