@@ -5,7 +5,7 @@ figure."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from itertools import groupby
@@ -61,9 +61,9 @@ class Limits:
 
 def xmr_limits(values: Sequence[float], baseline: int = BASELINE_READINGS) -> Limits | None:
     """The limits of the values in time order (None under two values: no moving range)."""
-    base = np.asarray(values[:baseline], dtype=float)
-    if base.size < 2:
+    if len(values) < 2:
         return None
+    base = np.asarray(values[:baseline], dtype=float)
     centre = float(base.mean())
     mean_range = float(np.abs(np.diff(base)).mean())
     spread = SCALING_FACTOR * mean_range
@@ -91,16 +91,26 @@ def xmr_signals(values: Sequence[float], limits: Limits) -> list[list[str]]:
 def kpi_rows(project: Project, query: KpiQuery) -> list[Row]:
     """One row per standard, measure, site and period (and one per measure without readings)."""
     _refuse_unknown(project, query)
+    filtered = any(v is not None for v in (query.standard, query.measure, query.site,
+                                           query.since, query.until))
     series: dict[tuple[str, str, str], list[KpiReading]] = defaultdict(list)
     for reading in project.kpis:
-        if _selected(reading, query):
+        if not filtered or _selected(reading, query):
             series[reading.standard, reading.measure, reading.site].append(reading)
+    measures = {(s.id, m.id): m for s in project.standards.values() for m in s.measures}
+    targets = {key: parse_target(m.target) for key, m in measures.items()}
+    periods: dict[date, str] = {}  # a date's period name, worked out once per day
+
+    def period_name(day: date) -> str:
+        name = periods.get(day)
+        if name is None:
+            name = periods[day] = period_of(day, query.period)
+        return name
+
     rows: list[Row] = []
     for (standard_id, measure_id, site), readings in series.items():
-        standard = project.standards[standard_id]
-        measure = next(m for m in standard.measures if m.id == measure_id)
-        rows += _series_rows(standard_id, measure_id, site, measure.unit,
-                             parse_target(measure.target), readings, query.period)
+        rows += _series_rows(standard_id, measure_id, site, measures[standard_id, measure_id].unit,
+                             targets[standard_id, measure_id], readings, period_name)
     measured = {(s, m) for s, m, _ in series}
     rows += _no_data_rows(project.current_standards(), measured, query)
     rows.sort(key=lambda r: (r["standard"], r["measure"], r["site"], r["period"] or ""))
@@ -130,7 +140,8 @@ def _refuse_unknown(project: Project, query: KpiQuery) -> None:
 
 
 def _series_rows(standard: str, measure: str, site: str, unit: str | None,
-                 target: Target | None, readings: list[KpiReading], period: Period) -> list[Row]:
+                 target: Target | None, readings: list[KpiReading],
+                 period_name: Callable[[date], str]) -> list[Row]:
     # Readings of one day have no time order between them in the files: taking them by value
     # makes the result independent of the order of the rows.
     readings = sorted(readings, key=lambda r: (r.date, r.value))
@@ -141,7 +152,7 @@ def _series_rows(standard: str, measure: str, site: str, unit: str | None,
     rows: list[Row] = []
     judged = on = 0
     previous: Row | None = None
-    for name, group in groupby(marked, key=lambda pair: period_of(pair[0].date, period)):
+    for name, group in groupby(marked, key=lambda pair: period_name(pair[0].date)):
         members = list(group)
         figures = [r.value for r, _ in members]
         mean = sum(figures) / len(figures)  # the arithmetic mean of the period's readings
