@@ -134,3 +134,14 @@ def test_an_unknown_category_is_a_file_problem_not_a_traceback(
     result = run("sqi", "-C", str(repo))
     assert result.exit_code == 1
     assert "audits/sqi/depot.csv:2" in result.output and "lsot" in result.output
+
+
+def test_the_report_reads_only_qms_yaml_and_the_sqi_files(
+        tmp_path: Path, run: Callable[..., Any]) -> None:
+    # A broken standard does not hold up the SQI (only qms.yaml and audits/sqi/ are read, so
+    # the report stays fast at 5,000 standards); qms check still reports the standard.
+    repo = sqi_repo(tmp_path, fedex_rows())
+    (repo / "standards").mkdir()
+    (repo / "standards" / "TEL-001.yaml").write_text("id: TEL-001\nownr: x\n", encoding="utf-8")
+    assert run("check", str(repo)).exit_code == 1
+    assert sqi_json(run, repo)["points"] == 325

@@ -299,23 +299,27 @@ def register(
     project.sources[model_id] = source
 
 
-def load_tables(project: Project, issues: list[Issue]) -> None:
+TABLES = ("measurements", "sqi", "surveys")
+
+
+def load_tables(project: Project, issues: list[Issue], kinds: Collection[str] = TABLES) -> None:
+    """Read the CSV tables of these kinds into the project (every kind unless told)."""
     root, config = project.root, project.config
     misnamed: list[Path] = []
     for path in files_under(project.path("measurements"), (".csv",), misnamed=misnamed, root=root,
-                            outside=issues):
+                            outside=issues) if "measurements" in kinds else ():
         readings, found = read_kpis(path, path.relative_to(root).as_posix())
         project.kpis.extend(readings)
         issues.extend(found)
     for path in files_under(project.path("sqi"), (".csv",), misnamed=misnamed, root=root,
-                            outside=issues):
+                            outside=issues) if "sqi" in kinds else ():
         counts, found = read_sqi(path, path.relative_to(root).as_posix())
         project.sqi.extend(counts)
         issues.extend(found)
     instrument = config.servqual.instrument
     items = max((max(v) for v in instrument.values() if v), default=0)
     for path in files_under(project.path("surveys"), (".csv",), misnamed=misnamed, root=root,
-                            outside=issues):
+                            outside=issues) if "surveys" in kinds else ():
         wave, found = read_survey(
             path, path.relative_to(root).as_posix(), items, config.servqual.scale, DIMENSIONS
         )
