@@ -363,3 +363,20 @@ def test_reordering_the_rows_changes_nothing(tmp_path: Path, order: list[int]) -
     expected = kpi_rows(load_valid(repo, date(2026, 11, 23)), query)
     _write_readings(repo, [SHUFFLED[i] for i in order])
     assert kpi_rows(load_valid(repo, date(2026, 11, 23)), query) == expected
+
+
+def test_the_report_reads_standards_and_readings_only(kpi_repo: Path, run) -> None:
+    # qms kpi reads qms.yaml, the standards and the readings (5,000 standards and 100,000
+    # readings stay under 2 s); a broken checklist is qms check's to report, a broken reading
+    # or standard stops the report with qms check's message.
+    checklists = kpi_repo / "audits" / "checklists"
+    checklists.mkdir(parents=True, exist_ok=True)
+    (checklists / "CL-X.yaml").write_text("id: CL-X\ntitel: x\n", encoding="utf-8")
+    assert run("check", str(kpi_repo)).exit_code == 1
+    assert {r["measure"] for r in _json(run, kpi_repo)} >= {"on-time", "complaints"}
+    with (kpi_repo / "audits" / "measurements" / "kpi.csv").open("a", encoding="utf-8") as out:
+        out.write("2026-04-01,DLV-001,on-tme,97,North\n")
+    broken = run("kpi", "-C", str(kpi_repo))
+    assert broken.exit_code == 1
+    assert "audits/measurements/kpi.csv:" in broken.stderr
+    assert "DLV-001 has no measure 'on-tme' (did you mean 'on-time'?)" in broken.stderr

@@ -8,36 +8,19 @@ stops the command with the same messages `qms check` gives.
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from qms.base.issues import error
-from qms.format.load import (
-    YAML_SUFFIXES,
-    files_under,
-    find_root,
-    load_config,
-    misnamed_issue,
-    stop_on_errors,
-)
-from qms.format.loadcache import LoadCache, cache_folder, read_models
-from qms.format.project import Project, Source
+from qms.format.partial import load_selected
+from qms.format.project import Project
 from qms.format.schedule import add_days, add_months, review_due
 
 Row = dict[str, Any]
 
 DUE_COLUMNS = ("due", "days", "state", "kind", "id", "status", "owner", "what")
-# kind of file -> (the folder setting in qms.yaml, the folder below it that is another kind)
-FOLDERS: dict[str, tuple[str, str | None]] = {
-    "standard": ("standards", "planning"),
-    "plan": ("planning", None),
-    "audit": ("records", None),
-}
 _PERIOD = re.compile(r"^\s*(\d{1,4})\s*([dwm])\s*$")
 
 
@@ -46,62 +29,7 @@ _PERIOD = re.compile(r"^\s*(\d{1,4})\s*([dwm])\s*$")
 
 def load_for_following(repo: Path, today: date, kinds: tuple[str, ...]) -> Project:
     """qms.yaml and the files of these kinds as a Project; errors in them stop the command."""
-    # As load_project does: the loaded data has no cycles, so the cyclic collector would
-    # only rescan it again and again while it is built.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        return _load(find_root(repo), today, kinds)
-    finally:
-        gc.freeze()
-        if collecting:
-            gc.enable()
-
-
-def _load(root: Path, today: date, kinds: tuple[str, ...], use_cache: bool = True) -> Project:
-    config, source, issues = load_config(root)
-    project = Project(root=root, config=config, today=today, config_source=source)
-    jobs: list[tuple[str, Path]] = []
-    misnamed: list[Path] = []
-    for kind in kinds:
-        folder, skip = FOLDERS[kind]
-        skipped = project.path(skip) if skip else None
-        jobs += [(kind, p)
-                 for p in files_under(project.path(folder), YAML_SUFFIXES, skipped, misnamed,
-                                      root=root, outside=issues)]
-    issues.extend(misnamed_issue(root, path) for path in misnamed)
-    shown = [p.relative_to(root).as_posix() for _, p in jobs]
-    cache = LoadCache(cache_folder(root / config.paths.build)) if use_cache and not issues else None
-    targets: dict[str, dict[str, Any]] = {
-        "standard": project.standards, "plan": project.plans, "audit": project.audits}
-    seen: dict[str, str] = {}
-    for (kind, _), name, (model, data, problems) in zip(jobs, shown,
-                                                        read_models(jobs, shown, cache),
-                                                        strict=True):
-        issues.extend(problems)
-        if model is None:
-            continue
-        model_id = getattr(model, "id")  # noqa: B009 - every kind listed here has an id
-        if model_id in seen:
-            # A cached model has no line marks: the full read below names the line.
-            if data is None:
-                return _load(root, today, kinds, use_cache=False)
-            issues.append(error(name, Source(name, data).line("id"), "duplicate-id",
-                                f"the id {model_id} is already used by {seen[model_id]}"))
-            continue
-        seen[model_id] = name
-        targets[kind][model_id] = model
-        project.sources[model_id] = Source(name, data)
-    stop_on_errors(issues)
-    if cache is not None:
-        _save_quietly(cache)
-    return project
-
-
-def _save_quietly(cache: LoadCache) -> None:
-    # The cache only saves time: a read-only checkout or a full disk must not stop a listing.
-    with contextlib.suppress(OSError):
-        cache.save()
+    return load_selected(repo, today, kinds)
 
 
 # ---------------------------------------------------------------- the window of `qms due`

@@ -12,7 +12,8 @@ from qms.base.errors import EXIT_USER_ERROR
 from qms.base.safetext import visible
 from qms.cli.options import REPO_OPTION, period_options, today_option
 from qms.cli.output import emit_rows, report_options
-from qms.format.check import load_valid, resolve_today
+from qms.format.check import resolve_today
+from qms.format.partial import load_selected
 from qms.measurement import kpi
 
 
@@ -33,7 +34,7 @@ def kpi_command(standard: str | None, measure: str | None, site: str | None, per
                 output: Path | None, repo: Path, today: str | None) -> None:
     """Each measure's readings per site and period against its target, with process-behaviour
     (XmR) limits and signals; hard standards' measures without readings show as no-data."""
-    project = load_valid(repo, resolve_today(today))
+    project = load_selected(repo, resolve_today(today), ("standard",), ("measurements",))
     query = kpi.KpiQuery(standard, measure, site, period, since, until)  # type: ignore[arg-type]
     rows = kpi.kpi_rows(project, query)
     if fmt == "json":

@@ -10,7 +10,8 @@ import click
 from qms.cli.options import REPO_OPTION
 from qms.cli.output import emit_rows, report_options
 from qms.cli.sqi import write_text
-from qms.format.check import load_valid_tables, resolve_today
+from qms.format.check import resolve_today
+from qms.format.partial import load_selected
 from qms.measurement import servqual
 
 
@@ -23,7 +24,7 @@ from qms.measurement import servqual
 def servqual_command(waves: tuple[str, ...], items: bool, fmt: str, output: Path | None,
                      repo: Path) -> None:
     """SERVQUAL per wave: dimension gaps, weighted score, reliability, change (default: all)."""
-    project = load_valid_tables(repo, resolve_today(), ("surveys",))
+    project = load_selected(repo, resolve_today(), tables=("surveys",))
     scores = servqual.score_waves(project.surveys, project.config.servqual, waves)
     if fmt == "json":
         data = [servqual.wave_json(s) for s in scores]

@@ -10,7 +10,8 @@ import click
 
 from qms.cli.options import REPO_OPTION, period_options
 from qms.cli.output import emit_rows, render_rows, report_options
-from qms.format.check import load_valid_tables, resolve_today
+from qms.format.check import resolve_today
+from qms.format.partial import load_selected
 from qms.measurement import sqi
 
 
@@ -23,7 +24,7 @@ from qms.measurement import sqi
 def sqi_command(by: sqi.SqiPeriod, since: date | None, until: date | None, fmt: str,
                 output: Path | None, repo: Path) -> None:
     """Weighted failure points per period and category, per unit of work, and their Pareto."""
-    project = load_valid_tables(repo, resolve_today(), ("sqi",))
+    project = load_selected(repo, resolve_today(), tables=("sqi",))
     report = sqi.sqi_report(project.sqi, project.config.sqi.weights, by, since, until)
     if fmt == "json":
         write_text(json.dumps(sqi.report_json(report), ensure_ascii=False, indent=2), output)

@@ -9,9 +9,9 @@ from pathlib import Path
 
 from qms.base.errors import UsageError
 from qms.base.issues import Issue, Severity, sort_issues
-from qms.format.load import find_root, load_config, load_project, load_tables, stop_on_errors
+from qms.format.load import find_root, load_project, stop_on_errors
 from qms.format.project import Project
-from qms.format.validate import check_tables, validate_project
+from qms.format.validate import validate_project
 
 TODAY_VARIABLE = "QMS_TODAY"
 
@@ -70,17 +70,3 @@ def load_valid(path: Path, today: date) -> Project:
     result = check(path, today)
     stop_on_errors(result.issues)
     return result.project
-
-
-def load_valid_tables(path: Path, today: date, kinds: tuple[str, ...]) -> Project:
-    """qms.yaml and the SQI or survey tables alone, validated, for a report on them: errors in
-    them stop the command as load_valid's do; standards and audits are not read (speed)."""
-    root = find_root(path)
-    config, source, issues = load_config(root)
-    project = Project(root=root, config=config, today=today, config_source=source)
-    if "measurements" in kinds:  # readings refer to standards, which this does not load
-        raise ValueError("KPI readings need the whole repository: use load_valid")
-    load_tables(project, issues, kinds)
-    issues.extend(check_tables(project))
-    stop_on_errors(issues)
-    return project
