@@ -35,10 +35,10 @@ COMMANDS = {
     "kpi": "qms.cli.kpi:kpi_command",
     "sqi": "qms.cli.sqi:sqi_command",
     "servqual": "qms.cli.servqual:servqual_command",
-    "build": "qms.cli.manual:build_command",
-    "serve": "qms.cli.manual:serve_command",
     "survey": "qms.cli.survey:survey_group",
     "gaps": "qms.cli.gaps:gaps_command",
+    "build": "qms.cli.manual:build_command",
+    "serve": "qms.cli.manual:serve_command",
 }
 
 # Commands after which the process ends without the interpreter's teardown (see _leave).
