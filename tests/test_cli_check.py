@@ -235,3 +235,20 @@ def test_a_broken_qms_yaml_stops_every_command_with_one_wording(run, sample_repo
     assert lines[0] == "qms: error: qms.yaml has errors; fix them first (`qms check` lists them):"
     assert len(lines) == 2
     assert lines[1].startswith("qms.yaml:") and "[unknown-field] 'colour'" in lines[1]
+
+
+def test_a_closed_pipe_ends_quietly(sample_repo: Path) -> None:
+    # `qms sqi | head -1`: the reader leaves early; no traceback, no "internal error".
+    import subprocess
+    import sys
+
+    qms = Path(sys.executable).parent / "qms"
+    with subprocess.Popen([str(qms), "sqi", "--by", "day", "-C", str(sample_repo)],
+                          stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE) as process:
+        assert process.stdout is not None and process.stderr is not None
+        process.stdout.readline()
+        process.stdout.close()  # before qms has written the rest
+        err = process.stderr.read().decode()
+        assert process.wait() == 141
+    assert "Traceback" not in err and "internal error" not in err

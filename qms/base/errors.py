@@ -7,6 +7,7 @@ EXIT_USER_ERROR = 1
 EXIT_USAGE = 2
 EXIT_BUG = 3
 EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as a shell reports a process a closed pipe ended
 
 BUG_REPORT_HINT = (
     "This is a bug in qms, not in your files. Please report it with the command you ran "

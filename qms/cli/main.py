@@ -17,7 +17,13 @@ from typing import Any, NoReturn
 import click
 
 from qms import __version__
-from qms.base.errors import BUG_REPORT_HINT, EXIT_BUG, EXIT_INTERRUPTED, QmsError
+from qms.base.errors import (
+    BUG_REPORT_HINT,
+    EXIT_BROKEN_PIPE,
+    EXIT_BUG,
+    EXIT_INTERRUPTED,
+    QmsError,
+)
 from qms.base.safetext import visible
 
 # name -> "module:attribute"; the order is the order of `qms --help`.
@@ -74,6 +80,12 @@ class QmsGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("\nqms: interrupted", err=True)
             ctx.exit(EXIT_INTERRUPTED)
+        except BrokenPipeError:
+            # `qms findings | head`: the reader has all it wanted. Say nothing; and point
+            # stdout at nothing, so the flush at exit cannot fail on the closed pipe again.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            ctx.exit(EXIT_BROKEN_PIPE)
         except Exception:
             traceback.print_exc()
             click.echo(f"qms: internal error. {BUG_REPORT_HINT}", err=True)
