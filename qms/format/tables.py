@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -65,27 +66,35 @@ class SurveyWave:
     responses: tuple[SurveyResponse, ...]
 
 
-def read_rows(path: Path, shown: str) -> tuple[list[str], Iterator[tuple[int, dict[str, str]]]]:
-    """The header and the (line, row) pairs of a CSV file; raises YamlProblem if unreadable."""
+def read_records(path: Path, shown: str) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
+    """The header and the (line, stripped cells) of each non-blank record of a CSV file;
+    raises YamlProblem if unreadable or a record has more cells than the header names."""
     records = read_csv_file(path)
     first = next(records, None)
     if first is None:
         raise YamlProblem(1, "empty", "the CSV file is empty; it needs a header row")
     header = [h.strip() for h in first[1]]
 
-    def rows() -> Iterator[tuple[int, dict[str, str]]]:
-        for line, cells in records:
-            if not any(c.strip() for c in cells):
+    def cells() -> Iterator[tuple[int, list[str]]]:
+        for line, raw in records:
+            stripped = [c.strip() for c in raw]
+            if not any(stripped):
                 continue
-            if len(cells) > len(header):
+            if len(stripped) > len(header):
                 raise YamlProblem(
                     line,
                     "csv-value",
-                    f"{len(cells)} cells but the header names {len(header)} columns",
+                    f"{len(stripped)} cells but the header names {len(header)} columns",
                 )
-            yield line, dict(zip(header, (c.strip() for c in cells), strict=False))
+            yield line, stripped
 
-    return header, rows()
+    return header, cells()
+
+
+def read_rows(path: Path, shown: str) -> tuple[list[str], Iterator[tuple[int, dict[str, str]]]]:
+    """The header and the (line, row) pairs of a CSV file; raises YamlProblem if unreadable."""
+    header, records = read_records(path, shown)
+    return header, ((line, dict(zip(header, cells, strict=False))) for line, cells in records)
 
 
 def check_header(header: list[str], required: tuple[str, ...], optional: tuple[str, ...]) -> str:
@@ -102,10 +111,14 @@ def check_header(header: list[str], required: tuple[str, ...], optional: tuple[s
     return ""
 
 
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+@functools.lru_cache(maxsize=4096)  # a year of daily readings repeats each date many times
 def parse_date(text: str) -> date | None:
     """A YYYY-MM-DD date, or None if the text is not one."""
     try:
-        return date.fromisoformat(text) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text) else None
+        return date.fromisoformat(text) if _DATE.fullmatch(text) else None
     except ValueError:
         return None
 
@@ -134,30 +147,26 @@ def read_kpis(path: Path, shown: str) -> tuple[list[KpiReading], list[Issue]]:
     readings: list[KpiReading] = []
     issues: list[Issue] = []
     try:
-        header, rows = read_rows(path, shown)
+        header, records = read_records(path, shown)
         if problem := check_header(header, KPI_COLUMNS, KPI_OPTIONAL):
             return [], [error(shown, 1, "csv-header", problem)]
-        for line, row in rows:
-            day, value = parse_date(row.get("date", "")), parse_number(row.get("value", ""))
+        # Cells by position, not a dict per row: 100,000 readings are read on every `qms kpi`.
+        at = {name: header.index(name) for name in (*KPI_COLUMNS, *KPI_OPTIONAL) if name in header}
+        width = len(header)
+        for line, cells in records:
+            if len(cells) < width:
+                cells = cells + [""] * (width - len(cells))
+            day_text, value_text = cells[at["date"]], cells[at["value"]]
+            day, value = parse_date(day_text), parse_number(value_text)
             if day is None:
-                issues.append(
-                    bad_cell(shown, line, "date", row.get("date", ""), "a YYYY-MM-DD date")
-                )
+                issues.append(bad_cell(shown, line, "date", day_text, "a YYYY-MM-DD date"))
             if value is None:
-                issues.append(bad_cell(shown, line, "value", row.get("value", ""), "a number"))
+                issues.append(bad_cell(shown, line, "value", value_text, "a number"))
             if day is not None and value is not None:
-                readings.append(
-                    KpiReading(
-                        shown,
-                        line,
-                        day,
-                        row.get("standard", ""),
-                        row.get("measure", ""),
-                        value,
-                        row.get("site", ""),
-                        row.get("note", ""),
-                    )
-                )
+                readings.append(KpiReading(
+                    shown, line, day, cells[at["standard"]], cells[at["measure"]], value,
+                    cells[at["site"]] if "site" in at else "",
+                    cells[at["note"]] if "note" in at else ""))
     except YamlProblem as p:
         issues.append(error(shown, p.line, p.code, p.message))
     return readings, issues
