@@ -9,6 +9,7 @@ without docutils reading the page.
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 import posixpath
@@ -28,17 +29,21 @@ def _text(fragment: str) -> str:
     return " ".join(html.unescape(_TAG.sub(" ", fragment)).split())
 
 
+@functools.lru_cache(maxsize=65536)
+def _target(folder: str, href: str) -> str | None:
+    # Item pages of one folder link to the same few pages: each link is worked out once.
+    target = html.unescape(href).split("#", 1)[0]
+    if not target or _OUTSIDE.match(target):
+        return None
+    path = posixpath.normpath(posixpath.join(folder, target))
+    return path[:-len(".html")] if path.endswith(".html") else path
+
+
 def link_targets(docname: str, body: str) -> list[str]:
     """The pages of the manual (document names) the links of a page's HTML lead to."""
     folder = posixpath.dirname(docname)
-    found = set()
-    for href in _HREF.findall(body):
-        target = html.unescape(href).split("#", 1)[0]
-        if not target or _OUTSIDE.match(target):
-            continue
-        path = posixpath.normpath(posixpath.join(folder, target))
-        found.add(path[:-len(".html")] if path.endswith(".html") else path)
-    return sorted(found)
+    found = {_target(folder, href) for href in set(_HREF.findall(body))}
+    return sorted(target for target in found if target is not None)
 
 
 def item_json(docname: str, body: str) -> str:
