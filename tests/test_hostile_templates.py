@@ -12,14 +12,14 @@ from pathlib import Path
 
 import pytest
 
-OVERRIDE = "templates/manual/standard.rst.j2"
+OVERRIDE = "templates/manual/standard.html.j2"
 
 
 def _override(repo: Path, block: str) -> Path:
     """Replace the statement block of the standard page with `block`."""
     path = repo / OVERRIDE
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text('{% extends "qms/manual/standard.rst.j2" %}\n{% block statement %}\n'
+    path.write_text('{% extends "qms/manual/standard.html.j2" %}\n{% block statement %}\n'
                     f"{block}\n{{% endblock %}}\n", encoding="utf-8")
     return path
 
@@ -65,7 +65,7 @@ def test_a_runtime_fault_in_a_repository_template_is_a_user_error(
 
 def test_what_a_template_is_given_still_works_in_the_sandbox(
         sample_repo: Path, run: Callable[..., object]) -> None:
-    _override(sample_repo, "OWN {{ s.statement|rst }} {{ today }} "
+    _override(sample_repo, "OWN {{ s.statement|paras }} {{ today }} "
               "{{ config.grade('major').label }} {{ link('home', 'index') }}\n\n"
               "{% set rows = [] %}{% do rows.append([cell(s.id, doc=docs.standard(s.id))]) %}"
               "{{ table(['Id'], rows) }}")
@@ -93,9 +93,9 @@ def test_a_template_linked_to_a_file_outside_is_not_read(
 
 def test_a_template_linked_inside_the_repository_is_used(
         sample_repo: Path, run: Callable[..., object]) -> None:
-    real = sample_repo / "templates/shared/standard.rst.j2"
+    real = sample_repo / "templates/shared/standard.html.j2"
     real.parent.mkdir(parents=True)
-    real.write_text('{% extends "qms/manual/standard.rst.j2" %}{% block statement %}'
+    real.write_text('{% extends "qms/manual/standard.html.j2" %}{% block statement %}'
                     "LINKED-INSIDE{% endblock %}", encoding="utf-8")
     (sample_repo / "templates/manual").mkdir(parents=True, exist_ok=True)
     (sample_repo / OVERRIDE).symlink_to(real)

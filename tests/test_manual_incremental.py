@@ -18,6 +18,14 @@ def _mtimes(folder: Path, suffix: str) -> dict[str, int]:
             for p in folder.rglob(f"*{suffix}")}
 
 
+def _page_mtimes(source: Path) -> dict[str, int]:
+    """The time of each page's rendered file (reST, or an item page's _items/ JSON) by page."""
+    found = {name[:-len(".rst")]: time for name, time in _mtimes(source, ".rst").items()}
+    found.update({name[:-len(".json")]: time
+                  for name, time in _mtimes(source / "_items", ".json").items()})
+    return found
+
+
 def test_editing_a_title_updates_every_page_that_shows_it(
         fixture_repo: Callable[[str], Path]) -> None:
     repo = fixture_repo("manual-small")
@@ -30,7 +38,7 @@ def test_editing_a_title_updates_every_page_that_shows_it(
             "plans/service-concept.html", "checklists/CL-DESK.html",
             "audits/compliance.html", "traceability/matrix.html"} <= showing
     source, out = repo / "build" / "source", repo / "build" / "html"
-    rst_before, html_before = _mtimes(source, ".rst"), _mtimes(out, ".html")
+    rst_before, html_before = _page_mtimes(source), _mtimes(out, ".html")
 
     target = repo / "standards" / "desk" / "DSK-001.yaml"
     target.write_text(target.read_text(encoding="utf-8").replace(OLD, NEW), encoding="utf-8")
@@ -39,12 +47,12 @@ def test_editing_a_title_updates_every_page_that_shows_it(
     after = all_html(repo)
     assert [name for name, text in after.items() if OLD in text] == []
     assert {name for name, text in after.items() if NEW in text} == showing
-    rst_after, html_after = _mtimes(source, ".rst"), _mtimes(out, ".html")
+    rst_after, html_after = _page_mtimes(source), _mtimes(out, ".html")
     rewritten = {name for name in rst_after if rst_after[name] != rst_before.get(name)}
-    assert {f"{name[:-len('.html')]}.rst" for name in showing} == rewritten
+    assert {name[:-len('.html')] for name in showing} == rewritten
     for untouched in ("standards/DSK-002", "standards/DSK-003", "audits/AUD-20261001-MAIN-1A2B",
                       "standards/encounter/waiting-area", "plans/outcome-management"):
-        assert rst_after[f"{untouched}.rst"] == rst_before[f"{untouched}.rst"], untouched
+        assert rst_after[untouched] == rst_before[untouched], untouched
         assert html_after[f"{untouched}.html"] == html_before[f"{untouched}.html"], untouched
     assert sorted(result.written) == sorted(name[:-len(".html")] for name in showing)
 
@@ -68,7 +76,7 @@ def test_a_removed_standard_leaves_no_page(fixture_repo: Callable[[str], Path]) 
     (repo / "standards" / "desk" / "DSK-003.yaml").unlink()
     result, _ = build_once(repo, strict=True)
     assert "standards/DSK-003" in result.removed
-    assert not (repo / "build" / "source" / "standards" / "DSK-003.rst").exists()
+    assert not (repo / "build" / "source" / "_items" / "standards" / "DSK-003.json").exists()
     assert not (repo / "build" / "html" / "standards" / "DSK-003.html").exists()
     assert all("DSK-003" not in text for text in all_html(repo).values())
 

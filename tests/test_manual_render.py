@@ -199,10 +199,10 @@ def test_a_template_error_with_forked_renderers_names_the_template(
 
     repo = fixture_repo("manual-small")
     (repo / "templates/manual").mkdir(parents=True, exist_ok=True)
-    (repo / "templates/manual/standard.rst.j2").write_text(
-        '{% extends "qms/manual/standard.rst.j2" %}{% block statement %}{{ nothing.at.all }}'
+    (repo / "templates/manual/standard.html.j2").write_text(
+        '{% extends "qms/manual/standard.html.j2" %}{% block statement %}{{ nothing.at.all }}'
         "{% endblock %}", encoding="utf-8")
     monkeypatch.setattr(qms.manual.render, "PARALLEL_PAGES", 1)
     monkeypatch.setattr("qms.base.workers.usable_cpus", lambda: 2)
-    with pytest.raises(QmsError, match=r"template manual/standard\.rst\.j2 \(page standards/"):
+    with pytest.raises(QmsError, match=r"template manual/standard\.html\.j2 \(page standards/"):
         _render_small(repo, tmp_path / "build")

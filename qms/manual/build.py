@@ -39,9 +39,12 @@ from qms.manual.buildstate import (
     render_settings_key,
 )
 from qms.manual.derive import Derived, derive
+from qms.manual.htmlpages import ITEM_TEMPLATES, html_environment
+from qms.manual.itemdata import ITEMS
 from qms.manual.pages import Docs, listed_versions, plan_pages
-from qms.manual.render import environment, render_and_write, write_if_changed
-from qms.manual.sphinx_build import DOCUTILS_CONF, conf_py, conf_values, engine_version, run_sphinx
+from qms.manual.render import environment, page_file, render_and_write, write_if_changed
+from qms.manual.sphinx_build import ItemPages, engine_version, run_sphinx
+from qms.manual.sphinxconf import DOCUTILS_CONF, conf_py, conf_values
 from qms.manual.views import common_context
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -65,6 +68,7 @@ class BuildResult:
     pages: int = 0
     written: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    item_pages: set[str] = field(default_factory=set)  # pages qms writes as HTML itself
     up_to_date: bool = False
     sphinx_ran: bool = False
     warnings: list[str] = field(default_factory=list)
@@ -208,8 +212,11 @@ def render_source(project: Project, derived: Derived, paths: BuildPaths, result:
     config = project.config
     docs = Docs(project)
     common = common_context(project, derived, docs)
-    env = environment(project.path("templates"), paths.state / "jinja", project.root)
-    env.filters["t"] = common["_"]
+    templates = project.path("templates")
+    _refuse_old_item_templates(templates, project.root)
+    env = environment(templates, paths.state / "jinja", project.root)
+    html_env = html_environment(templates, paths.state / "jinja-html", project.root)
+    env.filters["t"] = html_env.filters["t"] = common["_"]
     slug_maps = repr((docs.encounter_slug, docs.owner_slug, docs.site_slug))
     settings = render_settings_key(project.root, config, project.today, slug_maps)
     versions = item_versions(project.root, {i: s.path for i, s in project.sources.items()},
@@ -219,16 +226,19 @@ def render_source(project: Project, derived: Derived, paths: BuildPaths, result:
     keys: dict[str, str] = {}
     source = paths.source
     present = _present_pages(source)
-    wanted: set[str] = set()
+    wanted: dict[str, str] = {}  # file -> docname
     todo = []
     for page in plan_pages(project, derived):
-        wanted.add(page.docname)
+        name = page_file(page)
+        wanted[name] = page.docname
+        if name.startswith(ITEMS):
+            result.item_pages.add(page.docname)
         if page.inputs is not None:
             key = keys[page.docname] = page_key(settings, page.inputs, versions)
-            if known.get(page.docname) == key and page.docname in present:
+            if known.get(page.docname) == key and name in present:
                 continue
         todo.append(page)
-    result.written.extend(render_and_write(env, todo, common, source))
+    result.written.extend(render_and_write(env, todo, common, source, html_env))
     result.pages = len(wanted)
     values = conf_values(config.manual.title, config.organisation, config.manual.language)
     static = {f"_static/{name}": (STATIC / name).read_text(encoding="utf-8")
@@ -237,21 +247,40 @@ def render_source(project: Project, derived: Derived, paths: BuildPaths, result:
                        *static.items()):
         if write_if_changed(source / name, text):
             result.written.append(name)
-    for docname in sorted(present - wanted):
-        (source / f"{docname}.rst").unlink()
-        (paths.html / f"{docname}.html").unlink(missing_ok=True)
-        result.removed.append(docname)
+    docnames = set(wanted.values())
+    for name in sorted(present - wanted.keys()):
+        (source / name).unlink()
+        docname = name.removeprefix(f"{ITEMS}/").rsplit(".", 1)[0]
+        if docname not in docnames:  # not a page that only changed from reST to HTML
+            (paths.html / f"{docname}.html").unlink(missing_ok=True)
+            result.removed.append(docname)
     return keys
 
 
 def _present_pages(source: Path) -> set[str]:
+    # The pages' files (reST, and item pages' JSON under _items/), relative to source.
     # Plain strings, not Path objects: this runs over every page on every build.
     found: set[str] = set()
     top = len(str(source)) + 1
     for folder, _dirs, files in os.walk(source):
         prefix = folder[top:] + "/" if len(folder) >= top else ""
-        found.update(prefix + name[:-4] for name in files if name.endswith(".rst"))
+        items = prefix.startswith(f"{ITEMS}/")
+        found.update(prefix + name for name in files
+                     if name.endswith(".json" if items else ".rst"))
     return found
+
+
+def _refuse_old_item_templates(templates: Path, root: Path) -> None:
+    # A repository's override of an item page written for qms before item pages were HTML
+    # would silently stop applying: say so, and how to carry it over.
+    for name in ITEM_TEMPLATES:
+        old = templates / "manual" / f"{name}.rst.j2"
+        if old.is_file():
+            shown = old.relative_to(root).as_posix()
+            raise QmsError(f"{shown}: the {name} page is an HTML template now; write it as "
+                           f"templates/manual/{name}.html.j2 (extending "
+                           f"\"qms/manual/{name}.html.j2\", see README: \"Templates\") and "
+                           "remove this file")
 
 
 def _sphinx(paths: BuildPaths, options: BuildOptions, state: BuildState,
@@ -264,8 +293,11 @@ def _sphinx(paths: BuildPaths, options: BuildOptions, state: BuildState,
         known = {}
         options.echo(f"{paths.doctrees}: Sphinx's cache was not written by this qms (or was "
                      "changed since); removed it, so every page is read again")
+    changed = None if options.clean else result.item_pages.intersection(result.written)
     sphinx = run_sphinx(paths.source, paths.html, paths.doctrees, jobs=jobs,
-                        fresh=options.clean, echo=options.echo)
+                        fresh=options.clean, echo=options.echo,
+                        items=ItemPages(changed=changed, frame=state.frame))
+    state.frame = sphinx.frame
     doctreetrust.sign(paths.doctrees, paths.state, known)
     result.sphinx_ran = True
     state.update_warnings(sphinx.reread, set(result.removed), sphinx.by_document(paths.source),

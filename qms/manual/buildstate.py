@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from qms import __version__
+from qms.base.cachekey import cache_key
 from qms.format.load import walk_files
 from qms.format.models import Config
 from qms.manual.sphinx_build import engine_libraries
@@ -63,8 +64,10 @@ def render_settings_key(root: Path, config: Config, today: date, extra: str) -> 
     _walk(PACKAGE, set(), found)
     _walk((root / config.paths.templates).resolve(), set(), found)
     st = (root / "qms.yaml").stat()
-    return _digest([__version__, today.isoformat(), f"{st.st_size}:{st.st_mtime_ns}", extra,
-                    *sorted(found)])
+    # The cache key keeps page keys unguessable: a repository that commits build/ with page
+    # keys and pages of its own never has those pages taken for qms's.
+    return _digest([cache_key().hex(), __version__, today.isoformat(),
+                    f"{st.st_size}:{st.st_mtime_ns}", extra, *sorted(found)])
 
 
 def item_versions(root: Path, paths: dict[str, str],
@@ -94,6 +97,7 @@ class BuildState:
 
     stamp: str = ""
     engine: str = ""  # sphinx_build.engine_version() of the last Sphinx run
+    frame: str = ""  # of the item pages in the last Sphinx run (sphinx_build._frame_key)
     pages: dict[str, str] = field(default_factory=dict)  # page_key of each page with inputs
     warnings: dict[str, list[str]] = field(default_factory=dict)  # by document ('' = global)
 
@@ -103,6 +107,7 @@ class BuildState:
         try:
             data = json.loads((folder / STATE_FILE).read_text(encoding="utf-8"))
             return cls(stamp=str(data["stamp"]), engine=str(data.get("engine", "")),
+                       frame=str(data.get("frame", "")),
                        pages=dict(data.get("pages", {})), warnings=dict(data["warnings"]))
         except (OSError, ValueError, KeyError, TypeError):
             return cls()
@@ -112,6 +117,7 @@ class BuildState:
         folder.mkdir(parents=True, exist_ok=True)
         temporary = folder / f".{STATE_FILE}.tmp"
         temporary.write_text(json.dumps({"stamp": self.stamp, "engine": self.engine,
+                                         "frame": self.frame,
                                          "warnings": self.warnings, "pages": self.pages},
                                         ensure_ascii=False, indent=1), encoding="utf-8")
         os.replace(temporary, folder / STATE_FILE)

@@ -147,7 +147,7 @@ def plan_pages(project: Project, derived: Derived) -> Iterator[Page]:
     for checklist in project.checklists.values():
         asked = [project.standards[q.standard] for q in checklist.questions
                  if q.standard in project.standards]
-        yield Page(docs.checklist(checklist.id), "manual/checklist.rst.j2",
+        yield Page(docs.checklist(checklist.id), "manual/checklist.html.j2",
                    {"checklist": checklist}, (checklist.id, *sorted(set(listed(asked)))))
     yield from _audit_pages(project, derived, docs)
     for name, inputs in (("index", ()), ("matrix", (*listed(current), *checklists)),
@@ -186,7 +186,7 @@ def _standard_pages(project: Project, derived: Derived, docs: Docs, current: lis
     for gap in gap_keys:
         yield _group_page(derived, docs.gap(gap), "gap", gap, gaps.get(gap, []))
     for standard in sorted(project.standards.values(), key=lambda s: s.id):
-        yield Page(docs.standard(standard.id), "manual/standard.rst.j2", {"s": standard},
+        yield Page(docs.standard(standard.id), "manual/standard.html.j2", {"s": standard},
                    _standard_inputs(project, derived, standard))
 
 
@@ -223,7 +223,7 @@ def _audit_pages(project: Project, derived: Derived, docs: Docs) -> Iterator[Pag
     for audit in audits:
         checklist = project.checklists.get(audit.checklist)
         checked = sorted({q.standard for q in checklist.questions}) if checklist else []
-        yield Page(docs.audit(audit.id), "manual/audit.rst.j2", {"audit": audit},
+        yield Page(docs.audit(audit.id), "manual/audit.html.j2", {"audit": audit},
                    (audit.id, audit.checklist, *checked))
 
 

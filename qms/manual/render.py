@@ -20,8 +20,7 @@ import traceback
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
-from datetime import date, datetime
+from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from types import ModuleType
 from typing import Any
@@ -33,6 +32,8 @@ from pydantic import BaseModel
 from qms.base.errors import QmsError
 from qms.base.links import is_inside, link_outside_message
 from qms.base.workers import fork_workers
+from qms.manual.itemdata import ITEMS, item_json
+from qms.manual.tablehtml import plain_text, table_html
 
 PACKAGED = Path(__file__).resolve().parent / "templates"
 _PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~•‣⁃])")  # ASCII punctuation and docutils' bullets
@@ -54,12 +55,7 @@ def escape(value: Any) -> Rst:
     return Rst(_PUNCTUATION.sub(r"\\\1", text))
 
 
-def _plain(value: Any) -> str:
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value)
+_plain = plain_text
 
 
 def paragraphs(value: Any, indent: int = 0) -> Rst:
@@ -103,23 +99,58 @@ def _json(value: Any) -> str:
     return text
 
 
-def table(header: list[Any] | None, rows: Iterable[Any], stub: int = 0,
-          cls: str | None = None, search: bool = True) -> Rst:
-    """A `qms-table` directive: header and rows as JSON lines (cells never become reST).
+@dataclass(frozen=True)
+class Table:
+    """A table as data: a reST page prints it as a `qms-table` directive, an HTML page as
+    escaped HTML (made once, here, without a template call per cell).
 
     `search=False` keeps the table out of the search index: tables that gather what other
     pages own (registers, indexes) would otherwise make every search return them too.
     """
-    settings: dict[str, Any] = {"header": header}
-    if stub:
-        settings["stub"] = stub
-    if cls:
-        settings["class"] = cls
-    if not search:
-        settings["search"] = False
-    lines = [".. qms-table::", "", "   " + _json(settings)]
-    lines += ["   " + _json(row) for row in rows]
-    return Rst("\n".join(lines))
+
+    header: list[Any] | None
+    rows: list[Any] = field(default_factory=list)
+    stub: int = 0
+    cls: str | None = None
+    search: bool = True
+
+    def settings(self) -> dict[str, Any]:
+        """The table's first JSON line: header, stub columns, class, search."""
+        settings: dict[str, Any] = {"header": self.header}
+        if self.stub:
+            settings["stub"] = self.stub
+        if self.cls:
+            settings["class"] = self.cls
+        if not self.search:
+            settings["search"] = False
+        return settings
+
+    def rst(self) -> Rst:
+        """The `qms-table` directive: header and rows as JSON lines (cells never become reST)."""
+        lines = [".. qms-table::", "", "   " + _json(self.settings())]
+        lines += ["   " + _json(row) for row in self.rows]
+        return Rst("\n".join(lines))
+
+    def html(self, docname: str) -> str:
+        """The table's HTML on page `docname`; outside search it is marked `no-search`."""
+        settings = self.settings()
+        if not self.search:
+            settings["class"] = f"{self.cls or ''} no-search"
+        if not (self.header or self.rows):
+            return ""
+        return table_html(settings, self.rows, docname).rstrip("\n")
+
+
+def make_table(header: list[Any] | None, rows: Iterable[Any], stub: int = 0,
+               cls: str | None = None, search: bool = True) -> Table:
+    """A table for a template to print (the `table()` of templates)."""
+    return Table(header, list(rows), stub, cls, search)
+
+
+def table(header: list[Any] | None, rows: Iterable[Any], stub: int = 0,
+          cls: str | None = None, search: bool = True) -> Rst:
+    """A `qms-table` directive (see Table)."""
+    return make_table(header, rows, stub, cls, search).rst()
 
 
 def link(text: Any, doc: str) -> Rst:
@@ -131,6 +162,8 @@ def _finalize(value: Any) -> Any:
     # Autoescaping for reST: only helper output (Rst) and `|safe` output pass unescaped.
     if isinstance(value, (Rst, jinja2.runtime.Markup)):
         return value
+    if isinstance(value, Table):
+        return value.rst()
     return escape(value)
 
 
@@ -190,6 +223,15 @@ def environment(user_templates: Path | None, cache: Path | None = None,
     small rebuild renders). `root` is the repository the templates must stay in (default:
     the folder holding user_templates).
     """
+    env = sandbox(user_templates, cache, root, finalize=_finalize, autoescape=False)
+    env.filters.update(rst=escape, paras=paragraphs, title=title)
+    env.globals.update(table=make_table, cell=cell, link=link, Rst=Rst)
+    return env
+
+
+def sandbox(user_templates: Path | None, cache: Path | None, root: Path | None,
+            **options: Any) -> Sandbox:
+    """A Sandbox whose templates come from the repository's folder first, qms's second."""
     packaged = jinja2.FileSystemLoader(str(PACKAGED))
     loaders: list[jinja2.BaseLoader] = []
     user = user_templates if user_templates is not None and user_templates.is_dir() else None
@@ -197,15 +239,11 @@ def environment(user_templates: Path | None, cache: Path | None = None,
         loaders.append(RepositoryLoader(user, root or user.parent))
     loaders += [jinja2.PrefixLoader({"qms": packaged}), packaged]
     env = Sandbox(
-        loader=jinja2.ChoiceLoader(loaders), finalize=_finalize, autoescape=False,
-        undefined=jinja2.StrictUndefined, keep_trailing_newline=True, trim_blocks=True,
-        lstrip_blocks=True, extensions=["jinja2.ext.do"],
-        bytecode_cache=_bytecode_cache(cache),
-    )
+        loader=jinja2.ChoiceLoader(loaders), undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
+        extensions=["jinja2.ext.do"], bytecode_cache=_bytecode_cache(cache), **options)
     if user is not None:
         env.repository_templates = os.path.join(str(user), "")
-    env.filters.update(rst=escape, paras=paragraphs, title=title)
-    env.globals.update(table=table, cell=cell, link=link, Rst=Rst)
     return env
 
 
@@ -234,7 +272,8 @@ class Page:
 def render_page(env: jinja2.Environment, page: Page, common: dict[str, Any]) -> str:
     """The reST of one page; template problems become QmsError naming the template."""
     try:
-        return env.get_template(page.template).render({**common, **page.context})
+        return env.get_template(page.template).render(
+            {**common, **page.context, "pagename": page.docname})
     except QmsError:
         raise
     except jinja2.TemplateSyntaxError as exc:
@@ -289,8 +328,9 @@ _SHARED: tuple[Any, ...] | None = None  # what a forked renderer inherits (nothi
 
 
 def render_and_write(env: jinja2.Environment, pages: Sequence[Any], common: dict[str, Any],
-                     source: Path) -> list[str]:
-    """Render pages into source/<docname>.rst, writing only changes; the docnames written.
+                     source: Path, html_env: jinja2.Environment | None = None) -> list[str]:
+    """Render pages into source/<docname>.rst (an HTML template's page: into
+    source/_items/<docname>.json, made with html_env), writing only changes; the docnames written.
 
     Many pages are shared out over the CPUs this process may use by fork: the children inherit
     the project, the templates and the context as they are, and send back only the names
@@ -298,13 +338,13 @@ def render_and_write(env: jinja2.Environment, pages: Sequence[Any], common: dict
     """
     workers = fork_workers(4)
     if len(pages) < PARALLEL_PAGES or workers < 2:
-        return _render_share(env, pages, common, source)
+        return _render_share((env, html_env), pages, common, source)
     global _SHARED
-    _SHARED = (env, pages, common, source, workers)
+    _SHARED = ((env, html_env), pages, common, source, workers)
     try:
         with ProcessPoolExecutor(workers - 1, mp_context=mp.get_context("fork")) as pool:
             futures = [pool.submit(_render_forked, worker) for worker in range(1, workers)]
-            written = _render_share(env, pages[0::workers], common, source)
+            written = _render_share((env, html_env), pages[0::workers], common, source)
             for future in futures:
                 written += future.result()
     finally:
@@ -315,11 +355,27 @@ def render_and_write(env: jinja2.Environment, pages: Sequence[Any], common: dict
 
 def _render_forked(worker: int) -> list[str]:
     assert _SHARED is not None  # set by render_and_write before the fork
-    env, pages, common, source, workers = _SHARED
-    return _render_share(env, pages[worker::workers], common, source)
+    envs, pages, common, source, workers = _SHARED
+    return _render_share(envs, pages[worker::workers], common, source)
 
 
-def _render_share(env: jinja2.Environment, pages: Sequence[Any], common: dict[str, Any],
-                  source: Path) -> list[str]:
-    return [page.docname for page in pages
-            if write_if_changed(source / f"{page.docname}.rst", render_page(env, page, common))]
+def page_file(page: Page) -> str:
+    """Where a page's rendered text goes, relative to the build's source folder."""
+    if page.template.endswith(".html.j2"):
+        return f"{ITEMS}/{page.docname}.json"
+    return f"{page.docname}.rst"
+
+
+def _render_share(envs: tuple[jinja2.Environment, jinja2.Environment | None],
+                  pages: Sequence[Any], common: dict[str, Any], source: Path) -> list[str]:
+    written = []
+    for page in pages:
+        name = page_file(page)
+        if name.startswith(ITEMS):
+            assert envs[1] is not None, "an HTML page needs the HTML environment"
+            text = item_json(page.docname, render_page(envs[1], page, common))
+        else:
+            text = render_page(envs[0], page, common)
+        if write_if_changed(source / name, text):
+            written.append(page.docname)
+    return written

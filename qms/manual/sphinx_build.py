@@ -12,11 +12,13 @@ incremental builds.
 from __future__ import annotations
 
 import copy
+import hashlib
 import html
+import inspect
 import io
 import json
+import os
 import posixpath
-import re
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -30,16 +32,17 @@ import sphinx
 from docutils import nodes
 from docutils.utils import DependencyList
 from sphinx.application import Sphinx
+from sphinx.search import IndexBuilder
+from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective, docutils_namespace, patch_docutils
 
+from qms.manual.itemdata import ITEMS, read_item
+from qms.manual.sphinxconf import ANSI, ProgressStream
 from qms.manual.tablehtml import table_html, table_words
 
 # docutils settings that make the manual text-only (and `raw`, `include` and `literalinclude`
 # are replaced by a directive that only warns, below).
 HARDENED_SETTINGS = {"raw_enabled": False, "file_insertion_enabled": False}
-DOCUTILS_CONF = "[general]\nraw_enabled: false\nfile_insertion_enabled: false\n"
-_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
-_PROGRESS = re.compile(r"^(?P<phase>.*?)\[\s*(?P<pct>\d+)%\]")
 
 # ------------------------------------------------------------------ the extension
 
@@ -105,6 +108,8 @@ class DisabledDirective(SphinxDirective):
 
 def _builder_inited(app: Sphinx) -> None:
     app.env.settings.update(HARDENED_SETTINGS)
+    if KEEP_INDEX and _index_can_be_kept(app.builder):
+        _keep_item_pages_in_index(app)
     if str(app.config.language).startswith("zh"):
         app.add_js_file("qms-zh-search.js")  # see the file: Chinese search fails without it
 
@@ -164,6 +169,152 @@ def _note_read(app: Sphinx, env: Any, docnames: list[str]) -> None:
         reread.update(docnames)
 
 
+# ------------------------------------------------------------------ item pages
+#
+# Standards, audits and checklists are not Sphinx documents: qms renders their articles to
+# HTML (itemdata), and here they are handed to the HTML builder, which wraps each in the
+# theme's page template, and fed to the search index, which keeps them between builds.
+
+KEEP_INDEX = True  # False: always take the plain path below (the tests compare both)
+_LOG = logging.getLogger(__name__)
+# What docutils' HTML writer puts in the head of every document's page.
+VIEWPORT = '<meta name="viewport" content="width=device-width, initial-scale=1" />\n'
+
+
+@dataclass
+class ItemPages:
+    """What qms tells the extension about item pages: which changed since the last run (None:
+    write them all) and the frame key of that run; `frame` is this run's afterwards."""
+
+    changed: set[str] | None = None
+    frame: str = ""
+
+
+def _parameters(function: Any) -> list[str]:
+    try:
+        return list(inspect.signature(function).parameters)
+    except (TypeError, ValueError):
+        return []
+
+
+def _index_can_be_kept(builder: Any) -> bool:
+    # Keeping the entries of item pages that are not written again goes through two
+    # methods Sphinx does not document; used only when they are the ones this was written for.
+    return (_parameters(getattr(type(builder), "load_indexer", None)) == ["self", "docnames"]
+            and _parameters(IndexBuilder.prune) == ["self", "docnames"])
+
+
+def _keep_item_pages_in_index(app: Sphinx) -> None:
+    # Sphinx prunes the loaded search index to its own documents before writing and again
+    # before dumping it; with this, every item page stays (those written again are pruned and
+    # fed afresh by _item_pages).
+    builder: Any = app.builder
+    original = builder.load_indexer
+
+    def load_indexer(docnames: Any) -> None:
+        _keeping(app, builder.indexer, set(_item_docnames(app)))
+        original(docnames)
+
+    builder.load_indexer = load_indexer
+    app.__dict__["_qms_index_kept"] = True
+
+
+def _keeping(app: Sphinx, indexer: Any, kept: set[str]) -> set[str]:
+    # Wrap the indexer's prune so that it keeps `kept` (a set changed in place later).
+    original = indexer.prune
+    indexer.prune = lambda docnames: original(set(docnames) | kept)
+    app.__dict__["_qms_kept"] = kept
+    return kept
+
+
+def _item_docnames(app: Sphinx) -> list[str]:
+    top = os.path.join(app.srcdir, ITEMS)
+    found = []
+    for folder, _dirs, files in os.walk(top):
+        prefix = os.path.relpath(folder, top).replace(os.sep, "/")
+        prefix = "" if prefix == "." else prefix + "/"
+        found += [prefix + name[:-5] for name in files if name.endswith(".json")]
+    return sorted(found)
+
+
+def _page_context(builder: Any, title: str, body: str) -> dict[str, Any]:
+    # What the theme's page.html is given for a document (Sphinx's get_doc_context), for a
+    # page outside every toctree: no parents, no previous or next, no local contents.
+    return {"parents": [], "prev": None, "next": None, "title": title, "meta": None,
+            "body": body, "metatags": VIEWPORT, "rellinks": builder.globalcontext["rellinks"][:],
+            "sourcename": "", "toc": "", "display_toc": False, "page_source_suffix": ".html"}
+
+
+def _frame_key(app: Sphinx, docnames: list[str]) -> str:
+    # Everything of an item page that is not its article (sidebar, header, scripts, styles,
+    # labels): a page with an empty article is written once per folder and hashed. When it
+    # changes, every item page is written again.
+    builder: Any = app.builder
+    digest = hashlib.sha256(_code_version().to_bytes(4, "big"))
+    probe = Path(app.doctreedir) / "qms-frame.html"
+    for folder in sorted({posixpath.dirname(name) for name in docnames}):
+        builder.handle_page(posixpath.join(folder, "qms-frame"),
+                            _page_context(builder, "", ""), "page.html", outfilename=probe)
+        digest.update(probe.read_bytes())
+    probe.unlink(missing_ok=True)
+    return digest.hexdigest()
+
+
+_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", '"': "&quot;", ">": "&gt;", "@": "&#64;"})
+
+
+def _search_doctree(docname: str, data: dict[str, Any]) -> nodes.document:
+    # The page's text as the search index reads a document: a section with the title, and a
+    # paragraph (no reST is parsed: the text is already plain).
+    document = nodes.document(None, None)  # type: ignore[arg-type]
+    section = nodes.section(ids=[docname.replace("/", "-")])
+    section += nodes.title(data["title"], data["title"])
+    section += nodes.paragraph(data["text"], data["text"])
+    document += section
+    return document
+
+
+def _item_pages(app: Sphinx) -> Iterator[tuple[str, dict[str, Any], str]]:
+    builder: Any = app.builder
+    items: ItemPages = getattr(app, "qms_items", None) or ItemPages()
+    docnames = _item_docnames(app)
+    before, items.frame = items.frame, _frame_key(app, docnames)
+    outdir = Path(app.outdir)
+    if items.changed is None or items.frame != before:
+        todo = docnames
+    else:
+        todo = [d for d in docnames
+                if d in items.changed or not (outdir / f"{d}.html").is_file()]
+    indexer = builder.indexer
+    kept = app.__dict__.get("_qms_kept")
+    if indexer is None:
+        kept, search = set(), set()
+    elif kept is None:  # the plain path: Sphinx pruned every item page; all are fed again
+        kept, search = _keeping(app, indexer, set()), set(docnames)
+    else:
+        kept.difference_update(todo)
+        indexer.prune(app.env.all_docs)  # the old entries of the pages written again
+        search = set(todo)
+    known = set(app.env.all_docs) | set(docnames) | {"search"}
+    reread: set[str] = getattr(app, "qms_reread", set())
+    for docname in docnames:
+        if docname not in search and docname not in todo:
+            continue
+        data = read_item((Path(app.srcdir) / ITEMS / f"{docname}.json").read_text("utf-8"))
+        if indexer is not None and docname in search:
+            indexer.feed(docname, f"{docname}.html", html.escape(data["title"], quote=False)
+                         .translate(_ESCAPES), _search_doctree(docname, data))
+        if docname in todo:
+            reread.add(docname)
+            for target in data["links"]:
+                if target not in known:
+                    _LOG.warning("link to a page the manual does not have: %s", target,
+                                 location=docname)
+            title = data["title"].translate(_ESCAPES)
+            yield docname, _page_context(builder, title, data["body"]), "page.html"
+    kept.update(docnames)
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     """Sphinx extension entry point (conf.py lists `qms.manual.sphinx_build`)."""
     app.add_node(qms_table, html=(_visit_table_html, None), text=(_skip, None),
@@ -177,6 +328,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("doctree-read", _forget_doctree_copies)
     app.connect("doctree-resolved", _forget_doctree_copies)
     app.connect("html-page-context", _shared_navigation, priority=400)  # before furo's
+    app.connect("html-collect-pages", _item_pages)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True,
             "env_version": _code_version()}
 
@@ -189,79 +341,7 @@ def _code_version() -> int:
     return zlib.crc32(data)
 
 
-# ------------------------------------------------------------------ configuration
-
-
-def conf_values(title: str, organisation: str, language: str) -> dict[str, Any]:
-    """The Sphinx configuration of the manual (written to conf.py as Python literals)."""
-    values: dict[str, Any] = {
-        "project": title,
-        "author": organisation,
-        "copyright": organisation,
-        "language": language,
-        "extensions": ["qms.manual.sphinx_build"],
-        "root_doc": "index",
-        "html_theme": "furo",
-        # furo prints html_title as HTML in the sidebar (and strips tags, then escapes, in
-        # <title>): it is text from qms.yaml, so it goes in escaped.
-        "html_title": html.escape(title, quote=False),
-        "html_static_path": ["_static"],
-        "html_css_files": ["qms.css"],
-        "html_copy_source": False,
-        "html_show_sourcelink": False,
-        "html_show_sphinx": False,
-        "html_use_index": False,
-        "html_domain_indices": False,
-        "html_last_updated_fmt": None,
-        # Search result snippets are fetched page by page, which browsers refuse on file://;
-        # without them search works the same from a folder and from a web server.
-        "html_show_search_summary": False,
-        "html_permalinks": True,
-        "smartquotes": False,
-        "exclude_patterns": [],
-        # Pages of single standards, audits and groups are reached from index pages and search,
-        # not from the sidebar (which would otherwise list thousands of pages on every page).
-        "suppress_warnings": ["toc.not_included"],
-        "html_theme_options": {"top_of_page_buttons": []},
-    }
-    return values
-
-
-def conf_py(values: dict[str, Any]) -> str:
-    """conf.py text for the values; every value is a Python literal (repr), never code."""
-    lines = ['"""Sphinx configuration of the manual, written by `qms build`; do not edit."""', ""]
-    lines += [f"{key} = {value!r}" for key, value in values.items()]
-    return "\n".join(lines) + "\n"
-
-
 # ------------------------------------------------------------------ running a build
-
-
-class ProgressStream(io.TextIOBase):
-    """Sphinx's progress lines only, one per 10 % of each phase."""
-
-    def __init__(self, out: Callable[[str], None]) -> None:
-        super().__init__()
-        self._out, self._buffer, self._last = out, "", ("", -1)
-
-    def write(self, text: str) -> int:
-        """Collect text; emit complete lines."""
-        self._buffer += _ANSI.sub("", text).replace("\r", "\n")
-        *lines, self._buffer = self._buffer.split("\n")
-        for line in lines:
-            self._line(line)
-        return len(text)
-
-    def _line(self, line: str) -> None:
-        if not line.strip():
-            return
-        match = _PROGRESS.match(line)
-        if not match:
-            return  # qms prints its own summary; Sphinx's other chatter is noise here
-        bucket = (match["phase"], int(match["pct"]) // 10)
-        if bucket != self._last:
-            self._last = bucket
-            self._out(line.rstrip())
 
 
 @dataclass
@@ -270,6 +350,7 @@ class SphinxResult:
 
     reread: set[str] = field(default_factory=set)
     warnings: list[str] = field(default_factory=list)
+    frame: str = ""  # of the item pages (see _frame_key)
 
     def by_document(self, srcdir: Path) -> dict[str, list[str]]:
         """The warnings grouped by the document they name ('' for the others)."""
@@ -323,8 +404,10 @@ def _docutils_settings_made_once() -> Iterator[None]:
 
 
 def run_sphinx(srcdir: Path, outdir: Path, doctrees: Path, *, jobs: int = 1, fresh: bool = False,
-               echo: Callable[[str], None] = print) -> SphinxResult:
-    """Build srcdir (which holds conf.py) into outdir with the HTML builder, in this process."""
+               echo: Callable[[str], None] = print,
+               items: ItemPages | None = None) -> SphinxResult:
+    """Build srcdir (which holds conf.py) into outdir with the HTML builder, in this process;
+    `items` says which item pages changed (default: write them all)."""
     result = SphinxResult()
     warnings = io.StringIO()
     status = ProgressStream(echo)
@@ -335,8 +418,10 @@ def run_sphinx(srcdir: Path, outdir: Path, doctrees: Path, *, jobs: int = 1, fre
                      confoverrides={}, status=cast(IO[str], status), warning=warnings,
                      freshenv=fresh, parallel=jobs if jobs > 1 else 0)
         app.qms_reread = result.reread  # type: ignore[attr-defined]
+        app.qms_items = items = items or ItemPages()  # type: ignore[attr-defined]
         app.build(force_all=fresh)
-    result.warnings = [_ANSI.sub("", w) for w in warnings.getvalue().splitlines() if w.strip()]
+        result.frame = items.frame
+    result.warnings = [ANSI.sub("", w) for w in warnings.getvalue().splitlines() if w.strip()]
     return result
 
 

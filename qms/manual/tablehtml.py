@@ -9,6 +9,7 @@ such as `<script>` is shown, never run. The plain text is kept too, for the sear
 from __future__ import annotations
 
 import re
+from datetime import date, datetime
 from html import escape
 from typing import Any
 
@@ -35,8 +36,18 @@ def _classes(value: Any) -> str:
     return " ".join(c for c in _NOT_CLASS.sub(" ", str(value)).split() if c)
 
 
+def plain_text(value: Any) -> str:
+    """A value as the text a page shows: dates as ISO dates, times to the minute."""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
 def _text(value: Any) -> str:
-    return escape(CONTROL.sub("", value if type(value) is str else str(value)), quote=False)
+    return escape(CONTROL.sub("", value if type(value) is str else plain_text(value)),
+                  quote=False)
 
 
 def _span(span: Any, up: str) -> str:

@@ -16,7 +16,7 @@ from qms.format.project import FindingRef, Project
 from qms.manual.derive import AnswerRef, Compliance, Derived
 from qms.manual.labels import translator
 from qms.manual.pages import Docs
-from qms.manual.render import Rst, cell, escape, table
+from qms.manual.render import Table, cell, make_table
 
 CAPA_TEXTS = (("containment", "containment"), ("root cause", "root_cause"), ("action", "action"))
 
@@ -74,7 +74,7 @@ class Views:
         return spans
 
     def finding_table(self, refs: list[FindingRef], standard: bool = True,
-                      site: bool = True) -> Rst:
+                      site: bool = True) -> Table:
         """Findings with their audit, site, standard, grade, statement and CAPA."""
         _, docs = self._, self.docs
         header = [_("Finding"), _("Date")] + ([_("Site")] if site else []) + (
@@ -92,9 +92,9 @@ class Views:
             row += [self.grade_label(f.grade), f.statement, self.capa_cells(f)]
             overdue = f.id in self.derived.overdue
             rows.append({"cls": "qms-overdue-row", "cells": row} if overdue else row)
-        return table(header, rows, cls="qms-findings", search=False)
+        return make_table(header, rows, cls="qms-findings", search=False)
 
-    def answers_table(self, refs: list[AnswerRef], per_standard: bool) -> Rst:
+    def answers_table(self, refs: list[AnswerRef], per_standard: bool) -> Table:
         """Answers, on a standard's page (with their audit) or an audit's (with the question)."""
         _, docs, rows = self._, self.docs, []
         for ref in refs:
@@ -110,17 +110,17 @@ class Views:
                 rows.append([answer.question, asked, self.result_cell(answer.result), note])
         header = ([_("Audit"), _("Date"), _("Site"), _("Question"), _("Result"), _("Note")]
                   if per_standard else [_("Question"), _("Standard"), _("Result"), _("Note")])
-        return table(header, rows, cls="qms-answers", search=not per_standard)
+        return make_table(header, rows, cls="qms-answers", search=not per_standard)
 
-    def standards_table(self, standards: list[Standard]) -> Rst:
+    def standards_table(self, standards: list[Standard]) -> Table:
         """Standards with their status, type, owner, encounter and compliance."""
         _ = self._
         rows = [[cell(s.id, doc=self.docs.standard(s.id)), s.title, _(s.status), _(s.type),
                  s.owner, s.encounter, pct(self.derived.rate(s.id))] for s in standards]
-        return table([_("Id"), _("Title"), _("Status"), _("Type"), _("Owner"), _("Encounter"),
+        return make_table([_("Id"), _("Title"), _("Status"), _("Type"), _("Owner"), _("Encounter"),
                       _("Compliance")], rows, cls="qms-standards", search=False)
 
-    def site_compliance_table(self, sites: list[str] | None = None) -> Rst:
+    def site_compliance_table(self, sites: list[str] | None = None) -> Table:
         """Compliance of each site (or of the sites given) per quarter and overall."""
         found_by_site, periods = self.derived.site_compliance, self.derived.periods
         rows = []
@@ -129,7 +129,7 @@ class Views:
             rows.append([cell(site, doc=self.docs.site(site))]
                         + [pct(found[p].rate) if p in found else "" for p in periods]
                         + [pct(found["all"].rate) if "all" in found else "—"])
-        return table([self._("Site"), *periods, self._("All")], rows, cls="qms-compliance",
+        return make_table([self._("Site"), *periods, self._("All")], rows, cls="qms-compliance",
                      search=False)
 
     def compliance_ranking(self) -> list[tuple[Standard, Compliance]]:
@@ -139,15 +139,15 @@ class Views:
                   if sid in standards and c.answered]
         return sorted(ranked, key=lambda sc: (sc[1].rate or 0.0, sc[0].id))
 
-    def history_table(self, item_id: str) -> Rst:
+    def history_table(self, item_id: str) -> Table | str:
         """An item's revisions from git, or why there are none."""
         _, history = self._, self.derived.history
         if history is None:
-            return escape(_("History unavailable (not a git repository)."))
+            return _("History unavailable (not a git repository).")
         if not (revisions := history.get(item_id, [])):
-            return escape(_("No revisions committed yet."))
+            return _("No revisions committed yet.")
         rows = [[r.date.date(), r.author, r.message, r.short] for r in revisions]
-        return table([_("Date"), _("Author"), _("Change"), _("Commit")], rows,
+        return make_table([_("Date"), _("Author"), _("Change"), _("Commit")], rows,
                      cls="qms-history")
 
 

@@ -1,0 +1,64 @@
+"""Item pages (standards, audits, checklists) as qms hands them to Sphinx: one JSON file each.
+
+qms renders an item page's article straight to HTML; the file beside it in `_items/` of the
+build's source folder holds that HTML with what the theme and the search index need of it:
+the page's title as text, its searchable text (tables marked `no-search` left out) and the pages
+it links to. Sphinx wraps the article in the theme's page template and feeds the text to search,
+without docutils reading the page.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import json
+import posixpath
+import re
+from typing import Any
+
+ITEMS = "_items"  # folder, under the build's source folder, of the item pages' files
+_HEADERLINK = re.compile(r'<a class="headerlink"[^>]*>.*?</a>', re.S)
+_NO_SEARCH = re.compile(r'<div class="table-wrapper[^"]*\bno-search\b.*?</table>\s*</div>', re.S)
+_H1 = re.compile(r"<h1\b[^>]*>(.*?)</h1>", re.S)
+_TAG = re.compile(r"<[^>]*>")
+_HREF = re.compile(r'\bhref="([^"]*)"')
+_OUTSIDE = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|/|#)", re.I)  # other sites, absolute, anchors
+
+
+def _text(fragment: str) -> str:
+    return " ".join(html.unescape(_TAG.sub(" ", fragment)).split())
+
+
+@functools.lru_cache(maxsize=65536)
+def _target(folder: str, href: str) -> str | None:
+    # Item pages of one folder link to the same few pages: each link is worked out once.
+    target = html.unescape(href).split("#", 1)[0]
+    if not target or _OUTSIDE.match(target):
+        return None
+    path = posixpath.normpath(posixpath.join(folder, target))
+    return path[:-len(".html")] if path.endswith(".html") else path
+
+
+def link_targets(docname: str, body: str) -> list[str]:
+    """The pages of the manual (document names) the links of a page's HTML lead to."""
+    folder = posixpath.dirname(docname)
+    found = {_target(folder, href) for href in set(_HREF.findall(body))}
+    return sorted(target for target in found if target is not None)
+
+
+def item_json(docname: str, body: str) -> str:
+    """The file of an item page: its HTML, title, searchable text and link targets."""
+    plain = _HEADERLINK.sub("", body)
+    heading = _H1.search(plain)
+    title = _text(heading.group(1)) if heading else docname
+    data = {"title": title, "text": _text(_NO_SEARCH.sub(" ", plain)), "body": body,
+            "links": link_targets(docname, body)}
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+def read_item(text: str) -> dict[str, Any]:
+    """An item page's file as written by item_json."""
+    data = json.loads(text)
+    if not isinstance(data, dict):
+        raise ValueError("not an item page")
+    return data

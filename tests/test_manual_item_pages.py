@@ -1,0 +1,162 @@
+"""Item pages (standards, audits, checklists) are written by qms straight to HTML and handed to
+Sphinx: they are searchable (English and Chinese), their links lead to pages of the build, an
+edit rewrites only what changed, and an incremental build ends where a clean build does."""
+
+from __future__ import annotations
+
+import html
+import json
+import posixpath
+import re
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from qms.manual import sphinx_build
+
+from .manual_helpers import build_once, differing_files
+
+ITEM_FOLDERS = ("standards", "audits", "checklists")
+HREF = re.compile(r'\bhref="([^"]*)"')
+
+
+def _search_terms(repo: Path) -> dict[str, set[str]]:
+    """Each word of the search index with the pages that hold it."""
+    text = (repo / "build" / "html" / "searchindex.js").read_text(encoding="utf-8")
+    data = json.loads(text[text.index("(") + 1:text.rindex(")")])
+    docs = data["docnames"]
+    found = {word: {docs[i] for i in ([at] if isinstance(at, int) else at)}
+             for word, at in data["terms"].items()}
+    return {word: pages for word, pages in found.items() if pages}  # Sphinx keeps emptied words
+
+
+def _html_without_emptied_words(folder: Path) -> dict[str, bytes]:
+    # Sphinx's incremental search index keeps words whose pages all went (with no page): the
+    # same index as a clean build's otherwise.
+    files = {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*")
+             if p.is_file()}
+    text = files.pop("searchindex.js").decode("utf-8")
+    data = json.loads(text[text.index("(") + 1:text.rindex(")")])
+    for key in ("terms", "titleterms"):
+        data[key] = {word: at for word, at in data[key].items() if at != []}
+    files["searchindex.js"] = json.dumps(data, sort_keys=True).encode("utf-8")
+    return files
+
+
+def _replace(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def _item_html(repo: Path) -> dict[str, int]:
+    """The modification time of each item page's HTML file."""
+    out, items = repo / "build" / "html", repo / "build" / "source" / "_items"
+    names = [p.relative_to(items).as_posix()[:-len(".json")] for p in items.rglob("*.json")]
+    assert {name.split("/")[0] for name in names} == set(ITEM_FOLDERS)
+    return {f"{name}.html": (out / f"{name}.html").stat().st_mtime_ns for name in names}
+
+
+def test_search_finds_words_only_a_standard_holds_and_follows_edits(
+        fixture_repo: Callable[[str], Path]) -> None:
+    repo = fixture_repo("manual-small")
+    statement = repo / "standards" / "desk" / "DSK-002.yaml"
+    _replace(statement, "statement: ", "statement: Zanzibarian ")
+    build_once(repo, strict=True)
+    terms = _search_terms(repo)
+    assert terms["zanzibarian"] == {"standards/DSK-002"}
+    others = {word: docs for word, docs in terms.items() if "standards/DSK-001" in docs}
+    assert others, "the other item pages are in the index too"
+
+    _replace(statement, "Zanzibarian ", "Tasmanian ")
+    build_once(repo, strict=True)
+    terms = _search_terms(repo)
+    assert "zanzibarian" not in terms and terms["tasmanian"] == {"standards/DSK-002"}
+    # The pages not written again kept their entries.
+    assert {word: docs for word, docs in terms.items() if "standards/DSK-001" in docs} == others
+
+
+def test_chinese_search_finds_words_only_a_standard_holds(
+        fixture_repo: Callable[[str], Path]) -> None:
+    repo = fixture_repo("zh-sample")
+    _replace(repo / "standards" / "DH-001.yaml", "statement: >\n",
+             "statement: >\n  麒麟踏雪，")
+    build_once(repo, strict=True)
+    assert _search_terms(repo)["麒麟"] == {"standards/DH-001"}
+
+
+def test_every_link_of_an_item_page_leads_to_a_page_of_the_build(
+        fixture_repo: Callable[[str], Path]) -> None:
+    repo = fixture_repo("manual-small")
+    build_once(repo, strict=True)
+    out = repo / "build" / "html"
+    checked = 0
+    for name in _item_html(repo):
+        for href in HREF.findall((out / name).read_text(encoding="utf-8")):
+            target = html.unescape(href).split("#", 1)[0].split("?", 1)[0]
+            if not target or "://" in target:
+                continue
+            path = posixpath.normpath(posixpath.join(posixpath.dirname(name), target))
+            assert (out / path).is_file(), f"{name} links to {href}"
+            checked += 1
+    assert checked > 100
+
+
+def test_strict_fails_on_a_link_an_item_page_makes_to_no_page(
+        fixture_repo: Callable[[str], Path]) -> None:
+    repo = fixture_repo("manual-small")
+    own = repo / "templates" / "manual" / "standard.html.j2"
+    own.parent.mkdir(parents=True)
+    own.write_text('{% extends "qms/manual/standard.html.j2" %}{% block statement %}'
+                   '{{ link("see", "standards/nowhere") }}{% endblock %}', encoding="utf-8")
+    result, _ = build_once(repo)
+    assert any("standards/nowhere" in w and "standards/DSK-001" in w for w in result.warnings)
+
+
+def test_an_edit_rewrites_only_the_item_pages_it_changes(
+        fixture_repo: Callable[[str], Path]) -> None:
+    repo = fixture_repo("manual-small")
+    build_once(repo, strict=True)
+    before = _item_html(repo)
+    _replace(repo / "standards" / "desk" / "DSK-002.yaml", "statement: ", "statement: Now ")
+    result, _ = build_once(repo, strict=True)
+    after = _item_html(repo)
+    assert {name for name in after if after[name] != before[name]} == {"standards/DSK-002.html"}
+    assert result.written == ["standards/DSK-002"]
+
+
+def _edit(repo: Path) -> None:
+    # A title (shown on many pages), a statement (on one) and a removed standard.
+    _replace(repo / "standards" / "desk" / "DSK-001.yaml", "Greet every visitor",
+             "Welcome every visitor")
+    _replace(repo / "standards" / "desk" / "DSK-002.yaml", "statement: ", "statement: Now ")
+    (repo / "standards" / "desk" / "DSK-003.yaml").unlink()
+
+
+def test_incremental_builds_end_where_a_clean_build_does(
+        fixture_repo: Callable[[str], Path], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1790000000")
+    repo = fixture_repo("manual-small")
+    build_once(repo, strict=True)
+    plain = tmp_path / "plain"
+    shutil.copytree(repo, plain, ignore=shutil.ignore_patterns("build"))
+    _edit(repo)
+    build_once(repo, strict=True)  # keeps the search entries of pages it does not rewrite
+
+    clean = tmp_path / "clean"
+    shutil.copytree(repo, clean, ignore=shutil.ignore_patterns("build"))
+    build_once(clean, strict=True)
+    assert differing_files(repo / "build" / "html", clean / "build" / "html") in (
+        [], ["searchindex.js"])
+    assert (_html_without_emptied_words(repo / "build" / "html")
+            == _html_without_emptied_words(clean / "build" / "html"))
+
+    # Where Sphinx's indexer cannot be asked to keep entries, every item page is fed again.
+    monkeypatch.setattr(sphinx_build, "KEEP_INDEX", False)
+    build_once(plain, strict=True)
+    _edit(plain)
+    build_once(plain, strict=True)
+    assert differing_files(repo / "build" / "html", plain / "build" / "html") == []
