@@ -328,3 +328,33 @@ def test_a_blank_answer_is_never_a_zero(tmp_path: Path, rows: list[Row], item: i
     # A respondent with no answer at all changes no gap.
     empty = score(tmp_path, wave_csv([*blanked, {"respondent": "Z"}]))
     assert close(figures(empty)[:1] + figures(empty)[3:], figures(result)[:1] + figures(result)[3:])
+
+
+def test_wave_names_date_their_waves() -> None:
+    from datetime import date
+
+    from qms.measurement.servqual import wave_date
+
+    assert wave_date("2026-q3") == date(2026, 9, 30)
+    assert wave_date("2026-Q4-stores") == date(2026, 12, 31)
+    assert wave_date("2024-02") == date(2024, 2, 29)  # a leap year's February
+    assert wave_date("2026-09-15") == date(2026, 9, 15)
+    assert wave_date("2026") == date(2026, 12, 31)
+    assert [wave_date(n) for n in ("autumn", "2026-13", "20261", "w2026-q1")] == [None] * 4
+
+
+def test_from_and_to_select_waves_by_the_date_their_name_gives(
+        tmp_path: Path, run: Callable[..., Any]) -> None:
+    rows = wave_csv([respondent("A", 6, {"reliability": -2})])
+    repo = survey_repo(tmp_path, {"2026-q1": rows, "2026-q2": rows, "2026-q3": rows,
+                                  "pilot": rows})
+    ranged = run("servqual", "-C", str(repo), "--format", "json",
+                 "--from", "2026-06-30", "--to", "2026-09-30")
+    assert ranged.exit_code == 0, ranged.output
+    chosen = json.loads(ranged.stdout)
+    assert [w["wave"] for w in chosen] == ["2026-q2", "2026-q3"]  # both ends included
+    assert chosen[0]["previous"] == "2026-q1"  # the change still looks before the range
+    result = run("servqual", "-C", str(repo), "--from", "2026-07-01")
+    assert "left out by --from/--to: pilot (the name carries no date" in result.stderr
+    assert [w["wave"] for w in servqual_json(run, repo)] == [
+        "2026-q1", "2026-q2", "2026-q3", "pilot"]  # no range: every wave

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 import click
 
-from qms.cli.options import REPO_OPTION
+from qms.cli.options import REPO_OPTION, period_options
 from qms.cli.output import emit_rows, report_options
 from qms.cli.sqi import write_text
 from qms.format.check import resolve_today
@@ -19,13 +20,18 @@ from qms.measurement import servqual
 @click.argument("waves", nargs=-1, metavar="[WAVE]...")
 @click.option("--items", is_flag=True,
               help="One row per item (E, P, gap with its 95 % confidence interval).")
+@period_options
 @report_options
 @REPO_OPTION
-def servqual_command(waves: tuple[str, ...], items: bool, fmt: str, output: Path | None,
-                     repo: Path) -> None:
+def servqual_command(waves: tuple[str, ...], items: bool, since: date | None,
+                     until: date | None, fmt: str, output: Path | None, repo: Path) -> None:
     """SERVQUAL per wave: dimension gaps, weighted score, reliability, change (default: all)."""
     project = load_selected(repo, resolve_today(), tables=("surveys",))
-    scores = servqual.score_waves(project.surveys, project.config.servqual, waves)
+    scores = servqual.score_waves(project.surveys, project.config.servqual, waves, since, until)
+    undated = servqual.waves_between(project.surveys, since, until)[1]
+    if undated:
+        click.echo(f"left out by --from/--to: {', '.join(undated)} (the name carries no date; "
+                   "name waves like 2026-q3, 2026-09 or 2026-09-30)", err=True)
     if fmt == "json":
         data = [servqual.wave_json(s) for s in scores]
         write_text(json.dumps(data, ensure_ascii=False, indent=2), output)

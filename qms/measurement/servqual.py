@@ -3,8 +3,10 @@ docs/measurement.md define them: item, dimension and overall gaps, weights, reli
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 
 import numpy as np
 from numpy.typing import NDArray
@@ -92,11 +94,46 @@ def select_waves(waves: Sequence[SurveyWave], names: Sequence[str]) -> list[Surv
     return [by_name[n] for n in sorted(set(names) or by_name)]
 
 
+_WAVE_DATE = re.compile(r"^(\d{4})(?:-(?:[qQ]([1-4])|(\d{2})(?:-(\d{2}))?))?(?![0-9])")
+
+
+def wave_date(name: str) -> date | None:
+    """The day a wave's name dates it to: the last day of the period its name begins with
+    (2026-q3 -> 2026-09-30, 2026-09 -> 2026-09-30, 2026-09-15, 2026 -> 2026-12-31), or None."""
+    found = _WAVE_DATE.match(name)
+    if found is None:
+        return None
+    year, quarter, month, day = found.groups()
+    if month and not 1 <= int(month) <= 12:
+        return None
+    try:
+        if day:
+            return date(int(year), int(month), int(day))
+        last_month = int(quarter) * 3 if quarter else int(month) if month else 12
+        following = date(int(year) + last_month // 12, last_month % 12 + 1, 1)
+        return following - timedelta(days=1)
+    except ValueError:  # 2026-13: no date after all
+        return None
+
+
+def waves_between(waves: Sequence[SurveyWave], since: date | None,
+                  until: date | None) -> tuple[list[SurveyWave], list[str]]:
+    """The waves whose name dates them within the range, and the names that carry no date."""
+    if since is None and until is None:
+        return list(waves), []
+    undated = sorted(w.id for w in waves if wave_date(w.id) is None)
+    return [w for w in waves if (day := wave_date(w.id)) is not None
+            and (since is None or day >= since) and (until is None or day <= until)], undated
+
+
 def score_waves(waves: Sequence[SurveyWave], config: ServqualConfig,
-                names: Sequence[str] = ()) -> list[WaveScore]:
-    """Score the waves named (default all), each with its change against the wave before it."""
+                names: Sequence[str] = (), since: date | None = None,
+                until: date | None = None) -> list[WaveScore]:
+    """Score the waves named (default all) and dated within since..until (when given), each
+    with its change against the wave before it (which may lie before the range)."""
     ordered = sorted(waves, key=lambda w: w.id)
     chosen = {w.id for w in select_waves(ordered, names)}
+    chosen &= {w.id for w in waves_between(ordered, since, until)[0]}
     scores: dict[int, WaveScore] = {}
 
     def scored(index: int) -> WaveScore:
