@@ -274,6 +274,21 @@ def _search_doctree(docname: str, data: dict[str, Any]) -> nodes.document:
     return document
 
 
+# Sphinx before 8.2 ends a build in which no document is outdated before its writing phase,
+# and so before html-collect-pages: changed item pages would not be written.
+_STOPS_WHEN_NOTHING_IS_OUTDATED = sphinx.version_info < (8, 2)
+
+
+def _keep_going_for_item_pages(app: Sphinx, env: Any, added: set[str], changed: set[str],
+                               removed: set[str]) -> list[str]:
+    """On a Sphinx that would stop early, re-read the root page when only item pages changed."""
+    items: ItemPages | None = getattr(app, "qms_items", None)
+    if (not _STOPS_WHEN_NOTHING_IS_OUTDATED or items is None or not items.changed
+            or added or changed or removed or app.config.root_doc not in env.found_docs):
+        return []
+    return [app.config.root_doc]
+
+
 def _item_pages(app: Sphinx) -> Iterator[tuple[str, dict[str, Any], str]]:
     builder: Any = app.builder
     items: ItemPages = getattr(app, "qms_items", None) or ItemPages()
@@ -329,6 +344,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("doctree-resolved", _forget_doctree_copies)
     app.connect("html-page-context", _shared_navigation, priority=400)  # before furo's
     app.connect("html-collect-pages", _item_pages)
+    app.connect("env-get-outdated", _keep_going_for_item_pages)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True,
             "env_version": _code_version()}
 
