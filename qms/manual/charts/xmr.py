@@ -1,0 +1,162 @@
+"""XmR (process behaviour) charts: one measure's readings, and one small panel per site."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Collection, Mapping, Sequence
+from typing import NamedTuple, Protocol
+
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from qms.manual.charts.canvas import (
+    INK,
+    PALETTE,
+    SIGNAL,
+    Label,
+    Translate,
+    as_float,
+    clean,
+    finite,
+    label_ticks,
+    listing,
+    no_data,
+    plain,
+    render,
+    short,
+)
+from qms.measurement.kpi import figure as number
+
+COMPARATOR_SIGNS = {">=": "≥", "<=": "≤", "==": "=", ">": ">", "<": "<"}
+PANEL_COLUMNS = 3
+
+
+class TargetLine(Protocol):
+    """A target as the measurement library parses it (`>= 95`): comparator and value."""
+
+    @property
+    def comparator(self) -> str: ...
+
+    @property
+    def value(self) -> float: ...
+
+
+class XmrSeries(NamedTuple):
+    """One series of readings in time order, its centre line, limits and signalling readings."""
+
+    points: Sequence[tuple[Label, float]]
+    centre: float | None = None
+    lower: float | None = None
+    upper: float | None = None
+    signals: Collection[int] = ()
+
+
+def xmr_chart(points: Sequence[tuple[Label, float]], centre: float | None, lower: float | None,
+              upper: float | None, target: TargetLine | None, signals: Collection[int],
+              title: str, *, unit: str | None = None, translate: Translate = plain) -> str:
+    """An XmR chart: the readings, centre line, natural process limits, target and signals."""
+    series = XmrSeries(points, centre, lower, upper, signals)
+    if not _drawable(series):
+        return no_data(title, translate)
+
+    def draw(figure: Figure) -> None:
+        axes = figure.add_subplot()
+        _draw_series(axes, series, target, translate)
+        if unit:
+            axes.set_ylabel(short(clean(unit)))
+        _legend(figure, axes)
+
+    return render(title, _describe(series, target, translate), draw)
+
+
+def small_multiples(panels: Mapping[str, XmrSeries], target: TargetLine | None, title: str, *,
+                    unit: str | None = None, translate: Translate = plain) -> str:
+    """One small XmR panel per site (in the order given) on one shared y scale."""
+    shown = {site: series for site, series in panels.items() if _drawable(series)}
+    if not shown:
+        return no_data(title, translate)
+    rows = math.ceil(len(shown) / PANEL_COLUMNS)
+    columns = min(len(shown), PANEL_COLUMNS)
+
+    def draw(figure: Figure) -> None:
+        grid = figure.subplots(rows, columns, sharey=True, squeeze=False)
+        for place, (site, series) in enumerate(shown.items()):
+            axes = grid[place // columns][place % columns]
+            _draw_series(axes, series, target, translate, ticks=4)
+            axes.set_title(short(clean(site)), fontsize=9)
+        for place in range(len(shown), rows * columns):
+            grid[place // columns][place % columns].set_visible(False)
+        if unit:
+            figure.supylabel(short(clean(unit)), fontsize=9)
+        _legend(figure, grid[0][0])
+
+    described = listing((f"{clean(site)}: {_describe(series, None, translate)}"
+                         for site, series in shown.items()), translate)
+    if target is not None:
+        described = f"{_target_text(target, translate)}; {described}"
+    return render(title, described, draw, size=(7.5, 0.8 + 2.0 * rows))
+
+
+def _drawable(series: XmrSeries) -> bool:
+    """Whether a series has at least one reading to draw."""
+    return any(finite(value) for _, value in series.points)
+
+
+def _draw_series(axes: Axes, series: XmrSeries, target: TargetLine | None,
+                 translate: Translate, ticks: int = 8) -> None:
+    """The readings, the lines that judge them and the signal marks, on one axes."""
+    values = [as_float(value) for _, value in series.points]
+    places = range(len(values))
+    axes.plot(places, values, color=PALETTE[0], marker="o", markersize=3.5, linewidth=1.2,
+              label=translate("readings"), gid="qms-readings")
+    if finite(series.centre):
+        axes.axhline(series.centre, color=INK, linewidth=1, label=translate("centre line"),
+                     gid="qms-centre")
+    limit_label = translate("natural process limits")
+    for limit in (series.upper, series.lower):
+        if finite(limit):
+            axes.axhline(limit, color=PALETTE[3], linewidth=1, linestyle=":", label=limit_label,
+                         gid="qms-limit")
+            limit_label = "_"  # one legend entry for both limits
+    if target is not None and finite(target.value):
+        axes.axhline(target.value, color=PALETTE[2], linewidth=1.2, linestyle="--",
+                     label=_target_text(target, translate), gid="qms-target")
+    marked = sorted(i for i in set(series.signals) if 0 <= i < len(values) and finite(values[i]))
+    if marked:
+        # a hollow diamond round the reading: seen without telling red from green
+        axes.plot(marked, [values[i] for i in marked], linestyle="none", marker="D",
+                  markersize=9, markerfacecolor="none", markeredgecolor=SIGNAL,
+                  markeredgewidth=1.5, label=translate("signal"), gid="qms-signals")
+    label_ticks(axes, [short(clean(when), 12) for when, _ in series.points], most=ticks)
+
+
+def _legend(figure: Figure, axes: Axes) -> None:
+    """One legend below the plot, never over the readings."""
+    handles, labels = axes.get_legend_handles_labels()
+    figure.legend(handles, labels, loc="outside lower center", ncols=min(len(labels), 5))
+
+
+def _target_text(target: TargetLine, translate: Translate) -> str:
+    """'target ≥ 95'."""
+    sign = COMPARATOR_SIGNS.get(target.comparator, clean(target.comparator))
+    return translate("target {sign} {value}", sign=sign, value=number(target.value))
+
+
+def _describe(series: XmrSeries, target: TargetLine | None, translate: Translate) -> str:
+    """What the chart shows, in words: range, latest, centre, limits, target and signals."""
+    readings = [(clean(when), value) for when, value in series.points if finite(value)]
+    parts = [translate("{count} readings from {first} to {last}, latest {latest}",
+                       count=len(readings), first=readings[0][0], last=readings[-1][0],
+                       latest=number(readings[-1][1]))]
+    if finite(series.centre):
+        parts.append(translate("centre line {centre}", centre=number(series.centre)))
+    if finite(series.lower) and finite(series.upper):
+        parts.append(translate("natural process limits {lower} to {upper}",
+                               lower=number(series.lower), upper=number(series.upper)))
+    if target is not None:
+        parts.append(_target_text(target, translate))
+    marked = sorted(i for i in set(series.signals) if 0 <= i < len(series.points))
+    shown = [f"{clean(series.points[i][0])} {number(series.points[i][1])}" for i in marked]
+    parts.append(translate("{count} signals", count=len(marked))
+                 + (f": {', '.join(shown)}" if shown else ""))
+    return "; ".join(parts)

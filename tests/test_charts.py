@@ -1,0 +1,231 @@
+"""The manual's chart library: valid, accessible, reproducible SVG; hostile text stays text."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, timedelta
+
+import matplotlib as mpl
+import pytest
+
+from qms.manual import charts
+from qms.manual.charts.canvas import FALLBACK_INK, INK
+from qms.measurement.targets import parse_target
+from tests.conftest import ROOT
+
+SVG = "{http://www.w3.org/2000/svg}"
+NAMESPACES = {"http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"}
+HOSTILE = "门店 <script>alert(1)</script>"
+FURO_BACKGROUNDS = ("#ffffff", "#131416")  # furo's light and dark page backgrounds
+
+
+def readings(count: int, label: str | None = None) -> list[tuple[date | str, float]]:
+    """Weekly readings with a wobble, the first labelled `label` when given."""
+    start = date(2026, 1, 5)
+    points: list[tuple[date | str, float]] = [
+        (start + timedelta(days=7 * i), 95 + (i * 37 % 11) / 3) for i in range(count)]
+    if label is not None:
+        points[0] = (label, points[0][1])
+    return points
+
+
+# every chart, drawn with the hostile label among its repository text
+CASES: dict[str, Callable[[str], str]] = {
+    "xmr_chart": lambda label: charts.xmr_chart(
+        readings(20, label), 96.5, 92.0, 101.0, parse_target(">= 95"), [3, 7], label),
+    "small_multiples": lambda label: charts.small_multiples(
+        {label: charts.XmrSeries(readings(12), 96.0, 92.0, 100.0, [2]),
+         "Xujiahui": charts.XmrSeries(readings(8))}, parse_target("< 99"), "Per site"),
+    "pareto_chart": lambda label: charts.pareto_chart(
+        ["late delivery", label, "wrong size"], [12, 30, 5], "Service failures"),
+    "line_chart": lambda label: charts.line_chart(
+        ["2026-Q1", "2026-Q2", "2026-Q3"], {label: [80.0, None, 95.0], "CSC": [70.0, 75.0, 90.0]},
+        "Compliance per site and quarter"),
+    "grouped_bars": lambda label: charts.grouped_bars(
+        ["tangibles", label], {"expectation": [6.1, 6.5], "perception": [5.5, None]}, "E and P"),
+    "interval_chart": lambda label: charts.interval_chart(
+        ["T1", label], [-0.5, 0.2], [-0.9, -0.1], [-0.1, 0.5], "Item gaps"),
+    "quadrant_chart": lambda label: charts.quadrant_chart(
+        [(label, 0.3, 5.1), ("T1", 0.05, 6.0)], 0.15, 5.0, "Importance and performance"),
+    "age_bars": lambda label: charts.age_bars([3, 45, 120], label),
+}
+EMPTY: dict[str, Callable[[], str]] = {
+    "xmr_chart": lambda: charts.xmr_chart([], None, None, None, None, [], "Empty"),
+    "small_multiples": lambda: charts.small_multiples(
+        {"A": charts.XmrSeries([])}, None, "Empty"),
+    "pareto_chart": lambda: charts.pareto_chart(["a", "b"], [0, 0], "Empty"),
+    "line_chart": lambda: charts.line_chart(["2026-Q1"], {"A": [None]}, "Empty"),
+    "grouped_bars": lambda: charts.grouped_bars([], {}, "Empty"),
+    "interval_chart": lambda: charts.interval_chart([], [], [], [], "Empty"),
+    "quadrant_chart": lambda: charts.quadrant_chart([], 0.0, 0.0, "Empty"),
+    "age_bars": lambda: charts.age_bars([], "Empty"),
+}
+
+
+def digests() -> dict[str, str]:
+    """SHA-256 of every chart drawn with the hostile label (also run in a fresh process)."""
+    return {name: hashlib.sha256(draw(HOSTILE).encode()).hexdigest()
+            for name, draw in CASES.items()}
+
+
+def parse(svg: str) -> ET.Element:
+    """The SVG's root element (fails the test when it is not well-formed XML)."""
+    return ET.fromstring(svg)
+
+
+def texts(root: ET.Element) -> list[str]:
+    """The content of every <text> element."""
+    return ["".join(node.itertext()) for node in root.iter(f"{SVG}text")]
+
+
+def group(root: ET.Element, name: str) -> ET.Element:
+    """The one group the library marks with class `name`."""
+    found = [node for node in root.iter(f"{SVG}g") if node.get("class") == name]
+    assert len(found) == 1, f"{len(found)} groups of class {name}"
+    return found[0]
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_chart_is_accessible_offline_svg_with_hostile_text_as_text(name: str) -> None:
+    svg = CASES[name](HOSTILE)
+    root = parse(svg)
+    assert root.tag == f"{SVG}svg"
+    assert root.get("width") == "100%" and root.get("viewBox")
+    assert root[0].tag == f"{SVG}title" and root[0].text
+    assert root[1].tag == f"{SVG}desc" and root[1].text
+    assert set(re.findall(r"https?://[^\s\"'<>)]*", svg)) <= NAMESPACES
+    assert "<script" not in svg
+    shown = texts(root) + [root[0].text, root[1].text]
+    assert any(HOSTILE in text for text in shown), "the label is not kept as text"
+    # text and axes follow the theme; no stray black or white vanishes on one of the backgrounds
+    assert "currentColor" in svg
+    assert INK not in svg and "#000000" not in svg and "#ffffff" not in svg
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_chart_bytes_repeat_within_a_process(name: str) -> None:
+    assert CASES[name](HOSTILE) == CASES[name](HOSTILE)
+
+
+def test_chart_bytes_repeat_in_a_fresh_process() -> None:
+    code = "import json; from tests.test_charts import digests; print(json.dumps(digests()))"
+    fresh = subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True,
+                           capture_output=True, text=True)
+    assert json.loads(fresh.stdout) == digests()
+
+
+def test_charts_drawn_in_threads_equal_those_drawn_one_by_one() -> None:
+    one_by_one = digests()
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        threaded = list(pool.map(lambda name: hashlib.sha256(
+            CASES[name](HOSTILE).encode()).hexdigest(), sorted(CASES) * 2))
+    assert threaded == [one_by_one[name] for name in sorted(CASES) * 2]
+
+
+def test_a_changed_matplotlib_configuration_changes_no_chart_and_is_left_as_it_was() -> None:
+    expected = digests()
+    with mpl.rc_context({"svg.fonttype": "path", "lines.linewidth": 5.0,
+                         "font.sans-serif": ["Liberation Sans"], "svg.hashsalt": None}):
+        assert digests() == expected
+        assert mpl.rcParams["svg.fonttype"] == "path"  # ours applied only while drawing
+
+
+@pytest.mark.parametrize("label", ["bell\x07 \x1b[31m", "$\\frac$ 50% {off}", "\ud800 lone",
+                                   "line\nbreak"])
+def test_awkward_labels_are_drawn_as_visible_text(label: str) -> None:
+    root = parse(charts.pareto_chart([label, "other"], [3, 1], label))
+    shown = texts(root)
+    assert root[0].text is not None
+    expected = {"bell\x07 \x1b[31m": "bell\\x07 \\x1b[31m", "$\\frac$ 50% {off}":
+                "$\\frac$ 50% {off}", "\ud800 lone": "\ufffd lone", "line\nbreak": "line break"}
+    assert expected[label] in shown
+    assert root[0].text == expected[label]
+
+
+@pytest.mark.parametrize("name", sorted(EMPTY))
+def test_empty_input_gives_a_no_data_chart(name: str) -> None:
+    root = parse(EMPTY[name]())
+    assert root[0].text == "Empty"
+    assert "No data yet." in texts(root)
+
+
+def test_no_data_follows_the_manual_language() -> None:
+    words = {"No data yet.": "暂无数据。"}
+    root = parse(charts.age_bars([], "空", translate=lambda text, **_: words.get(text, text)))
+    assert "暂无数据。" in texts(root)
+
+
+def test_xmr_target_is_dashed_and_each_signal_marked_once() -> None:
+    root = parse(charts.xmr_chart(readings(20), 96.5, 92.0, 101.0, parse_target(">= 95"),
+                                  [3, 7, 7, 99], "Queue time"))
+    target = group(root, "qms-target").find(f"{SVG}path")
+    assert target is not None and "stroke-dasharray" in target.get("style", "")
+    assert "stroke-dasharray" not in group(root, "qms-centre").find(f"{SVG}path").get("style", "")
+    # a repeated index and one past the readings mark nothing more
+    assert len(group(root, "qms-signals").findall(f".//{SVG}use")) == 2
+    assert "target ≥ 95" in texts(root)
+    assert "2 signals" in root[1].text
+
+
+def test_xmr_without_target_or_signals_draws_neither() -> None:
+    svg = charts.xmr_chart(readings(5), 96.0, 92.0, 100.0, None, [], "Queue time")
+    assert "qms-target" not in svg and "qms-signals" not in svg
+
+
+def test_pareto_orders_largest_first_and_cumulates_to_a_hundred_percent() -> None:
+    ordered = charts.pareto_order(["a", "b", "c", "d", "e"], [1, 7, 0, 3, 1])
+    assert [name for name, _, _ in ordered] == ["b", "d", "a", "e"]  # no zero bar; ties in order
+    shares = [share for _, _, share in ordered]
+    assert shares == sorted(shares) and shares[-1] == 100.0
+    root = parse(charts.pareto_chart(["a", "b", "c"], [0.1, 0.2, 0.7], "Failures"))
+    marks = [node for node in root.iter(f"{SVG}g") if node.get("class") == "qms-share"]
+    assert [text for mark in marks for text in texts(mark)] == ["70 %", "90 %", "100 %"]
+
+
+def test_line_chart_leaves_a_gap_for_a_missing_value() -> None:
+    root = parse(charts.line_chart(["Q1", "Q2", "Q3", "Q4"], {"A": [1.0, None, 3.0, 4.0]}, "SQI"))
+    path = group(root, "qms-line").find(f"{SVG}path")
+    assert path is not None and path.get("d", "").count("M") == 2
+
+
+def test_interval_chart_has_a_zero_line_and_one_bar_per_item() -> None:
+    svg = charts.interval_chart(["T1", "T2", "T3"], [-0.5, 0.2, None], [-0.9, -0.1, None],
+                                [-0.1, 0.5, None], "Item gaps")
+    root = parse(svg)
+    assert group(root, "qms-zero") is not None
+    assert {"T1", "T2"} <= set(texts(root)) and "T3" not in texts(root)
+
+
+def test_quadrant_chart_names_the_four_quadrants_and_places_points() -> None:
+    root = parse(charts.quadrant_chart([("R1", 0.3, 4.0)], 0.15, 5.0, "IPA"))
+    assert {"Concentrate here", "Keep up the good work", "Low priority",
+            "Possible overkill"} <= set(texts(root))
+    assert "R1: importance 0.3, performance 4, Concentrate here" in root[1].text
+
+
+def test_ages_fall_in_buckets_with_edges_in_the_lower_one() -> None:
+    assert charts.age_buckets([0, 30, 31, 60, 61, 90, 91, 400]) == [
+        ("0–30", 2), ("31–60", 2), ("61–90", 2), ("> 90", 2)]
+
+
+def contrast(first: str, second: str) -> float:
+    """WCAG contrast ratio of two #rrggbb colours."""
+    def luminance(colour: str) -> float:
+        channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    light, dark = sorted((luminance(first), luminance(second)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+@pytest.mark.parametrize("background", FURO_BACKGROUNDS)
+def test_colours_keep_contrast_on_light_and_dark_pages(background: str) -> None:
+    assert all(contrast(colour, background) >= 3.0 for colour in charts.PALETTE)
+    assert contrast(FALLBACK_INK, background) >= 4.0
