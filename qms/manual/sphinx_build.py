@@ -42,13 +42,13 @@ HARDENED_SETTINGS = {"raw_enabled": False, "file_insertion_enabled": False}
 
 
 class qms_table(nodes.General, nodes.Element):  # noqa: N801 - docutils names nodes so
-    """A table kept as its JSON rows (compact: Sphinx holds every page's doctree in memory
-    between reading and writing) and written as HTML; its Text child is what search indexes."""
+    """A table kept as its rows, decoded once when the page is read (the pickled doctree keeps
+    them as data), and written as HTML; its Text child is what search indexes."""
 
 
 def _visit_table_html(translator: Any, node: qms_table) -> None:
-    rows = [json.loads(line) for line in node["rows"].split("\n") if line]
-    translator.body.append(table_html(node["settings"], rows, translator.builder.current_docname))
+    translator.body.append(table_html(node["settings"], node["rows"],
+                                      translator.builder.current_docname))
     raise nodes.SkipNode
 
 
@@ -57,8 +57,10 @@ def _skip(translator: Any, node: nodes.Node) -> None:
 
 
 class TableDirective(SphinxDirective):
-    """`qms-table`: JSON lines, the first one {"header": [...], "stub": n, "class": "..."},
-    then one row per line (a list of cells, or {"id": ..., "cls": ..., "cells": [...]}).
+    """`qms-table`: one JSON line {"header": [...], "stub": n, "class": "...", "rows": [...]}
+    (qms writes this: one encoding and one decoding per table), or JSON lines, the first one
+    the settings, then one row per line. A row is a list of cells, or {"id": ..., "cls": ...,
+    "cells": [...]}.
 
     It takes no options on purpose: docutils parses directive options with a nested state
     machine, which would cost more than the whole table.
@@ -74,12 +76,16 @@ class TableDirective(SphinxDirective):
         except ValueError as exc:
             raise self.error(f"qms-table: a line is not JSON ({exc})") from None
         settings: dict[str, Any] = {}
-        if lines and isinstance(lines[0], dict) and "header" in lines[0]:
+        if len(lines) == 1 and isinstance(lines[0], dict) and "rows" in lines[0]:
+            settings = dict(lines[0])
+            lines = settings.pop("rows")
+            if not isinstance(lines, list):
+                raise self.error('qms-table: "rows" is not a list of rows')
+        elif lines and isinstance(lines[0], dict) and "header" in lines[0]:
             settings, lines = lines[0], lines[1:]
         if not lines and not settings.get("header"):
             return []
-        rows = "\n".join(text[1:] if settings else text)
-        node = qms_table(settings=settings, rows=rows)
+        node = qms_table(settings=settings, rows=lines)
         if settings.get("search", True):
             node += nodes.Text(table_words(settings, lines))
         else:
