@@ -2,7 +2,8 @@
 
 The stamp makes a no-change `qms build` quick (stat the inputs, compare one hash) without ever
 serving a stale manual: it covers every input file's size and modification time, git HEAD (the
-revision history), the day (what is overdue), qms's own code and templates, and the versions
+revision history), the day (what is overdue), the code the manual is made from (qms's
+manual, format and base layers, its templates and styles), and the versions
 of Sphinx, docutils and furo (an upgrade rebuilds the manual).
 """
 
