@@ -36,7 +36,7 @@ from qms.format.check import load_valid
 from qms.format.models import Audit, Standard
 from qms.format.project import Project
 from qms.manual.render import escape, link, paragraphs, title
-from qms.manual.sphinx_build import conf_py, conf_values
+from qms.manual.sphinxconf import conf_py, conf_values
 
 MARKER = ".reference-site"
 TODAY = date(2026, 11, 23)  # validation only: no page shows a date relative to today

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from qms.manual import sphinx_build
+from qms.manual import sphinx_items
 
 from .manual_helpers import build_once, differing_files
 
@@ -155,7 +155,7 @@ def test_incremental_builds_end_where_a_clean_build_does(
             == _html_without_emptied_words(clean / "build" / "html"))
 
     # Where Sphinx's indexer cannot be asked to keep entries, every item page is fed again.
-    monkeypatch.setattr(sphinx_build, "KEEP_INDEX", False)
+    monkeypatch.setattr(sphinx_items, "KEEP_INDEX", False)
     build_once(plain, strict=True)
     _edit(plain)
     build_once(plain, strict=True)

@@ -73,13 +73,13 @@ def test_title_underline_is_long_enough_for_wide_characters() -> None:
     assert _text_of(f"{heading}\n\nbody\n") == "电话铃响三声之内接听\n\nbody"
 
 
-def test_table_rows_are_json_lines_that_cannot_break_out() -> None:
-    rendered = table(["A"], [["x\u2028.. raw:: html"], [{"t": "y", "doc": "standards/S-1"}]])
+def test_a_table_is_one_json_line_that_cannot_break_out() -> None:
+    rows = [["x\u2028.. raw:: html"], [{"t": "y\nz", "doc": "standards/S-1"}]]
+    rendered = table(["A"], rows)
     lines = rendered.split("\n")
-    assert lines[:2] == [".. qms-table::", ""]
-    assert all(line.startswith("   ") for line in lines[2:])
-    assert "\u2028" not in rendered
-    assert json.loads(lines[3]) == ["x\u2028.. raw:: html"]
+    assert lines[:2] == [".. qms-table::", ""] and len(lines) == 3
+    assert lines[2].startswith("   ") and "\u2028" not in rendered
+    assert json.loads(lines[2]) == {"header": ["A"], "rows": rows}
 
 
 def test_table_html_escapes_text_links_and_classes() -> None:

@@ -2,7 +2,8 @@
 
 The stamp makes a no-change `qms build` quick (stat the inputs, compare one hash) without ever
 serving a stale manual: it covers every input file's size and modification time, git HEAD (the
-revision history), the day (what is overdue), qms's own code and templates, and the versions
+revision history), the day (what is overdue), the code the manual is made from (qms's
+manual, format and base layers, its templates and styles), and the versions
 of Sphinx, docutils and furo (an upgrade rebuilds the manual).
 """
 
@@ -23,7 +24,12 @@ from qms.format.models import Config
 from qms.manual.sphinx_build import engine_libraries
 
 STATE_FILE = "state.json"
-PACKAGE = Path(__file__).resolve().parent.parent  # all of qms: code, templates, styles
+PACKAGE = Path(__file__).resolve().parent.parent
+# The parts of qms the manual is made from (code, templates, styles): the manual's layer and
+# the layers it imports (tests/test_manual_build.py holds this to what a build imports). The
+# CLI and the other commands' code are left out: editing them changes no page, and a stamp
+# that covered them made every build after such an edit a full check.
+MANUAL_CODE = ("__init__.py", "base", "format", "manual")
 
 
 def _walk(folder: Path, skip: set[Path], out: list[str]) -> None:
@@ -31,6 +37,16 @@ def _walk(folder: Path, skip: set[Path], out: list[str]) -> None:
     for entry in walk_files(folder, skipped, ("__pycache__",)):
         st = entry.stat()
         out.append(f"{entry.path}\0{st.st_size}\0{st.st_mtime_ns}")
+
+
+def _walk_manual_code(out: list[str]) -> None:
+    for name in MANUAL_CODE:
+        path = PACKAGE / name
+        if path.is_dir():
+            _walk(path, set(), out)
+        else:
+            st = path.stat()
+            out.append(f"{path}\0{st.st_size}\0{st.st_mtime_ns}")
 
 
 def _digest(entries: list[str]) -> str:
@@ -52,7 +68,7 @@ def input_stamp(root: Path, config: Config, today: date, head: str | None,
     found: list[str] = []
     for name in sorted(folders):
         _walk((root / name).resolve(), {build}, found)
-    _walk(PACKAGE, set(), found)  # qms's own code, templates and styles
+    _walk_manual_code(found)
     entries += sorted(set(found))
     return _digest(entries)
 
@@ -61,7 +77,7 @@ def render_settings_key(root: Path, config: Config, today: date, extra: str) -> 
     """What every page's text depends on besides its own inputs: qms's code and templates,
     the repository's templates, qms.yaml and the day."""
     found: list[str] = []
-    _walk(PACKAGE, set(), found)
+    _walk_manual_code(found)
     _walk((root / config.paths.templates).resolve(), set(), found)
     st = (root / "qms.yaml").stat()
     # The cache key keeps page keys unguessable: a repository that commits build/ with page

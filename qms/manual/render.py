@@ -126,10 +126,9 @@ class Table:
         return settings
 
     def rst(self) -> Rst:
-        """The `qms-table` directive: header and rows as JSON lines (cells never become reST)."""
-        lines = [".. qms-table::", "", "   " + _json(self.settings())]
-        lines += ["   " + _json(row) for row in self.rows]
-        return Rst("\n".join(lines))
+        """The `qms-table` directive: the table as one line of JSON (cells never become reST),
+        encoded in one call."""
+        return Rst(".. qms-table::\n\n   " + _json({**self.settings(), "rows": self.rows}))
 
     def html(self, docname: str) -> str:
         """The table's HTML on page `docname`; outside search it is marked `no-search`."""

@@ -1,4 +1,5 @@
-"""The one module that talks to Sphinx: the manual's Sphinx extension and the in-process build.
+"""The one module that runs Sphinx: the manual's Sphinx extension and the in-process build
+(item pages, which the extension hands to the HTML builder, are in sphinx_items).
 
 The extension does three things. It hardens docutils (no raw HTML, no file insertion, no
 `literalinclude`), so nothing in the generated reST can pull in a file or markup. It adds the
@@ -12,14 +13,9 @@ incremental builds.
 from __future__ import annotations
 
 import copy
-import hashlib
-import html
-import inspect
 import io
 import json
-import os
 import posixpath
-import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -32,11 +28,15 @@ import sphinx
 from docutils import nodes
 from docutils.utils import DependencyList
 from sphinx.application import Sphinx
-from sphinx.search import IndexBuilder
-from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective, docutils_namespace, patch_docutils
 
-from qms.manual.itemdata import ITEMS, read_item
+from qms.manual.sphinx_items import (
+    ItemPages,
+    code_version,
+    item_pages,
+    keep_going_for_item_pages,
+    keep_index_if_possible,
+)
 from qms.manual.sphinxconf import ANSI, ProgressStream
 from qms.manual.tablehtml import table_html, table_words
 
@@ -48,13 +48,13 @@ HARDENED_SETTINGS = {"raw_enabled": False, "file_insertion_enabled": False}
 
 
 class qms_table(nodes.General, nodes.Element):  # noqa: N801 - docutils names nodes so
-    """A table kept as its JSON rows (compact: Sphinx holds every page's doctree in memory
-    between reading and writing) and written as HTML; its Text child is what search indexes."""
+    """A table kept as its rows, decoded once when the page is read (the pickled doctree keeps
+    them as data), and written as HTML; its Text child is what search indexes."""
 
 
 def _visit_table_html(translator: Any, node: qms_table) -> None:
-    rows = [json.loads(line) for line in node["rows"].split("\n") if line]
-    translator.body.append(table_html(node["settings"], rows, translator.builder.current_docname))
+    translator.body.append(table_html(node["settings"], node["rows"],
+                                      translator.builder.current_docname))
     raise nodes.SkipNode
 
 
@@ -63,8 +63,10 @@ def _skip(translator: Any, node: nodes.Node) -> None:
 
 
 class TableDirective(SphinxDirective):
-    """`qms-table`: JSON lines, the first one {"header": [...], "stub": n, "class": "..."},
-    then one row per line (a list of cells, or {"id": ..., "cls": ..., "cells": [...]}).
+    """`qms-table`: one JSON line {"header": [...], "stub": n, "class": "...", "rows": [...]}
+    (qms writes this: one encoding and one decoding per table), or JSON lines, the first one
+    the settings, then one row per line. A row is a list of cells, or {"id": ..., "cls": ...,
+    "cells": [...]}.
 
     It takes no options on purpose: docutils parses directive options with a nested state
     machine, which would cost more than the whole table.
@@ -80,12 +82,16 @@ class TableDirective(SphinxDirective):
         except ValueError as exc:
             raise self.error(f"qms-table: a line is not JSON ({exc})") from None
         settings: dict[str, Any] = {}
-        if lines and isinstance(lines[0], dict) and "header" in lines[0]:
+        if len(lines) == 1 and isinstance(lines[0], dict) and "rows" in lines[0]:
+            settings = dict(lines[0])
+            lines = settings.pop("rows")
+            if not isinstance(lines, list):
+                raise self.error('qms-table: "rows" is not a list of rows')
+        elif lines and isinstance(lines[0], dict) and "header" in lines[0]:
             settings, lines = lines[0], lines[1:]
         if not lines and not settings.get("header"):
             return []
-        rows = "\n".join(text[1:] if settings else text)
-        node = qms_table(settings=settings, rows=rows)
+        node = qms_table(settings=settings, rows=lines)
         if settings.get("search", True):
             node += nodes.Text(table_words(settings, lines))
         else:
@@ -108,8 +114,7 @@ class DisabledDirective(SphinxDirective):
 
 def _builder_inited(app: Sphinx) -> None:
     app.env.settings.update(HARDENED_SETTINGS)
-    if KEEP_INDEX and _index_can_be_kept(app.builder):
-        _keep_item_pages_in_index(app)
+    keep_index_if_possible(app)
     if str(app.config.language).startswith("zh"):
         app.add_js_file("qms-zh-search.js")  # see the file: Chinese search fails without it
 
@@ -169,167 +174,6 @@ def _note_read(app: Sphinx, env: Any, docnames: list[str]) -> None:
         reread.update(docnames)
 
 
-# ------------------------------------------------------------------ item pages
-#
-# Standards, audits and checklists are not Sphinx documents: qms renders their articles to
-# HTML (itemdata), and here they are handed to the HTML builder, which wraps each in the
-# theme's page template, and fed to the search index, which keeps them between builds.
-
-KEEP_INDEX = True  # False: always take the plain path below (the tests compare both)
-_LOG = logging.getLogger(__name__)
-# What docutils' HTML writer puts in the head of every document's page.
-VIEWPORT = '<meta name="viewport" content="width=device-width, initial-scale=1" />\n'
-
-
-@dataclass
-class ItemPages:
-    """What qms tells the extension about item pages: which changed since the last run (None:
-    write them all) and the frame key of that run; `frame` is this run's afterwards."""
-
-    changed: set[str] | None = None
-    frame: str = ""
-
-
-def _parameters(function: Any) -> list[str]:
-    try:
-        return list(inspect.signature(function).parameters)
-    except (TypeError, ValueError):
-        return []
-
-
-def _index_can_be_kept(builder: Any) -> bool:
-    # Keeping the entries of item pages that are not written again goes through two
-    # methods Sphinx does not document; used only when they are the ones this was written for.
-    return (_parameters(getattr(type(builder), "load_indexer", None)) == ["self", "docnames"]
-            and _parameters(IndexBuilder.prune) == ["self", "docnames"])
-
-
-def _keep_item_pages_in_index(app: Sphinx) -> None:
-    # Sphinx prunes the loaded search index to its own documents before writing and again
-    # before dumping it; with this, every item page stays (those written again are pruned and
-    # fed afresh by _item_pages).
-    builder: Any = app.builder
-    original = builder.load_indexer
-
-    def load_indexer(docnames: Any) -> None:
-        _keeping(app, builder.indexer, set(_item_docnames(app)))
-        original(docnames)
-
-    builder.load_indexer = load_indexer
-    app.__dict__["_qms_index_kept"] = True
-
-
-def _keeping(app: Sphinx, indexer: Any, kept: set[str]) -> set[str]:
-    # Wrap the indexer's prune so that it keeps `kept` (a set changed in place later).
-    original = indexer.prune
-    indexer.prune = lambda docnames: original(set(docnames) | kept)
-    app.__dict__["_qms_kept"] = kept
-    return kept
-
-
-def _item_docnames(app: Sphinx) -> list[str]:
-    top = os.path.join(app.srcdir, ITEMS)
-    found = []
-    for folder, _dirs, files in os.walk(top):
-        prefix = os.path.relpath(folder, top).replace(os.sep, "/")
-        prefix = "" if prefix == "." else prefix + "/"
-        found += [prefix + name[:-5] for name in files if name.endswith(".json")]
-    return sorted(found)
-
-
-def _page_context(builder: Any, title: str, body: str) -> dict[str, Any]:
-    # What the theme's page.html is given for a document (Sphinx's get_doc_context), for a
-    # page outside every toctree: no parents, no previous or next, no local contents.
-    return {"parents": [], "prev": None, "next": None, "title": title, "meta": None,
-            "body": body, "metatags": VIEWPORT, "rellinks": builder.globalcontext["rellinks"][:],
-            "sourcename": "", "toc": "", "display_toc": False, "page_source_suffix": ".html"}
-
-
-def _frame_key(app: Sphinx, docnames: list[str]) -> str:
-    # Everything of an item page that is not its article (sidebar, header, scripts, styles,
-    # labels): a page with an empty article is written once per folder and hashed. When it
-    # changes, every item page is written again.
-    builder: Any = app.builder
-    digest = hashlib.sha256(_code_version().to_bytes(4, "big"))
-    probe = Path(app.doctreedir) / "qms-frame.html"
-    for folder in sorted({posixpath.dirname(name) for name in docnames}):
-        builder.handle_page(posixpath.join(folder, "qms-frame"),
-                            _page_context(builder, "", ""), "page.html", outfilename=probe)
-        digest.update(probe.read_bytes())
-    probe.unlink(missing_ok=True)
-    return digest.hexdigest()
-
-
-_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", '"': "&quot;", ">": "&gt;", "@": "&#64;"})
-
-
-def _search_doctree(docname: str, data: dict[str, Any]) -> nodes.document:
-    # The page's text as the search index reads a document: a section with the title, and a
-    # paragraph (no reST is parsed: the text is already plain).
-    document = nodes.document(None, None)  # type: ignore[arg-type]
-    section = nodes.section(ids=[docname.replace("/", "-")])
-    section += nodes.title(data["title"], data["title"])
-    section += nodes.paragraph(data["text"], data["text"])
-    document += section
-    return document
-
-
-# Sphinx before 8.2 ends a build in which no document is outdated before its writing phase,
-# and so before html-collect-pages: changed item pages would not be written.
-_STOPS_WHEN_NOTHING_IS_OUTDATED = sphinx.version_info < (8, 2)
-
-
-def _keep_going_for_item_pages(app: Sphinx, env: Any, added: set[str], changed: set[str],
-                               removed: set[str]) -> list[str]:
-    """On a Sphinx that would stop early, re-read the root page when only item pages changed."""
-    items: ItemPages | None = getattr(app, "qms_items", None)
-    if (not _STOPS_WHEN_NOTHING_IS_OUTDATED or items is None or not items.changed
-            or added or changed or removed or app.config.root_doc not in env.found_docs):
-        return []
-    return [app.config.root_doc]
-
-
-def _item_pages(app: Sphinx) -> Iterator[tuple[str, dict[str, Any], str]]:
-    builder: Any = app.builder
-    items: ItemPages = getattr(app, "qms_items", None) or ItemPages()
-    docnames = _item_docnames(app)
-    before, items.frame = items.frame, _frame_key(app, docnames)
-    outdir = Path(app.outdir)
-    if items.changed is None or items.frame != before:
-        todo = docnames
-    else:
-        todo = [d for d in docnames
-                if d in items.changed or not (outdir / f"{d}.html").is_file()]
-    indexer = builder.indexer
-    kept = app.__dict__.get("_qms_kept")
-    if indexer is None:
-        kept, search = set(), set()
-    elif kept is None:  # the plain path: Sphinx pruned every item page; all are fed again
-        kept, search = _keeping(app, indexer, set()), set(docnames)
-    else:
-        kept.difference_update(todo)
-        indexer.prune(app.env.all_docs)  # the old entries of the pages written again
-        search = set(todo)
-    known = set(app.env.all_docs) | set(docnames) | {"search"}
-    reread: set[str] = getattr(app, "qms_reread", set())
-    for docname in docnames:
-        if docname not in search and docname not in todo:
-            continue
-        data = read_item((Path(app.srcdir) / ITEMS / f"{docname}.json").read_text("utf-8"))
-        if indexer is not None and docname in search:
-            indexer.feed(docname, f"{docname}.html", html.escape(data["title"], quote=False)
-                         .translate(_ESCAPES), _search_doctree(docname, data))
-        if docname in todo:
-            reread.add(docname)
-            for target in data["links"]:
-                if target not in known:
-                    _LOG.warning("link to a page the manual does not have: %s", target,
-                                 location=docname)
-            title = data["title"].translate(_ESCAPES)
-            yield docname, _page_context(builder, title, data["body"]), "page.html"
-    kept.update(docnames)
-
-
 def setup(app: Sphinx) -> dict[str, Any]:
     """Sphinx extension entry point (conf.py lists `qms.manual.sphinx_build`)."""
     app.add_node(qms_table, html=(_visit_table_html, None), text=(_skip, None),
@@ -343,18 +187,10 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("doctree-read", _forget_doctree_copies)
     app.connect("doctree-resolved", _forget_doctree_copies)
     app.connect("html-page-context", _shared_navigation, priority=400)  # before furo's
-    app.connect("html-collect-pages", _item_pages)
-    app.connect("env-get-outdated", _keep_going_for_item_pages)
+    app.connect("html-collect-pages", item_pages)
+    app.connect("env-get-outdated", keep_going_for_item_pages)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True,
-            "env_version": _code_version()}
-
-
-def _code_version() -> int:
-    # A change to how pages turn into HTML must rebuild every page: Sphinx does that when an
-    # extension's env_version changes, so it is taken from this code itself.
-    here = Path(__file__).resolve().parent
-    data = b"".join((here / name).read_bytes() for name in ("sphinx_build.py", "tablehtml.py"))
-    return zlib.crc32(data)
+            "env_version": code_version()}
 
 
 # ------------------------------------------------------------------ running a build
@@ -451,4 +287,4 @@ def engine_libraries() -> str:
 def engine_version() -> str:
     """What turns reST into HTML (this extension, Sphinx, docutils, furo): when it changes,
     rebuild all."""
-    return f"{_code_version()} {engine_libraries()}"
+    return f"{code_version()} {engine_libraries()}"

@@ -1,0 +1,199 @@
+"""Standards, audits and checklists as pages of the Sphinx build (part of the extension in
+sphinx_build, the one module that runs Sphinx; this one only uses its search index and logging).
+
+They are not Sphinx documents: qms renders their articles to HTML (itemdata), and here they are
+handed to the HTML builder through `html-collect-pages`, which wraps each in the theme's page
+template, and fed to the search index, which keeps them between builds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import inspect
+import os
+import posixpath
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import sphinx
+from docutils import nodes
+from sphinx.search import IndexBuilder
+from sphinx.util import logging
+
+from qms.manual.itemdata import ITEMS, read_item
+
+if TYPE_CHECKING:  # only sphinx_build runs Sphinx
+    from sphinx.application import Sphinx
+
+KEEP_INDEX = True  # False: always take the plain path below (the tests compare both)
+_LOG = logging.getLogger(__name__)
+# What docutils' HTML writer puts in the head of every document's page.
+VIEWPORT = '<meta name="viewport" content="width=device-width, initial-scale=1" />\n'
+
+
+@dataclass
+class ItemPages:
+    """What qms tells the extension about item pages: which changed since the last run (None:
+    write them all) and the frame key of that run; `frame` is this run's afterwards."""
+
+    changed: set[str] | None = None
+    frame: str = ""
+
+
+def _parameters(function: Any) -> list[str]:
+    try:
+        return list(inspect.signature(function).parameters)
+    except (TypeError, ValueError):
+        return []
+
+
+def _index_can_be_kept(builder: Any) -> bool:
+    # Keeping the entries of item pages that are not written again goes through two
+    # methods Sphinx does not document; used only when they are the ones this was written for.
+    return (_parameters(getattr(type(builder), "load_indexer", None)) == ["self", "docnames"]
+            and _parameters(IndexBuilder.prune) == ["self", "docnames"])
+
+
+def _keep_item_pages_in_index(app: Sphinx) -> None:
+    # Sphinx prunes the loaded search index to its own documents before writing and again
+    # before dumping it; with this, every item page stays (those written again are pruned and
+    # fed afresh by _item_pages).
+    builder: Any = app.builder
+    original = builder.load_indexer
+
+    def load_indexer(docnames: Any) -> None:
+        _keeping(app, builder.indexer, set(_item_docnames(app)))
+        original(docnames)
+
+    builder.load_indexer = load_indexer
+    app.__dict__["_qms_index_kept"] = True
+
+
+def _keeping(app: Sphinx, indexer: Any, kept: set[str]) -> set[str]:
+    # Wrap the indexer's prune so that it keeps `kept` (a set changed in place later).
+    original = indexer.prune
+    indexer.prune = lambda docnames: original(set(docnames) | kept)
+    app.__dict__["_qms_kept"] = kept
+    return kept
+
+
+def _item_docnames(app: Sphinx) -> list[str]:
+    top = os.path.join(app.srcdir, ITEMS)
+    found = []
+    for folder, _dirs, files in os.walk(top):
+        prefix = os.path.relpath(folder, top).replace(os.sep, "/")
+        prefix = "" if prefix == "." else prefix + "/"
+        found += [prefix + name[:-5] for name in files if name.endswith(".json")]
+    return sorted(found)
+
+
+def _page_context(builder: Any, title: str, body: str) -> dict[str, Any]:
+    # What the theme's page.html is given for a document (Sphinx's get_doc_context), for a
+    # page outside every toctree: no parents, no previous or next, no local contents.
+    return {"parents": [], "prev": None, "next": None, "title": title, "meta": None,
+            "body": body, "metatags": VIEWPORT, "rellinks": builder.globalcontext["rellinks"][:],
+            "sourcename": "", "toc": "", "display_toc": False, "page_source_suffix": ".html"}
+
+
+def _frame_key(app: Sphinx, docnames: list[str]) -> str:
+    # Everything of an item page that is not its article (sidebar, header, scripts, styles,
+    # labels): a page with an empty article is written once per folder and hashed. When it
+    # changes, every item page is written again.
+    builder: Any = app.builder
+    digest = hashlib.sha256(code_version().to_bytes(4, "big"))
+    probe = Path(app.doctreedir) / "qms-frame.html"
+    for folder in sorted({posixpath.dirname(name) for name in docnames}):
+        builder.handle_page(posixpath.join(folder, "qms-frame"),
+                            _page_context(builder, "", ""), "page.html", outfilename=probe)
+        digest.update(probe.read_bytes())
+    probe.unlink(missing_ok=True)
+    return digest.hexdigest()
+
+
+_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", '"': "&quot;", ">": "&gt;", "@": "&#64;"})
+
+
+def _search_doctree(docname: str, data: dict[str, Any]) -> nodes.document:
+    # The page's text as the search index reads a document: a section with the title, and a
+    # paragraph (no reST is parsed: the text is already plain).
+    document = nodes.document(None, None)  # type: ignore[arg-type]
+    section = nodes.section(ids=[docname.replace("/", "-")])
+    section += nodes.title(data["title"], data["title"])
+    section += nodes.paragraph(data["text"], data["text"])
+    document += section
+    return document
+
+
+# Sphinx before 8.2 ends a build in which no document is outdated before its writing phase,
+# and so before html-collect-pages: changed item pages would not be written.
+_STOPS_WHEN_NOTHING_IS_OUTDATED = sphinx.version_info < (8, 2)
+
+
+def keep_going_for_item_pages(app: Sphinx, env: Any, added: set[str], changed: set[str],
+                              removed: set[str]) -> list[str]:
+    """On a Sphinx that would stop early, re-read the root page when only item pages changed."""
+    items: ItemPages | None = getattr(app, "qms_items", None)
+    if (not _STOPS_WHEN_NOTHING_IS_OUTDATED or items is None or not items.changed
+            or added or changed or removed or app.config.root_doc not in env.found_docs):
+        return []
+    return [app.config.root_doc]
+
+
+def item_pages(app: Sphinx) -> Iterator[tuple[str, dict[str, Any], str]]:
+    builder: Any = app.builder
+    items: ItemPages = getattr(app, "qms_items", None) or ItemPages()
+    docnames = _item_docnames(app)
+    before, items.frame = items.frame, _frame_key(app, docnames)
+    outdir = Path(app.outdir)
+    if items.changed is None or items.frame != before:
+        todo = docnames
+    else:
+        todo = [d for d in docnames
+                if d in items.changed or not (outdir / f"{d}.html").is_file()]
+    indexer = builder.indexer
+    kept = app.__dict__.get("_qms_kept")
+    if indexer is None:
+        kept, search = set(), set()
+    elif kept is None:  # the plain path: Sphinx pruned every item page; all are fed again
+        kept, search = _keeping(app, indexer, set()), set(docnames)
+    else:
+        kept.difference_update(todo)
+        indexer.prune(app.env.all_docs)  # the old entries of the pages written again
+        search = set(todo)
+    known = set(app.env.all_docs) | set(docnames) | {"search"}
+    reread: set[str] = getattr(app, "qms_reread", set())
+    for docname in docnames:
+        if docname not in search and docname not in todo:
+            continue
+        data = read_item((Path(app.srcdir) / ITEMS / f"{docname}.json").read_text("utf-8"))
+        if indexer is not None and docname in search:
+            indexer.feed(docname, f"{docname}.html", html.escape(data["title"], quote=False)
+                         .translate(_ESCAPES), _search_doctree(docname, data))
+        if docname in todo:
+            reread.add(docname)
+            for target in data["links"]:
+                if target not in known:
+                    _LOG.warning("link to a page the manual does not have: %s", target,
+                                 location=docname)
+            title = data["title"].translate(_ESCAPES)
+            yield docname, _page_context(builder, title, data["body"]), "page.html"
+    kept.update(docnames)
+
+
+def code_version() -> int:
+    """A number that changes with the code that turns pages into HTML: an extension's
+    env_version, so that Sphinx rebuilds every page when it changes."""
+    here = Path(__file__).resolve().parent
+    data = b"".join((here / name).read_bytes()
+                    for name in ("sphinx_build.py", "sphinx_items.py", "tablehtml.py"))
+    return zlib.crc32(data)
+
+
+def keep_index_if_possible(app: Sphinx) -> None:
+    """Keep the search entries of item pages not written again, where Sphinx allows it."""
+    if KEEP_INDEX and _index_can_be_kept(app.builder):
+        _keep_item_pages_in_index(app)

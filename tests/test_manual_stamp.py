@@ -1,0 +1,80 @@
+"""The build stamp: a no-change build stops before loading, and the stamp covers the code a build
+runs, no more (an edit to another command's code must not make the next build a full check)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from qms.format.load import open_config
+from qms.manual import buildstate
+
+from .conftest import TODAY
+from .manual_helpers import build_once
+
+PROBE = """\
+import sys, datetime, pathlib
+from qms.manual.build import BuildOptions, build
+build(pathlib.Path(sys.argv[1]), BuildOptions(today=datetime.date.fromisoformat(sys.argv[2]),
+                                              echo=lambda line: None))
+for module in list(sys.modules.values()):
+    if module.__name__.split(".")[0] == "qms" and getattr(module, "__file__", None):
+        print(module.__file__)
+"""
+
+
+def test_a_second_build_is_up_to_date_without_loading(sample_repo: Path) -> None:
+    first, _ = build_once(sample_repo)
+    assert first.sphinx_ran and "load" in first.seconds
+    again, _ = build_once(sample_repo)
+    assert again.up_to_date and not again.sphinx_ran
+    assert again.seconds == {} and again.written == []  # nothing loaded, rendered or built
+
+
+def test_the_stamp_covers_every_module_a_build_runs(sample_repo: Path) -> None:
+    done = subprocess.run([sys.executable, "-c", PROBE, str(sample_repo), TODAY],
+                          capture_output=True, text=True, check=True)
+    package = buildstate.PACKAGE
+    used = {Path(line).relative_to(package).parts[0] for line in done.stdout.split()}
+    assert "manual" in used and "format" in used
+    assert used - set(buildstate.MANUAL_CODE) == set()
+
+
+def _fake_package(root: Path) -> Path:
+    for name in ("__init__.py", "cli/build.py", "measurement/kpi.py", "manual/render.py",
+                 "base/files.py", "format/models.py"):
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text("# code\n", encoding="utf-8")
+    return root
+
+
+def _touch_later(path: Path) -> None:
+    st = path.stat()
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
+
+
+def test_editing_other_commands_code_keeps_the_stamp(sample_repo: Path, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    package = _fake_package(tmp_path / "qms")
+    monkeypatch.setattr(buildstate, "PACKAGE", package)
+    root, config = open_config(sample_repo)
+    today = date.fromisoformat(TODAY)
+
+    def stamps() -> tuple[str, str]:
+        return (buildstate.input_stamp(root, config, today, None),
+                buildstate.render_settings_key(root, config, today, ""))
+
+    before = stamps()
+    for other in ("cli/build.py", "measurement/kpi.py"):
+        _touch_later(package / other)
+        assert stamps() == before, other
+    for own in ("manual/render.py", "format/models.py", "__init__.py"):
+        _touch_later(package / own)
+        after = stamps()
+        assert after[0] != before[0] and after[1] != before[1], own
+        before = after
