@@ -17,6 +17,7 @@ import pytest
 
 from qms.manual import charts
 from qms.manual.charts.canvas import FALLBACK_INK, INK
+from qms.manual.labels import ZH_CN, translator
 from qms.measurement.targets import parse_target
 from tests.conftest import ROOT
 
@@ -37,24 +38,26 @@ def readings(count: int, label: str | None = None) -> list[tuple[date | str, flo
 
 
 # every chart, drawn with the hostile label among its repository text
-CASES: dict[str, Callable[[str], str]] = {
-    "xmr_chart": lambda label: charts.xmr_chart(
-        readings(20, label), 96.5, 92.0, 101.0, parse_target(">= 95"), [3, 7], label),
-    "small_multiples": lambda label: charts.small_multiples(
+CASES: dict[str, Callable[..., str]] = {
+    "xmr_chart": lambda label, **options: charts.xmr_chart(
+        readings(20, label), 96.5, 92.0, 101.0, parse_target(">= 95"), [3, 7], label, **options),
+    "small_multiples": lambda label, **options: charts.small_multiples(
         {label: charts.XmrSeries(readings(12), 96.0, 92.0, 100.0, [2]),
-         "Xujiahui": charts.XmrSeries(readings(8))}, parse_target("< 99"), "Per site"),
-    "pareto_chart": lambda label: charts.pareto_chart(
-        ["late delivery", label, "wrong size"], [12, 30, 5], "Service failures"),
-    "line_chart": lambda label: charts.line_chart(
+         "Xujiahui": charts.XmrSeries(readings(8))}, parse_target("< 99"), "Per site", **options),
+    "pareto_chart": lambda label, **options: charts.pareto_chart(
+        ["late delivery", label, "wrong size"], [12, 30, 5], "Service failures", **options),
+    "line_chart": lambda label, **options: charts.line_chart(
         ["2026-Q1", "2026-Q2", "2026-Q3"], {label: [80.0, None, 95.0], "CSC": [70.0, 75.0, 90.0]},
-        "Compliance per site and quarter"),
-    "grouped_bars": lambda label: charts.grouped_bars(
-        ["tangibles", label], {"expectation": [6.1, 6.5], "perception": [5.5, None]}, "E and P"),
-    "interval_chart": lambda label: charts.interval_chart(
-        ["T1", label], [-0.5, 0.2], [-0.9, -0.1], [-0.1, 0.5], "Item gaps"),
-    "quadrant_chart": lambda label: charts.quadrant_chart(
-        [(label, 0.3, 5.1), ("T1", 0.05, 6.0)], 0.15, 5.0, "Importance and performance"),
-    "age_bars": lambda label: charts.age_bars([3, 45, 120], label),
+        "Compliance per site and quarter", **options),
+    "grouped_bars": lambda label, **options: charts.grouped_bars(
+        ["tangibles", label], {"expectation": [6.1, 6.5], "perception": [5.5, None]}, "E and P",
+        **options),
+    "interval_chart": lambda label, **options: charts.interval_chart(
+        ["T1", label], [-0.5, 0.2], [-0.9, -0.1], [-0.1, 0.5], "Item gaps", **options),
+    "quadrant_chart": lambda label, **options: charts.quadrant_chart(
+        [(label, 0.3, 5.1), ("T1", 0.05, 6.0)], 0.15, 5.0, "Importance and performance",
+        **options),
+    "age_bars": lambda label, **options: charts.age_bars([3, 45, 120], label, **options),
 }
 EMPTY: dict[str, Callable[[], str]] = {
     "xmr_chart": lambda: charts.xmr_chart([], None, None, None, None, [], "Empty"),
@@ -160,6 +163,39 @@ def test_no_data_follows_the_manual_language() -> None:
     words = {"No data yet.": "暂无数据。"}
     root = parse(charts.age_bars([], "空", translate=lambda text, **_: words.get(text, text)))
     assert "暂无数据。" in texts(root)
+
+
+def test_every_word_a_chart_draws_or_says_has_a_chinese_label() -> None:
+    asked: set[str] = set()
+    chinese = translator("zh_CN")
+
+    def recording(text: str, **fields: object) -> str:
+        asked.add(text)
+        return chinese(text, **fields)
+
+    for draw in CASES.values():
+        draw("门店", translate=recording)
+    # the words only some data brings out: a long tail, a series with no value, no data at all
+    charts.pareto_chart([f"c{i}" for i in range(30)], [1] * 30, "Tail", translate=recording)
+    charts.line_chart(["Q1"], {"A": [1.0], "B": [None]}, "Gap", translate=recording)
+    charts.age_bars([], "Empty", translate=recording)
+    assert {"readings", "to", "Concentrate here", "and {count} more", "no data"} <= asked
+    assert sorted(asked - set(ZH_CN)) == []
+
+
+def test_a_chinese_chart_draws_and_describes_in_chinese_with_cjk_fonts_to_fall_back_on() -> None:
+    root = parse(CASES["xmr_chart"]("门店", translate=translator("zh_CN")))
+    shown = texts(root)
+    assert {"读数", "中心线", "自然过程界限", "目标 ≥ 95", "信号"} <= set(shown)
+    assert root[1].text is not None and root[1].text.startswith("门店 至 2026-05-18 共 20 个读数")
+    assert "中心线 96.5" in root[1].text and "2 个信号" in root[1].text
+    # the text stays text; the reader's browser draws it, with a Chinese font where DejaVu fails
+    styles = [node.get("style", "") for node in root.iter(f"{SVG}text")]
+    assert len(styles) == len(shown) and all(
+        "font-family: 'DejaVu Sans', 'Noto Sans CJK SC', 'Source Han Sans SC', 'PingFang SC', "
+        "'Microsoft YaHei', sans-serif" in style for style in styles)
+    quadrants = texts(parse(CASES["quadrant_chart"]("门店", translate=translator("zh_CN"))))
+    assert {"重点改进区", "继续保持区", "次要改进区", "过度投入区"} <= set(quadrants)
 
 
 def test_xmr_target_is_dashed_and_each_signal_marked_once() -> None:

@@ -109,6 +109,21 @@ ZH_CN: dict[str, str] = {
         "从标准到检查表和 ISO 9001 条款的可追溯性。",
     "{n} standards": "{n} 项标准", "As of {day}": "截至 {day}",
     "conforming answers over answered questions": "符合的回答数 ÷ 已回答的问题数",
+    # charts (qms/manual/charts): what they draw and say in their descriptions
+    "No data yet.": "暂无数据。", "and {count} more": "另有 {count} 项", "readings": "读数",
+    "centre line": "中心线", "natural process limits": "自然过程界限", "signal": "信号",
+    "target {sign} {value}": "目标 {sign} {value}",
+    "{count} readings from {first} to {last}, latest {latest}":
+        "{first} 至 {last} 共 {count} 个读数，最新 {latest}",
+    "centre line {centre}": "中心线 {centre}",
+    "natural process limits {lower} to {upper}": "自然过程界限 {lower} 至 {upper}",
+    "{count} signals": "{count} 个信号", "count": "数量", "cumulative share": "累计占比",
+    "age in days": "天数", "{bucket} days: {count}": "{bucket} 天：{count}", "no data": "无数据",
+    "{first} {start} to {last} {end}": "{first} {start} 至 {last} {end}", "to": "至",
+    "importance": "重要性", "performance": "表现",
+    # Martilla and James's importance–performance quadrants, by their usual Chinese names
+    "Concentrate here": "重点改进区", "Keep up the good work": "继续保持区",
+    "Low priority": "次要改进区", "Possible overkill": "过度投入区",
 }
 
 LANGUAGES = {"en": {}, "zh_CN": ZH_CN}

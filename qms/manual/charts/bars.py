@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Mapping, Sequence
-
-from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, MaxNLocator
+from typing import TYPE_CHECKING
 
 from qms.manual.charts.canvas import (
     HATCHES,
@@ -18,15 +16,21 @@ from qms.manual.charts.canvas import (
     clean,
     finite,
     label_ticks,
+    legend_below,
     listing,
     no_data,
     plain,
     render,
     short,
 )
+from qms.manual.charts.ticks import numbered, y_ticks
 from qms.measurement.kpi import figure as number
 
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
 DEFAULT_AGE_EDGES = (30, 60, 90)
+SHARE_TICKS = (0, 25, 50, 75, 100)
 
 
 def pareto_order(categories: Sequence[Label], counts: Sequence[float]
@@ -61,22 +65,20 @@ def pareto_chart(categories: Sequence[Label], counts: Sequence[float], title: st
         axes.bar(places, [count for _, count, _ in ordered], color=PALETTE[0],
                  label=translate("count"), gid="qms-bars")
         axes.set_ylabel(translate("count"))
+        numbered(axes)
         share_axes = axes.twinx()
         share_axes.plot(places, shares, color=PALETTE[1], marker="o", markersize=4,
                         label=translate("cumulative share"), gid="qms-cumulative")
         share_axes.set_ylim(0, 105)
-        share_axes.set_yticks([0, 25, 50, 75, 100])
-        share_axes.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:.0f} %"))
-        share_axes.grid(False)
+        y_ticks(share_axes, SHARE_TICKS, [f"{share} %" for share in SHARE_TICKS], right=True,
+                grid=False)
         share_axes.spines["right"].set_visible(True)
         for place, share in zip(places, shares, strict=True):
             share_axes.annotate(f"{share:.0f} %", (place, share), xytext=(0, 5),
                                 textcoords="offset points", ha="center", fontsize=7,
                                 gid="qms-share")
         label_ticks(axes, [short(name) for name in names], most=len(names))
-        handles = [*axes.get_legend_handles_labels()[0],
-                   *share_axes.get_legend_handles_labels()[0]]
-        figure.legend(handles=handles, loc="outside lower center", ncols=2)
+        legend_below(figure, axes, share_axes)
 
     described = listing((f"{name} {number(count)} ({share:.0f} %)" for name, count, share
                          in ordered), translate)
@@ -103,9 +105,10 @@ def grouped_bars(groups: Sequence[Label], series: Mapping[str, Sequence[float | 
                      hatch=HATCHES[index % len(HATCHES)], label=short(name), gid="qms-bars")
         label_ticks(axes, [short(name) for name in names], most=len(names))
         axes.axhline(0, color=INK, linewidth=0.8)
+        numbered(axes)
         if y_label:
             axes.set_ylabel(short(clean(y_label)))
-        figure.legend(loc="outside lower center", ncols=min(len(drawn), 4))
+        legend_below(figure, axes)
 
     described = listing((f"{group}: " + ", ".join(
         f"{name} {number(values[place]) if finite(values[place]) else '–'}"
@@ -143,7 +146,7 @@ def age_bars(ages: Sequence[float], title: str, *, edges: Sequence[int] = DEFAUL
         label_ticks(axes, [name for name, _ in buckets], most=len(buckets))
         axes.set_xlabel(translate("age in days"))
         axes.set_ylabel(translate("count"))
-        axes.yaxis.set_major_locator(MaxNLocator(integer=True))  # no half a CAPA
+        numbered(axes, integer=True)  # no half a CAPA
 
     described = listing((translate("{bucket} days: {count}", bucket=name, count=count)
                          for name, count in buckets), translate)

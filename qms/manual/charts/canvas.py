@@ -15,14 +15,16 @@ import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
-from typing import Any, TypeGuard
+from typing import TYPE_CHECKING, Any, TypeGuard
 from xml.sax.saxutils import escape
 
-import matplotlib as mpl
-from matplotlib.backends.backend_svg import FigureCanvasSVG
-from matplotlib.figure import Figure
-
 from qms.base.safetext import visible
+from qms.manual.charts.layout import fit, legend_columns
+from qms.manual.charts.ticks import x_ticks
+
+if TYPE_CHECKING:  # matplotlib is imported on the first chart: commands that draw none skip it
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 Translate = Callable[..., str]
 Label = str | date
@@ -40,6 +42,10 @@ HATCHES = ("", "//", "..", "xx", "\\\\", "--")
 INK = "#010203"
 FALLBACK_INK = "#7a7a7a"
 SIGNAL = PALETTE[1]
+# matplotlib measures and writes DejaVu Sans alone, so the layout (and the bytes) never depend on
+# the fonts installed; the reader's browser falls back to these for Chinese
+FONT_FAMILIES = ("'DejaVu Sans'", "'Noto Sans CJK SC'", "'Source Han Sans SC'", "'PingFang SC'",
+                 "'Microsoft YaHei'", "sans-serif")
 
 _STYLE: dict[Any, Any] = {  # matplotlib types its keys as a Literal of every name
     "svg.fonttype": "none",  # text stays <text>, not glyph outlines
@@ -122,19 +128,17 @@ def tick_positions(count: int, most: int = 8) -> list[int]:
     return list(range(count - 1, -1, -step))[::-1]
 
 
-def label_ticks(axes: object, labels: Sequence[str], most: int = 8) -> None:
+def label_ticks(axes: Axes, labels: Sequence[str], most: int = 8) -> None:
     """Categorical x ticks: a thinned-out subset of labels, turned when there are many."""
     positions = tick_positions(len(labels), most)
-    axes.set_xticks(positions, [labels[i] for i in positions])  # type: ignore[attr-defined]
-    if len(labels) > 4:
-        axes.tick_params(axis="x", labelrotation=30)  # type: ignore[attr-defined]
-        for tick in axes.get_xticklabels():  # type: ignore[attr-defined]
-            tick.set_horizontalalignment("right")
+    x_ticks(axes, positions, [labels[i] for i in positions], turned=len(labels) > 4)
 
 
 @contextmanager
 def _drawing() -> Iterator[None]:
     """matplotlib's defaults with the manual's style, and CJK glyph warnings silenced."""
+    import matplotlib as mpl
+
     with _DRAWING, mpl.rc_context(), warnings.catch_warnings():
         mpl.rcdefaults()  # a user's matplotlibrc must not change the bytes
         mpl.rcParams.update(_STYLE)
@@ -146,13 +150,32 @@ def render(title: str, description: str, draw: Callable[[Figure], None],
            size: tuple[float, float] = (7.5, 3.6)) -> str:
     """The SVG of a figure that draw fills in, with title and description for screen readers."""
     with _drawing():
-        figure = Figure(figsize=size, layout="constrained")
+        from matplotlib.backends.backend_svg import FigureCanvasSVG
+        from matplotlib.figure import Figure
+
+        figure = Figure(figsize=size)
         FigureCanvasSVG(figure)
         draw(figure)
         figure.suptitle(short(clean(title), 100))
+        fit(figure)
         buffer = io.StringIO()
         figure.savefig(buffer, format="svg", metadata=_NO_METADATA, transparent=True)
     return _finish(buffer.getvalue(), clean(title), clean(description))
+
+
+def legend_below(figure: Figure, *sources: Axes) -> None:
+    """One legend of the sources' lines below the plot, in as many columns as fit across."""
+    import matplotlib as mpl
+    from matplotlib.font_manager import FontProperties
+
+    handles, labels = [], []
+    for axes in sources:
+        found = axes.get_legend_handles_labels()
+        handles += found[0]
+        labels += found[1]
+    size = FontProperties(size=mpl.rcParams["legend.fontsize"]).get_size_in_points()
+    columns = legend_columns(labels, float(size), float(figure.get_size_inches()[0]) * 72)
+    figure.legend(handles, labels, loc="lower center", ncols=columns)
 
 
 def no_data(title: str, translate: Translate = plain) -> str:
@@ -171,6 +194,7 @@ _SIZE = re.compile(r'<svg([^>]*?) width="[^"]*" height="[^"]*"')
 _AUTO_ID = re.compile(r'<g id="(?!qms-)[^"]*"')
 _OUR_ID = re.compile(r'<g id="(qms-[a-z-]+)"')
 _GLOBAL_STYLE = "<style type=\"text/css\">*{"
+_FONT_FAMILY = re.compile(r"font-family: ?[^;\"]*")
 
 
 def _finish(svg: str, title: str, description: str) -> str:
@@ -182,6 +206,7 @@ def _finish(svg: str, title: str, description: str) -> str:
     # classes, which may repeat
     svg = _OUR_ID.sub(r'<g class="\1"', _AUTO_ID.sub("<g", svg))
     svg = svg.replace(INK, "currentColor")
+    svg = _FONT_FAMILY.sub("font-family: " + ", ".join(FONT_FAMILIES), svg)
     # matplotlib's `*{...}` rule would restyle every SVG icon of an inlining page
     svg = svg.replace(_GLOBAL_STYLE, f"<style type=\"text/css\">svg.qms-chart:root{{color: "
                                      f"{FALLBACK_INK}}}\n.qms-chart *{{", 1)

@@ -4,8 +4,7 @@ grid."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-
-from matplotlib.figure import Figure
+from typing import TYPE_CHECKING
 
 from qms.manual.charts.canvas import (
     INK,
@@ -18,13 +17,18 @@ from qms.manual.charts.canvas import (
     clean,
     finite,
     label_ticks,
+    legend_below,
     listing,
     no_data,
     plain,
     render,
     short,
 )
+from qms.manual.charts.ticks import numbered, y_ticks
 from qms.measurement.kpi import figure as number
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 # Martilla and James's names for the four quadrants: (importance high?, performance high?)
 QUADRANTS = {
@@ -52,10 +56,11 @@ def line_chart(periods: Sequence[Label], series: Mapping[str, Sequence[float | N
                       linestyle=LINE_STYLES[index % len(LINE_STYLES)], markersize=4,
                       linewidth=1.3, label=short(name), gid="qms-line")
         label_ticks(axes, [short(name, 16) for name in names])
+        numbered(axes)
         if y_label:
             axes.set_ylabel(short(clean(y_label)))
         if len(drawn) > 1:
-            figure.legend(loc="outside lower center", ncols=min(len(drawn), 4))
+            legend_below(figure, axes)
 
     def latest(values: Sequence[float]) -> str:
         found = [(names[i], value) for i, value in enumerate(values) if finite(value)]
@@ -90,9 +95,9 @@ def interval_chart(labels: Sequence[Label], estimates: Sequence[float | None],
                       color=PALETTE[0], ecolor=PALETTE[0], elinewidth=1.4, capsize=3,
                       markersize=4, gid="qms-intervals")
         axes.axvline(0, color=INK, linewidth=0.9, gid="qms-zero")
-        axes.set_yticks(list(places), [short(label) for label, _, _, _ in rows])
+        y_ticks(axes, list(places), [short(label) for label, _, _, _ in rows], grid=False)
         axes.invert_yaxis()  # the first item on top, as in the table beside it
-        axes.grid(axis="x")
+        numbered(axes, vertical=False)
         if x_label:
             axes.set_xlabel(short(clean(x_label)))
 
@@ -123,8 +128,9 @@ def quadrant_chart(points: Sequence[tuple[Label, float, float]], x_split: float,
                           fontsize=7)
         axes.axvline(x_split, color=INK, linewidth=0.9)
         axes.axhline(y_split, color=INK, linewidth=0.9)
-        axes.grid(False)
         axes.margins(0.15)  # room for the labels of the outermost points
+        numbered(axes, vertical=False, grid=False)
+        numbered(axes, grid=False)
         corners = {(False, True): (0.02, 0.98, "left", "top"),
                    (True, True): (0.98, 0.98, "right", "top"),
                    (False, False): (0.02, 0.02, "left", "bottom"),

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Collection, Mapping, Sequence
-from typing import NamedTuple, Protocol
-
-from matplotlib.axes import Axes
-from matplotlib.figure import Figure
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from qms.manual.charts.canvas import (
     INK,
@@ -19,13 +16,19 @@ from qms.manual.charts.canvas import (
     clean,
     finite,
     label_ticks,
+    legend_below,
     listing,
     no_data,
     plain,
     render,
     short,
 )
+from qms.manual.charts.ticks import numbered
 from qms.measurement.kpi import figure as number
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 COMPARATOR_SIGNS = {">=": "≥", "<=": "≤", "==": "=", ">": ">", "<": "<"}
 PANEL_COLUMNS = 3
@@ -64,7 +67,7 @@ def xmr_chart(points: Sequence[tuple[Label, float]], centre: float | None, lower
         _draw_series(axes, series, target, translate)
         if unit:
             axes.set_ylabel(short(clean(unit)))
-        _legend(figure, axes)
+        legend_below(figure, axes)
 
     return render(title, _describe(series, target, translate), draw)
 
@@ -82,13 +85,14 @@ def small_multiples(panels: Mapping[str, XmrSeries], target: TargetLine | None, 
         grid = figure.subplots(rows, columns, sharey=True, squeeze=False)
         for place, (site, series) in enumerate(shown.items()):
             axes = grid[place // columns][place % columns]
-            _draw_series(axes, series, target, translate, ticks=4)
+            _draw_series(axes, series, target, translate, ticks=4,
+                         labelled=place % columns == 0)  # the panels share the first's scale
             axes.set_title(short(clean(site)), fontsize=9)
         for place in range(len(shown), rows * columns):
             grid[place // columns][place % columns].set_visible(False)
         if unit:
             figure.supylabel(short(clean(unit)), fontsize=9)
-        _legend(figure, grid[0][0])
+        legend_below(figure, grid[0][0])
 
     described = listing((f"{clean(site)}: {_describe(series, None, translate)}"
                          for site, series in shown.items()), translate)
@@ -103,7 +107,7 @@ def _drawable(series: XmrSeries) -> bool:
 
 
 def _draw_series(axes: Axes, series: XmrSeries, target: TargetLine | None,
-                 translate: Translate, ticks: int = 8) -> None:
+                 translate: Translate, ticks: int = 8, labelled: bool = True) -> None:
     """The readings, the lines that judge them and the signal marks, on one axes."""
     values = [as_float(value) for _, value in series.points]
     places = range(len(values))
@@ -128,12 +132,7 @@ def _draw_series(axes: Axes, series: XmrSeries, target: TargetLine | None,
                   markersize=9, markerfacecolor="none", markeredgecolor=SIGNAL,
                   markeredgewidth=1.5, label=translate("signal"), gid="qms-signals")
     label_ticks(axes, [short(clean(when), 12) for when, _ in series.points], most=ticks)
-
-
-def _legend(figure: Figure, axes: Axes) -> None:
-    """One legend below the plot, never over the readings."""
-    handles, labels = axes.get_legend_handles_labels()
-    figure.legend(handles, labels, loc="outside lower center", ncols=min(len(labels), 5))
+    numbered(axes, show=labelled)
 
 
 def _target_text(target: TargetLine, translate: Translate) -> str:
