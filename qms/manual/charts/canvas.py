@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeGuard
 from xml.sax.saxutils import escape
 
 from qms.base.safetext import visible
-from qms.manual.charts.layout import fit, legend_columns
+from qms.manual.charts.layout import fit
 from qms.manual.charts.ticks import x_ticks
 
 if TYPE_CHECKING:  # matplotlib is imported on the first chart: commands that draw none skip it
@@ -161,21 +161,6 @@ def render(title: str, description: str, draw: Callable[[Figure], None],
         buffer = io.StringIO()
         figure.savefig(buffer, format="svg", metadata=_NO_METADATA, transparent=True)
     return _finish(buffer.getvalue(), clean(title), clean(description))
-
-
-def legend_below(figure: Figure, *sources: Axes) -> None:
-    """One legend of the sources' lines below the plot, in as many columns as fit across."""
-    import matplotlib as mpl
-    from matplotlib.font_manager import FontProperties
-
-    handles, labels = [], []
-    for axes in sources:
-        found = axes.get_legend_handles_labels()
-        handles += found[0]
-        labels += found[1]
-    size = FontProperties(size=mpl.rcParams["legend.fontsize"]).get_size_in_points()
-    columns = legend_columns(labels, float(size), float(figure.get_size_inches()[0]) * 72)
-    figure.legend(handles, labels, loc="lower center", ncols=columns)
 
 
 def no_data(title: str, translate: Translate = plain) -> str:

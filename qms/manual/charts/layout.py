@@ -27,6 +27,7 @@ MOST_LEGEND_COLUMNS = 5
 LEGEND_ENTRY = 4.8
 # the gids that mark tick labels (qms/manual/charts/ticks.py) by where they stand
 X_TICK, Y_TICK, RIGHT_TICK = "qms-x-tick", "qms-y-tick", "qms-right-tick"
+LEGEND = "qms-legend"  # and the texts of the legend (qms/manual/charts/legend.py)
 WIDE = "\u2014"  # DejaVu's em dash is one em wide, as a CJK character is in the reader's font
 
 
@@ -116,16 +117,11 @@ def legend_columns(labels: Sequence[str], size: float, width: float) -> int:
     return max(1, min(len(labels), MOST_LEGEND_COLUMNS, fitting))
 
 
-def _legend_height(figure: Figure, width: float) -> float:
-    """Points the legends below the plot take."""
-    height = 0.0
-    for legend in figure.legends:
-        labels = [text.get_text() for text in legend.get_texts()]
-        size = _size(legend.get_texts()[0]) if labels else 0.0
-        rows = math.ceil(len(labels) / legend_columns(labels, size, width)) if labels else 0
-        # rows with 0.5 em between them, 0.4 em border pad each side, 0.5 em to the edge
-        height = max(height, size * (rows * LINE + (rows - 1) * 0.5 + 1.3))
-    return height
+def _legend_top(figure: Figure) -> float:
+    """Points from the bottom edge up to above the legend below the plot (the edge if none)."""
+    tops = [text.get_position()[1] + LINE * _size(text) / 2 for text in figure.texts
+            if text.get_gid() == LEGEND]
+    return max(tops) + GAP if tops else EDGE
 
 
 def _figure_text(figure: Figure, name: str, reach: float) -> float:
@@ -148,7 +144,7 @@ def fit(figure: Figure) -> None:
     outer_left = _figure_text(figure, "_supylabel", width) + left
     outer_right = EDGE + right
     outer_top = _figure_text(figure, "_suptitle", height) + top
-    outer_bottom = EDGE + _legend_height(figure, width) + bottom
+    outer_bottom = _legend_top(figure) + bottom
     panel_width = (width - outer_left - outer_right - (columns - 1) * (left + right)) / columns
     panel_height = (height - outer_top - outer_bottom - (rows - 1) * (top + bottom)) / rows
     figure.subplots_adjust(

@@ -17,13 +17,13 @@ from qms.manual.charts.canvas import (
     clean,
     finite,
     label_ticks,
-    legend_below,
     listing,
     no_data,
     plain,
     render,
     short,
 )
+from qms.manual.charts.legend import legend_below
 from qms.manual.charts.ticks import numbered, y_ticks
 from qms.measurement.kpi import figure as number
 

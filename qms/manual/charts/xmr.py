@@ -16,13 +16,13 @@ from qms.manual.charts.canvas import (
     clean,
     finite,
     label_ticks,
-    legend_below,
     listing,
     no_data,
     plain,
     render,
     short,
 )
+from qms.manual.charts.legend import legend_below
 from qms.manual.charts.ticks import numbered
 from qms.measurement.kpi import figure as number
 
