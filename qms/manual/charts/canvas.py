@@ -20,6 +20,7 @@ from xml.sax.saxutils import escape
 
 from qms.base.safetext import visible
 from qms.manual.charts.layout import fit
+from qms.manual.charts.lettering import svg_texts
 from qms.manual.charts.ticks import x_ticks
 
 if TYPE_CHECKING:  # matplotlib is imported on the first chart: commands that draw none skip it
@@ -158,9 +159,10 @@ def render(title: str, description: str, draw: Callable[[Figure], None],
         draw(figure)
         figure.suptitle(short(clean(title), 100))
         fit(figure)
+        lettered = svg_texts(figure, f"font-family: 'DejaVu Sans'; fill: {INK}")
         buffer = io.StringIO()
         figure.savefig(buffer, format="svg", metadata=_NO_METADATA, transparent=True)
-    return _finish(buffer.getvalue(), clean(title), clean(description))
+    return _finish(buffer.getvalue(), lettered, clean(title), clean(description))
 
 
 def no_data(title: str, translate: Translate = plain) -> str:
@@ -182,9 +184,12 @@ _GLOBAL_STYLE = "<style type=\"text/css\">*{"
 _FONT_FAMILY = re.compile(r"font-family: ?[^;\"]*")
 
 
-def _finish(svg: str, title: str, description: str) -> str:
-    """matplotlib's SVG as an element that can stand alone or be inlined in a page."""
+def _finish(svg: str, lettered: str, title: str, description: str) -> str:
+    """matplotlib's SVG, with the texts written beside it, as an element that can stand alone or
+    be inlined in a page."""
     svg = _COMMENT.sub("", _PROLOGUE.sub("", svg, count=1))
+    end = svg.rindex("</svg>")
+    svg = f"{svg[:end]}{lettered}\n{svg[end:]}" if lettered else svg
     # scale to the column; the viewBox keeps the proportions
     svg = _SIZE.sub(r'<svg\1 width="100%" class="qms-chart" role="img"', svg, count=1)
     # ids matplotlib numbers per figure would clash when two charts share a page; ours become

@@ -46,7 +46,8 @@ def legend_below(figure: Figure, *sources: Axes) -> None:
         y = (BELOW + 0.5 * LINE + (rows - 1 - place // columns) * ROW) * size
         _sample(figure, handle, x, y, size, in_points)
         figure.text(x + (SAMPLE + TEXT_GAP) * size, y, label, transform=in_points, ha="left",
-                    va="center_baseline", fontsize=size, gid=LEGEND)
+                    va="center_baseline", fontsize=size, gid=LEGEND,
+                    visible=False)  # lettering.py writes it
 
 
 def _points(figure: Figure) -> Transform:

@@ -1,8 +1,8 @@
 """Tick labels, tick marks and grid lines drawn as a few plain artists.
 
 matplotlib's own ticks are five artists each, laid out again on every draw: they took 40 % of
-a chart's time. Here an axis is its labels (texts the margins are sized from), one line of tick
-marks and one collection of grid lines.
+a chart's time. Here an axis is its labels (hidden texts the margins are sized from and
+qms/manual/charts/lettering.py writes), one line of tick marks and one collection of grid lines.
 """
 
 from __future__ import annotations
@@ -85,7 +85,7 @@ def x_ticks(axes: Axes, positions: Sequence[float], labels: Sequence[str], *,
         _grid(axes, positions, vertical=False)
     place = _shifted(axes, along, 0, -(TICK_LENGTH + TICK_PAD))
     shown = [axes.text(position, 0, label, transform=place, ha="right" if turned else "center",
-                       va="top", rotation=30 if turned else 0, gid=X_TICK, clip_on=False)
+                       va="top", rotation=30 if turned else 0, gid=X_TICK, visible=False)
              for position, label in zip(positions, labels, strict=True)]
     reach = max((_reach_down(text) for text in shown), default=0.0)
     axes.xaxis.labelpad = LABEL_PAD + TICK_LENGTH + TICK_PAD + reach
@@ -111,7 +111,8 @@ def y_ticks(axes: Axes, positions: Sequence[float], labels: Sequence[str], *,
     away = TICK_LENGTH + TICK_PAD
     place = _shifted(axes, along, away if right else -away, 0)
     shown = [axes.text(edge, position, label, transform=place, ha="left" if right else "right",
-                       va="center_baseline", gid=RIGHT_TICK if right else Y_TICK, clip_on=False)
+                       va="center_baseline", gid=RIGHT_TICK if right else Y_TICK,
+                       visible=False)
              for position, label in zip(positions, labels, strict=True)]
     axes.yaxis.labelpad = LABEL_PAD + away + max((text_width(text.get_text(), text.get_fontsize())
                                      for text in shown), default=0.0)
