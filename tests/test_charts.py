@@ -17,6 +17,7 @@ import pytest
 
 from qms.manual import charts
 from qms.manual.charts.canvas import FALLBACK_INK, INK
+from qms.manual.charts.layout import text_width
 from qms.manual.labels import ZH_CN, translator
 from qms.measurement.targets import parse_target
 from tests.conftest import ROOT
@@ -196,6 +197,63 @@ def test_a_chinese_chart_draws_and_describes_in_chinese_with_cjk_fonts_to_fall_b
         "'Microsoft YaHei', sans-serif" in style for style in styles)
     quadrants = texts(parse(CASES["quadrant_chart"]("门店", translate=translator("zh_CN"))))
     assert {"重点改进区", "继续保持区", "次要改进区", "过度投入区"} <= set(quadrants)
+
+
+def test_importing_the_charts_leaves_matplotlib_unloaded_until_a_chart_is_drawn() -> None:
+    code = ("import sys, qms.manual.charts as c; print('matplotlib' in sys.modules); "
+            "c.age_bars([1], 'A'); print('matplotlib' in sys.modules)")
+    fresh = subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True,
+                           capture_output=True, text=True)
+    assert fresh.stdout.split() == ["False", "True"]
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_a_chart_is_drawn_once(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # constrained layout drew every figure twice (once to measure); fixed margins draw it once
+    from matplotlib.figure import Figure
+    draws = []
+    real = Figure.draw
+    monkeypatch.setattr(Figure, "draw", lambda figure, renderer: (draws.append(1),
+                                                                   real(figure, renderer))[1])
+    CASES[name](HOSTILE)
+    assert len(draws) == 1
+
+
+def text_box(node: ET.Element) -> tuple[float, float, float, float] | None:
+    """Left, right, top and bottom of an unturned <text>, its width estimated as the layout does
+    (None for a turned one)."""
+    style, transform = node.get("style", ""), node.get("transform", "")
+    if re.search(r"rotate\((?!-?0[ )])", transform):
+        return None
+    moved = re.search(r"translate\(([-\d.]+),? ([-\d.]+)\)", transform)
+    x, y = ((float(moved.group(1)), float(moved.group(2))) if moved
+            else (float(node.get("x", "0")), float(node.get("y", "0"))))
+    size = float(re.search(r"font-size: ([\d.]+)px", style).group(1))  # type: ignore[union-attr]
+    width = text_width("".join(node.itertext()), size)
+    anchor = re.search(r"text-anchor: (\w+)", style)
+    left = x - {"start": 0.0, "middle": width / 2, "end": width}[
+        anchor.group(1) if anchor else "start"]
+    return left, left + width, y - 0.8 * size, y + 0.25 * size  # DejaVu: 0.73 em tall digits
+
+
+LONG = "a site name long enough to need most of a legend row by itself alone"
+
+
+@pytest.mark.parametrize("draw", [
+    lambda: charts.line_chart(["2026-Q1", "2026-Q2"], {f"{LONG} {i}": [1.0, 2.0 + i]
+                                                      for i in range(6)}, "Long legend"),
+    lambda: charts.interval_chart([LONG, "T2"], [-0.5, 0.2], [-0.9, -0.1], [-0.1, 0.5], "Gaps",
+                                  x_label=LONG),
+    lambda: charts.xmr_chart(readings(30), 96.5, 92.0, 101.0, parse_target(">= 95"), [3],
+                             "Queue", unit=LONG),
+], ids=["legend", "item-labels", "unit"])
+def test_every_label_stays_inside_the_chart_however_long(draw: Callable[[], str]) -> None:
+    root = parse(draw())
+    _, _, width, height = (float(part) for part in root.get("viewBox", "").split())
+    boxes = [box for node in root.iter(f"{SVG}text") if (box := text_box(node)) is not None]
+    assert len(boxes) >= 6
+    for left, right, top, bottom in boxes:
+        assert left >= -0.5 and right <= width + 0.5 and top >= 0 and bottom <= height
 
 
 def test_xmr_target_is_dashed_and_each_signal_marked_once() -> None:
