@@ -268,6 +268,16 @@ def test_xmr_target_is_dashed_and_each_signal_marked_once() -> None:
     assert "2 signals" in root[1].text
 
 
+def test_small_multiples_share_one_scale_that_holds_every_site() -> None:
+    low = [(day, 10 + value / 100) for day, value in readings(10)]
+    high = [(day, 50 + value / 10) for day, value in readings(10)]
+    root = parse(charts.small_multiples({"Low": charts.XmrSeries(low),
+                                         "High": charts.XmrSeries(high)}, None, "Sites"))
+    values = [float(text.replace("\u2212", "-")) for text in texts(root)
+              if re.fullmatch(r"\u2212?[\d.]+", text)]
+    assert min(values) <= 11 and max(values) >= 59
+
+
 def test_xmr_without_target_or_signals_draws_neither() -> None:
     svg = charts.xmr_chart(readings(5), 96.0, 92.0, 100.0, None, [], "Queue time")
     assert "qms-target" not in svg and "qms-signals" not in svg

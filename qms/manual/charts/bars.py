@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
 DEFAULT_AGE_EDGES = (30, 60, 90)
 SHARE_TICKS = (0, 25, 50, 75, 100)
+SHARE_TOP = 105  # room above 100 % for the last share's label
 
 
 def pareto_order(categories: Sequence[Label], counts: Sequence[float]
@@ -52,7 +53,7 @@ def pareto_order(categories: Sequence[Label], counts: Sequence[float]
 
 def pareto_chart(categories: Sequence[Label], counts: Sequence[float], title: str, *,
                  translate: Translate = plain) -> str:
-    """Bars in descending order with the cumulative share on a second axis (0–100 %)."""
+    """Bars in descending order with the cumulative share on a second scale (0–100 %)."""
     ordered = pareto_order(categories, counts)
     if not ordered:
         return no_data(title, translate)
@@ -66,19 +67,22 @@ def pareto_chart(categories: Sequence[Label], counts: Sequence[float], title: st
                  label=translate("count"), gid="qms-bars")
         axes.set_ylabel(translate("count"))
         numbered(axes)
-        share_axes = axes.twinx()
-        share_axes.plot(places, shares, color=PALETTE[1], marker="o", markersize=4,
-                        label=translate("cumulative share"), gid="qms-cumulative")
-        share_axes.set_ylim(0, 105)
-        y_ticks(share_axes, SHARE_TICKS, [f"{share} %" for share in SHARE_TICKS], right=True,
-                grid=False)
-        share_axes.spines["right"].set_visible(True)
+        # the share's 0–105 % scale laid over the counts' (a second axes cost as much again)
+        low, high = axes.get_ylim()
+
+        def scaled(share: float) -> float:
+            return low + (high - low) * share / SHARE_TOP
+
+        axes.plot(places, [scaled(share) for share in shares], color=PALETTE[1], marker="o",
+                  markersize=4, label=translate("cumulative share"), gid="qms-cumulative")
+        y_ticks(axes, [scaled(share) for share in SHARE_TICKS],
+                [f"{share} %" for share in SHARE_TICKS], right=True, grid=False)
+        axes.spines["right"].set_visible(True)
         for place, share in zip(places, shares, strict=True):
-            share_axes.annotate(f"{share:.0f} %", (place, share), xytext=(0, 5),
-                                textcoords="offset points", ha="center", fontsize=7,
-                                gid="qms-share")
+            axes.annotate(f"{share:.0f} %", (place, scaled(share)), xytext=(0, 5),
+                          textcoords="offset points", ha="center", fontsize=7, gid="qms-share")
         label_ticks(axes, [short(name) for name in names], most=len(names))
-        legend_below(figure, axes, share_axes)
+        legend_below(figure, axes)
 
     described = listing((f"{name} {number(count)} ({share:.0f} %)" for name, count, share
                          in ordered), translate)

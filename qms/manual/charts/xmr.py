@@ -65,6 +65,7 @@ def xmr_chart(points: Sequence[tuple[Label, float]], centre: float | None, lower
     def draw(figure: Figure) -> None:
         axes = figure.add_subplot()
         _draw_series(axes, series, target, translate)
+        numbered(axes)
         if unit:
             axes.set_ylabel(short(clean(unit)))
         legend_below(figure, axes)
@@ -82,17 +83,20 @@ def small_multiples(panels: Mapping[str, XmrSeries], target: TargetLine | None, 
     columns = min(len(shown), PANEL_COLUMNS)
 
     def draw(figure: Figure) -> None:
-        grid = figure.subplots(rows, columns, sharey=True, squeeze=False)
+        spec = figure.add_gridspec(rows, columns)
+        first: Axes | None = None
+        # only as many panels as sites: an empty one costs as much to make as a full one
         for place, (site, series) in enumerate(shown.items()):
-            axes = grid[place // columns][place % columns]
-            _draw_series(axes, series, target, translate, ticks=4,
-                         labelled=place % columns == 0)  # the panels share the first's scale
+            axes = figure.add_subplot(spec[place // columns, place % columns], sharey=first)
+            first = first or axes
+            _draw_series(axes, series, target, translate, ticks=4)
             axes.set_title(short(clean(site)), fontsize=9)
-        for place in range(len(shown), rows * columns):
-            grid[place // columns][place % columns].set_visible(False)
+        # the shared scale is known once every panel is drawn; the first column shows it
+        for place, axes in enumerate(figure.axes):
+            numbered(axes, show=place % columns == 0)
         if unit:
             figure.supylabel(short(clean(unit)), fontsize=9)
-        legend_below(figure, grid[0][0])
+        legend_below(figure, figure.axes[0])
 
     described = listing((f"{clean(site)}: {_describe(series, None, translate)}"
                          for site, series in shown.items()), translate)
@@ -107,7 +111,7 @@ def _drawable(series: XmrSeries) -> bool:
 
 
 def _draw_series(axes: Axes, series: XmrSeries, target: TargetLine | None,
-                 translate: Translate, ticks: int = 8, labelled: bool = True) -> None:
+                 translate: Translate, ticks: int = 8) -> None:
     """The readings, the lines that judge them and the signal marks, on one axes."""
     values = [as_float(value) for _, value in series.points]
     places = range(len(values))
@@ -132,7 +136,6 @@ def _draw_series(axes: Axes, series: XmrSeries, target: TargetLine | None,
                   markersize=9, markerfacecolor="none", markeredgecolor=SIGNAL,
                   markeredgewidth=1.5, label=translate("signal"), gid="qms-signals")
     label_ticks(axes, [short(clean(when), 12) for when, _ in series.points], most=ticks)
-    numbered(axes, show=labelled)
 
 
 def _target_text(target: TargetLine, translate: Translate) -> str:
