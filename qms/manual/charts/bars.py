@@ -18,13 +18,13 @@ from qms.manual.charts.canvas import (
     label_ticks,
     listing,
     no_data,
+    number,
     plain,
     render,
     short,
 )
 from qms.manual.charts.legend import legend_below
 from qms.manual.charts.ticks import numbered, y_ticks
-from qms.measurement.kpi import figure as number
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

@@ -15,8 +15,8 @@ import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
+from html import escape  # xml.sax.saxutils would load urllib (25 ms)
 from typing import TYPE_CHECKING, Any, TypeGuard
-from xml.sax.saxutils import escape
 
 from qms.base.safetext import visible
 from qms.manual.charts.layout import fit
@@ -89,6 +89,14 @@ _XML_UNSAFE = re.compile("[\ud800-\udfff\ufffe\uffff]")
 def plain(text: str, **fields: object) -> str:
     """The English wording (the manual passes its translator instead)."""
     return text.format(**fields) if fields else text
+
+
+def number(value: float) -> str:
+    """A figure rounded as the measurement library shows it (loaded on first use, as it brings
+    the models and numpy)."""
+    from qms.measurement.kpi import figure
+
+    return figure(value)
 
 
 def clean(text: Label) -> str:
@@ -201,5 +209,6 @@ def _finish(svg: str, lettered: str, title: str, description: str) -> str:
     svg = svg.replace(_GLOBAL_STYLE, f"<style type=\"text/css\">svg.qms-chart:root{{color: "
                                      f"{FALLBACK_INK}}}\n.qms-chart *{{", 1)
     opening = svg.index(">", svg.index("<svg")) + 1
-    heading = f"\n <title>{escape(title)}</title>\n <desc>{escape(description)}</desc>"
+    heading = (f"\n <title>{escape(title, quote=False)}</title>"
+               f"\n <desc>{escape(description, quote=False)}</desc>")
     return svg[:opening] + heading + svg[opening:]

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
+from html import escape  # xml.sax.saxutils would load urllib (25 ms)
 from typing import TYPE_CHECKING
-from xml.sax.saxutils import escape
 
 from qms.manual.charts.layout import LEGEND, RIGHT_TICK, X_TICK, Y_TICK
 
@@ -57,7 +57,8 @@ def svg_texts(figure: Figure, style: str) -> str:
             attributes.append(f'transform="rotate({_number(-turn)} {_number(left)} '
                               f'{_number(top)})"')
         anchor = ANCHORS[text.get_horizontalalignment()]
+        content = escape(text.get_text(), quote=False)
         lines.append(f'  <text {" ".join(attributes)} style="font-size: {_number(size)}px; '
-                     f'text-anchor: {anchor}; {style}">{escape(text.get_text())}</text>')
+                     f'text-anchor: {anchor}; {style}">{content}</text>')
     return "\n".join([" <g class=\"qms-labels\">", *lines, " </g>"]) if lines else ""
 
