@@ -190,6 +190,8 @@ _AUTO_ID = re.compile(r'<g id="(?!qms-)[^"]*"')
 _OUR_ID = re.compile(r'<g id="(qms-[a-z-]+)"')
 _GLOBAL_STYLE = "<style type=\"text/css\">*{"
 _FONT_FAMILY = re.compile(r"font-family: ?[^;\"]*")
+# matplotlib before 3.9 writes the `font` shorthand; later ones write size and family apart
+_FONT_SHORTHAND = re.compile(r"font: ?([\d.]+px) ([^;\"]*)")
 
 
 def _finish(svg: str, lettered: str, title: str, description: str) -> str:
@@ -204,6 +206,7 @@ def _finish(svg: str, lettered: str, title: str, description: str) -> str:
     # classes, which may repeat
     svg = _OUR_ID.sub(r'<g class="\1"', _AUTO_ID.sub("<g", svg))
     svg = svg.replace(INK, "currentColor")
+    svg = _FONT_SHORTHAND.sub(r"font-size: \1; font-family: \2", svg)
     svg = _FONT_FAMILY.sub("font-family: " + ", ".join(FONT_FAMILIES), svg)
     # matplotlib's `*{...}` rule would restyle every SVG icon of an inlining page
     svg = svg.replace(_GLOBAL_STYLE, f"<style type=\"text/css\">svg.qms-chart:root{{color: "

@@ -65,7 +65,10 @@ def _label_space(text: Text) -> float:
 
 def _tick_labels(axes: Axes, gid: str) -> list[Text]:
     """The tick labels drawn on one side of an axes."""
-    return [text for text in axes.texts if text.get_gid() == gid and text.get_text()]
+    from matplotlib.text import Text  # isinstance: matplotlib 3.8's stubs say Artists
+
+    return [text for text in axes.texts
+            if isinstance(text, Text) and text.get_gid() == gid and text.get_text()]
 
 
 def _across(label: Text) -> float:
@@ -106,7 +109,8 @@ def extents(axes: Axes, width: float) -> Extents:
     bottom = (max(map(_across, x_labels), default=0.0) + TICK if x_labels else 0.0)
     bottom += _label_space(axes.xaxis.label)
     left, right = _overhang(axes, x_labels, width)
-    top = _label_space(axes.title) + 2.0 if axes.title.get_text() else 0.0
+    title: Text = axes.title  # type: ignore[attr-defined,unused-ignore]  # (3.8's stubs)
+    top = _label_space(title) + 2.0 if title.get_text() else 0.0
     return Extents(max(left, sides[0]), max(right, sides[1]), bottom, top)
 
 

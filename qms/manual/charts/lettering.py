@@ -28,8 +28,11 @@ MIDDLE = 0.36
 
 def _lettered(figure: Figure) -> Iterator[Text]:
     """The texts this module writes, in drawing order: each axes', then the figure's."""
+    from matplotlib.text import Text  # isinstance: matplotlib 3.8's stubs say Artists
+
     for axes in figure.axes:
-        yield from (text for text in axes.texts if text.get_gid() in LETTERED)
+        yield from (text for text in axes.texts
+                    if isinstance(text, Text) and text.get_gid() in LETTERED)
     yield from (text for text in figure.texts if text.get_gid() in LETTERED)
 
 

@@ -67,7 +67,9 @@ def _shifted(axes: Axes, transform: Transform, x: float, y: float) -> Transform:
     """The transform moved by x, y points."""
     from matplotlib.transforms import ScaledTranslation
 
-    return transform + ScaledTranslation(x / 72, y / 72, axes.figure.dpi_scale_trans)
+    figure = axes.get_figure()
+    assert figure is not None  # every axes here belongs to a figure
+    return transform + ScaledTranslation(x / 72, y / 72, figure.dpi_scale_trans)
 
 
 def x_ticks(axes: Axes, positions: Sequence[float], labels: Sequence[str], *,
