@@ -63,6 +63,17 @@ def test_a_runtime_fault_in_a_repository_template_is_a_user_error(
     assert f"{OVERRIDE}:4: " in result.output and "ZeroDivisionError" in result.output
 
 
+def test_an_override_that_extends_itself_is_told_how_to_extend_qms_own(
+        sample_repo: Path, run: Callable[..., object]) -> None:
+    path = sample_repo / OVERRIDE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text('{% extends "manual/standard.html.j2" %}\n', encoding="utf-8")
+    result = run("build", "-q", str(sample_repo))
+    assert result.exit_code == 1, result.output
+    assert "RecursionError" in result.output and "Traceback" not in result.output
+    assert 'an override extends qms\'s own as "qms/manual/standard.html.j2"' in result.output
+
+
 def test_what_a_template_is_given_still_works_in_the_sandbox(
         sample_repo: Path, run: Callable[..., object]) -> None:
     _override(sample_repo, "OWN {{ s.statement|paras }} {{ today }} "

@@ -293,8 +293,10 @@ def render_page(env: jinja2.Environment, page: Page, common: dict[str, Any]) -> 
         place = _template_place(exc, folder) if folder else ""
         if not place:
             raise
+        hint = (f"; a template that extends itself never ends: an override extends qms's own "
+                f"as \"qms/{page.template}\"" if isinstance(exc, RecursionError) else "")
         raise QmsError(f"{place}template {page.template} (page {page.docname}): "
-                       f"{type(exc).__name__}: {exc}") from None
+                       f"{type(exc).__name__}: {exc}{hint}") from None
 
 
 def _template_place(exc: BaseException, folder: str | None) -> str:
