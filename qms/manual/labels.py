@@ -124,6 +124,19 @@ ZH_CN: dict[str, str] = {
     # Martilla and James's importance–performance quadrants, by their usual Chinese names
     "Concentrate here": "重点改进区", "Keep up the good work": "继续保持区",
     "Low priority": "次要改进区", "Possible overkill": "过度投入区",
+    # the measurement section (qms/manual/measurepages.py)
+    "Measurement": "测量与分析",
+    "Each measure's readings against its target, with its XmR chart.":
+        "各指标的读数与目标对照及其 XmR 控制图。", "Readings": "读数", "By site": "按门店与站点",
+    "by site": "按门店与站点", "By site and month": "按门店与站点和月份", "Month": "月份",
+    "Mean": "平均值", "Last": "最新值", "State": "状态", "Centre line": "中心线",
+    "Limits": "界限", "Signals": "信号", "Latest reading": "最新读数",
+    "on-target": "达标", "off-target": "未达标", "no-target": "无目标",
+    "Each measure with readings has a page: its XmR chart (centre line, natural process "
+    "limits, target and signals), the sites side by side on one scale, and the figures per "
+    "site and month.":
+        "每个有读数的指标都有一页：XmR 控制图（中心线、自然过程界限、目标和信号）、"
+        "各门店与站点在同一刻度上的并列小图，以及按门店与站点和月份的数据。",
 }
 
 LANGUAGES = {"en": {}, "zh_CN": ZH_CN}
