@@ -42,7 +42,7 @@ from qms.manual.derive import Derived, derive
 from qms.manual.htmlpages import ITEM_TEMPLATES, html_environment
 from qms.manual.itemdata import ITEMS
 from qms.manual.measurepages import Measurement
-from qms.manual.pages import Docs, listed_versions, plan_pages
+from qms.manual.pages import Docs, listed_versions, plan_pages, service_figures
 from qms.manual.render import environment, page_file, render_and_write, write_if_changed
 from qms.manual.sphinx_build import ItemPages, engine_version, run_sphinx
 from qms.manual.sphinxconf import DOCUTILS_CONF, conf_py, conf_values
@@ -215,6 +215,7 @@ def render_source(project: Project, derived: Derived, paths: BuildPaths, result:
     common = common_context(project, derived, docs)
     measurement = Measurement(project)
     common["measure_page"] = measurement.page
+    service = service_figures(project)
     templates = project.path("templates")
     _refuse_old_item_templates(templates, project.root)
     env = environment(templates, paths.state / "jinja", project.root)
@@ -226,13 +227,14 @@ def render_source(project: Project, derived: Derived, paths: BuildPaths, result:
                              derived.history)
     versions.update(listed_versions(project))
     versions.update(measurement.versions())
+    versions.update(service.versions())
     known = known or {}
     keys: dict[str, str] = {}
     source = paths.source
     present = _present_pages(source)
     wanted: dict[str, str] = {}  # file -> docname
     todo = []
-    for page in plan_pages(project, derived, measurement):
+    for page in plan_pages(project, derived, measurement, service):
         name = page_file(page)
         wanted[name] = page.docname
         if name.startswith(ITEMS):
@@ -243,6 +245,7 @@ def render_source(project: Project, derived: Derived, paths: BuildPaths, result:
                 continue
         todo.append(page)
     measurement.prepare(todo)
+    service.prepare(todo)
     result.written.extend(render_and_write(env, todo, common, source, html_env))
     result.pages = len(wanted)
     values = conf_values(config.manual.title, config.organisation, config.manual.language)

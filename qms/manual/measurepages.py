@@ -23,6 +23,7 @@ from qms.format.tables import KpiReading
 from qms.manual.charts import XmrSeries, small_multiples, xmr_chart
 from qms.manual.labels import translator
 from qms.manual.render import Page, Table, cell, make_table
+from qms.manual.servicepages import SQI_DOC, TREND_DOC, ServiceFigures
 from qms.measurement.kpi import KpiQuery, Row, figure, kpi_rows, xmr_limits, xmr_signals
 from qms.measurement.targets import parse_target
 
@@ -161,12 +162,19 @@ class MeasureFigures:
                           cls="qms-kpi", search=False)
 
 
-def measure_pages(project: Project, measurement: Measurement) -> Iterator[Page]:
+def measure_pages(project: Project, measurement: Measurement,
+                  service: ServiceFigures) -> Iterator[Page]:
     """The overview of the measurement section and one page per measure with readings."""
     inputs = tuple(readings_input(key) for key in measurement.readings)
     standards = tuple(sorted({s for s, _ in measurement.readings}))
+    _ = measurement.translate
+    others = ([[cell(_("Service quality index"), doc=SQI_DOC)]] if project.sqi else []) + (
+        [[cell(_("SERVQUAL across waves"), doc=TREND_DOC)]] if service.waves else []) + [
+        [cell(f"{_('SERVQUAL wave')} {wave}", doc=service.wave_doc(wave))]
+        for wave in service.waves]
     yield Page("measurement/index", "manual/measurement_index.rst.j2",
-               {"rows": measurement.overview_rows()}, (*standards, *inputs))
+               {"rows": measurement.overview_rows(), "others": others},
+               (*standards, *inputs, *service.versions()))
     for key in measurement.readings:
         standard = project.standards[key[0]]
         yield Page(measure_doc(*key), MEASURE_TEMPLATE,
