@@ -13,6 +13,8 @@ import pytest
 
 from qms.format.load import load_project
 from qms.measurement.kpi import KpiQuery, figure, kpi_rows
+from qms.measurement.servqual import score_waves
+from qms.measurement.sqi import sqi_report
 
 from .conftest import TODAY
 from .manual_helpers import EXTERNAL, build_once, built, html, pinned_env
@@ -28,6 +30,11 @@ def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sample, built once for this module."""
     with pinned_env():
         return built(tmp_path_factory.mktemp("measures"), "sample")
+
+
+def _charts(page: str) -> list[str]:
+    # The classes of the page's inline SVG charts, in order.
+    return re.findall(r'<figure class="qms-chart ([a-z-]+)">\s*<svg\b.*?</svg>', page, re.S)
 
 
 def _table_rows(page: str, cls: str) -> list[list[str]]:
@@ -47,8 +54,7 @@ def test_a_measure_page_shows_the_library_figures_and_its_charts(sample: Path) -
     shown = [row[:5] for row in _table_rows(page, "qms-kpi")]
     assert len(expected) > 12  # a year at two stores
     assert shown == expected
-    charts = re.findall(r'<figure class="qms-chart ([a-z-]+)">\s*<svg\b.*?</svg>', page, re.S)
-    assert charts == ["qms-xmr", "qms-multiples"]  # all readings, then the sites side by side
+    assert _charts(page) == ["qms-xmr", "qms-multiples"]  # all readings, then each site
     multiples = page[page.index('<figure class="qms-chart qms-multiples">'):]
     for site in ("Nanjing Road store", "Xujiahui store"):  # panel titles are SVG text
         assert re.search(rf"<text\b[^>]*>{site}", multiples), site
@@ -87,15 +93,20 @@ def test_a_reading_edit_rewrites_that_measure_page_only(tmp_path: Path) -> None:
     assert "12.5" in html(repo, "measures/APP-001-uniform-compliance")
 
 
-def test_a_chinese_manual_labels_the_measure_charts_in_chinese(
-        fixture_repo: Callable[[str], Path]) -> None:
-    repo = fixture_repo("zh-sample")
+def _write_readings(repo: Path) -> None:
+    # Ten months of readings at two stores for the zh fixture's measured standard.
     folder = repo / "audits" / "measurements"
     folder.mkdir(parents=True, exist_ok=True)
     rows = [f"2026-{month:02d}-01,DH-001,answered-in-3-rings,{90 + month % 7},{site},"
             for month in range(1, 11) for site in ("南京路店", "徐家汇店")]
     (folder / "kpi.csv").write_text("date,standard,measure,value,site,note\n"
                                     + "\n".join(rows) + "\n", encoding="utf-8")
+
+
+def test_a_chinese_manual_labels_the_measure_charts_in_chinese(
+        fixture_repo: Callable[[str], Path]) -> None:
+    repo = fixture_repo("zh-sample")
+    _write_readings(repo)
     build_once(repo, strict=True)
     page = html(repo, "measures/DH-001-answered-in-3-rings")
     assert "三声之内接听的电话比例" in page
@@ -103,3 +114,61 @@ def test_a_chinese_manual_labels_the_measure_charts_in_chinese(
     assert "按门店与站点和月份" in page
     assert "徐家汇店" in page
     assert 'href="measurement/index.html"' in html(repo, "index")
+
+
+def test_the_sqi_page_shows_the_library_index_and_pareto(sample: Path) -> None:
+    project, _ = load_project(sample, date.fromisoformat(TODAY))
+    report = sqi_report(project.sqi, project.config.sqi.weights, "month")
+    page = html(sample, "measurement/sqi")
+    assert _charts(page) == ["qms-sqi-line", "qms-pareto"]
+    assert [row[0::4] for row in _table_rows(page, "qms-sqi")] == [
+        [name, figure(f.index_percent)] for name, f in report.periods.items()]
+    assert [[row[0], row[3]] for row in _table_rows(page, "qms-pareto-table")] == [
+        [c.category, figure(c.points)] for c in report.pareto]
+    heaviest = report.pareto[0].category
+    assert re.search(rf"<text\b[^>]*>{heaviest}</text>", page)  # a bar's label, as text
+    assert 'href="../measurement/sqi.html"' in html(sample, "measurement/index")
+
+
+def test_each_wave_page_shows_its_gaps_intervals_and_alpha(sample: Path) -> None:
+    project, _ = load_project(sample, date.fromisoformat(TODAY))
+    scores = score_waves(project.surveys, project.config.servqual)
+    assert len(scores) == 4
+    for score in scores:
+        page = html(sample, f"measurement/waves/{score.wave}")
+        assert _charts(page) == ["qms-wave-bars", "qms-wave-items", "qms-wave-grid"]
+        assert [[r[0], r[4], r[6], r[7]] for r in _table_rows(page, "qms-servqual")] == [
+            [d.dimension, figure(d.gap), figure(d.alpha_expectation),
+             figure(d.alpha_perception)] for d in score.dimensions.values()]
+        assert [r[6] for r in _table_rows(page, "qms-servqual-items")] == [
+            f"{figure(i.gap_interval[0])} – {figure(i.gap_interval[1])}" if i.gap_interval
+            else "" for i in score.items]
+    trend = html(sample, "measurement/servqual")
+    assert _charts(trend) == ["qms-trend"]
+    assert [row[0] for row in _table_rows(trend, "qms-trend")] == [s.wave for s in scores]
+    assert [row[-2] for row in _table_rows(trend, "qms-trend")] == [
+        figure(s.unweighted) for s in scores]
+
+
+def test_an_sqi_edit_rewrites_the_sqi_page_and_no_measure_or_wave_page(tmp_path: Path) -> None:
+    repo = built(tmp_path, "sample")
+    counts = repo / "audits" / "sqi" / "sqi-2026-11.csv"
+    with counts.open("a", encoding="utf-8") as out:
+        out.write("2026-11-01,lost,40,2698\n")
+    result, _ = build_once(repo, strict=True)
+    assert "measurement/sqi" in result.written
+    assert [d for d in result.written if d.startswith(("measures/", "measurement/waves/"))] == []
+
+
+def test_measure_text_is_escaped_on_its_page_and_in_its_chart(
+        fixture_repo: Callable[[str], Path]) -> None:
+    repo = fixture_repo("zh-sample")
+    standard = repo / "standards" / "DH-001.yaml"
+    standard.write_text(standard.read_text(encoding="utf-8").replace(
+        "metric: 三声之内接听的电话比例", "metric: <script>alert(1)</script>"), encoding="utf-8")
+    _write_readings(repo)
+    build_once(repo, strict=True)
+    page = html(repo, "measures/DH-001-answered-in-3-rings")
+    assert "<script>alert(1)" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert re.search(r"<text\b[^>]*>DH-001 &lt;script&gt;alert", page)  # the chart's title
