@@ -164,3 +164,20 @@ def test_served_from_a_static_web_server(tab: Watched, manuals: dict[str, Path])
         assert tab.page.locator("ul.search li a").count() >= 1
     finally:
         server.shutdown()
+
+
+def test_a_measure_page_shows_its_charts_offline(tab: Watched, manuals: dict[str, Path]) -> None:
+    page = tab.page
+    page.goto(_url(manuals["sample"], "index.html"))
+    page.locator("article a[href='measurement/index.html']").first.click()
+    page.locator("article a[href='../measures/APP-001-uniform-compliance.html']").click()
+    charts = page.locator("article figure.qms-chart svg")
+    charts.first.wait_for()
+    assert charts.count() == 2
+    for index in range(2):
+        box = charts.nth(index).bounding_box()
+        assert box is not None and box["width"] > 200 and box["height"] > 100
+    assert page.locator("article figure.qms-xmr svg text", has_text="readings").count() >= 1
+    for name in ("measurement/sqi.html", "measurement/waves/2026-q3.html"):
+        page.goto(_url(manuals["sample"], name))
+        assert page.locator("article figure.qms-chart svg").first.is_visible()

@@ -41,7 +41,8 @@ from qms.manual.buildstate import (
 from qms.manual.derive import Derived, derive
 from qms.manual.htmlpages import ITEM_TEMPLATES, html_environment
 from qms.manual.itemdata import ITEMS
-from qms.manual.pages import Docs, listed_versions, plan_pages
+from qms.manual.measurepages import Measurement
+from qms.manual.pages import Docs, listed_versions, plan_pages, service_figures
 from qms.manual.render import environment, page_file, render_and_write, write_if_changed
 from qms.manual.sphinx_build import ItemPages, engine_version, run_sphinx
 from qms.manual.sphinxconf import DOCUTILS_CONF, conf_py, conf_values
@@ -212,6 +213,9 @@ def render_source(project: Project, derived: Derived, paths: BuildPaths, result:
     config = project.config
     docs = Docs(project)
     common = common_context(project, derived, docs)
+    measurement = Measurement(project)
+    common["measure_page"] = measurement.page
+    service = service_figures(project)
     templates = project.path("templates")
     _refuse_old_item_templates(templates, project.root)
     env = environment(templates, paths.state / "jinja", project.root)
@@ -222,13 +226,15 @@ def render_source(project: Project, derived: Derived, paths: BuildPaths, result:
     versions = item_versions(project.root, {i: s.path for i, s in project.sources.items()},
                              derived.history)
     versions.update(listed_versions(project))
+    versions.update(measurement.versions())
+    versions.update(service.versions())
     known = known or {}
     keys: dict[str, str] = {}
     source = paths.source
     present = _present_pages(source)
     wanted: dict[str, str] = {}  # file -> docname
     todo = []
-    for page in plan_pages(project, derived):
+    for page in plan_pages(project, derived, measurement, service):
         name = page_file(page)
         wanted[name] = page.docname
         if name.startswith(ITEMS):
@@ -238,6 +244,8 @@ def render_source(project: Project, derived: Derived, paths: BuildPaths, result:
             if known.get(page.docname) == key and name in present:
                 continue
         todo.append(page)
+    measurement.prepare(todo)
+    service.prepare(todo)
     result.written.extend(render_and_write(env, todo, common, source, html_env))
     result.pages = len(wanted)
     values = conf_values(config.manual.title, config.organisation, config.manual.language)

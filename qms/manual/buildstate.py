@@ -3,7 +3,7 @@
 The stamp makes a no-change `qms build` quick (stat the inputs, compare one hash) without ever
 serving a stale manual: it covers every input file's size and modification time, git HEAD (the
 revision history), the day (what is overdue), the code the manual is made from (qms's
-manual, format and base layers, its templates and styles), and the versions
+manual, measurement, format and base layers, its templates and styles), and the versions
 of Sphinx, docutils and furo (an upgrade rebuilds the manual).
 """
 
@@ -26,10 +26,10 @@ from qms.manual.sphinx_build import engine_libraries
 STATE_FILE = "state.json"
 PACKAGE = Path(__file__).resolve().parent.parent
 # The parts of qms the manual is made from (code, templates, styles): the manual's layer and
-# the layers it imports (tests/test_manual_build.py holds this to what a build imports). The
-# CLI and the other commands' code are left out: editing them changes no page, and a stamp
-# that covered them made every build after such an edit a full check.
-MANUAL_CODE = ("__init__.py", "base", "format", "manual")
+# the layers it imports, measurement included (tests/test_manual_stamp.py holds this to what a
+# build imports). The CLI and the other commands' code are left out: editing them changes no
+# page, and a stamp that covered them made every build after such an edit a full check.
+MANUAL_CODE = ("__init__.py", "base", "format", "manual", "measurement")
 
 
 def _walk(folder: Path, skip: set[Path], out: list[str]) -> None:

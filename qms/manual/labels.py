@@ -124,6 +124,38 @@ ZH_CN: dict[str, str] = {
     # Martilla and James's importance–performance quadrants, by their usual Chinese names
     "Concentrate here": "重点改进区", "Keep up the good work": "继续保持区",
     "Low priority": "次要改进区", "Possible overkill": "过度投入区",
+    # the measurement section (qms/manual/measurepages.py)
+    "Measurement": "测量与分析",
+    "Each measure's readings against its target, with its XmR chart.":
+        "各指标的读数与目标对照及其 XmR 控制图。", "Readings": "读数", "By site": "按门店与站点",
+    "by site": "按门店与站点", "By site and month": "按门店与站点和月份", "Month": "月份",
+    "Mean": "平均值", "Last": "最新值", "State": "状态", "Centre line": "中心线",
+    "Limits": "界限", "Signals": "信号", "Latest reading": "最新读数",
+    "on-target": "达标", "off-target": "未达标", "no-target": "无目标",
+    "No measure has readings yet.": "还没有任何指标的读数。",
+    "Service quality index": "服务质量指数", "Service quality index by month": "按月服务质量指数",
+    "SQI per 100 units": "每百单位服务质量指数", "points per 100 units": "每百单位失误分",
+    "Failure points by category": "按类别的失误分", "Failures": "失误次数", "Points": "失误分",
+    "Volume": "业务量", "Weight": "权重", "Share": "占比",
+    "Cumulative share": "累计占比",
+    "Failures weighted by how much each one hurts customers (qms.yaml sqi.weights), per 100 "
+    "units of work.": "按每类失误对顾客的影响加权（qms.yaml 的 sqi.weights），每百单位业务量计。",
+    "SERVQUAL wave": "SERVQUAL 调查批次", "SERVQUAL across waves": "各批次 SERVQUAL 趋势",
+    "Expectation and perception by dimension": "各维度的期望与感知",
+    "expectation": "期望", "perception": "感知", "Expectation": "期望", "Perception": "感知",
+    "Item gaps with 95 % intervals": "各题项差距及 95% 置信区间", "Item": "题项",
+    "gap (perception − expectation)": "差距（感知 − 期望）", "gap": "差距",
+    "Importance and performance": "重要性与表现", "Respondents": "受访者", "Alpha (E)": "α（期望）",
+    "Alpha (P)": "α（感知）", "Importance": "重要性", "Quadrant": "象限",
+    "95 % interval": "95% 置信区间", "Gap by dimension and wave": "各维度各批次的差距",
+    "Wave": "批次", "Unweighted score": "未加权得分", "Weighted score": "加权得分",
+    "concentrate here": "重点改进区", "keep up the good work": "继续保持区",
+    "low priority": "次要改进区", "possible overkill": "过度投入区",
+    "Each measure with readings has a page: its XmR chart (centre line, natural process "
+    "limits, target and signals), the sites side by side on one scale, and the figures per "
+    "site and month.":
+        "每个有读数的指标都有一页：XmR 控制图（中心线、自然过程界限、目标和信号）、"
+        "各门店与站点在同一刻度上的并列小图，以及按门店与站点和月份的数据。",
 }
 
 LANGUAGES = {"en": {}, "zh_CN": ZH_CN}

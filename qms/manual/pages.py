@@ -18,7 +18,9 @@ from typing import Any, TypeVar
 from qms.format.models import DIMENSIONS, PLAN_CATEGORIES, Standard
 from qms.format.project import Project
 from qms.manual.derive import Derived
+from qms.manual.measurepages import Measurement, measure_pages, readings_input
 from qms.manual.render import Page
+from qms.manual.servicepages import ServiceFigures, service_pages
 
 T = TypeVar("T")
 
@@ -131,9 +133,12 @@ def _grouped(items: Iterable[T], key: Callable[[T], Iterable[Any]]) -> dict[Any,
     return groups
 
 
-def plan_pages(project: Project, derived: Derived) -> Iterator[Page]:
+def plan_pages(project: Project, derived: Derived, measurement: Measurement | None = None,
+               service: ServiceFigures | None = None) -> Iterator[Page]:
     """Every page of the manual, in a stable order."""
     docs = Docs(project)
+    measurement = measurement or Measurement(project)
+    service = service or service_figures(project)
     current = project.current_standards()
     retired = sorted((s for s in project.standards.values() if s.status == "retired"),
                      key=lambda s: s.id)
@@ -150,10 +155,17 @@ def plan_pages(project: Project, derived: Derived) -> Iterator[Page]:
         yield Page(docs.checklist(checklist.id), "manual/checklist.html.j2",
                    {"checklist": checklist}, (checklist.id, *sorted(set(listed(asked)))))
     yield from _audit_pages(project, derived, docs)
+    yield from measure_pages(project, measurement, service)
+    yield from service_pages(project, service)
     for name, inputs in (("index", ()), ("matrix", (*listed(current), *checklists)),
                          ("coverage", (*every, *checklists)), ("iso9001", listed(current))):
         yield Page(f"traceability/{name}", f"manual/traceability_{name}.rst.j2",
                    {"current": current}, inputs)
+
+
+def service_figures(project: Project) -> ServiceFigures:
+    """The SQI and SERVQUAL figures of a build, with the survey waves' page names."""
+    return ServiceFigures(project, slugs(w.id for w in project.surveys))
 
 
 def _standard_pages(project: Project, derived: Derived, docs: Docs, current: list[Standard],
@@ -241,4 +253,6 @@ def _standard_inputs(project: Project, derived: Derived, standard: Standard) -> 
     audits = {ref.audit.id for ref in derived.answers_by_standard.get(standard.id, [])}
     audits.update(ref.audit.id for ref in project.findings_by_standard.get(standard.id, []))
     checklists = {ref.checklist.id for ref in project.questions_by_standard.get(standard.id, [])}
-    return (standard.id, *standard.plans, *sorted(checklists), *sorted(audits))
+    # Whether each measure has readings decides whether its row links to the measure's page.
+    measured = (readings_input((standard.id, m.id)) for m in standard.measures)
+    return (standard.id, *standard.plans, *sorted(checklists), *sorted(audits), *measured)

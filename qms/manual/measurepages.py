@@ -1,0 +1,183 @@
+"""The measurement section of the manual: one page per measure with readings, and an overview.
+
+The manual computes no figure itself: they come from qms/measurement (`kpi_rows`, `xmr_limits`,
+`xmr_signals`), worked out once per build and only when a measure page is rendered at all. The
+charts are drawn while a page's template is rendered, so a page whose inputs did not change
+(same page key) draws none. A measure page's inputs are its standard's file and a digest of
+the measure's readings: a reading edited rewrites that measure's page and no other.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from collections import defaultdict
+from collections.abc import Iterator
+from typing import Any
+
+from markupsafe import Markup
+
+from qms.format.models import Measure, Standard
+from qms.format.project import Project
+from qms.format.tables import KpiReading
+from qms.manual.charts import XmrSeries, small_multiples, xmr_chart
+from qms.manual.labels import translator
+from qms.manual.render import Page, Table, cell, make_table
+from qms.manual.servicepages import SQI_DOC, TREND_DOC, ServiceFigures
+from qms.measurement.kpi import KpiQuery, Row, figure, kpi_rows, xmr_limits, xmr_signals
+from qms.measurement.targets import parse_target
+
+MEASURE_TEMPLATE = "manual/measure.html.j2"
+Key = tuple[str, str]  # (standard id, measure id)
+
+
+def measure_doc(standard_id: str, measure_id: str) -> str:
+    """The page of one measure of a standard (ids hold no '/', measure ids are slugs)."""
+    return f"measures/{standard_id}-{measure_id}"
+
+
+def readings_input(key: Key) -> str:
+    """The page-key input that stands for one measure's readings."""
+    return f"{key[0]}/{key[1]}#readings"
+
+
+def _svg(text: str, cls: str) -> Markup:
+    # The chart library escapes every text it draws, so its SVG goes into the page as markup.
+    return Markup(f'<figure class="qms-chart {cls}">{text}</figure>')
+
+
+class Measurement:
+    """The measurement library's figures for the manual's pages, each worked out at most once."""
+
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self.translate = translator(project.config.manual.language)
+        by_measure: dict[Key, dict[str, list[KpiReading]]] = defaultdict(lambda: defaultdict(list))
+        known = {(s.id, m.id) for s in project.standards.values() for m in s.measures}
+        for reading in project.kpis:
+            if (reading.standard, reading.measure) in known:
+                by_measure[reading.standard, reading.measure][reading.site].append(reading)
+        # Time order as kpi_rows takes it: by date, then value (a day's rows have no order).
+        self.readings = {key: {site: sorted(found, key=lambda r: (r.date, r.value))
+                               for site, found in sorted(sites.items())}
+                         for key, sites in sorted(by_measure.items())}
+
+    def versions(self) -> dict[str, str]:
+        """A version of each measure's readings, for the page keys."""
+        return {readings_input(key): hashlib.sha1(repr(
+                    [(site, r.date, r.value) for site, found in sites.items() for r in found]
+                ).encode("utf-8")).hexdigest() for key, sites in self.readings.items()}
+
+    @functools.cached_property
+    def rows(self) -> dict[Key, list[Row]]:
+        """kpi_rows of every measure by month, grouped by measure (measures with readings)."""
+        grouped: dict[Key, list[Row]] = defaultdict(list)
+        for row in kpi_rows(self.project, KpiQuery(period="month")):
+            if row["period"] is not None:
+                grouped[row["standard"], row["measure"]].append(row)
+        return dict(grouped)
+
+    def prepare(self, pages: list[Any]) -> None:
+        """Work the figures out before pages are rendered (in forked workers: once, here)."""
+        if any(page.template == MEASURE_TEMPLATE for page in pages):
+            _ = self.rows
+
+    def page(self, standard_id: str, measure_id: str) -> str | None:
+        """The page of a measure, or None when it has no readings (and so no page)."""
+        return measure_doc(standard_id, measure_id) if (standard_id, measure_id) in \
+            self.readings else None
+
+    def overview_rows(self) -> list[list[Any]]:
+        """One row per measure with readings: standard, measure, target, sites, readings, last."""
+        standards = self.project.standards
+        rows: list[list[Any]] = []
+        for (standard_id, measure_id), sites in self.readings.items():
+            measure = _measure(standards[standard_id], measure_id)
+            every = [r for found in sites.values() for r in found]
+            rows.append([cell(standard_id, doc=f"standards/{standard_id}"),
+                         cell(measure.metric, doc=measure_doc(standard_id, measure_id)),
+                         measure.target or "—", measure.unit or "", len(sites), len(every),
+                         max(r.date for r in every)])
+        return rows
+
+
+def _measure(standard: Standard, measure_id: str) -> Measure:
+    return next(m for m in standard.measures if m.id == measure_id)
+
+
+class MeasureFigures:
+    """What one measure page shows; its charts and table are made when the page is rendered."""
+
+    def __init__(self, measurement: Measurement, standard: Standard, measure: Measure) -> None:
+        self._measurement, self.standard, self.measure = measurement, standard, measure
+        self.key = (standard.id, measure.id)
+        self.sites = list(measurement.readings[self.key])
+
+    def _title(self, text: str) -> str:
+        return f"{self.standard.id} {self.measure.metric}: {self._measurement.translate(text)}"
+
+    def xmr(self) -> Markup:
+        """The XmR chart of every reading of the measure (all sites in time order)."""
+        every = sorted((r for found in self._measurement.readings[self.key].values()
+                        for r in found), key=lambda r: (r.date, r.value))
+        values = [r.value for r in every]
+        limits = xmr_limits(values)
+        signals = ([i for i, rules in enumerate(xmr_signals(values, limits)) if rules]
+                   if limits else [])
+        return _svg(xmr_chart(
+            [(r.date, r.value) for r in every], limits.centre if limits else None,
+            limits.lower if limits else None, limits.upper if limits else None,
+            parse_target(self.measure.target), signals, self._title("readings"),
+            unit=self.measure.unit, translate=self._measurement.translate), "qms-xmr")
+
+    def by_site(self) -> Markup:
+        """Small multiples, one XmR panel per site on one scale; nothing for a single site."""
+        if len(self.sites) < 2:
+            return Markup("")
+        panels = {}
+        for site, found in self._measurement.readings[self.key].items():
+            values = [r.value for r in found]
+            limits = xmr_limits(values)
+            signals = ([i for i, rules in enumerate(xmr_signals(values, limits)) if rules]
+                       if limits else [])
+            panels[site or "—"] = XmrSeries(
+                [(r.date, r.value) for r in found], limits.centre if limits else None,
+                limits.lower if limits else None, limits.upper if limits else None, signals)
+        return _svg(small_multiples(panels, parse_target(self.measure.target),
+                                    self._title("by site"), unit=self.measure.unit,
+                                    translate=self._measurement.translate), "qms-multiples")
+
+    def table(self) -> Table:
+        """The figures per site and month, as kpi_rows gives them."""
+        _ = self._measurement.translate
+        rows = []
+        for row in self._measurement.rows.get(self.key, []):
+            limits = ("" if row["lower_limit"] is None else
+                      f"{figure(row['lower_limit'])} – {figure(row['upper_limit'])}")
+            rows.append([row["site"] or "—", row["period"], row["n"], figure(row["mean"]),
+                         figure(row["last"]), cell(_(row["state"]), cls=f"qms-{row['state']}"),
+                         figure(row["centre"]), limits, len(row["signals"])])
+        return make_table([_("Site"), _("Month"), _("Readings"), _("Mean"), _("Last"), _("State"),
+                           _("Centre line"), _("Limits"), _("Signals")], rows,
+                          cls="qms-kpi", search=False)
+
+
+def measure_pages(project: Project, measurement: Measurement,
+                  service: ServiceFigures) -> Iterator[Page]:
+    """The overview of the measurement section and one page per measure with readings."""
+    inputs = tuple(readings_input(key) for key in measurement.readings)
+    standards = tuple(sorted({s for s, _ in measurement.readings}))
+    _ = measurement.translate
+    others = ([[cell(_("Service quality index"), doc=SQI_DOC)]] if project.sqi else []) + (
+        [[cell(_("SERVQUAL across waves"), doc=TREND_DOC)]] if service.waves else []) + [
+        [cell(f"{_('SERVQUAL wave')} {wave}", doc=service.wave_doc(wave))]
+        for wave in service.waves]
+    yield Page("measurement/index", "manual/measurement_index.rst.j2",
+               {"rows": measurement.overview_rows(), "others": others},
+               (*standards, *inputs, *service.versions()))
+    for key in measurement.readings:
+        standard = project.standards[key[0]]
+        yield Page(measure_doc(*key), MEASURE_TEMPLATE,
+                   {"s": standard, "figures": MeasureFigures(measurement, standard,
+                                                             _measure(standard, key[1]))},
+                   (standard.id, readings_input(key)))
