@@ -6,6 +6,7 @@ import shutil
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -93,3 +94,17 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         reporter.write_line(f"{len(skipped)} test(s) skipped: skipping counts as failing here",
                             red=True)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def counting_reads(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    """Record the files each read of YAML parses (the file cache's reader), call by call."""
+    import qms.format.loadcache
+
+    real, read = qms.format.loadcache.read_many, []
+
+    def counting(paths: list[Path], shown: list[str]) -> Any:
+        read.append(shown)
+        return real(paths, shown)
+
+    monkeypatch.setattr(qms.format.loadcache, "read_many", counting)
+    return read

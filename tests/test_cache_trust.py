@@ -19,7 +19,7 @@ import sphinx
 
 from qms.base.cachekey import key_file
 
-from .conftest import ROOT
+from .conftest import ROOT, counting_reads
 from .manual_helpers import build_once
 
 Run = Callable[..., Any]
@@ -51,19 +51,6 @@ def due_json(repo: Path, run: Run) -> str:
 
 def cache_of(repo: Path) -> Path:
     return repo / "build" / ".qms" / "cache"
-
-
-def counting_reads(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
-    import qms.format.loadcache
-
-    real, read = qms.format.loadcache.read_many, []
-
-    def counting(paths: list[Path], shown: list[str]) -> Any:
-        read.append(shown)
-        return real(paths, shown)
-
-    monkeypatch.setattr(qms.format.loadcache, "read_many", counting)
-    return read
 
 
 def test_the_key_file_is_made_private(sample_repo: Path, run: Run) -> None:

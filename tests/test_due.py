@@ -12,6 +12,8 @@ import pytest
 
 from qms.audits.due import Period, parse_period
 
+from .conftest import counting_reads
+
 Run = Callable[..., Any]
 
 OVERDUE_IDS = ["APP-002", "PLN-EXP-001 action 3", "AUD-20261015-NJR-7F3A-F3"]
@@ -147,7 +149,7 @@ def test_a_broken_record_stops_it_with_the_checks_message(sample_repo: Path, run
 
 def test_a_second_run_reads_only_the_files_that_changed(
         sample_repo: Path, run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
-    read = _counting_reads(monkeypatch)
+    read = counting_reads(monkeypatch)
     first = ids(due(sample_repo, run, "--format", "json"))
     assert (sample_repo / "build/.qms/cache").is_dir()
     assert len(read[0]) > 40  # every standard, plan and record
@@ -185,25 +187,12 @@ def test_a_damaged_cache_is_read_as_no_cache(sample_repo: Path, run: Run) -> Non
     assert due(sample_repo, run, "--format", "json").stdout == expected
 
 
-def _counting_reads(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
-    import qms.format.loadcache
-
-    real, read = qms.format.loadcache.read_many, []
-
-    def counting(paths: list[Path], shown: list[str]) -> Any:
-        read.append(shown)
-        return real(paths, shown)
-
-    monkeypatch.setattr(qms.format.loadcache, "read_many", counting)
-    return read
-
-
 def test_the_cache_follows_content_not_file_times(
         sample_repo: Path, run: Run, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     import os
     import shutil
 
-    read = _counting_reads(monkeypatch)
+    read = counting_reads(monkeypatch)
     assert due(sample_repo, run).exit_code == 0
     # A copy (a fresh clone, a CI job keeping build/.qms/cache) has new file times: no parsing.
     copy = tmp_path / "copy"
