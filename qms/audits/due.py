@@ -1,9 +1,7 @@
 """What needs following: findings with their CAPA state, and everything overdue or due soon.
 
 `qms findings` and `qms due` read only the files they list from (qms.yaml, audit records,
-and for `due` the standards and planning items), through the shared loader's parallel reader;
-checking the rest of the repository is `qms check`'s job. A broken file among those read
-stops the command with the same messages `qms check` gives.
+and for `due` the standards and planning items) through `format.partial.load_selected`.
 """
 
 from __future__ import annotations
@@ -11,10 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 from typing import Any
 
-from qms.format.partial import load_selected
 from qms.format.project import Project
 from qms.format.schedule import add_days, add_months, review_due
 
@@ -22,14 +18,6 @@ Row = dict[str, Any]
 
 DUE_COLUMNS = ("due", "days", "state", "kind", "id", "status", "owner", "what")
 _PERIOD = re.compile(r"^\s*(\d{1,4})\s*([dwm])\s*$")
-
-
-# ---------------------------------------------------------------- loading only what is listed
-
-
-def load_for_following(repo: Path, today: date, kinds: tuple[str, ...]) -> Project:
-    """qms.yaml and the files of these kinds as a Project; errors in them stop the command."""
-    return load_selected(repo, today, kinds)
 
 
 # ---------------------------------------------------------------- the window of `qms due`

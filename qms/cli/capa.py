@@ -19,6 +19,7 @@ from qms.cli.output import emit_rows, report_options
 from qms.format import listing
 from qms.format.check import resolve_today
 from qms.format.models import CAPA_STATES, Capa
+from qms.format.partial import load_selected
 from qms.format.project import Project
 
 
@@ -122,7 +123,7 @@ def capa_command(finding_id: str, commit: bool, repo: Path, today: str | None,
 def findings_command(only_open: bool, overdue: bool, fmt: str, output: Path | None, repo: Path,
                      today: str | None, **filters: Any) -> None:
     """List findings with their CAPA state, owner, due date and age (filters combine)."""
-    project = dues.load_for_following(repo, resolve_today(today), ("audit",))
+    project = load_selected(repo, resolve_today(today), ("audit",))
     state = "overdue" if overdue else "open" if only_open else None
     rows = listing.finding_rows(project, listing.Filters(state=state, **filters))
     emit_rows(rows, listing.FINDING_COLUMNS, fmt, output, "Findings")
@@ -148,7 +149,7 @@ def _overdue_summary(project: Project, rows: list[dict[str, Any]]) -> str:
 def due_command(within: dues.Period, fail: bool, fmt: str, output: Path | None, repo: Path,
                 today: str | None) -> None:
     """List what is overdue or falls due soon: CAPAs, standard reviews and plan actions."""
-    project = dues.load_for_following(repo, resolve_today(today), ("standard", "plan", "audit"))
+    project = load_selected(repo, resolve_today(today), ("standard", "plan", "audit"))
     rows = dues.due_rows(project, within)
     emit_rows(rows, dues.DUE_COLUMNS, fmt, output, "Due")
     click.echo(f"{len(rows)} item(s) overdue or due within {within}; "

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from pathlib import Path
 
 import click
 
 from qms.cli.options import REPO_OPTION, period_options
-from qms.cli.output import emit_rows, report_options
+from qms.cli.output import emit_json, emit_rows, report_options
 from qms.format.check import load_valid, resolve_today
 from qms.measurement import gaps as five
 
@@ -26,9 +25,4 @@ def gaps_command(since: date | None, until: date | None, fmt: str, output: Path 
     if fmt != "json":
         emit_rows(five.table_rows(found), five.TABLE_COLUMNS, fmt, output, "Five gaps")
         return
-    text = json.dumps(found, ensure_ascii=False, indent=2)
-    if output is None:
-        click.echo(text)
-    else:
-        output.write_text(text + "\n", encoding="utf-8")
-        click.echo(f"wrote {output}", err=True)
+    emit_json(found, output)

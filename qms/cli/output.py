@@ -194,9 +194,18 @@ def emit_rows(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str,
         write_xlsx(rows, columns, output, title)
         click.echo(f"wrote {len(rows)} row(s) to {output}", err=True)
         return
-    text = render_rows(rows, columns, fmt)
+    emit_text(render_rows(rows, columns, fmt), output, f"wrote {len(rows)} row(s) to {output}")
+
+
+def emit_text(text: str, output: Path | None, wrote: str | None = None) -> None:
+    """Print text, or write it to the output file and say so on stderr."""
     if output is None:
         click.echo(text)
     else:
         output.write_text(text + "\n", encoding="utf-8")
-        click.echo(f"wrote {len(rows)} row(s) to {output}", err=True)
+        click.echo(wrote or f"wrote {output}", err=True)
+
+
+def emit_json(data: Any, output: Path | None) -> None:
+    """Print data as indented JSON (text kept as written), or write it to the output file."""
+    emit_text(json.dumps(data, ensure_ascii=False, indent=2), output)

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from pathlib import Path
 
 import click
 
 from qms.cli.options import REPO_OPTION, period_options
-from qms.cli.output import emit_rows, report_options
-from qms.cli.sqi import write_text
+from qms.cli.output import emit_json, emit_rows, report_options
 from qms.format.check import resolve_today
 from qms.format.partial import load_selected
 from qms.measurement import servqual
@@ -34,7 +32,7 @@ def servqual_command(waves: tuple[str, ...], items: bool, since: date | None,
                    "name waves like 2026-q3, 2026-09 or 2026-09-30)", err=True)
     if fmt == "json":
         data = [servqual.wave_json(s) for s in scores]
-        write_text(json.dumps(data, ensure_ascii=False, indent=2), output)
+        emit_json(data, output)
         return
     if items:
         emit_rows(servqual.item_rows(scores), servqual.ITEM_COLUMNS, fmt, output, "SERVQUAL items")

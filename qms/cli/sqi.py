@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from pathlib import Path
 
 import click
 
 from qms.cli.options import REPO_OPTION, period_options
-from qms.cli.output import emit_rows, render_rows, report_options
+from qms.cli.output import emit_json, emit_rows, render_rows, report_options
 from qms.format.check import resolve_today
 from qms.format.partial import load_selected
 from qms.measurement import sqi
@@ -27,7 +26,7 @@ def sqi_command(by: sqi.SqiPeriod, since: date | None, until: date | None, fmt: 
     project = load_selected(repo, resolve_today(), tables=("sqi",))
     report = sqi.sqi_report(project.sqi, project.config.sqi.weights, by, since, until)
     if fmt == "json":
-        write_text(json.dumps(sqi.report_json(report), ensure_ascii=False, indent=2), output)
+        emit_json(sqi.report_json(report), output)
         return
     emit_rows(sqi.period_rows(report), sqi.PERIOD_COLUMNS, fmt, output, "SQI")
     if fmt != "table" or output is not None:
@@ -41,12 +40,3 @@ def sqi_command(by: sqi.SqiPeriod, since: date | None, until: date | None, fmt: 
                f"{total.volume if total.volume is not None else 'unknown'}, index {index}")
     for reason in sqi.unavailable(report):
         click.echo(f"no normalised index for {reason} (give every day's volume)")
-
-
-def write_text(text: str, output: Path | None) -> None:
-    """Print text, or write it to the output file."""
-    if output is None:
-        click.echo(text)
-    else:
-        output.write_text(text + "\n", encoding="utf-8")
-        click.echo(f"wrote {output}", err=True)
