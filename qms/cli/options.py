@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 import click
 
 from qms.format.project import Project
+from qms.format.tables import parse_date
 
 PATH_ARG = click.Path(path_type=Path)
 
@@ -31,20 +31,15 @@ def today_option(function: Any) -> Any:
     )(function)
 
 
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
 def strict_date(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
     """A YYYY-MM-DD option value as a date (a click callback); None stays None."""
     if value is None:
         return None
-    try:
-        if not _DATE.match(value):
-            raise ValueError
-        return date.fromisoformat(value)
-    except ValueError:
+    day = parse_date(value)  # the format's own reading of a date, as in the CSV tables
+    if day is None:
         raise click.BadParameter(f"{value!r} is not a date; write YYYY-MM-DD, e.g. 2027-01-31",
-                                 ctx, param) from None
+                                 ctx, param)
+    return day
 
 
 def period_options(function: Any) -> Any:
