@@ -14,7 +14,7 @@ from numpy.typing import NDArray
 from qms.base.errors import QmsError
 from qms.format.models import ServqualConfig
 from qms.format.tables import SurveyWave
-from qms.measurement.stats import ALPHA_FLOOR, cronbach_alpha, mean_interval_95
+from qms.measurement.stats import ALPHA_FLOOR, cronbach_alpha, mean_interval_95, rounded
 
 # Importance–performance quadrants (Martilla & James 1977), by (important, performing).
 QUADRANTS = {
@@ -333,15 +333,15 @@ def dimension_rows(scores: Sequence[WaveScore]) -> list[dict[str, object]]:
     for score in scores:
         for d in score.dimensions.values():
             rows.append({"wave": score.wave, "dimension": d.dimension, "n": d.n,
-                         "expectation": _round(d.expectation), "perception": _round(d.perception),
-                         "gap": _round(d.gap), "change": _round(d.change),
+                         "expectation": rounded(d.expectation), "perception": rounded(d.perception),
+                         "gap": rounded(d.gap), "change": rounded(d.change),
                          "alpha_e": _alpha_cell(d.alpha_expectation),
                          "alpha_p": _alpha_cell(d.alpha_perception),
-                         "importance": _round(d.importance), "quadrant": d.quadrant})
+                         "importance": rounded(d.importance), "quadrant": d.quadrant})
         rows.append({"wave": score.wave, "dimension": "(unweighted score)",
-                     "gap": _round(score.unweighted), "change": _round(score.change_unweighted)})
+                     "gap": rounded(score.unweighted), "change": rounded(score.change_unweighted)})
         rows.append({"wave": score.wave, "dimension": f"(weighted score, {score.weighting})",
-                     "gap": _round(score.weighted), "change": _round(score.change_weighted)})
+                     "gap": rounded(score.weighted), "change": rounded(score.change_weighted)})
     return rows
 
 
@@ -350,10 +350,10 @@ def item_rows(scores: Sequence[WaveScore]) -> list[dict[str, object]]:
     return [{"wave": score.wave, "item": i.item, "dimension": i.dimension,
              "reverse": "yes" if i.reverse else "", "n": i.n,
              "missing_e": i.missing_expectation, "missing_p": i.missing_perception,
-             "expectation": _round(i.expectation), "perception": _round(i.perception),
-             "gap": _round(i.gap),
-             "ci_low": _round(i.gap_interval[0]) if i.gap_interval else None,
-             "ci_high": _round(i.gap_interval[1]) if i.gap_interval else None}
+             "expectation": rounded(i.expectation), "perception": rounded(i.perception),
+             "gap": rounded(i.gap),
+             "ci_low": rounded(i.gap_interval[0]) if i.gap_interval else None,
+             "ci_high": rounded(i.gap_interval[1]) if i.gap_interval else None}
             for score in scores for i in score.items]
 
 
@@ -363,21 +363,21 @@ def wave_json(score: WaveScore) -> dict[str, object]:
         "wave": score.wave, "respondents": score.respondents, "complete": score.complete,
         "missing": score.missing,
         "dimensions": {d.dimension: {
-            "n": d.n, "expectation": _round(d.expectation), "perception": _round(d.perception),
-            "gap": _round(d.gap), "alpha_expectation": _round(d.alpha_expectation),
-            "alpha_perception": _round(d.alpha_perception), "reliable": not d.unreliable,
-            "importance": _round(d.importance), "quadrant": d.quadrant,
-            "change": _round(d.change)} for d in score.dimensions.values()},
-        "unweighted": _round(score.unweighted), "weighted": _round(score.weighted),
+            "n": d.n, "expectation": rounded(d.expectation), "perception": rounded(d.perception),
+            "gap": rounded(d.gap), "alpha_expectation": rounded(d.alpha_expectation),
+            "alpha_perception": rounded(d.alpha_perception), "reliable": not d.unreliable,
+            "importance": rounded(d.importance), "quadrant": d.quadrant,
+            "change": rounded(d.change)} for d in score.dimensions.values()},
+        "unweighted": rounded(score.unweighted), "weighted": rounded(score.weighted),
         "weighting": score.weighting, "previous": score.previous,
-        "change_unweighted": _round(score.change_unweighted),
-        "change_weighted": _round(score.change_weighted),
+        "change_unweighted": rounded(score.change_unweighted),
+        "change_weighted": rounded(score.change_weighted),
         "items": [{"item": i.item, "dimension": i.dimension, "reverse": i.reverse, "n": i.n,
                    "missing_expectation": i.missing_expectation,
                    "missing_perception": i.missing_perception,
-                   "expectation": _round(i.expectation), "perception": _round(i.perception),
-                   "gap": _round(i.gap),
-                   "gap_ci95": [_round(v) for v in i.gap_interval] if i.gap_interval else None}
+                   "expectation": rounded(i.expectation), "perception": rounded(i.perception),
+                   "gap": rounded(i.gap),
+                   "gap_ci95": [rounded(v) for v in i.gap_interval] if i.gap_interval else None}
                   for i in score.items],
     }
 
@@ -403,5 +403,3 @@ def _alpha_cell(alpha: float | None) -> str | None:
     return f"{alpha:.2f}" + ("!" if alpha < ALPHA_FLOOR else "")
 
 
-def _round(value: float | None) -> float | None:
-    return None if value is None else round(value, 6)

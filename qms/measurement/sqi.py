@@ -10,6 +10,7 @@ from typing import Literal
 
 from qms.format.tables import SqiCount
 from qms.measurement.periods import period_of, within
+from qms.measurement.stats import rounded
 
 SqiPeriod = Literal["day", "week", "month"]
 SQI_PERIODS: tuple[SqiPeriod, ...] = ("day", "week", "month")
@@ -134,8 +135,8 @@ def period_rows(report: SqiReport) -> list[dict[str, object]]:
 def pareto_rows(report: SqiReport) -> list[dict[str, object]]:
     """The Pareto of the selection: categories by points with their share and cumulative share."""
     return [{"category": c.category, "count": c.count, "weight": plain_number(c.weight),
-             "points": plain_number(c.points), "share": _rounded(c.share),
-             "cumulative": _rounded(c.cumulative)} for c in report.pareto]
+             "points": plain_number(c.points), "share": rounded(c.share),
+             "cumulative": rounded(c.cumulative)} for c in report.pareto]
 
 
 def report_json(report: SqiReport) -> dict[str, object]:
@@ -165,8 +166,8 @@ def _category(figures: CategoryFigures) -> dict[str, object]:
 def _totals(figures: Figures) -> dict[str, object]:
     return {"count": figures.count, "points": plain_number(figures.points),
             "volume": figures.volume,
-            "index_percent": _rounded(figures.index_percent),
-            "per_1000": _rounded(figures.index_per_1000),
+            "index_percent": rounded(figures.index_percent),
+            "per_1000": rounded(figures.index_per_1000),
             "days_without_volume": figures.days_without_volume}
 
 
@@ -175,5 +176,3 @@ def plain_number(value: float) -> float | int:
     return int(value) if float(value).is_integer() else round(value, 6)
 
 
-def _rounded(value: float | None) -> float | None:
-    return None if value is None else round(value, 6)

@@ -77,3 +77,8 @@ def mean_interval_95(values: NDArray[np.float64]) -> tuple[float, float] | None:
     centre = float(values.mean())
     half = t_critical_95(n - 1) * float(values.std(ddof=1)) / math.sqrt(n)
     return centre - half, centre + half
+
+
+def rounded(value: float | None) -> float | None:
+    """A figure for JSON: six decimal places (floating-point noise off), None kept."""
+    return None if value is None else round(value, 6)
