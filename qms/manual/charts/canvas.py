@@ -175,12 +175,14 @@ def render(title: str, description: str, draw: Callable[[Figure], None],
 
 def no_data(title: str, translate: Translate = plain) -> str:
     """A chart that says there is nothing to draw yet (rather than failing the build)."""
+    from qms.manual.charts.frame import FONT, MIDDLE, Chart
+
     message = translate("No data yet.")
-
-    def draw(figure: Figure) -> None:
-        figure.text(0.5, 0.5, message, ha="center", va="center", gid="qms-no-data")
-
-    return render(title, message, draw, size=(7.5, 1.2))
+    chart = Chart(short(clean(title), 100), 540.0, 86.4)
+    chart.svg.open("qms-no-data")
+    chart.svg.text(270.0, 43.2 + MIDDLE * FONT, message, FONT)
+    chart.svg.close()
+    return chart.finish(message)
 
 
 _PROLOGUE = re.compile(r"\A.*?(?=<svg)", re.S)  # XML declaration and DOCTYPE (an http URL)

@@ -4,34 +4,54 @@ from __future__ import annotations
 
 import math
 from collections.abc import Collection, Mapping, Sequence
-from typing import TYPE_CHECKING, NamedTuple, Protocol
+from typing import NamedTuple, Protocol
 
 from qms.manual.charts.canvas import (
-    INK,
     PALETTE,
     SIGNAL,
     Label,
     Translate,
-    as_float,
     clean,
     finite,
-    label_ticks,
     listing,
     no_data,
     number,
     plain,
-    render,
     short,
 )
-from qms.manual.charts.legend import legend_below
-from qms.manual.charts.ticks import numbered
-
-if TYPE_CHECKING:
-    from matplotlib.axes import Axes
-    from matplotlib.figure import Figure
+from qms.manual.charts.frame import (
+    FONT,
+    TOP,
+    Chart,
+    Entry,
+    Plot,
+    axes_lines,
+    axis_name_left,
+    below_axis,
+    beside_axis,
+    draw_x_axis,
+    draw_y_axis,
+    marker_style,
+    overhang,
+    plot,
+    y_ticks,
+)
+from qms.manual.charts.metrics import EDGE, GAP, LINE, label_space
+from qms.manual.charts.scales import data_range, tick_positions
+from qms.manual.charts.svg import INK, Svg, num, polyline, stroke
 
 COMPARATOR_SIGNS = {">=": "≥", "<=": "≤", "==": "=", ">": ">", "<": "<"}
 PANEL_COLUMNS = 3
+WIDTH = 540.0  # points: 7.5 inches, the manual's column scaled
+HEIGHT = 259.2
+PANEL_HEIGHT = 144.0  # points per row of small multiples
+PANEL_TITLE = 2.0  # points between a panel's title and its plot
+READING = Entry("", PALETTE[0], width=1.2, marker="o", marker_size=3.5)
+CENTRE = Entry("", INK, width=1.0)
+LIMIT = Entry("", PALETTE[3], line=":", width=1.0)
+TARGET = Entry("", PALETTE[2], line="--", width=1.2)
+# a hollow diamond round the reading: seen without telling red from green
+SIGNAL_MARK = Entry("", SIGNAL, line="", marker="D", marker_size=9.0, hollow=True)
 
 
 class TargetLine(Protocol):
@@ -61,48 +81,78 @@ def xmr_chart(points: Sequence[tuple[Label, float]], centre: float | None, lower
     series = XmrSeries(points, centre, lower, upper, signals)
     if not _drawable(series):
         return no_data(title, translate)
-
-    def draw(figure: Figure) -> None:
-        axes = figure.add_subplot()
-        _draw_series(axes, series, target, translate)
-        numbered(axes)
-        if unit:
-            axes.set_ylabel(short(clean(unit)))
-        legend_below(figure, axes)
-
-    return render(title, _describe(series, target, translate), draw)
+    chart = Chart(short(clean(title), 100), WIDTH, HEIGHT)
+    chart.entries = _entries([series], target, translate)
+    name = short(clean(unit)) if unit else ""
+    labels, places = _x_labels(series, 8)
+    y_range = data_range(_values(series, target))
+    top = chart.top
+    bottom = HEIGHT - chart.bottom - below_axis(labels, len(series.points) > 4)
+    y_values, y_labels = y_ticks(*y_range, bottom - top)
+    left = EDGE + label_space(name, FONT) + beside_axis(y_labels)
+    x_range = data_range(range(len(series.points)))
+    shares = [(place - x_range[0]) / (x_range[1] - x_range[0]) for place in places]
+    reach_left, reach_right = overhang(labels, shares, WIDTH - left - EDGE,
+                                       len(series.points) > 4)
+    left = max(left, EDGE + reach_left)
+    area = plot(left, top, WIDTH - EDGE - reach_right, bottom, x_range, y_range)
+    draw_y_axis(chart.svg, area, y_values, y_labels)
+    _draw_series(chart.svg, area, series, target)
+    draw_x_axis(chart.svg, area, places, labels, turned=len(series.points) > 4)
+    axes_lines(chart.svg, area)
+    if name:
+        axis_name_left(chart.svg, EDGE, area.top, area.bottom, name)
+    return chart.finish(_describe(series, target, translate))
 
 
 def small_multiples(panels: Mapping[str, XmrSeries], target: TargetLine | None, title: str, *,
                     unit: str | None = None, translate: Translate = plain) -> str:
     """One small XmR panel per site (in the order given) on one shared y scale."""
-    shown = {site: series for site, series in panels.items() if _drawable(series)}
+    shown = {clean(site): series for site, series in panels.items() if _drawable(series)}
     if not shown:
         return no_data(title, translate)
     rows = math.ceil(len(shown) / PANEL_COLUMNS)
     columns = min(len(shown), PANEL_COLUMNS)
-
-    def draw(figure: Figure) -> None:
-        spec = figure.add_gridspec(rows, columns)
-        first: Axes | None = None
-        # only as many panels as sites: an empty one costs as much to make as a full one
-        for place, (site, series) in enumerate(shown.items()):
-            axes = figure.add_subplot(spec[place // columns, place % columns], sharey=first)
-            first = first or axes
-            _draw_series(axes, series, target, translate, ticks=4)
-            axes.set_title(short(clean(site)), fontsize=9)
-        # the shared scale is known once every panel is drawn; the first column shows it
-        for place, axes in enumerate(figure.axes):
-            numbered(axes, show=place % columns == 0)
-        if unit:
-            figure.supylabel(short(clean(unit)), fontsize=9)
-        legend_below(figure, figure.axes[0])
-
-    described = listing((f"{clean(site)}: {_describe(series, None, translate)}"
+    chart = Chart(short(clean(title), 100), WIDTH, 57.6 + PANEL_HEIGHT * rows)
+    chart.entries = _entries(shown.values(), target, translate)
+    name = short(clean(unit)) if unit else ""
+    y_range = data_range([value for series in shown.values()
+                          for value in _values(series, target)])
+    ticks = {site: _x_labels(series, 4) for site, series in shown.items()}
+    below = max(below_axis(labels, len(shown[site].points) > 4)
+                for site, (labels, _) in ticks.items())
+    # each panel's title (the site) above it, apart from the labels of the row above
+    heading = GAP + LINE * FONT + GAP + PANEL_TITLE
+    cell_height = (chart.svg.height - chart.top - chart.bottom) / rows
+    y_values, y_labels = y_ticks(*y_range, cell_height - heading - below)
+    beside = beside_axis(y_labels)
+    outer_left = EDGE + (0.02 * WIDTH + label_space(name, FONT) if name else 0.0)
+    cell_width = (WIDTH - outer_left - EDGE) / columns
+    for place, (site, series) in enumerate(shown.items()):
+        row, column = divmod(place, columns)
+        x, y = outer_left + column * cell_width, chart.top + row * cell_height
+        labels, places = ticks[site]
+        x_range = data_range(range(len(series.points)))
+        shares = [(spot - x_range[0]) / (x_range[1] - x_range[0]) for spot in places]
+        turned = len(series.points) > 4
+        reach_left, reach_right = overhang(labels, shares, cell_width - beside - 2 * EDGE,
+                                           turned)
+        area = plot(x + max(beside, reach_left), y + heading,
+                    x + cell_width - max(2 * EDGE, reach_right), y + cell_height - below,
+                    x_range, y_range)
+        draw_y_axis(chart.svg, area, y_values, y_labels, show=column == 0)
+        _draw_series(chart.svg, area, series, target)
+        draw_x_axis(chart.svg, area, places, labels, turned=turned)
+        axes_lines(chart.svg, area)
+        chart.svg.text((area.left + area.right) / 2, y + GAP + TOP * FONT, short(site), FONT)
+    if name:
+        axis_name_left(chart.svg, EDGE + 0.02 * WIDTH, chart.top,
+                       chart.svg.height - chart.bottom, name)
+    described = listing((f"{site}: {_describe(series, None, translate)}"
                          for site, series in shown.items()), translate)
     if target is not None:
         described = f"{_target_text(target, translate)}; {described}"
-    return render(title, described, draw, size=(7.5, 0.8 + 2.0 * rows))
+    return chart.finish(described)
 
 
 def _drawable(series: XmrSeries) -> bool:
@@ -110,32 +160,70 @@ def _drawable(series: XmrSeries) -> bool:
     return any(finite(value) for _, value in series.points)
 
 
-def _draw_series(axes: Axes, series: XmrSeries, target: TargetLine | None,
-                 translate: Translate, ticks: int = 8) -> None:
-    """The readings, the lines that judge them and the signal marks, on one axes."""
-    values = [as_float(value) for _, value in series.points]
-    places = range(len(values))
-    axes.plot(places, values, color=PALETTE[0], marker="o", markersize=3.5, linewidth=1.2,
-              label=translate("readings"), gid="qms-readings")
-    if finite(series.centre):
-        axes.axhline(series.centre, color=INK, linewidth=1, label=translate("centre line"),
-                     gid="qms-centre")
-    limit_label = translate("natural process limits")
-    for limit in (series.upper, series.lower):
-        if finite(limit):
-            axes.axhline(limit, color=PALETTE[3], linewidth=1, linestyle=":", label=limit_label,
-                         gid="qms-limit")
-            limit_label = "_"  # one legend entry for both limits
+def _marked(series: XmrSeries) -> list[int]:
+    """The signalling readings that can be drawn, each once."""
+    return sorted(i for i in set(series.signals)
+                  if 0 <= i < len(series.points) and finite(series.points[i][1]))
+
+
+def _values(series: XmrSeries, target: TargetLine | None) -> list[float]:
+    """Every value the chart must show: readings, centre line, limits and target."""
+    lines = [series.centre, series.lower, series.upper, target.value if target else None]
+    return [float(value) for value in [value for _, value in series.points] + lines
+            if finite(value)]
+
+
+def _x_labels(series: XmrSeries, most: int) -> tuple[list[str], list[float]]:
+    """At most `most` labels for the x axis (the dates), and where they stand."""
+    places = tick_positions(len(series.points), most)
+    return [short(clean(series.points[i][0]), 12) for i in places], [float(i) for i in places]
+
+
+def _entries(shown: Collection[XmrSeries], target: TargetLine | None,
+             translate: Translate) -> list[Entry]:
+    """The legend: what any of the series draws."""
+    entries = [READING._replace(label=translate("readings"))]
+    if any(finite(series.centre) for series in shown):
+        entries.append(CENTRE._replace(label=translate("centre line")))
+    if any(finite(series.lower) or finite(series.upper) for series in shown):
+        entries.append(LIMIT._replace(label=translate("natural process limits")))
     if target is not None and finite(target.value):
-        axes.axhline(target.value, color=PALETTE[2], linewidth=1.2, linestyle="--",
-                     label=_target_text(target, translate), gid="qms-target")
-    marked = sorted(i for i in set(series.signals) if 0 <= i < len(values) and finite(values[i]))
+        entries.append(TARGET._replace(label=_target_text(target, translate)))
+    if any(_marked(series) for series in shown):
+        entries.append(SIGNAL_MARK._replace(label=translate("signal")))
+    return entries
+
+
+def _across(svg: Svg, area: Plot, name: str, value: float | None, entry: Entry) -> None:
+    """A line across the plot at value, styled as its legend entry."""
+    if finite(value):
+        y = num(area.y.at(value))
+        svg.open(name)
+        svg.path(f"M{num(area.left)} {y}H{num(area.right)}",
+                 stroke(entry.colour, entry.width, entry.line))
+        svg.close()
+
+
+def _draw_series(svg: Svg, area: Plot, series: XmrSeries, target: TargetLine | None) -> None:
+    """The readings, the lines that judge them and the signal marks, in one plot."""
+    places = [(area.x.at(i), area.y.at(value)) if finite(value) else None
+              for i, (_, value) in enumerate(series.points)]
+    svg.open("qms-readings")
+    svg.path(polyline(places), stroke(READING.colour, READING.width))
+    svg.open("qms-dots", marker_style(READING.colour))
+    svg.marks(READING.marker, READING.marker_size, [place for place in places if place])
+    svg.close()
+    svg.close()
+    _across(svg, area, "qms-centre", series.centre, CENTRE)
+    for limit in (series.upper, series.lower):
+        _across(svg, area, "qms-limit", limit, LIMIT)
+    if target is not None:
+        _across(svg, area, "qms-target", target.value, TARGET)
+    marked = [places[i] for i in _marked(series)]
     if marked:
-        # a hollow diamond round the reading: seen without telling red from green
-        axes.plot(marked, [values[i] for i in marked], linestyle="none", marker="D",
-                  markersize=9, markerfacecolor="none", markeredgecolor=SIGNAL,
-                  markeredgewidth=1.5, label=translate("signal"), gid="qms-signals")
-    label_ticks(axes, [short(clean(when), 12) for when, _ in series.points], most=ticks)
+        svg.open("qms-signals", marker_style(SIGNAL, hollow=True, edge=1.5))
+        svg.marks(SIGNAL_MARK.marker, SIGNAL_MARK.marker_size, [spot for spot in marked if spot])
+        svg.close()
 
 
 def _target_text(target: TargetLine, translate: Translate) -> str:
