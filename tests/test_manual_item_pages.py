@@ -18,7 +18,7 @@ from qms.manual import sphinx_items
 
 from .manual_helpers import build_once, differing_files
 
-ITEM_FOLDERS = ("standards", "audits", "checklists")
+ITEM_FOLDERS = ("standards", "audits", "checklists", "measurement", "gaps")  # HTML pages
 HREF = re.compile(r'\bhref="([^"]*)"')
 
 

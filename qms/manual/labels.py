@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from qms.manual.dashlabels import ZH_CN_DASHBOARDS
+
 ZH_CN: dict[str, str] = {
     # navigation and page titles
     "Home": "首页", "Standards": "服务标准", "Standards by encounter": "按服务接触点查看标准",
@@ -158,6 +160,7 @@ ZH_CN: dict[str, str] = {
         "各门店与站点在同一刻度上的并列小图，以及按门店与站点和月份的数据。",
 }
 
+ZH_CN.update(ZH_CN_DASHBOARDS)
 LANGUAGES = {"en": {}, "zh_CN": ZH_CN}
 
 

@@ -28,6 +28,8 @@ from qms.measurement.kpi import KpiQuery, Row, figure, kpi_rows, xmr_limits, xmr
 from qms.measurement.targets import parse_target
 
 MEASURE_TEMPLATE = "manual/measure.html.j2"
+JUDGING_TEMPLATES = ("manual/index.rst.j2", "manual/gaps.html.j2", "manual/gap.html.j2")
+MEASURE_TARGETS = "measures#targets"  # page-key input: every measure's target and standard type
 Key = tuple[str, str]  # (standard id, measure id)
 
 
@@ -63,24 +65,37 @@ class Measurement:
                          for key, sites in sorted(by_measure.items())}
 
     def versions(self) -> dict[str, str]:
-        """A version of each measure's readings, for the page keys."""
-        return {readings_input(key): hashlib.sha1(repr(
+        """A version of each measure's readings, and of every measure's target, for the keys."""
+        versions = {readings_input(key): hashlib.sha1(repr(
                     [(site, r.date, r.value) for site, found in sites.items() for r in found]
                 ).encode("utf-8")).hexdigest() for key, sites in self.readings.items()}
+        # Pages that judge every measure (home, gaps) depend on the targets, not on statements.
+        versions[MEASURE_TARGETS] = hashlib.sha1(repr(sorted(
+            (s.id, s.type, s.status, [(m.id, m.target) for m in s.measures])
+            for s in self.project.standards.values() if s.measures)).encode("utf-8")).hexdigest()
+        return versions
+
+    @functools.cached_property
+    def all_rows(self) -> list[Row]:
+        """kpi_rows of every measure by month, the measures without readings included."""
+        return kpi_rows(self.project, KpiQuery(period="month"))
 
     @functools.cached_property
     def rows(self) -> dict[Key, list[Row]]:
         """kpi_rows of every measure by month, grouped by measure (measures with readings)."""
         grouped: dict[Key, list[Row]] = defaultdict(list)
-        for row in kpi_rows(self.project, KpiQuery(period="month")):
+        for row in self.all_rows:
             if row["period"] is not None:
                 grouped[row["standard"], row["measure"]].append(row)
         return dict(grouped)
 
     def prepare(self, pages: list[Any]) -> None:
         """Work the figures out before pages are rendered (in forked workers: once, here)."""
-        if any(page.template == MEASURE_TEMPLATE for page in pages):
+        templates = {page.template for page in pages}
+        if MEASURE_TEMPLATE in templates:
             _ = self.rows
+        if templates & set(JUDGING_TEMPLATES):  # pages that judge every measure
+            _ = self.all_rows
 
     def page(self, standard_id: str, measure_id: str) -> str | None:
         """The page of a measure, or None when it has no readings (and so no page)."""

@@ -17,7 +17,10 @@ from typing import Any, TypeVar
 
 from qms.format.models import DIMENSIONS, PLAN_CATEGORIES, Standard
 from qms.format.project import Project
+from qms.manual.auditcharts import audit_chart_pages
+from qms.manual.dashpages import HomeFigures
 from qms.manual.derive import Derived
+from qms.manual.gappages import GapFigures, gap_pages
 from qms.manual.measurepages import Measurement, measure_pages, readings_input
 from qms.manual.render import Page
 from qms.manual.servicepages import ServiceFigures, service_pages
@@ -144,7 +147,12 @@ def plan_pages(project: Project, derived: Derived, measurement: Measurement | No
                      key=lambda s: s.id)
     every = listed(project.standards.values())
     checklists = tuple(sorted(project.checklists))
-    yield Page("index", "manual/index.rst.j2", {"current": current}, every)
+    home = HomeFigures(project, derived, measurement, service)
+    # audit_figures: the quality department's edition shows compliance and CAPAs on the home
+    # page; an edition for staff leaves them out.
+    yield Page("index", "manual/index.rst.j2",
+               {"current": current, "home": home, "audit_figures": True},
+               (*every, *home.inputs()))
     yield from _standard_pages(project, derived, docs, current, retired)
     yield from _plan_pages(project)
     yield Page("checklists/index", "manual/checklists.rst.j2", {
@@ -157,6 +165,8 @@ def plan_pages(project: Project, derived: Derived, measurement: Measurement | No
     yield from _audit_pages(project, derived, docs)
     yield from measure_pages(project, measurement, service)
     yield from service_pages(project, service)
+    yield from audit_chart_pages(project, derived, docs)
+    yield from gap_pages(project, GapFigures(project, measurement, service, docs), every)
     for name, inputs in (("index", ()), ("matrix", (*listed(current), *checklists)),
                          ("coverage", (*every, *checklists)), ("iso9001", listed(current))):
         yield Page(f"traceability/{name}", f"manual/traceability_{name}.rst.j2",

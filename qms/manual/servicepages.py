@@ -68,9 +68,11 @@ class ServiceFigures:
     def prepare(self, pages: list[Any]) -> None:
         """Work the figures out before pages are rendered (in forked workers: once, here)."""
         templates = {page.template for page in pages}
-        if "manual/sqi.html.j2" in templates:
+        # the home page shows the latest SQI and SERVQUAL score too
+        if templates & {"manual/sqi.html.j2", "manual/index.rst.j2"} and self.project.sqi:
             _ = self.sqi
-        if templates & {"manual/wave.html.j2", "manual/servqual.html.j2"}:
+        if templates & {"manual/wave.html.j2", "manual/servqual.html.j2",
+                        "manual/index.rst.j2"}:
             _ = self.scores
 
     # ---------------------------------------------------------------- SQI

@@ -1,0 +1,218 @@
+"""Where service quality stands, in the manual: the home page's figures, the audit charts
+(compliance per site and quarter, findings by grade and site, CAPA ageing) and the five gaps,
+each table holding what the libraries return, and only the pages a reading changes rewritten."""
+
+from __future__ import annotations
+
+import html as htmllib
+import re
+from collections import Counter
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from qms.format.listing import finding_is_open, finding_is_overdue
+from qms.format.load import load_project
+from qms.format.project import Project
+from qms.manual.charts import age_buckets
+from qms.manual.derive import derive
+from qms.measurement.gaps import GapQuery, five_gaps, table_rows
+from qms.measurement.kpi import KpiQuery, figure, kpi_rows
+from qms.measurement.servqual import score_waves
+from qms.measurement.sqi import sqi_report
+
+from .conftest import TODAY
+from .manual_helpers import build_once, built, html, pinned_env
+
+_CELL = re.compile(r"<t[dh][^>]*>(.*?)</t[dh]>", re.S)
+_ROW = re.compile(r"<tr[^>]*>(.*?)</tr>", re.S)
+_TAG = re.compile(r"<[^>]*>")
+READING = "2026-11-23,APP-001,uniform-compliance,0,Nanjing Road store,\n"  # APP-001: gap 3
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample, built once for this module."""
+    with pinned_env():
+        return built(tmp_path_factory.mktemp("dashboards"), "sample")
+
+
+def _project(repo: Path) -> Project:
+    project, _ = load_project(repo, date.fromisoformat(TODAY))
+    return project
+
+
+def _rows(page: str, cls: str) -> list[list[str]]:
+    # The body cells of the table with the given class, as text.
+    table = re.search(rf'<table[^>]*class="[^"]*\b{cls}\b.*?</table>', page, re.S)
+    assert table is not None, cls
+    body = table.group(0).split("<tbody>", 1)[1]
+    return [[htmllib.unescape(_TAG.sub("", c)).strip() for c in _CELL.findall(row)]
+            for row in _ROW.findall(body)]
+
+
+def _charts(page: str) -> list[str]:
+    return re.findall(r'<figure class="qms-chart ([a-z-]+)">\s*<svg\b.*?</svg>', page, re.S)
+
+
+def _expected_home(project: Project) -> dict[str, tuple[str, str]]:
+    """Each home figure as (now, before), worked out here from the libraries."""
+    latest: dict[tuple[str, str, str], list[dict]] = {}
+    no_data = 0
+    for row in kpi_rows(project, KpiQuery(period="month")):
+        if row["period"] is None:
+            no_data += 1
+        else:
+            latest.setdefault((row["standard"], row["measure"], row["site"]), []).append(row)
+    now, before = Counter[str](), Counter[str]()
+    for found in latest.values():
+        found.sort(key=lambda r: r["period"])
+        for counts, row in [(now, found[-1])] + ([(before, found[-2])] if found[1:] else []):
+            counts[row["state"]] += 1
+            counts["signal"] += bool(row["signals"])
+    expected = {f"KPIs {label}": (str(now[state]), str(before[state])) for label, state in
+                (("on target", "on-target"), ("off target", "off-target"),
+                 ("with a signal", "signal"))}
+    expected["KPIs without data"] = (str(no_data), "—")
+    periods = list(sqi_report(project.sqi, project.config.sqi.weights, "month").periods.values())
+    expected["SQI per 100 units"] = (figure(periods[-1].index_percent),
+                                     figure(periods[-2].index_percent))
+    wave = score_waves(project.surveys, project.config.servqual)[-1]
+    assert wave.unweighted is not None and wave.change_unweighted is not None
+    expected["SERVQUAL score"] = (figure(wave.unweighted),
+                                  figure(wave.unweighted - wave.change_unweighted))
+    expected["Open CAPAs"] = (str(sum(map(finding_is_open, project.findings))), "—")
+    expected["Overdue CAPAs"] = (str(sum(finding_is_overdue(ref, project)
+                                         for ref in project.findings)), "—")
+    by_quarter: dict[str, list[int]] = {}
+    for audit in project.audits.values():
+        quarter = f"{audit.started.year}-Q{(audit.started.month - 1) // 3 + 1}"
+        questions = {q.id for q in project.checklists[audit.checklist].questions}
+        answered = [a.result for a in audit.answers
+                    if a.question in questions and a.result != "not-applicable"]
+        counts = by_quarter.setdefault(quarter, [0, 0])
+        counts[0] += answered.count("conform")
+        counts[1] += len(answered)
+    rates = [f"{c / n * 100:.0f} %" if n else "—" for _, (c, n) in sorted(by_quarter.items())]
+    expected["Compliance"] = (rates[-1], rates[-2] if len(rates) > 1 else "—")
+    return expected
+
+
+def _shown_home(repo: Path) -> dict[str, tuple[str, str]]:
+    return {row[0]: (row[1], row[3]) for row in _rows(html(repo, "index"), "qms-standing")}
+
+
+def test_the_home_page_shows_where_we_stand_as_the_libraries_say(sample: Path) -> None:
+    page = html(sample, "index")
+    assert page.index("Where we stand") < page.index("Find your encounter")  # staff text below
+    assert _shown_home(sample) == _expected_home(_project(sample))
+    for doc in ("measurement/index", "measurement/sqi", "measurement/capa",
+                "measurement/compliance", "gaps/index"):
+        assert f'href="{doc}.html"' in page, doc
+        assert (sample / "build" / "html" / f"{doc}.html").is_file(), doc
+
+
+def test_the_audit_charts_hold_the_audit_figures(sample: Path) -> None:
+    project = _project(sample)
+    derived = derive(project, None)
+    page = html(sample, "measurement/compliance")
+    assert _charts(page) == ["qms-compliance-line"]
+    assert _rows(page, "qms-compliance") == [
+        [site, *(f"{found[p].rate * 100:.0f} %" if p in found and found[p].rate is not None
+                 else "" for p in derived.periods), f"{found['all'].rate * 100:.0f} %"]
+        for site, found in derived.site_compliance.items()]
+    page = html(sample, "measurement/findings")
+    assert _charts(page) == ["qms-findings-bars"]
+    counts = Counter((ref.audit.site, ref.finding.grade) for ref in project.findings)
+    grades = [g.id for g in project.config.grades if any(g.id == k[1] for k in counts)]
+    shown = _rows(page, "qms-findings-counts")
+    assert shown[:-1] == [[site, *(str(counts[site, g]) for g in grades),
+                           str(sum(counts[site, g] for g in grades))]
+                          for site in sorted({site for site, _ in counts})]
+    assert shown[-1][-1] == str(len(project.findings))
+    page = html(sample, "measurement/capa")
+    assert _charts(page) == ["qms-capa-bars"]
+    ages = [(project.today - ref.audit.started.date()).days for ref in project.findings
+            if finding_is_open(ref)]
+    assert [row[1] for row in _rows(page, "qms-capa-ages")] == [
+        *(str(count) for _, count in age_buckets(ages)), str(len(ages))]
+    assert 'href="../measurement/capa.html"' in html(sample, "measurement/index")
+
+
+def test_each_gap_page_shows_what_qms_gaps_shows(sample: Path) -> None:
+    project = _project(sample)
+    gaps = five_gaps(project, GapQuery())
+    index = html(sample, "gaps/index")
+    counted = [[str(r["gap"]), str(r["standards"]), str(r["plans"]), str(r["overdue_actions"]),
+                str(r["open_findings"]), str(r["off_target"])]
+               for r in table_rows(gaps) if r["gap"] != 5]
+    assert [[row[0], *row[2:7]] for row in _rows(index, "qms-gaps")][:4] == counted
+    diagram = re.search(r'<svg[^>]*class="qms-gap-diagram".*?</svg>', index, re.S)
+    assert diagram is not None
+    svg = diagram.group(0)
+    assert "<title" in svg and "<desc" in svg and "currentColor" in svg
+    for gap in gaps:
+        number = gap["gap"]
+        assert f'href="../gaps/gap{number}.html"' in svg, number
+        if number != 5:
+            assert re.search(rf"<tspan[^>]*>{len(gap['off_target'])} KPIs off target<", svg)
+        page = html(sample, f"gaps/gap{number}")
+        if number == 5:
+            assert [r[0] for r in _rows(page, "qms-gap-survey")] == list(gap["dimensions"])
+            continue
+        if gap["off_target"]:
+            assert [[r[0], r[1], r[3], r[4]] for r in _rows(page, "qms-gap-kpis")] == [
+                [k["standard"], k["measure"], k["period"], figure(k["mean"])]
+                for k in gap["off_target"]]
+        if gap["open_findings"]:
+            assert [r[0] for r in _rows(page, "qms-gap-findings")] == [
+                f["id"] for f in gap["open_findings"]]
+        assert [r[0] for r in _rows(page, "qms-standards")] == gap["standards"]
+
+
+def _page_mtimes(source: Path) -> dict[str, int]:
+    found = {p.relative_to(source).as_posix()[:-len(".rst")]: p.stat().st_mtime_ns
+             for p in source.rglob("*.rst")}
+    items = source / "_items"
+    found.update({p.relative_to(items).as_posix()[:-len(".json")]: p.stat().st_mtime_ns
+                  for p in items.rglob("*.json")})
+    return found
+
+
+def test_one_reading_updates_its_measure_the_home_figures_and_its_gap_alone(
+        tmp_path: Path) -> None:
+    repo = built(tmp_path, "sample")
+    source = repo / "build" / "source"
+    before = _page_mtimes(source)
+    shown_before = _shown_home(repo)
+    with (repo / "audits" / "measurements" / "kpi-2026.csv").open("a", encoding="utf-8") as out:
+        out.write(READING)
+    result, _ = build_once(repo, strict=True)
+    after = _page_mtimes(source)
+    rewritten = {name for name in after if after[name] != before.get(name)}
+    assert {"measures/APP-001-uniform-compliance", "index", "gaps/gap3"} <= rewritten
+    allowed = {"measures/APP-001-uniform-compliance", "index", "gaps/gap3", "gaps/index",
+               "standards/APP-001", "measurement/index"}
+    assert rewritten <= allowed, rewritten - allowed
+    assert set(result.written) <= allowed
+    shown = _shown_home(repo)
+    assert shown != shown_before
+    assert shown == _expected_home(_project(repo))
+    gap = five_gaps(_project(repo), GapQuery())[2]
+    assert [[r[0], r[1], r[2], r[4]] for r in _rows(html(repo, "gaps/gap3"), "qms-gap-kpis")] \
+        == [[k["standard"], k["measure"], k["site"], figure(k["mean"])]
+            for k in gap["off_target"]]
+
+
+def test_a_chinese_manual_shows_its_figures_and_gaps_in_chinese(
+        fixture_repo: Callable[[str], Path]) -> None:
+    repo = fixture_repo("zh-sample")
+    build_once(repo, strict=True)
+    home = html(repo, "index")
+    assert "当前状况" in home and "达标的指标" in home
+    diagram = html(repo, "gaps/index")
+    assert re.search(r"<tspan[^>]*>期望的服务</tspan>", diagram)
+    assert re.search(r"<tspan[^>]*font-weight=\"bold\">差距 3 · 传递差距</tspan>", diagram)
+    assert "按等级和站点统计的发现" in html(repo, "measurement/findings")

@@ -1,0 +1,50 @@
+"""The home page's figures and the five-gap diagram in a real browser (Debian's chromium),
+offline: see test_manual_browser.py for the watched tab."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from .manual_helpers import built, pinned_env
+from .test_manual_browser import Watched, browser, tab  # noqa: F401 - fixtures
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def manual(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample's manual, built."""
+    with pinned_env():
+        return built(tmp_path_factory.mktemp("dash-browser"), "sample") / "build" / "html"
+
+
+def test_the_home_figures_are_visible_and_lead_to_their_pages(tab: Watched,  # noqa: F811
+                                                              manual: Path) -> None:
+    page = tab.page
+    page.goto((manual / "index.html").as_uri())
+    figures = page.locator("article table.qms-standing")
+    assert figures.is_visible()
+    box = figures.bounding_box()
+    heading = page.get_by_role("heading", name="Find your encounter").bounding_box()
+    assert box is not None and heading is not None and box["y"] < heading["y"]  # above
+    for label in ("KPIs on target", "KPIs off target", "SQI per 100 units", "SERVQUAL score",
+                  "Open CAPAs", "Compliance"):
+        assert figures.get_by_role("link", name=label, exact=True).is_visible(), label
+    now = figures.locator(".qms-standing-now")
+    assert now.count() == 9 and all(text.strip() for text in now.all_inner_texts())
+    figures.get_by_role("link", name="Open CAPAs", exact=True).click()
+    chart = page.locator("article figure.qms-capa-bars svg")
+    chart.wait_for()
+    assert page.url.endswith("/measurement/capa.html") and chart.is_visible()
+
+
+def test_the_gap_diagram_links_each_gap(tab: Watched, manual: Path) -> None:  # noqa: F811
+    page = tab.page
+    page.goto((manual / "gaps" / "index.html").as_uri())
+    diagram = page.locator("article svg.qms-gap-diagram")
+    assert diagram.is_visible()
+    page.locator("svg.qms-gap-diagram a[href='../gaps/gap3.html']").click()
+    page.wait_for_url("**/gaps/gap3.html")
+    assert "delivery gap" in page.locator("h1").inner_text()
