@@ -12,11 +12,14 @@ import sys
 import unicodedata
 from pathlib import Path
 
-from matplotlib import __version__, get_data_path
-from matplotlib.ft2font import FT2Font, LoadFlags
+from matplotlib import __version__, ft2font, get_data_path
+from matplotlib.ft2font import FT2Font
 
 OUTPUT = Path(__file__).resolve().parent.parent / "qms" / "manual" / "charts" / "fontwidths.py"
 LAST = 0xFFFF  # the basic plane: beyond it DejaVu has only a few symbols
+# font units, not pixels (matplotlib 3.10 moved the flag into an enum)
+NO_SCALE = (getattr(getattr(ft2font, "LoadFlags", None), "NO_SCALE", None)
+            or vars(ft2font)["LOAD_NO_SCALE"])
 WIDTH = 92  # characters of table per line
 
 
@@ -27,7 +30,7 @@ def widths(font: FT2Font) -> dict[int, int]:
     for code in sorted(font.get_charmap()):
         if code > LAST or unicodedata.east_asian_width(chr(code)) in "WF":
             continue
-        found[code] = font.load_char(code, flags=LoadFlags.NO_SCALE).horiAdvance
+        found[code] = font.load_char(code, flags=NO_SCALE).horiAdvance
     return found
 
 

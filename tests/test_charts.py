@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 import subprocess
 import sys
@@ -12,12 +13,15 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 
-import matplotlib as mpl
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from qms.manual import charts
-from qms.manual.charts.canvas import FALLBACK_INK, INK
+from qms.manual.charts import fontwidths
 from qms.manual.charts.layout import text_width
+from qms.manual.charts.scales import nice_ticks
+from qms.manual.charts.svg import FALLBACK_INK
 from qms.manual.labels import ZH_CN, translator
 from qms.measurement.targets import parse_target
 from tests.conftest import ROOT
@@ -110,7 +114,7 @@ def test_chart_is_accessible_offline_svg_with_hostile_text_as_text(name: str) ->
     assert any(HOSTILE in text for text in shown), "the label is not kept as text"
     # text and axes follow the theme; no stray black or white vanishes on one of the backgrounds
     assert "currentColor" in svg
-    assert INK not in svg and "#000000" not in svg and "#ffffff" not in svg
+    assert set(re.findall(r"#[0-9A-Fa-f]{6}\b", svg)) <= {*charts.PALETTE, FALLBACK_INK}
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
@@ -133,12 +137,14 @@ def test_charts_drawn_in_threads_equal_those_drawn_one_by_one() -> None:
     assert threaded == [one_by_one[name] for name in sorted(CASES) * 2]
 
 
-def test_a_changed_matplotlib_configuration_changes_no_chart_and_is_left_as_it_was() -> None:
-    expected = digests()
-    with mpl.rc_context({"svg.fonttype": "path", "lines.linewidth": 5.0,
-                         "font.sans-serif": ["Liberation Sans"], "svg.hashsalt": None}):
-        assert digests() == expected
-        assert mpl.rcParams["svg.fonttype"] == "path"  # ours applied only while drawing
+def test_ids_two_charts_share_on_one_page_define_the_same_thing() -> None:
+    # charts are inlined side by side: an id two of them use must mean the same in both
+    defined: dict[str, str] = {}
+    for draw in CASES.values():
+        svg = draw(HOSTILE)
+        for element, name in re.findall(r'(<[a-z]+ id="([^"]+)".*?(?:/>|</pattern>))', svg):
+            assert defined.setdefault(name, element) == element, name
+    assert {"qms-dot-3.5", "qms-diamond-9", "qms-hatch-2f"} <= set(defined)
 
 
 @pytest.mark.parametrize("label", ["bell\x07 \x1b[31m", "$\\frac$ 50% {off}", "\ud800 lone",
@@ -200,13 +206,15 @@ def test_a_chinese_chart_draws_and_describes_in_chinese_with_cjk_fonts_to_fall_b
     assert {"重点改进区", "继续保持区", "次要改进区", "过度投入区"} <= set(quadrants)
 
 
-def test_importing_the_charts_leaves_matplotlib_unloaded_until_a_chart_is_drawn() -> None:
-    # commands that draw no chart must not pay for matplotlib, numpy and the models (0.5 s)
+def test_charts_are_written_without_matplotlib_and_importing_them_loads_no_numpy() -> None:
+    # matplotlib cost ~44 ms a chart; commands that draw no chart must not pay for numpy and the
+    # models (0.5 s) either
     loaded = "print('matplotlib' in sys.modules, 'numpy' in sys.modules)"
-    code = f"import sys, qms.manual.charts as c; {loaded}; c.age_bars([1], 'A'); {loaded}"
+    code = (f"import sys, qms.manual.charts as c; {loaded}; "
+            "from tests.test_charts import digests; digests(); print('matplotlib' in sys.modules)")
     fresh = subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True,
                            capture_output=True, text=True)
-    assert fresh.stdout.split() == ["False", "False", "True", "True"]
+    assert fresh.stdout.split() == ["False", "False", "False"]
 
 
 def text_box(node: ET.Element) -> tuple[float, float, float, float] | None:
@@ -334,3 +342,67 @@ def contrast(first: str, second: str) -> float:
 def test_colours_keep_contrast_on_light_and_dark_pages(background: str) -> None:
     assert all(contrast(colour, background) >= 3.0 for colour in charts.PALETTE)
     assert contrast(FALLBACK_INK, background) >= 4.0
+
+
+def test_series_differ_by_more_than_colour() -> None:
+    lines = parse(charts.line_chart(["Q1", "Q2"], {"A": [1.0, 2.0], "B": [2.0, 3.0]}, "Two"))
+    drawn = [node for node in lines.iter(f"{SVG}g") if node.get("class") == "qms-line"]
+    dashes = {node.find(f"{SVG}path").get("style", "").partition("dasharray")[2]  # type: ignore[union-attr]
+              for node in drawn}
+    markers = {use.get("href") for node in drawn for use in node.iter(f"{SVG}use")}
+    assert len(drawn) == 2 and len(dashes) == 2 and len(markers) == 2
+    bars = parse(CASES["grouped_bars"]("x"))
+    fills = [rect.get("style", "") for node in bars.iter(f"{SVG}g")
+             if node.get("class") == "qms-bars" for rect in node.iter(f"{SVG}rect")]
+    assert any("url(#qms-hatch-" in fill for fill in fills)  # the second series is hatched
+    assert not all("url(#qms-hatch-" in fill for fill in fills)
+
+
+@given(st.floats(-1e6, 1e6), st.floats(1e-3, 1e6), st.floats(20.0, 500.0), st.booleans())
+def test_ticks_are_round_evenly_spaced_and_within_the_range(
+        low: float, span: float, length: float, integer: bool) -> None:
+    ticks = nice_ticks(low, low + span, length, per_tick=18.0, integer=integer)
+    bins = min(9, max(1, int(length // 18)))
+    # one more tick than bins, or a few more where the fitting step left fewer than two inside
+    assert 1 <= len(ticks) <= max(bins + 1, 6)
+    assert all(low - 1e-9 * span <= tick <= low + span * (1 + 1e-9) for tick in ticks)
+    if len(ticks) > 1:
+        step = (ticks[-1] - ticks[0]) / (len(ticks) - 1)
+        assert all(math.isclose(later - earlier, step, rel_tol=1e-6)
+                   for earlier, later in zip(ticks, ticks[1:], strict=False))
+        mantissa = step / 10 ** math.floor(math.log10(step) + 1e-9)
+        assert any(math.isclose(mantissa, nice, rel_tol=1e-6) for nice in (1, 2, 2.5, 5, 10))
+        if integer and span >= 2:
+            assert all(tick == round(tick) for tick in ticks)
+
+
+def test_xmr_ticks_are_the_round_values_matplotlib_chose() -> None:
+    # MaxNLocator(nbins=8, steps=[1, 2, 2.5, 5, 10]) within each range
+    assert nice_ticks(91.55, 101.45, 150.0, per_tick=18.0) == [92.0, 94.0, 96.0, 98.0, 100.0]
+    assert nice_ticks(0.0, 42.0, 150.0, per_tick=18.0) == [0.0, 10.0, 20.0, 30.0, 40.0]
+    assert nice_ticks(0.0, 3.15, 150.0, per_tick=18.0, integer=True) == [0.0, 1.0, 2.0, 3.0]
+
+
+def test_text_widths_come_from_dejavu_with_wide_characters_one_em() -> None:
+    assert text_width("0", 9.0) == text_width("9", 9.0) > 0  # DejaVu's digits share a width
+    assert text_width("iii", 10.0) < text_width("WWW", 10.0)
+    assert text_width("门店", 10.0) == 20.0
+    assert text_width("ab", 18.0) == 2 * text_width("ab", 9.0)
+
+
+def test_the_width_table_is_what_its_script_writes_from_the_font() -> None:
+    pytest.importorskip("matplotlib")  # the script reads the font file matplotlib ships
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        import make_font_widths
+    finally:
+        sys.path.remove(str(ROOT / "bench"))
+    from matplotlib import get_data_path
+    from matplotlib.ft2font import FT2Font
+
+    font = FT2Font(f"{get_data_path()}/fonts/ttf/DejaVuSans.ttf")
+    written = make_font_widths.module(font)
+    committed = (ROOT / "qms" / "manual" / "charts" / "fontwidths.py").read_text(encoding="utf-8")
+    # the version line names the matplotlib the table was read with; the widths must agree
+    assert written.split("TABLE")[1] == committed.split("TABLE")[1]
+    assert font.units_per_EM == fontwidths.UNITS_PER_EM

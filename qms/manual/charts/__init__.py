@@ -1,4 +1,4 @@
-"""Static SVG charts for the manual, drawn at build time from plain data (numbers, dates, labels).
+"""Static SVG charts for the manual, written at build time from plain data (numbers, dates, labels).
 
 Each function returns the SVG as text; none reads a repository or the measurement library's
 classes, so pages call them with what they already computed. With no data a chart says so

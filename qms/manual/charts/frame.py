@@ -1,6 +1,6 @@
 """A chart's parts: its title, the plot areas with their axes, and the legend below.
 
-Margins come from the lengths of the labels (metrics.py), so a chart is laid out once, in
+Margins come from the lengths of the labels (layout.py), so a chart is laid out once, in
 arithmetic, and written straight to SVG.
 """
 
@@ -10,7 +10,7 @@ import math
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from qms.manual.charts.metrics import (
+from qms.manual.charts.layout import (
     EDGE,
     GAP,
     LEGEND_ENTRY,
@@ -237,3 +237,55 @@ def axis_name_left(svg: Svg, x: float, top: float, bottom: float, name: str) -> 
 def axis_name_below(svg: Svg, y: float, area: Plot, name: str) -> None:
     """The x axis' name centred below the plot, its top at y."""
     svg.text((area.left + area.right) / 2, y + TOP * FONT, name, FONT)
+
+
+class Axis(NamedTuple):
+    """One axis as drawn: its range, ticks (none yet for a numeric axis) and name."""
+
+    low: float
+    high: float
+    values: Sequence[float] = ()
+    labels: Sequence[str] = ()
+    name: str = ""
+    turned: bool = False
+    numeric: bool = False
+    integer: bool = False
+
+
+def numeric(low: float, high: float, name: str = "", *, integer: bool = False) -> Axis:
+    """A numeric axis over low..high; its round ticks are chosen once its length is known."""
+    return Axis(low, high, name=name, numeric=True, integer=integer)
+
+
+def single(chart: Chart, x: Axis, y: Axis, *, right: Sequence[str] = (),
+           flip_y: bool = False) -> tuple[Plot, Axis, Axis]:
+    """The one plot of a chart, sized to leave room for every label, and its axes with their
+    ticks chosen."""
+    width, height = chart.svg.width, chart.svg.height
+    x_labels = x.labels or (["0"] if x.numeric else [])
+    bottom = height - chart.bottom - below_axis(x_labels, x.turned) - label_space(x.name, FONT)
+    if y.numeric:
+        values, labels = y_ticks(y.low, y.high, bottom - chart.top, integer=y.integer)
+        y = y._replace(values=values, labels=labels)
+    left = EDGE + label_space(y.name, FONT) + beside_axis(y.labels)
+    end = width - EDGE - beside_axis(right)
+    if x.numeric:
+        values, labels = x_ticks(x.low, x.high, end - left)
+        x = x._replace(values=values, labels=labels)
+    span = x.high - x.low or 1.0
+    reach_left, reach_right = overhang(x.labels, [(value - x.low) / span for value in x.values],
+                                       end - left, x.turned)
+    area = plot(max(left, EDGE + reach_left), chart.top, min(end, width - EDGE - reach_right),
+                bottom, (x.low, x.high), (y.low, y.high), flip_y=flip_y)
+    return area, x, y
+
+
+def draw_axes(svg: Svg, area: Plot, x: Axis, y: Axis, *, grid: bool = True) -> None:
+    """Grid lines (across the numeric axis), ticks, tick labels and the axes' names."""
+    draw_y_axis(svg, area, y.values, y.labels, grid=grid and not x.numeric)
+    draw_x_axis(svg, area, x.values, x.labels, turned=x.turned, grid=grid and x.numeric)
+    if y.name:
+        axis_name_left(svg, EDGE, area.top, area.bottom, y.name)
+    if x.name:
+        reach = below_axis(x.labels or (["0"] if x.numeric else []), x.turned)
+        axis_name_below(svg, area.bottom + reach + GAP, area, x.name)

@@ -4,10 +4,8 @@ grid."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
 
 from qms.manual.charts.canvas import (
-    INK,
     LINE_STYLES,
     MARKERS,
     PALETTE,
@@ -16,20 +14,29 @@ from qms.manual.charts.canvas import (
     as_float,
     clean,
     finite,
-    label_ticks,
     listing,
     no_data,
     number,
     plain,
-    render,
     short,
+    titled,
 )
-from qms.manual.charts.legend import legend_below
-from qms.manual.charts.ticks import numbered, y_ticks
+from qms.manual.charts.frame import (
+    TOP,
+    Axis,
+    Entry,
+    axes_lines,
+    draw_axes,
+    marker_style,
+    numeric,
+    single,
+)
+from qms.manual.charts.scales import data_range, tick_positions
+from qms.manual.charts.svg import INK, num, polyline, stroke
 
-if TYPE_CHECKING:
-    from matplotlib.figure import Figure
-
+WIDTH, HEIGHT = 540.0, 259.2
+LABEL_FONT = 7.0  # a point's label in the grid
+QUADRANT_FONT = 8.0
 # Martilla and James's names for the four quadrants: (importance high?, performance high?)
 QUADRANTS = {
     (False, True): "Possible overkill", (True, True): "Keep up the good work",
@@ -46,21 +53,31 @@ def line_chart(periods: Sequence[Label], series: Mapping[str, Sequence[float | N
              for name, values in series.items()}
     if not names or not any(finite(value) for values in drawn.values() for value in values):
         return no_data(title, translate)
-
-    def draw(figure: Figure) -> None:
-        axes = figure.add_subplot()
-        for index, (name, values) in enumerate(drawn.items()):
-            # marker and dash differ per series too, so colour is never the only difference
-            axes.plot(range(len(values)), values, color=PALETTE[index % len(PALETTE)],
-                      marker=MARKERS[index % len(MARKERS)],
-                      linestyle=LINE_STYLES[index % len(LINE_STYLES)], markersize=4,
-                      linewidth=1.3, label=short(name), gid="qms-line")
-        label_ticks(axes, [short(name, 16) for name in names])
-        numbered(axes)
-        if y_label:
-            axes.set_ylabel(short(clean(y_label)))
-        if len(drawn) > 1:
-            legend_below(figure, axes)
+    chart = titled(title, WIDTH, HEIGHT)
+    # marker and dash differ per series too, so colour is never the only difference
+    lines = [Entry(short(name), PALETTE[index % len(PALETTE)],
+                   line=LINE_STYLES[index % len(LINE_STYLES)], width=1.3,
+                   marker=MARKERS[index % len(MARKERS)], marker_size=4.0)
+             for index, name in enumerate(drawn)]
+    if len(drawn) > 1:
+        chart.entries = lines
+    places = tick_positions(len(names))
+    x = Axis(*data_range(range(len(names))), [float(i) for i in places],
+             [short(names[i], 16) for i in places], turned=len(names) > 4)
+    values = [value for row in drawn.values() for value in row]
+    area, x, y = single(chart, x, numeric(*data_range(values),
+                                          short(clean(y_label)) if y_label else ""))
+    draw_axes(chart.svg, area, x, y)
+    for entry, row in zip(lines, drawn.values(), strict=True):
+        points = [(area.x.at(i), area.y.at(value)) if finite(value) else None
+                  for i, value in enumerate(row)]
+        chart.svg.open("qms-line")
+        chart.svg.path(polyline(points), stroke(entry.colour, entry.width, entry.line))
+        chart.svg.open("qms-dots", marker_style(entry.colour))
+        chart.svg.marks(entry.marker, entry.marker_size, [point for point in points if point])
+        chart.svg.close()
+        chart.svg.close()
+    axes_lines(chart.svg, area)
 
     def latest(values: Sequence[float]) -> str:
         found = [(names[i], value) for i, value in enumerate(values) if finite(value)]
@@ -69,9 +86,8 @@ def line_chart(periods: Sequence[Label], series: Mapping[str, Sequence[float | N
         return translate("{first} {start} to {last} {end}", first=found[0][0],
                          start=number(found[0][1]), last=found[-1][0], end=number(found[-1][1]))
 
-    described = listing((f"{name}: {latest(values)}" for name, values in drawn.items()),
-                        translate)
-    return render(title, described, draw)
+    return chart.finish(listing((f"{name}: {latest(values)}" for name, values in drawn.items()),
+                                translate))
 
 
 def interval_chart(labels: Sequence[Label], estimates: Sequence[float | None],
@@ -83,32 +99,42 @@ def interval_chart(labels: Sequence[Label], estimates: Sequence[float | None],
             if finite(estimate)]
     if not rows:
         return no_data(title, translate)
-
-    def draw(figure: Figure) -> None:
-        axes = figure.add_subplot()
-        places = range(len(rows))
-        estimates_drawn = [estimate for _, estimate, _, _ in rows]
-        # an interval that is not known is drawn as none, not as a zero-width one
-        below = [estimate - low if finite(low) else 0.0 for _, estimate, low, _ in rows]
-        above = [high - estimate if finite(high) else 0.0 for _, estimate, _, high in rows]
-        axes.errorbar(estimates_drawn, places, xerr=[below, above], fmt="o",
-                      color=PALETTE[0], ecolor=PALETTE[0], elinewidth=1.4, capsize=3,
-                      markersize=4, gid="qms-intervals")
-        axes.axvline(0, color=INK, linewidth=0.9, gid="qms-zero")
-        y_ticks(axes, list(places), [short(label) for label, _, _, _ in rows], grid=False)
-        axes.invert_yaxis()  # the first item on top, as in the table beside it
-        numbered(axes, vertical=False)
-        if x_label:
-            axes.set_xlabel(short(clean(x_label)))
+    chart = titled(title, WIDTH, 86.4 + 20.16 * len(rows))
+    reach = [value for _, estimate, low, high in rows for value in (estimate, low, high)]
+    y = Axis(*data_range(range(len(rows))), [float(i) for i in range(len(rows))],
+             [short(label) for label, _, _, _ in rows])
+    # the first item on top, as in the table beside it
+    area, x, y = single(chart, numeric(*data_range([*reach, 0.0]),
+                                       short(clean(x_label)) if x_label else ""), y,
+                        flip_y=True)
+    draw_axes(chart.svg, area, x, y)
+    svg = chart.svg
+    svg.open("qms-zero")
+    svg.path(f"M{num(area.x.at(0.0))} {num(area.top)}V{num(area.bottom)}", stroke(INK, 0.9))
+    svg.close()
+    svg.open("qms-intervals")
+    parts = []  # an interval that is not known is drawn as none, not as a zero-width one
+    for place, (_, estimate, low, high) in enumerate(rows):
+        middle = area.y.at(place)
+        for end in (low, high):
+            if finite(end):
+                parts.append(f"M{num(area.x.at(estimate))} {num(middle)}"
+                             f"H{num(area.x.at(end))}m0 -3v6")
+    svg.path("".join(parts), stroke(PALETTE[0], 1.4))
+    svg.open("qms-dots", marker_style(PALETTE[0]))
+    svg.marks("o", 4.0, [(area.x.at(estimate), area.y.at(place))
+                         for place, (_, estimate, _, _) in enumerate(rows)])
+    svg.close()
+    svg.close()
+    axes_lines(svg, area)
 
     def interval(low: float, high: float) -> str:
         if finite(low) and finite(high):
             return f" ({number(low)} {translate('to')} {number(high)})"
         return ""
 
-    described = listing((f"{label} {number(estimate)}{interval(low, high)}"
-                         for label, estimate, low, high in rows), translate)
-    return render(title, described, draw, size=(7.5, 1.2 + 0.28 * len(rows)))
+    return chart.finish(listing((f"{label} {number(estimate)}{interval(low, high)}"
+                                 for label, estimate, low, high in rows), translate))
 
 
 def quadrant_chart(points: Sequence[tuple[Label, float, float]], x_split: float,
@@ -118,33 +144,39 @@ def quadrant_chart(points: Sequence[tuple[Label, float, float]], x_split: float,
             if finite(x) and finite(y)]
     if not kept or not (finite(x_split) and finite(y_split)):
         return no_data(title, translate)
-
-    def draw(figure: Figure) -> None:
-        axes = figure.add_subplot()
-        axes.scatter([x for _, x, _ in kept], [y for _, _, y in kept], color=PALETTE[0], s=22,
-                     zorder=3, gid="qms-points")
-        for label, x, y in kept:
-            axes.annotate(short(label, 24), (x, y), xytext=(4, 3), textcoords="offset points",
-                          fontsize=7)
-        axes.axvline(x_split, color=INK, linewidth=0.9)
-        axes.axhline(y_split, color=INK, linewidth=0.9)
-        axes.margins(0.15)  # room for the labels of the outermost points
-        numbered(axes, vertical=False, grid=False)
-        numbered(axes, grid=False)
-        corners = {(False, True): (0.02, 0.98, "left", "top"),
-                   (True, True): (0.98, 0.98, "right", "top"),
-                   (False, False): (0.02, 0.02, "left", "bottom"),
-                   (True, False): (0.98, 0.02, "right", "bottom")}
-        for key, (x, y, across, up) in corners.items():
-            axes.text(x, y, translate(QUADRANTS[key]), transform=axes.transAxes, ha=across,
-                      va=up, fontsize=8, fontstyle="italic", alpha=0.8, gid="qms-quadrant")
-        axes.set_xlabel(translate("importance"))
-        axes.set_ylabel(translate("performance"))
+    chart = titled(title, 468.0, 360.0)
+    # a wide margin leaves room for the labels of the outermost points
+    x_range = data_range([*(x for _, x, _ in kept), x_split], margin=0.15)
+    y_range = data_range([*(y for _, _, y in kept), y_split], margin=0.15)
+    area, x, y = single(chart, numeric(*x_range, translate("importance")),
+                        numeric(*y_range, translate("performance")))
+    svg = chart.svg
+    draw_axes(svg, area, x, y, grid=False)
+    svg.path(f"M{num(area.x.at(x_split))} {num(area.top)}V{num(area.bottom)}"
+             f"M{num(area.left)} {num(area.y.at(y_split))}H{num(area.right)}", stroke(INK, 0.9))
+    spots = [(area.x.at(px), area.y.at(py)) for _, px, py in kept]
+    svg.open("qms-points", marker_style(PALETTE[0], edge=0.0))
+    svg.marks("o", 22 ** 0.5, spots)  # matplotlib's s=22 is the marker's area in points²
+    svg.close()
+    svg.open("qms-point-labels")
+    for (label, _, _), (px, py) in zip(kept, spots, strict=True):
+        svg.text(px + 4.0, py - 3.0, short(label, 24), LABEL_FONT, anchor="left")
+    svg.close()
+    inset_x = 0.02 * (area.right - area.left)
+    inset_y = 0.02 * (area.bottom - area.top)
+    svg.open("qms-quadrant")
+    for (right, high), name in QUADRANTS.items():
+        svg.text(area.right - inset_x if right else area.left + inset_x,
+                 area.top + inset_y + TOP * QUADRANT_FONT if high
+                 else area.bottom - inset_y - 0.24 * QUADRANT_FONT,
+                 translate(name), QUADRANT_FONT, anchor="right" if right else "left",
+                 extra="font-style:italic;fill-opacity:0.8")
+    svg.close()
+    axes_lines(svg, area)
 
     def quadrant(x: float, y: float) -> str:
         return translate(QUADRANTS[(x > x_split, y > y_split)])
 
-    described = listing((f"{label}: {translate('importance')} {number(x)}, "
-                         f"{translate('performance')} {number(y)}, {quadrant(x, y)}"
-                         for label, x, y in kept), translate)
-    return render(title, described, draw, size=(6.5, 5.0))
+    return chart.finish(listing((f"{label}: {translate('importance')} {number(x)}, "
+                                 f"{translate('performance')} {number(y)}, {quadrant(x, y)}"
+                                 for label, x, y in kept), translate))

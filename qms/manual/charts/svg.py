@@ -133,7 +133,7 @@ class Svg:
         if not strokes:
             return ""
         name = "qms-hatch-" + "".join(f"{ord(char):x}" for char in pattern[:1])
-        width = "1.5" if pattern == ".." else "0.6"
+        width = "1.5" if pattern == ".." else "1"
         cap = ";stroke-linecap:round" if pattern == ".." else ""
         self.defs[name] = (f'<pattern id="{name}" patternUnits="userSpaceOnUse" width="{HATCH}" '
                            f'height="{HATCH}"><path d="{strokes}" style="fill:none;stroke:'

@@ -18,11 +18,11 @@ from qms.manual.charts.canvas import (
     number,
     plain,
     short,
+    titled,
 )
 from qms.manual.charts.frame import (
     FONT,
     TOP,
-    Chart,
     Entry,
     Plot,
     axes_lines,
@@ -36,7 +36,7 @@ from qms.manual.charts.frame import (
     plot,
     y_ticks,
 )
-from qms.manual.charts.metrics import EDGE, GAP, LINE, label_space
+from qms.manual.charts.layout import EDGE, GAP, LINE, label_space
 from qms.manual.charts.scales import data_range, tick_positions
 from qms.manual.charts.svg import INK, Svg, num, polyline, stroke
 
@@ -81,7 +81,7 @@ def xmr_chart(points: Sequence[tuple[Label, float]], centre: float | None, lower
     series = XmrSeries(points, centre, lower, upper, signals)
     if not _drawable(series):
         return no_data(title, translate)
-    chart = Chart(short(clean(title), 100), WIDTH, HEIGHT)
+    chart = titled(title, WIDTH, HEIGHT)
     chart.entries = _entries([series], target, translate)
     name = short(clean(unit)) if unit else ""
     labels, places = _x_labels(series, 8)
@@ -113,7 +113,7 @@ def small_multiples(panels: Mapping[str, XmrSeries], target: TargetLine | None, 
         return no_data(title, translate)
     rows = math.ceil(len(shown) / PANEL_COLUMNS)
     columns = min(len(shown), PANEL_COLUMNS)
-    chart = Chart(short(clean(title), 100), WIDTH, 57.6 + PANEL_HEIGHT * rows)
+    chart = titled(title, WIDTH, 57.6 + PANEL_HEIGHT * rows)
     chart.entries = _entries(shown.values(), target, translate)
     name = short(clean(unit)) if unit else ""
     y_range = data_range([value for series in shown.values()
