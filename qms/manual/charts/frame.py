@@ -177,7 +177,7 @@ def sample(svg: Svg, entry: Entry, x: float, y: float) -> None:
                                                             entry.line))
     if entry.marker:
         svg.open("qms-sample", marker_style(entry.colour, entry.hollow))
-        svg.marks(entry.marker, entry.marker_size, [(x + length / 2, y)])
+        svg.marks(entry.marker, entry.marker_size, [(x + length / 2, y)], hollow=entry.hollow)
         svg.close()
 
 

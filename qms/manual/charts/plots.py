@@ -156,7 +156,7 @@ def quadrant_chart(points: Sequence[tuple[Label, float, float]], x_split: float,
              f"M{num(area.left)} {num(area.y.at(y_split))}H{num(area.right)}", stroke(INK, 0.9))
     spots = [(area.x.at(px), area.y.at(py)) for _, px, py in kept]
     svg.open("qms-points", marker_style(PALETTE[0], edge=0.0))
-    svg.marks("o", 22 ** 0.5, spots)  # matplotlib's s=22 is the marker's area in points²
+    svg.marks("o", 22 ** 0.5, spots, edge=0.0)  # matplotlib's s=22: the marker's area in pt²
     svg.close()
     svg.open("qms-point-labels")
     for (label, _, _), (px, py) in zip(kept, spots, strict=True):

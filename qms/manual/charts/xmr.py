@@ -222,7 +222,8 @@ def _draw_series(svg: Svg, area: Plot, series: XmrSeries, target: TargetLine | N
     marked = [places[i] for i in _marked(series)]
     if marked:
         svg.open("qms-signals", marker_style(SIGNAL, hollow=True, edge=1.5))
-        svg.marks(SIGNAL_MARK.marker, SIGNAL_MARK.marker_size, [spot for spot in marked if spot])
+        svg.marks(SIGNAL_MARK.marker, SIGNAL_MARK.marker_size, [spot for spot in marked if spot],
+                  hollow=True)
         svg.close()
 
 
