@@ -22,6 +22,8 @@ from qms.manual.charts.canvas import (
 )
 from qms.manual.charts.frame import (
     FONT,
+    INCH,
+    WIDE,
     Axis,
     Entry,
     Plot,
@@ -39,7 +41,7 @@ DEFAULT_AGE_EDGES = (30, 60, 90)
 SHARE_TICKS = (0, 25, 50, 75, 100)
 SHARE_TOP = 105  # room above 100 % for the last share's label
 BAR = 0.8  # a bar's (or a group of bars') width, in category steps
-WIDTH, HEIGHT = 540.0, 259.2
+HEIGHT = 3.6 * INCH
 SHARE_FONT = 7.0
 
 
@@ -97,7 +99,7 @@ def pareto_chart(categories: Sequence[Label], counts: Sequence[float], title: st
     ordered = pareto_order(categories, counts)
     if not ordered:
         return no_data(title, translate)
-    chart = titled(title, WIDTH, HEIGHT)
+    chart = titled(title, WIDE, HEIGHT)
     line = Entry(translate("cumulative share"), PALETTE[1], marker="o", marker_size=4.0)
     chart.entries = [Entry(translate("count"), PALETTE[0], line="", patch=True), line]
     share_labels = [f"{share} %" for share in SHARE_TICKS]
@@ -139,7 +141,7 @@ def grouped_bars(groups: Sequence[Label], series: Mapping[str, Sequence[float | 
              for name, values in series.items()}
     if not names or not any(finite(value) for values in drawn.values() for value in values):
         return no_data(title, translate)
-    chart = titled(title, WIDTH, HEIGHT)
+    chart = titled(title, WIDE, HEIGHT)
     # hatches tell the series apart where colours do not
     chart.entries = [Entry(short(name), PALETTE[index % len(PALETTE)], line="", patch=True,
                            hatch=HATCHES[index % len(HATCHES)])
@@ -183,7 +185,7 @@ def age_bars(ages: Sequence[float], title: str, *, edges: Sequence[int] = DEFAUL
     buckets = age_buckets(ages, edges)
     if not any(count for _, count in buckets):
         return no_data(title, translate)
-    chart = titled(title, 432.0, 230.4)
+    chart = titled(title, 6.0 * INCH, 3.2 * INCH)
     counts = [float(count) for _, count in buckets]
     names = [name for name, _ in buckets]
     area, x, y = single(chart, category_axis(names)._replace(name=translate("age in days")),

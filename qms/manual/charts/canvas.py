@@ -15,10 +15,7 @@ from datetime import date
 from typing import TypeGuard
 
 from qms.base.safetext import visible
-from qms.manual.charts.frame import FONT, MIDDLE, Chart
-from qms.manual.charts.svg import FALLBACK_INK, INK
-
-__all__ = ["FALLBACK_INK", "INK"]
+from qms.manual.charts.frame import FONT, INCH, MIDDLE, WIDE, Chart
 
 Translate = Callable[..., str]
 Label = str | date
@@ -91,8 +88,8 @@ def titled(title: str, width: float, height: float) -> Chart:
 def no_data(title: str, translate: Translate = plain) -> str:
     """A chart that says there is nothing to draw yet (rather than failing the build)."""
     message = translate("No data yet.")
-    chart = titled(title, 540.0, 86.4)
+    chart = titled(title, WIDE, 1.2 * INCH)
     chart.svg.open("qms-no-data")
-    chart.svg.text(270.0, 43.2 + MIDDLE * FONT, message, FONT)
+    chart.svg.text(WIDE / 2, 0.6 * INCH + MIDDLE * FONT, message, FONT)
     chart.svg.close()
     return chart.finish(message)

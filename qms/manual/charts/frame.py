@@ -25,6 +25,8 @@ from qms.manual.charts.layout import (
 from qms.manual.charts.scales import Scale, nice_ticks, tick_texts
 from qms.manual.charts.svg import INK, Svg, num, stroke
 
+INCH = 72.0  # points: charts are sized in inches, as matplotlib sized them before
+WIDE = 7.5 * INCH  # the manual's column (a viewBox: it scales to the page)
 FONT = 9.0  # tick labels, axis names and the legend
 TITLE_FONT = 11.0
 TURN = 30.0  # degrees x labels turn when they are long or many

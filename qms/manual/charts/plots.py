@@ -22,7 +22,9 @@ from qms.manual.charts.canvas import (
     titled,
 )
 from qms.manual.charts.frame import (
+    INCH,
     TOP,
+    WIDE,
     Axis,
     Entry,
     axes_lines,
@@ -34,7 +36,8 @@ from qms.manual.charts.frame import (
 from qms.manual.charts.scales import data_range, tick_positions
 from qms.manual.charts.svg import INK, num, polyline, stroke
 
-WIDTH, HEIGHT = 540.0, 259.2
+HEIGHT = 3.6 * INCH
+ROW = 0.28 * INCH  # an item of the interval chart
 LABEL_FONT = 7.0  # a point's label in the grid
 QUADRANT_FONT = 8.0
 # Martilla and James's names for the four quadrants: (importance high?, performance high?)
@@ -53,7 +56,7 @@ def line_chart(periods: Sequence[Label], series: Mapping[str, Sequence[float | N
              for name, values in series.items()}
     if not names or not any(finite(value) for values in drawn.values() for value in values):
         return no_data(title, translate)
-    chart = titled(title, WIDTH, HEIGHT)
+    chart = titled(title, WIDE, HEIGHT)
     # marker and dash differ per series too, so colour is never the only difference
     lines = [Entry(short(name), PALETTE[index % len(PALETTE)],
                    line=LINE_STYLES[index % len(LINE_STYLES)], width=1.3,
@@ -99,7 +102,7 @@ def interval_chart(labels: Sequence[Label], estimates: Sequence[float | None],
             if finite(estimate)]
     if not rows:
         return no_data(title, translate)
-    chart = titled(title, WIDTH, 86.4 + 20.16 * len(rows))
+    chart = titled(title, WIDE, 1.2 * INCH + ROW * len(rows))
     reach = [value for _, estimate, low, high in rows for value in (estimate, low, high)]
     y = Axis(*data_range(range(len(rows))), [float(i) for i in range(len(rows))],
              [short(label) for label, _, _, _ in rows])
@@ -144,7 +147,7 @@ def quadrant_chart(points: Sequence[tuple[Label, float, float]], x_split: float,
             if finite(x) and finite(y)]
     if not kept or not (finite(x_split) and finite(y_split)):
         return no_data(title, translate)
-    chart = titled(title, 468.0, 360.0)
+    chart = titled(title, 6.5 * INCH, 5.0 * INCH)
     # a wide margin leaves room for the labels of the outermost points
     x_range = data_range([*(x for _, x, _ in kept), x_split], margin=0.15)
     y_range = data_range([*(y for _, _, y in kept), y_split], margin=0.15)

@@ -22,7 +22,9 @@ from qms.manual.charts.canvas import (
 )
 from qms.manual.charts.frame import (
     FONT,
+    INCH,
     TOP,
+    WIDE,
     Entry,
     Plot,
     axes_lines,
@@ -42,9 +44,9 @@ from qms.manual.charts.svg import INK, Svg, num, polyline, stroke
 
 COMPARATOR_SIGNS = {">=": "≥", "<=": "≤", "==": "=", ">": ">", "<": "<"}
 PANEL_COLUMNS = 3
-WIDTH = 540.0  # points: 7.5 inches, the manual's column scaled
-HEIGHT = 259.2
-PANEL_HEIGHT = 144.0  # points per row of small multiples
+HEIGHT = 3.6 * INCH
+PANEL_HEIGHT = 2.0 * INCH  # per row of small multiples
+AROUND_PANELS = 0.8 * INCH  # the title above the rows and the legend below
 PANEL_TITLE = 2.0  # points between a panel's title and its plot
 READING = Entry("", PALETTE[0], width=1.2, marker="o", marker_size=3.5)
 CENTRE = Entry("", INK, width=1.0)
@@ -81,7 +83,7 @@ def xmr_chart(points: Sequence[tuple[Label, float]], centre: float | None, lower
     series = XmrSeries(points, centre, lower, upper, signals)
     if not _drawable(series):
         return no_data(title, translate)
-    chart = titled(title, WIDTH, HEIGHT)
+    chart = titled(title, WIDE, HEIGHT)
     chart.entries = _entries([series], target, translate)
     name = short(clean(unit)) if unit else ""
     labels, places = _x_labels(series, 8)
@@ -92,10 +94,10 @@ def xmr_chart(points: Sequence[tuple[Label, float]], centre: float | None, lower
     left = EDGE + label_space(name, FONT) + beside_axis(y_labels)
     x_range = data_range(range(len(series.points)))
     shares = [(place - x_range[0]) / (x_range[1] - x_range[0]) for place in places]
-    reach_left, reach_right = overhang(labels, shares, WIDTH - left - EDGE,
+    reach_left, reach_right = overhang(labels, shares, WIDE - left - EDGE,
                                        len(series.points) > 4)
     left = max(left, EDGE + reach_left)
-    area = plot(left, top, WIDTH - EDGE - reach_right, bottom, x_range, y_range)
+    area = plot(left, top, WIDE - EDGE - reach_right, bottom, x_range, y_range)
     draw_y_axis(chart.svg, area, y_values, y_labels)
     _draw_series(chart.svg, area, series, target)
     draw_x_axis(chart.svg, area, places, labels, turned=len(series.points) > 4)
@@ -113,7 +115,7 @@ def small_multiples(panels: Mapping[str, XmrSeries], target: TargetLine | None, 
         return no_data(title, translate)
     rows = math.ceil(len(shown) / PANEL_COLUMNS)
     columns = min(len(shown), PANEL_COLUMNS)
-    chart = titled(title, WIDTH, 57.6 + PANEL_HEIGHT * rows)
+    chart = titled(title, WIDE, AROUND_PANELS + PANEL_HEIGHT * rows)
     chart.entries = _entries(shown.values(), target, translate)
     name = short(clean(unit)) if unit else ""
     y_range = data_range([value for series in shown.values()
@@ -126,8 +128,8 @@ def small_multiples(panels: Mapping[str, XmrSeries], target: TargetLine | None, 
     cell_height = (chart.svg.height - chart.top - chart.bottom) / rows
     y_values, y_labels = y_ticks(*y_range, cell_height - heading - below)
     beside = beside_axis(y_labels)
-    outer_left = EDGE + (0.02 * WIDTH + label_space(name, FONT) if name else 0.0)
-    cell_width = (WIDTH - outer_left - EDGE) / columns
+    outer_left = EDGE + (0.02 * WIDE + label_space(name, FONT) if name else 0.0)
+    cell_width = (WIDE - outer_left - EDGE) / columns
     for place, (site, series) in enumerate(shown.items()):
         row, column = divmod(place, columns)
         x, y = outer_left + column * cell_width, chart.top + row * cell_height
@@ -146,7 +148,7 @@ def small_multiples(panels: Mapping[str, XmrSeries], target: TargetLine | None, 
         axes_lines(chart.svg, area)
         chart.svg.text((area.left + area.right) / 2, y + GAP + TOP * FONT, short(site), FONT)
     if name:
-        axis_name_left(chart.svg, EDGE + 0.02 * WIDTH, chart.top,
+        axis_name_left(chart.svg, EDGE + 0.02 * WIDE, chart.top,
                        chart.svg.height - chart.bottom, name)
     described = listing((f"{site}: {_describe(series, None, translate)}"
                          for site, series in shown.items()), translate)
