@@ -192,7 +192,8 @@ def test_one_reading_updates_its_measure_the_home_figures_and_its_gap_alone(
     result, _ = build_once(repo, strict=True)
     after = _page_mtimes(source)
     rewritten = {name for name in after if after[name] != before.get(name)}
-    assert {"measures/APP-001-uniform-compliance", "index", "gaps/gap3"} <= rewritten
+    assert {"measures/APP-001-uniform-compliance", "index", "gaps/gap3",
+            "standards/APP-001"} <= rewritten
     allowed = {"measures/APP-001-uniform-compliance", "index", "gaps/gap3", "gaps/index",
                "standards/APP-001", "measurement/index"}
     assert rewritten <= allowed, rewritten - allowed
@@ -216,3 +217,38 @@ def test_a_chinese_manual_shows_its_figures_and_gaps_in_chinese(
     assert re.search(r"<tspan[^>]*>期望的服务</tspan>", diagram)
     assert re.search(r"<tspan[^>]*font-weight=\"bold\">差距 3 · 传递差距</tspan>", diagram)
     assert "按等级和站点统计的发现" in html(repo, "measurement/findings")
+
+
+def test_a_standard_page_shows_each_measure_latest_month_against_target(sample: Path) -> None:
+    project = _project(sample)
+    for standard in ("APP-001", "TEL-001"):
+        rows = [r for r in kpi_rows(project, KpiQuery(standard=standard, period="month"))
+                if r["period"] is not None]
+        latest: dict[tuple[str, str], dict] = {}
+        for row in rows:
+            latest[row["measure"], row["site"]] = row  # kpi_rows is in period order
+        metric = {m.id: m.metric for m in project.standards[standard].measures}
+        page = html(sample, f"standards/{standard}")
+        shown = _rows(page, "qms-results")
+        assert [row[:6] for row in shown] == [
+            [metric[m], site or "—", r["period"], figure(r["mean"]), r["target"] or "—",
+             r["state"]] for (m, site), r in sorted(latest.items(), key=lambda item: (
+                list(metric).index(item[0][0]), item[0][1]))]  # as the standard lists them
+        assert page.count('<svg xmlns="http://www.w3.org/2000/svg" class="qms-sparkline"') \
+            == len(latest)
+        for measure in {m for m, _ in latest}:
+            assert f'href="../measures/{standard}-{measure}.html"' in page
+
+
+def test_an_audit_page_sums_up_its_answers(sample: Path) -> None:
+    project = _project(sample)
+    for audit in project.audits.values():
+        results = [a.result for a in audit.answers]
+        answered = [r for r in results if r != "not-applicable"]
+        score = f"{answered.count('conform') / len(answered) * 100:.0f} %" if answered else "—"
+        line = re.search(r'<p class="qms-audit-summary">(.*?)</p>',
+                         html(sample, f"audits/{audit.id}"))
+        assert line is not None
+        assert htmllib.unescape(line.group(1)) == (
+            f"{results.count('conform')} conform, {results.count('nonconform')} nonconform, "
+            f"{results.count('not-applicable')} not applicable; score {score}")

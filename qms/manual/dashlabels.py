@@ -16,6 +16,12 @@ ZH_CN_DASHBOARDS: dict[str, str] = {
     "Difference": "变化",
     "The five gaps now: each gap's standards, findings, KPIs and survey scores":
         "五个差距的现状：各差距的标准、发现、指标和调查得分",
+    # a standard's latest results (standardresults.py)
+    "Latest results": "最新结果", "Monthly means": "月平均值趋势", "no-data": "无数据",
+    "{metric}: monthly means, {first} to {last}": "{metric}：月平均值，{first} 至 {last}",
+    # an audit's summary line (views.audit_summary)
+    "{conform} conform, {nonconform} nonconform, {na} not applicable; score {score}":
+        "符合 {conform} 项，不符合 {nonconform} 项，不适用 {na} 项；得分 {score}",
     # the audit charts (auditcharts.py)
     "per cent conforming": "符合百分比", "Findings by grade and site": "按等级和站点统计的发现",
     "findings": "发现", "Open CAPAs by age": "未关闭纠正措施的时长", "{bucket} days": "{bucket} 天",

@@ -29,6 +29,7 @@ from qms.measurement.targets import parse_target
 
 MEASURE_TEMPLATE = "manual/measure.html.j2"
 JUDGING_TEMPLATES = ("manual/index.rst.j2", "manual/gaps.html.j2", "manual/gap.html.j2")
+STANDARDS_FOR_ALL_ROWS = 20
 MEASURE_TARGETS = "measures#targets"  # page-key input: every measure's target and standard type
 Key = tuple[str, str]  # (standard id, measure id)
 
@@ -92,7 +93,10 @@ class Measurement:
     def prepare(self, pages: list[Any]) -> None:
         """Work the figures out before pages are rendered (in forked workers: once, here)."""
         templates = {page.template for page in pages}
-        if MEASURE_TEMPLATE in templates:
+        # Standard pages show their measures' latest months too: past a few of them, one pass
+        # over every reading costs less than one query per standard.
+        standards = sum(page.template == "manual/standard.html.j2" for page in pages)
+        if MEASURE_TEMPLATE in templates or standards > STANDARDS_FOR_ALL_ROWS:
             _ = self.rows
         if templates & set(JUDGING_TEMPLATES):  # pages that judge every measure
             _ = self.all_rows

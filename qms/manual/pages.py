@@ -24,6 +24,7 @@ from qms.manual.gappages import GapFigures, gap_pages
 from qms.manual.measurepages import Measurement, measure_pages, readings_input
 from qms.manual.render import Page
 from qms.manual.servicepages import ServiceFigures, service_pages
+from qms.manual.standardresults import StandardResults
 
 T = TypeVar("T")
 
@@ -153,7 +154,7 @@ def plan_pages(project: Project, derived: Derived, measurement: Measurement | No
     yield Page("index", "manual/index.rst.j2",
                {"current": current, "home": home, "audit_figures": True},
                (*every, *home.inputs()))
-    yield from _standard_pages(project, derived, docs, current, retired)
+    yield from _standard_pages(project, derived, docs, current, retired, measurement)
     yield from _plan_pages(project)
     yield Page("checklists/index", "manual/checklists.rst.j2", {
         "checklists": sorted(project.checklists.values(), key=lambda c: c.id)}, checklists)
@@ -179,7 +180,7 @@ def service_figures(project: Project) -> ServiceFigures:
 
 
 def _standard_pages(project: Project, derived: Derived, docs: Docs, current: list[Standard],
-                    retired: list[Standard]) -> Iterator[Page]:
+                    retired: list[Standard], measurement: Measurement) -> Iterator[Page]:
     encounters = _grouped(current, lambda s: [s.encounter])
     owners = _grouped(current, lambda s: [s.owner])
     dimensions = _grouped(current, lambda s: s.dimensions)
@@ -208,7 +209,8 @@ def _standard_pages(project: Project, derived: Derived, docs: Docs, current: lis
     for gap in gap_keys:
         yield _group_page(derived, docs.gap(gap), "gap", gap, gaps.get(gap, []))
     for standard in sorted(project.standards.values(), key=lambda s: s.id):
-        yield Page(docs.standard(standard.id), "manual/standard.html.j2", {"s": standard},
+        yield Page(docs.standard(standard.id), "manual/standard.html.j2",
+                   {"s": standard, "results": StandardResults(measurement, standard)},
                    _standard_inputs(project, derived, standard))
 
 

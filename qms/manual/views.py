@@ -139,6 +139,17 @@ class Views:
                   if sid in standards and c.answered]
         return sorted(ranked, key=lambda sc: (sc[1].rate or 0.0, sc[0].id))
 
+    def audit_summary(self, audit_id: str) -> str:
+        """An audit's answers counted by result, and its score (compliance) as a rate."""
+        counts = Compliance()
+        results = [ref.answer.result for ref in self.derived.answers_by_audit.get(audit_id, [])]
+        for result in results:
+            counts.add(result)
+        return self._("{conform} conform, {nonconform} nonconform, {na} not applicable; "
+                      "score {score}", conform=results.count("conform"),
+                      nonconform=results.count("nonconform"),
+                      na=results.count("not-applicable"), score=pct(counts.rate))
+
     def history_table(self, item_id: str) -> Table | str:
         """An item's revisions from git, or why there are none."""
         _, history = self._, self.derived.history
@@ -170,7 +181,7 @@ def common_context(project: Project, derived: Derived, docs: Docs) -> dict[str, 
     views, config = Views(project, derived, docs), project.config
     helpers = ("grade_label", "group_label", "result_cell", "changed_cell", "capa_cells",
                "finding_table", "answers_table", "standards_table", "site_compliance_table",
-               "compliance_ranking", "history_table")
+               "compliance_ranking", "history_table", "audit_summary")
     return {
         "project": project, "derived": derived, "docs": docs, "config": config,
         "manual": config.manual, "org": config.organisation, "today": project.today,

@@ -1,0 +1,110 @@
+"""A standard's measures on its own page: each measure and site's latest month against the
+target, with a sparkline of its monthly means and a link to the measure's page.
+
+The rows are `kpi_rows` by month (the measurement library), for the standard alone: from the
+build's rows of every measure when they were worked out (a clean build), else by asking the
+library for this standard's readings only (an edit re-renders a page or two). The page's
+inputs already hold its measures' readings (pages._standard_inputs), so a reading edited
+re-renders its standard's page and no other standard's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from html import escape
+
+from markupsafe import Markup
+
+from qms.format.models import Standard
+from qms.manual.measurepages import Measurement
+from qms.measurement.kpi import KpiQuery, Row, figure, kpi_rows
+from qms.measurement.targets import parse_target
+
+SPARK_W, SPARK_H, PAD = 96, 22, 3
+
+
+@dataclass(frozen=True)
+class Result:
+    """One measure (and site) of a standard: its latest month and its monthly means."""
+
+    measure_id: str
+    metric: str
+    doc: str | None
+    site: str
+    latest: Row | None
+    means: list[float]
+    target: str
+
+    @property
+    def mean(self) -> str:
+        """The latest month's mean, rounded for reading."""
+        return figure(self.latest["mean"]) if self.latest else "—"
+
+
+def sparkline(means: list[float], target: float | None, title: str) -> Markup:
+    """A small line of the monthly means, the target dashed, the latest point marked."""
+    if not means:
+        return Markup("")
+    values = means + ([target] if target is not None else [])
+    low, high = min(values), max(values)
+    span = high - low or 1.0
+
+    def y(value: float) -> float:
+        return round(SPARK_H - PAD - (value - low) / span * (SPARK_H - 2 * PAD), 2)
+
+    step = (SPARK_W - 2 * PAD) / max(len(means) - 1, 1)
+    points = " ".join(f"{round(PAD + i * step, 2)},{y(v)}" for i, v in enumerate(means))
+    last_x = round(PAD + (len(means) - 1) * step, 2)
+    goal = (f'<line x1="0" y1="{y(target)}" x2="{SPARK_W}" y2="{y(target)}" '
+            'stroke="currentColor" stroke-width="0.8" stroke-dasharray="3 2" opacity="0.6"/>'
+            if target is not None else "")
+    return Markup(
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="qms-sparkline" role="img" '
+        f'width="{SPARK_W}" height="{SPARK_H}" viewBox="0 0 {SPARK_W} {SPARK_H}">'
+        f"<title>{escape(title, quote=False)}</title>{goal}"
+        f'<polyline points="{points}" fill="none" stroke="currentColor" stroke-width="1.2"/>'
+        f'<circle cx="{last_x}" cy="{y(means[-1])}" r="2" fill="currentColor"/></svg>')
+
+
+class StandardResults:
+    """The latest results of one standard's measures, for its page."""
+
+    def __init__(self, measurement: Measurement, standard: Standard) -> None:
+        self.measurement, self.standard = measurement, standard
+
+    def _rows(self) -> list[Row]:
+        cached = self.measurement.__dict__.get("rows")  # the build's, when worked out
+        if cached is not None:
+            return [row for measure in self.standard.measures
+                    for row in cached.get((self.standard.id, measure.id), [])]
+        return [row for row in kpi_rows(self.measurement.project,
+                                        KpiQuery(standard=self.standard.id, period="month"))
+                if row["period"] is not None]
+
+    def results(self) -> list[Result]:
+        """One result per measure and site with readings, and one per measure without."""
+        if not self.standard.measures:
+            return []
+        by_series: dict[tuple[str, str], list[Row]] = {}
+        for row in self._rows():
+            by_series.setdefault((row["measure"], row["site"]), []).append(row)
+        found = []
+        for measure in self.standard.measures:
+            doc = self.measurement.page(self.standard.id, measure.id)
+            series = sorted((site, rows) for (m, site), rows in by_series.items()
+                            if m == measure.id)
+            for site, rows in series or [("", [])]:
+                rows.sort(key=lambda r: r["period"])
+                found.append(Result(measure.id, measure.metric, doc, site,
+                                    rows[-1] if rows else None, [r["mean"] for r in rows],
+                                    measure.target or ""))
+        return found
+
+    def spark(self, result: Result) -> Markup:
+        """The sparkline of one result, titled with what it shows."""
+        _ = self.measurement.translate
+        target = parse_target(result.target or None)
+        means = result.means
+        title = _("{metric}: monthly means, {first} to {last}", metric=result.metric,
+                  first=figure(means[0]), last=figure(means[-1])) if means else ""
+        return sparkline(means, target.value if target else None, title)
