@@ -252,3 +252,13 @@ def test_an_audit_page_sums_up_its_answers(sample: Path) -> None:
         assert htmllib.unescape(line.group(1)) == (
             f"{results.count('conform')} conform, {results.count('nonconform')} nonconform, "
             f"{results.count('not-applicable')} not applicable; score {score}")
+
+
+def test_the_sqi_page_shows_the_index_by_week_and_day_too(sample: Path) -> None:
+    project = _project(sample)
+    page = html(sample, "measurement/sqi")
+    for by in ("week", "day"):
+        report = sqi_report(project.sqi, project.config.sqi.weights, by)  # type: ignore[arg-type]
+        assert [[row[0], row[4]] for row in _rows(page, f"qms-sqi-by-{by}")] == [
+            [name, figure(f.index_percent)] for name, f in report.periods.items()]
+        assert f'<figure class="qms-chart qms-sqi-{by}">' in page

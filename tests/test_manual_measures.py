@@ -120,7 +120,7 @@ def test_the_sqi_page_shows_the_library_index_and_pareto(sample: Path) -> None:
     project, _ = load_project(sample, date.fromisoformat(TODAY))
     report = sqi_report(project.sqi, project.config.sqi.weights, "month")
     page = html(sample, "measurement/sqi")
-    assert _charts(page) == ["qms-sqi-line", "qms-pareto"]
+    assert _charts(page) == ["qms-sqi-line", "qms-sqi-week", "qms-sqi-day", "qms-pareto"]
     assert [row[0::4] for row in _table_rows(page, "qms-sqi")] == [
         [name, figure(f.index_percent)] for name, f in report.periods.items()]
     assert [[row[0], row[3]] for row in _table_rows(page, "qms-pareto-table")] == [

@@ -22,6 +22,10 @@ ZH_CN_DASHBOARDS: dict[str, str] = {
     # an audit's summary line (views.audit_summary)
     "{conform} conform, {nonconform} nonconform, {na} not applicable; score {score}":
         "符合 {conform} 项，不符合 {nonconform} 项，不适用 {na} 项；得分 {score}",
+    # the SQI by week and day (servicepages.py)
+    "Service quality index by week": "按周服务质量指数",
+    "Service quality index by day": "按日服务质量指数",
+    "Figures by week": "按周数据", "Figures by day": "按日数据", "Week": "周", "Day": "日",
     # the audit charts (auditcharts.py)
     "per cent conforming": "符合百分比", "Findings by grade and site": "按等级和站点统计的发现",
     "findings": "发现", "Open CAPAs by age": "未关闭纠正措施的时长", "{bucket} days": "{bucket} 天",

@@ -21,7 +21,7 @@ from qms.manual.labels import translator
 from qms.manual.render import Page, Table, cell, make_table
 from qms.measurement.kpi import figure
 from qms.measurement.servqual import WaveScore, score_waves
-from qms.measurement.sqi import SqiReport, sqi_report
+from qms.measurement.sqi import SqiPeriod, SqiReport, sqi_report
 
 SQI_DOC = "measurement/sqi"
 TREND_DOC = "measurement/servqual"
@@ -44,6 +44,7 @@ class ServiceFigures:
         self.project, self.wave_slugs = project, wave_slugs
         self.translate = translator(project.config.manual.language)
         self.waves = sorted(w.id for w in project.surveys)
+        self._sqi_by: dict[str, SqiReport] = {}  # by week and by day, once each
 
     def wave_doc(self, wave: str) -> str:
         """The page of one survey wave."""
@@ -77,12 +78,23 @@ class ServiceFigures:
 
     # ---------------------------------------------------------------- SQI
 
-    def sqi_line(self) -> Markup:
-        """The index (points per 100 units of work) month by month."""
-        _, periods = self.translate, self.sqi.periods
+    def sqi_by(self, by: str) -> SqiReport:
+        """The SQI by day, week or month (the month's is the page's main report)."""
+        if by == "month":
+            return self.sqi
+        period: SqiPeriod = "day" if by == "day" else "week"
+        if period not in self._sqi_by:
+            self._sqi_by[period] = sqi_report(self.project.sqi, self.project.config.sqi.weights,
+                                              period)
+        return self._sqi_by[period]
+
+    def sqi_line(self, by: str = "month") -> Markup:
+        """The index (points per 100 units of work) period by period."""
+        _, periods = self.translate, self.sqi_by(by).periods
         return _svg(line_chart(list(periods), {_("SQI per 100 units"): [
-            f.index_percent for f in periods.values()]}, _("Service quality index by month"),
-            y_label=_("points per 100 units"), translate=_), "qms-sqi-line")
+            f.index_percent for f in periods.values()]}, _(f"Service quality index by {by}"),
+            y_label=_("points per 100 units"), translate=_),
+            "qms-sqi-line" if by == "month" else f"qms-sqi-{by}")
 
     def sqi_pareto(self) -> Markup:
         """The categories by points, with the cumulative share."""
@@ -91,13 +103,14 @@ class ServiceFigures:
                                  self.translate("Failure points by category"),
                                  translate=self.translate), "qms-pareto")
 
-    def sqi_periods(self) -> Table:
-        """Per month: failures, points, volume and the index."""
+    def sqi_periods(self, by: str = "month") -> Table:
+        """Per period: failures, points, volume and the index."""
         _ = self.translate
         rows = [[name, f.count, figure(f.points), "" if f.volume is None else f.volume,
-                 figure(f.index_percent)] for name, f in self.sqi.periods.items()]
-        return make_table([_("Month"), _("Failures"), _("Points"), _("Volume"),
-                           _("SQI per 100 units")], rows, cls="qms-sqi", search=False)
+                 figure(f.index_percent)] for name, f in self.sqi_by(by).periods.items()]
+        return make_table([_(by.capitalize()), _("Failures"), _("Points"), _("Volume"),
+                           _("SQI per 100 units")], rows,
+                          cls="qms-sqi" if by == "month" else f"qms-sqi-by-{by}", search=False)
 
     def sqi_categories(self) -> Table:
         """The Pareto's figures: count, weight, points, share and cumulative share."""
