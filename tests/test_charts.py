@@ -245,7 +245,11 @@ LONG = "a site name long enough to need most of a legend row by itself alone"
                                   x_label=LONG),
     lambda: charts.xmr_chart(readings(30), 96.5, 92.0, 101.0, parse_target(">= 95"), [3],
                              "Queue", unit=LONG),
-], ids=["legend", "item-labels", "unit"])
+    lambda: charts.small_multiples({f"{LONG} {i}": charts.XmrSeries(readings(12), 96.0, 92.0,
+                                                                     100.0) for i in range(4)},
+                                   parse_target(">= 95"), "Sites", unit=LONG),
+    lambda: charts.quadrant_chart([(LONG, 0.3, 5.1), ("T1", 0.05, 6.0)], 0.15, 5.0, "IPA"),
+], ids=["legend", "item-labels", "unit", "site-panels", "grid-labels"])
 def test_every_label_stays_inside_the_chart_however_long(draw: Callable[[], str]) -> None:
     root = parse(draw())
     _, _, width, height = (float(part) for part in root.get("viewBox", "").split())

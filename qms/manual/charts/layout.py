@@ -70,3 +70,13 @@ def legend_columns(labels: Sequence[str], size: float, width: float) -> int:
 def label_space(text: str | None, size: float) -> float:
     """Points an axis name or title takes across its line, with the gap to what it names."""
     return LINE * size + GAP if text else 0.0
+
+
+def fitted(text: str, width: float, size: float) -> str:
+    """The text, cut with an ellipsis where it would be wider than width points."""
+    if text_width(text, size) <= width:
+        return text
+    kept = text
+    while kept and text_width(kept + "…", size) > width:
+        kept = kept[:-1]
+    return kept.rstrip() + "…"

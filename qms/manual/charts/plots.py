@@ -33,6 +33,7 @@ from qms.manual.charts.frame import (
     numeric,
     single,
 )
+from qms.manual.charts.layout import EDGE, text_width
 from qms.manual.charts.scales import data_range, tick_positions
 from qms.manual.charts.svg import INK, num, polyline, stroke
 
@@ -163,7 +164,12 @@ def quadrant_chart(points: Sequence[tuple[Label, float, float]], x_split: float,
     svg.close()
     svg.open("qms-point-labels")
     for (label, _, _), (px, py) in zip(kept, spots, strict=True):
-        svg.text(px + 4.0, py - 3.0, short(label, 24), LABEL_FONT, anchor="left")
+        shown = short(label, 24)
+        # a label that would run off the chart's right edge stands left of its point
+        if px + 4.0 + text_width(shown, LABEL_FONT) > svg.width - EDGE:
+            svg.text(px - 4.0, py - 3.0, shown, LABEL_FONT, anchor="right")
+        else:
+            svg.text(px + 4.0, py - 3.0, shown, LABEL_FONT, anchor="left")
     svg.close()
     inset_x = 0.02 * (area.right - area.left)
     inset_y = 0.02 * (area.bottom - area.top)

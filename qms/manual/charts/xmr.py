@@ -38,7 +38,7 @@ from qms.manual.charts.frame import (
     plot,
     y_ticks,
 )
-from qms.manual.charts.layout import EDGE, GAP, LINE, label_space
+from qms.manual.charts.layout import EDGE, GAP, LINE, fitted, label_space
 from qms.manual.charts.scales import data_range, tick_positions
 from qms.manual.charts.svg import INK, Svg, num, polyline, stroke
 
@@ -146,7 +146,8 @@ def small_multiples(panels: Mapping[str, XmrSeries], target: TargetLine | None, 
         _draw_series(chart.svg, area, series, target)
         draw_x_axis(chart.svg, area, places, labels, turned=turned)
         axes_lines(chart.svg, area)
-        chart.svg.text((area.left + area.right) / 2, y + GAP + TOP * FONT, short(site), FONT)
+        chart.svg.text((area.left + area.right) / 2, y + GAP + TOP * FONT,
+                       fitted(site, area.right - area.left, FONT), FONT)
     if name:
         axis_name_left(chart.svg, EDGE + 0.02 * WIDE, chart.top,
                        chart.svg.height - chart.bottom, name)
