@@ -71,14 +71,24 @@ def render_rows(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str
 
 def _table(rows: Sequence[dict[str, Any]], columns: Sequence[str], limit: int | None) -> str:
     headers = [c.upper() for c in columns]
-    cells = [[_sized(_terminal_cell(_cell(r.get(c)))) for c in columns] for r in rows]
-    widths = [min(MAX_COLUMN, max([display_width(h)] + [row[i][1] for row in cells]))
-              for i, h in enumerate(headers)]
+    # Column by column (a table of KPI periods has hundreds of thousands of cells): each cell's
+    # text and width worked out once, then every line joined from the padded columns.
+    texts = [[_shown(r.get(c)) for r in rows] for c in columns]
+    sizes = [[len(t) if t.isascii() else display_width(t) for t in column] for column in texts]
+    widths = [min(MAX_COLUMN, max([display_width(h), *column])) for h, column in zip(
+        headers, sizes, strict=True)]
     if limit is not None:
         widths = _fit(widths, headers, limit)
+    padded = [[_pad(t, size, width) for t, size in zip(column, column_sizes, strict=True)]
+              for column, column_sizes, width in zip(texts, sizes, widths, strict=True)]
     lines = [_line([_sized(h) for h in headers], widths)]
-    lines += [_line(row, widths) for row in cells]
+    lines += [(" " * GUTTER).join(cells).rstrip() for cells in zip(*padded, strict=True)]
     return "\n".join(lines)
+
+
+def _shown(value: Any) -> str:
+    """A cell's text on one line of a terminal table."""
+    return _terminal_cell(value if value.__class__ is str else _cell(value))
 
 
 def _sized(text: str) -> tuple[str, int]:
@@ -100,6 +110,8 @@ def _line(cells: Sequence[tuple[str, int]], widths: Sequence[int]) -> str:
 def _pad(text: str, size: int, width: int) -> str:
     if size > width:
         text, size = _clip_sized(text, width)
+    elif size == len(text):
+        return text.ljust(width)  # one column a character (ASCII): the quick way
     return text + " " * (width - size)
 
 

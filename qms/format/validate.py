@@ -345,6 +345,8 @@ def capa_rule_breaches(capa: Capa, grade: str) -> list[str]:
 
 def check_tables(project: Project) -> Iterator[Issue]:
     """KPI readings refer to real measures; SQI rows to real categories with one volume a day."""
+    # every (standard, measure) pair once, not a set of a standard's measures per reading
+    measures = {(s.id, m.id) for s in project.standards.values() for m in s.measures}
     for reading in project.kpis:
         standard = project.standards.get(reading.standard)
         if standard is None and reading.standard in project.invalid_ids:
@@ -357,7 +359,7 @@ def check_tables(project: Project) -> Iterator[Issue]:
                 f"the standard {reading.standard} does not exist"
                 f"{did_you_mean(reading.standard, list(project.standards))}",
             )
-        elif reading.measure not in {m.id for m in standard.measures}:
+        elif (standard.id, reading.measure) not in measures:
             ids = [m.id for m in standard.measures]
             yield error(
                 reading.path,

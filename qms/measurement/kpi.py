@@ -8,7 +8,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from itertools import groupby
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
@@ -73,11 +73,13 @@ def xmr_limits(values: Sequence[float], baseline: int = BASELINE_READINGS) -> Li
 
 def xmr_signals(values: Sequence[float], limits: Limits) -> list[list[str]]:
     """For each value in time order, the rules it signals by: beyond the limits, run of 8."""
-    data = np.asarray(values, dtype=float)
-    beyond = (data > limits.upper) | (data < limits.lower)
-    found: list[list[str]] = [[BEYOND] if out else [] for out in beyond.tolist()]
+    # Plain comparisons, not numpy: for a few dozen values per series the arrays cost more
+    # than they save, and for floats the side of x - centre is the side of x (no underflow).
+    lower, upper, centre = limits.lower, limits.upper, limits.centre
+    found: list[list[str]] = [[BEYOND] if value > upper or value < lower else []
+                              for value in values]
     # a value on the centre line is on neither side: it ends a run
-    sides = np.sign(data - limits.centre).tolist()
+    sides = [(value > centre) - (value < centre) for value in values]
     start = 0
     for index in range(1, len(sides) + 1):
         if index == len(sides) or sides[index] != sides[start]:
@@ -139,43 +141,52 @@ def _refuse_unknown(project: Project, query: KpiQuery) -> None:
                          f"{did_you_mean(query.measure, measures)}")
 
 
+_BY_TIME = attrgetter("date", "value")
+
+
 def _series_rows(standard: str, measure: str, site: str, unit: str | None,
                  target: Target | None, readings: list[KpiReading],
                  period_name: Callable[[date], str]) -> list[Row]:
     # Readings of one day have no time order between them in the files: taking them by value
     # makes the result independent of the order of the rows.
-    readings = sorted(readings, key=lambda r: (r.date, r.value))
+    readings = sorted(readings, key=_BY_TIME)
     values = [r.value for r in readings]
     limits = xmr_limits(values)
     rules = xmr_signals(values, limits) if limits else [[] for _ in values]
-    marked = list(zip(readings, rules, strict=True))
+    limit_fields = _limit_fields(limits)
+    shown_target = str(target) if target else None
+    names = [period_name(r.date) for r in readings]
     rows: list[Row] = []
     judged = on = 0
     previous: Row | None = None
-    for name, group in groupby(marked, key=lambda pair: period_name(pair[0].date)):
-        members = list(group)
-        figures = [r.value for r, _ in members]
+    start, count = 0, len(readings)
+    while start < count:
+        name = names[start]
+        end = start + 1
+        while end < count and names[end] == name:
+            end += 1
+        figures = values[start:end]
         mean = sum(figures) / len(figures)  # the arithmetic mean of the period's readings
         on_target = target.met(mean) if target else None
+        streak = None
         if on_target is not None:
             judged += 1
             on += on_target
-        streak = None
-        if on_target is not None:
             going_on = previous is not None and previous["on_target"] == on_target
             streak = previous["streak"] + 1 if previous is not None and going_on else 1
         row: Row = {
             "standard": standard, "measure": measure, "site": site, "period": name,
             "n": len(figures), "mean": mean, "last": figures[-1], "unit": unit,
-            "target": str(target) if target else None, "on_target": on_target,
+            "target": shown_target, "on_target": on_target,
             "state": _state(on_target), "share_on_target": on / judged if judged else None,
             "streak": streak, "change": mean - previous["mean"] if previous else None,
-            "signals": [{"date": r.date.isoformat(), "value": r.value, "rules": found}
-                        for r, found in members if found],
+            "signals": [{"date": readings[i].date.isoformat(), "value": values[i],
+                         "rules": rules[i]} for i in range(start, end) if rules[i]],
         }
-        row.update(_limit_fields(limits))
+        row.update(limit_fields)
         rows.append(row)
         previous = row
+        start = end
     return rows
 
 
