@@ -247,7 +247,7 @@ LONG = "a site name long enough to need most of a legend row by itself alone"
                              "Queue", unit=LONG),
     lambda: charts.small_multiples({f"{LONG} {i}": charts.XmrSeries(readings(12), 96.0, 92.0,
                                                                      100.0) for i in range(4)},
-                                   parse_target(">= 95"), "Sites", unit=LONG),
+                                   parse_target(">= 95"), f"{LONG}, {LONG}", unit=LONG),
     lambda: charts.quadrant_chart([(LONG, 0.3, 5.1), ("T1", 0.05, 6.0)], 0.15, 5.0, "IPA"),
 ], ids=["legend", "item-labels", "unit", "site-panels", "grid-labels"])
 def test_every_label_stays_inside_the_chart_however_long(draw: Callable[[], str]) -> None:

@@ -17,6 +17,7 @@ from qms.manual.charts.layout import (
     LINE,
     TICK,
     TICK_LENGTH,
+    fitted,
     label_space,
     legend_columns,
     text_width,
@@ -142,7 +143,8 @@ class Chart:
     def finish(self, description: str) -> str:
         """The SVG with title and legend drawn, described for screen readers."""
         svg = self.svg
-        svg.text(svg.width / 2, 0.02 * svg.height + TOP * TITLE_FONT, self.title, TITLE_FONT)
+        shown = fitted(self.title, svg.width - 2 * EDGE, TITLE_FONT)  # <title> keeps it whole
+        svg.text(svg.width / 2, 0.02 * svg.height + TOP * TITLE_FONT, shown, TITLE_FONT)
         if self.entries:
             self._legend()
         return svg.document(self.title, description)
