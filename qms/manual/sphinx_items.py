@@ -76,9 +76,25 @@ def _keep_item_pages_in_index(app: Sphinx) -> None:
 def _keeping(app: Sphinx, indexer: Any, kept: set[str]) -> set[str]:
     # Wrap the indexer's prune so that it keeps `kept` (a set changed in place later).
     original = indexer.prune
-    indexer.prune = lambda docnames: original(set(docnames) | kept)
+
+    def prune(docnames: Any) -> None:
+        original(set(docnames) | kept)
+        _drop_words_of_no_page(indexer)
+
+    indexer.prune = prune
     app.__dict__["_qms_kept"] = kept
     return kept
+
+
+def _drop_words_of_no_page(indexer: Any) -> None:
+    # Pruning leaves a word whose every page was pruned with an empty list of pages: an
+    # incremental build's index would then differ from a clean build's by words nobody can
+    # find. Sphinx keeps the words in two dicts of page sets; left alone if that changes.
+    for name in ("_mapping", "_title_mapping"):
+        words = getattr(indexer, name, None)
+        if isinstance(words, dict):
+            for word in [word for word, pages in words.items() if not pages]:
+                del words[word]
 
 
 def _item_docnames(app: Sphinx) -> list[str]:
