@@ -145,3 +145,24 @@ def test_incremental_builds_end_where_a_clean_build_does(
     _edit(plain)
     build_once(plain, strict=True)
     assert differing_files(repo / "build" / "html", plain / "build" / "html") == []
+
+
+def test_a_changed_sidebar_reaches_every_item_page(fixture_repo: Callable[[str], Path]) -> None:
+    # Item pages are wrapped in the theme's frame, whose sidebar shows the titles of the pages
+    # in toctrees; the frame is drawn again only when one of those was read again. Here a
+    # repository's own planning index renames the sidebar's entry, and no item page changes.
+    repo = fixture_repo("manual-small")
+    build_once(repo, strict=True)
+    page = repo / "build" / "html" / "standards" / "DSK-002.html"
+    assert "Our planning" not in page.read_text(encoding="utf-8")
+    packaged = Path(sphinx_items.__file__).parent / "templates" / "manual" / "plans_index.rst.j2"
+    override = repo / "templates" / "manual" / "plans_index.rst.j2"
+    override.parent.mkdir(parents=True, exist_ok=True)
+    override.write_text(packaged.read_text(encoding="utf-8").replace(
+        '_("Planning")|title', '"Our planning"|title', 1), encoding="utf-8")
+    result, _ = build_once(repo, strict=True)
+    assert "standards/DSK-002" not in result.written  # its article is the same
+    assert "Our planning" in page.read_text(encoding="utf-8")
+    audit = next((repo / "build" / "html" / "audits").glob("AUD-*.html"))
+    assert "Our planning" in audit.read_text(encoding="utf-8")
+

@@ -49,6 +49,9 @@ from qms.manual.sphinxconf import DOCUTILS_CONF, conf_py, conf_values
 from qms.manual.views import common_context
 
 STATIC = Path(__file__).resolve().parent / "static"
+# Rendering this many pages leaves enough garbage to collect before Sphinx runs; after a few
+# pages, the collection would cost more than it frees.
+COLLECT_AFTER_PAGES = 100
 
 
 @dataclass
@@ -157,7 +160,8 @@ def _build_locked(root: Path, config: Config, paths: BuildPaths,
         state.pages = render_source(project, derived, paths, result, state.pages)
     del project, derived  # Sphinx needs the memory more
     gc.unfreeze()
-    gc.collect()
+    if options.clean or len(result.written) > COLLECT_AFTER_PAGES:
+        gc.collect()  # a third of a second where Sphinx's environment is kept in memory
     engine = engine_version()
     if (options.clean or result.written or result.removed or not result.index.is_file()
             or state.engine != engine):

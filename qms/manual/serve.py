@@ -19,7 +19,7 @@ from qms.format.load import open_config
 from qms.manual.build import BuildOptions, BuildPaths, BuildResult, build
 from qms.manual.sphinx_build import SphinxSession
 
-QUIET_SECONDS = 0.3  # wait for a burst of saves (an editor, a git checkout) to settle
+QUIET_SECONDS = 0.15  # wait for a burst of saves (an editor, a git checkout) to settle
 BUILD_WAIT_SECONDS = 120  # a request made while a rebuild writes waits this long at most
 
 
