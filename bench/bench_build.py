@@ -20,6 +20,8 @@ reST: the same standard and audit pages, tables as list-tables, furo). Then, per
 - edit-text       `qms build` after changing that standard's statement (its page only)
 - sphinx          plain `sphinx-build -E` on qms's own build/source (a fresh environment)
 - sphinx-noop     plain `sphinx-build` again on the same output
+- serve-edit      `qms serve`: seconds from saving a title edit to the page showing it over
+                  HTTP (median of five edits; wall only)
 
 (the last two not with --skip-qms-source). Each child runs under a small Python wrapper that
 measures its wall time, CPU time (user + system, children included) and peak resident memory
@@ -33,10 +35,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
+import time
+import urllib.request
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -192,6 +198,53 @@ def measure_qms(repo: Path, size: int, jobs: str, workdir: Path,
     return rows
 
 
+SERVE_EDITS = 5
+
+
+def measure_serve(repo: Path, size: int, jobs: str) -> dict[str, Sample]:
+    """`qms serve`: seconds from saving a title edit to the page showing it over HTTP (the
+    median of SERVE_EDITS edits in one server; CPU is not measured: 0)."""
+    server = subprocess.Popen([str(BIN / "qms"), "serve", "--today", "2026-11-23", "-j", jobs,
+                               "--port", "0", str(repo)], stdout=subprocess.PIPE,
+                              stderr=subprocess.DEVNULL, text=True)
+    try:
+        assert server.stdout is not None
+        address = ""
+        while not address:
+            line = server.stdout.readline()
+            if not line:
+                raise SystemExit("qms serve ended before serving")
+            found = re.search(r"serving the manual at (http://127\.0\.0\.1:\d+/)", line)
+            address = found.group(1) if found else ""
+        path = edited_standard(repo)
+        url = f"{address}standards/{path.stem}.html"
+        latencies = []
+        for number in range(SERVE_EDITS):
+            marker = f"(served {number})"
+            text = path.read_text(encoding="utf-8")
+            text = re.sub(r"^(title: .*?)( \(served \d+\))?(\"?)$", rf"\1 {marker}\3", text,
+                          count=1, flags=re.M)
+            saved = time.perf_counter()
+            path.write_text(text, encoding="utf-8")
+            while marker not in _fetch(url):
+                if time.perf_counter() - saved > 120:
+                    raise SystemExit(f"{url}: the edit did not show within 120 s")
+                time.sleep(0.02)
+            latencies.append(time.perf_counter() - saved)
+            time.sleep(1)  # let the server settle before the next save
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.wait(timeout=60)
+    sample = Sample(statistics.median(latencies), 0.0, 0, "")
+    report(size, "serve-edit", sample, " ".join(f"{x:.2f}" for x in latencies))
+    return {"serve-edit": sample}
+
+
+def _fetch(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=120) as response:  # noqa: S310 - localhost only
+        return str(response.read().decode("utf-8"))
+
+
 def measure(size: int, audits: int, jobs: str, workdir: Path, runs: int,
             qms_source: bool) -> list[dict[str, Sample]]:
     """Every measurement for one size, once per run (the repository reset before each)."""
@@ -201,6 +254,7 @@ def measure(size: int, audits: int, jobs: str, workdir: Path, runs: int,
         repo = prepare(size, audits, workdir)
         rows = measure_reference(repo, size, jobs, workdir)
         rows.update(measure_qms(repo, size, jobs, workdir, qms_source))
+        rows.update(measure_serve(repo, size, jobs))
         results.append(rows)
     return results
 

@@ -141,3 +141,23 @@ def test_a_statement_edit_rewrites_only_its_page(fixture_repo: Callable[[str], P
     result, _ = build_once(repo, strict=True)
     assert result.written == ["standards/DSK-001"]
     assert "whatever else the receptionist" in all_html(repo)["standards/DSK-001.html"]
+
+
+def test_a_repository_counting_page_that_shows_titles_follows_a_title_edit(
+        fixture_repo: Callable[[str], Path]) -> None:
+    # qms's pages that count standards per group are not rendered again for a title edit; a
+    # repository's own version of one may show titles, and then it is.
+    repo = fixture_repo("manual-small")
+    override = repo / "templates" / "manual" / "standards_by_owner.rst.j2"
+    override.parent.mkdir(parents=True, exist_ok=True)
+    override.write_text('{% extends "qms/manual/standards_by_owner.rst.j2" %}\n'
+                        '{% block groups %}\n{% for name, doc, members in groups %}\n'
+                        '{% for s in members %}\n- {{ s.title }}\n{% endfor %}\n{% endfor %}\n'
+                        '{% endblock %}\n', encoding="utf-8")
+    build_once(repo, strict=True)
+    assert OLD in all_html(repo)["standards/by_owner.html"]
+    target = repo / "standards" / "desk" / "DSK-001.yaml"
+    target.write_text(target.read_text(encoding="utf-8").replace(OLD, NEW), encoding="utf-8")
+    build_once(repo, strict=True)
+    page = all_html(repo)["standards/by_owner.html"]
+    assert NEW in page and OLD not in page

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -11,6 +12,10 @@ import time
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
+
+from qms.manual.sphinx_build import SphinxSession
+
+from .manual_helpers import build_once, differing_files, html
 
 QMS = str(Path(sys.executable).parent / "qms")
 
@@ -51,3 +56,59 @@ def test_serve_rebuilds_on_change(fixture_repo: Callable[[str], Path]) -> None:
             server.kill()
             server.wait()
     assert server.returncode in (130, -signal.SIGINT), server.returncode
+
+
+def test_a_kept_sphinx_application_builds_what_a_new_one_builds(
+        fixture_repo: Callable[[str], Path], tmp_path: Path) -> None:
+    # qms serve keeps one Sphinx application for every rebuild; what it writes after edits
+    # (an item page's title, shown on index pages too, and a reST page's text) must be what a
+    # clean build of the same files writes, byte for byte, search index included.
+    repo = fixture_repo("manual-small")
+    session = SphinxSession()
+    try:
+        build_once(repo, strict=True, sphinx=session)
+        target = repo / "standards" / "desk" / "DSK-001.yaml"
+        text = target.read_text(encoding="utf-8")
+        target.write_text(text.replace("Greet every visitor within 30 seconds",
+                                       "Welcome every visitor within 20 seconds"),
+                          encoding="utf-8")
+        first, _ = build_once(repo, strict=True, sphinx=session)
+        config = repo / "qms.yaml"
+        config.write_text(config.read_text(encoding="utf-8").replace(
+            "title: Small", "title: Kept - Small", 1), encoding="utf-8")
+        second, _ = build_once(repo, strict=True, sphinx=session)
+        assert first.sphinx_ran and second.sphinx_ran
+        # the configuration changed with the title in conf.py: a new application for that one
+        assert session.started == 2
+    finally:
+        session.close()
+    fresh = tmp_path / "fresh"
+    shutil.copytree(repo, fresh, ignore=shutil.ignore_patterns("build"))
+    build_once(fresh, strict=True, clean=True)
+    assert "Welcome every visitor within 20 seconds" in html(repo, "standards/DSK-001")
+    assert "Kept -" in html(repo, "index")
+    # (Sphinx keeps the build information of the last configuration as .buildinfo.bak)
+    assert differing_files(repo / "build" / "html", fresh / "build" / "html") == [
+        ".buildinfo.bak"]
+
+
+def test_a_kept_application_is_reused_while_the_configuration_stays(
+        fixture_repo: Callable[[str], Path]) -> None:
+    repo = fixture_repo("manual-small")
+    session = SphinxSession()
+    try:
+        previous = ""
+        for word in ("one", "two", "three"):
+            target = repo / "standards" / "desk" / "DSK-002.yaml"
+            text = target.read_text(encoding="utf-8")
+            target.write_text(text.replace("  Tell every visitor", f"  {word} Tell every visitor"
+                                           .replace(f"{word} {word}", word), 1)
+                              if word == "one" else text.replace(previous, word, 1),
+                              encoding="utf-8")
+            previous = word
+            result, _ = build_once(repo, strict=True, sphinx=session)
+            assert result.sphinx_ran
+            assert f"{word} Tell every visitor" in html(repo, "standards/DSK-002")
+        assert session.started == 1
+    finally:
+        session.close()

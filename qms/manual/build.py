@@ -44,21 +44,26 @@ from qms.manual.itemdata import ITEMS
 from qms.manual.measurepages import Measurement
 from qms.manual.pages import Docs, listed_versions, plan_pages, service_figures
 from qms.manual.render import environment, page_file, render_and_write, write_if_changed
-from qms.manual.sphinx_build import ItemPages, engine_version, run_sphinx
+from qms.manual.sphinx_build import ItemPages, SphinxSession, engine_version, run_sphinx
 from qms.manual.sphinxconf import DOCUTILS_CONF, conf_py, conf_values
 from qms.manual.views import common_context
 
 STATIC = Path(__file__).resolve().parent / "static"
+# Rendering this many pages leaves enough garbage to collect before Sphinx runs; after a few
+# pages, the collection would cost more than it frees.
+COLLECT_AFTER_PAGES = 100
 
 
 @dataclass
 class BuildOptions:
-    """How to build: the day, from scratch or not, Sphinx processes, where progress goes."""
+    """How to build: the day, from scratch or not, Sphinx processes, where progress goes, and
+    the Sphinx application to keep using (none: a new one for this build)."""
 
     today: date
     clean: bool = False
     jobs: int = 1
     echo: Callable[[str], None] = print
+    sphinx: SphinxSession | None = None  # kept between builds by `qms serve`
 
 
 @dataclass
@@ -155,7 +160,8 @@ def _build_locked(root: Path, config: Config, paths: BuildPaths,
         state.pages = render_source(project, derived, paths, result, state.pages)
     del project, derived  # Sphinx needs the memory more
     gc.unfreeze()
-    gc.collect()
+    if options.clean or len(result.written) > COLLECT_AFTER_PAGES:
+        gc.collect()  # a third of a second where Sphinx's environment is kept in memory
     engine = engine_version()
     if (options.clean or result.written or result.removed or not result.index.is_file()
             or state.engine != engine):
@@ -304,7 +310,8 @@ def _sphinx(paths: BuildPaths, options: BuildOptions, state: BuildState,
     changed = None if options.clean else result.item_pages.intersection(result.written)
     sphinx = run_sphinx(paths.source, paths.html, paths.doctrees, jobs=jobs,
                         fresh=options.clean, echo=options.echo,
-                        items=ItemPages(changed=changed, frame=state.frame))
+                        items=ItemPages(changed=changed, frame=state.frame),
+                        session=options.sphinx)
     state.frame = sphinx.frame
     doctreetrust.sign(paths.doctrees, paths.state, known)
     result.sphinx_ran = True

@@ -111,16 +111,37 @@ LISTED_FIELDS = ("title", "status", "type", "owner", "encounter", "gap", "dimens
                  "clauses", "plans")
 
 
+# What pages that only count standards per group depend on (input "<id>#grouped"), so a title
+# edit leaves them alone.
+GROUPED_FIELDS = ("status", "owner", "encounter", "gap", "dimensions")
+
+
 def listed(standards: Iterable[Standard]) -> tuple[str, ...]:
     """The listed-fields inputs of some standards."""
     return tuple(f"{s.id}#listed" for s in standards)
 
 
+def grouped(standards: Iterable[Standard]) -> tuple[str, ...]:
+    """The grouped-fields inputs of some standards (pages that count them per group)."""
+    return tuple(f"{s.id}#grouped" for s in standards)
+
+
+def _counting(project: Project, template: str) -> tuple[str, ...]:
+    # The inputs of a page that counts standards per group; the repository's own version of
+    # such a page may show more of each standard (the template gets them whole).
+    if (project.path("templates") / template).is_file():
+        return listed(project.standards.values())
+    return grouped(project.standards.values())
+
+
 def listed_versions(project: Project) -> dict[str, str]:
-    """A version of each standard's listed fields."""
-    return {f"{s.id}#listed": hashlib.sha1(repr(tuple(getattr(s, f) for f in LISTED_FIELDS))
-                                           .encode("utf-8")).hexdigest()
-            for s in project.standards.values()}
+    """A version of each standard's listed fields and of its grouped fields."""
+    versions = {}
+    for s in project.standards.values():
+        for suffix, fields in (("listed", LISTED_FIELDS), ("grouped", GROUPED_FIELDS)):
+            versions[f"{s.id}#{suffix}"] = hashlib.sha1(
+                repr(tuple(getattr(s, f) for f in fields)).encode("utf-8")).hexdigest()
+    return versions
 
 
 def _answered(derived: Derived, standards: Iterable[Standard]) -> tuple[str, ...]:
@@ -153,7 +174,7 @@ def plan_pages(project: Project, derived: Derived, measurement: Measurement | No
     # page; an edition for staff leaves them out.
     yield Page("index", "manual/index.rst.j2",
                {"current": current, "home": home, "audit_figures": True},
-               (*every, *home.inputs()))
+               (*_counting(project, "manual/index.rst.j2"), *home.inputs()))
     yield from _standard_pages(project, derived, docs, current, retired, measurement)
     yield from _plan_pages(project)
     yield Page("checklists/index", "manual/checklists.rst.j2", {
@@ -185,18 +206,19 @@ def _standard_pages(project: Project, derived: Derived, docs: Docs, current: lis
     owners = _grouped(current, lambda s: [s.owner])
     dimensions = _grouped(current, lambda s: s.dimensions)
     gaps = _grouped(current, lambda s: [s.gap])
-    every = listed(project.standards.values())  # the counts of each group
-    yield Page("standards/index", "manual/standards_index.rst.j2", {
-        "groups": [(name, docs.encounter(name), encounters[name]) for name in sorted(encounters)]},
-        every)
-    yield Page("standards/by_owner", "manual/standards_by_owner.rst.j2", {
-        "groups": [(name, docs.owner(name), owners[name]) for name in sorted(owners)]}, every)
-    yield Page("standards/by_dimension", "manual/standards_by_dimension.rst.j2", {
-        "groups": [(name, docs.dimension(name), dimensions.get(name, [])) for name in DIMENSIONS]},
-        every)
     gap_keys = [1, 2, 3, 4, None]
-    yield Page("standards/by_gap", "manual/standards_by_gap.rst.j2", {
-        "groups": [(gap, docs.gap(gap), gaps.get(gap, [])) for gap in gap_keys]}, every)
+    for docname, template, counts in (
+            ("standards/index", "standards_index",
+             [(name, docs.encounter(name), encounters[name]) for name in sorted(encounters)]),
+            ("standards/by_owner", "standards_by_owner",
+             [(name, docs.owner(name), owners[name]) for name in sorted(owners)]),
+            ("standards/by_dimension", "standards_by_dimension",
+             [(name, docs.dimension(name), dimensions.get(name, [])) for name in DIMENSIONS]),
+            ("standards/by_gap", "standards_by_gap",
+             [(gap, docs.gap(gap), gaps.get(gap, [])) for gap in gap_keys])):
+        name = f"manual/{template}.rst.j2"
+        yield Page(docname, name, {"groups": counts}, _counting(project, name))
+    every = listed(project.standards.values())
     yield Page("standards/archive", "manual/standards_archive.rst.j2", {"standards": retired},
                (*every, *_answered(derived, retired)))
     for kind, groups, doc in (("encounter", encounters, docs.encounter),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import sys
 import threading
@@ -16,12 +17,26 @@ from watchdog.observers import Observer
 from qms.base.errors import QmsError
 from qms.format.load import open_config
 from qms.manual.build import BuildOptions, BuildPaths, BuildResult, build
+from qms.manual.sphinx_build import SphinxSession
 
-QUIET_SECONDS = 0.3  # wait for a burst of saves (an editor, a git checkout) to settle
+QUIET_SECONDS = 0.15  # wait for a burst of saves (an editor, a git checkout) to settle
+BUILD_WAIT_SECONDS = 120  # a request made while a rebuild writes waits this long at most
 
 
 class _Handler(SimpleHTTPRequestHandler):
-    """Serves build/html; logs nothing per request (the console is for build reports)."""
+    """Serves build/html once no rebuild is writing it (Sphinx rewrites pages in place, so a
+    page read half-way would be cut short); logs nothing per request."""
+
+    idle: threading.Event
+
+    def __init__(self, *args: Any, idle: threading.Event, **kwargs: Any) -> None:
+        self.idle = idle
+        super().__init__(*args, **kwargs)
+
+    def send_head(self) -> Any:
+        """Wait for a running rebuild to end, then answer as the standard handler does."""
+        self.idle.wait(BUILD_WAIT_SECONDS)
+        return super().send_head()
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib's name
         """Stay quiet."""
@@ -57,9 +72,21 @@ def serve(path: Path, port: int, options: BuildOptions,
     """Build, serve build/html on 127.0.0.1:port, and rebuild on changes until interrupted."""
     root, config = open_config(path)
     paths = BuildPaths(root / config.paths.build)
+    # One Sphinx application for every rebuild: no start-up and no environment to unpickle.
+    session = options.sphinx or SphinxSession()
+    try:
+        _serve(root, paths, port, dataclasses.replace(options, sphinx=session), report)
+    finally:
+        session.close()
+
+
+def _serve(root: Path, paths: BuildPaths, port: int, options: BuildOptions,
+           report: Callable[[BuildResult, bool], bool]) -> None:
     _rebuild(root, options, report)
     paths.html.mkdir(parents=True, exist_ok=True)
-    handler = functools.partial(_Handler, directory=str(paths.html))
+    idle = threading.Event()
+    idle.set()
+    handler = functools.partial(_Handler, directory=str(paths.html), idle=idle)
     try:
         server = ThreadingHTTPServer(("127.0.0.1", port), handler)
     except OSError as exc:
@@ -76,7 +103,11 @@ def serve(path: Path, port: int, options: BuildOptions,
             changes.changed.wait()
             while changes.changed.wait(QUIET_SECONDS):
                 changes.changed.clear()
-            _rebuild(root, options, report)
+            idle.clear()
+            try:
+                _rebuild(root, options, report)
+            finally:
+                idle.set()
     finally:
         observer.stop()
         server.shutdown()

@@ -17,7 +17,7 @@ import io
 import json
 import posixpath
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -255,26 +255,103 @@ def _docutils_settings_made_once() -> Iterator[None]:
         patched._get_settings = original
 
 
-def run_sphinx(srcdir: Path, outdir: Path, doctrees: Path, *, jobs: int = 1, fresh: bool = False,
-               echo: Callable[[str], None] = print,
-               items: ItemPages | None = None) -> SphinxResult:
-    """Build srcdir (which holds conf.py) into outdir with the HTML builder, in this process;
-    `items` says which item pages changed (default: write them all)."""
-    result = SphinxResult()
-    warnings = io.StringIO()
-    status = ProgressStream(echo)
-    # As sphinx-build does: docutils.conf of the source folder, and node and directive
-    # registrations that end with the build (qms serve builds many times in one process).
-    with patch_docutils(str(srcdir)), docutils_namespace(), _docutils_settings_made_once():
-        app = Sphinx(str(srcdir), str(srcdir), str(outdir), str(doctrees), "html",
-                     confoverrides={}, status=cast(IO[str], status), warning=warnings,
-                     freshenv=fresh, parallel=jobs if jobs > 1 else 0)
+class SphinxSession:
+    """A Sphinx application kept between builds of one manual (`qms serve`): a rebuild then
+    skips Sphinx's start-up and the loading of its environment. A build with another
+    configuration (conf.py, docutils.conf, folders, jobs) or from scratch starts a new one."""
+
+    def __init__(self) -> None:
+        self._stack: ExitStack | None = None
+        self._app: Sphinx | None = None
+        self._key: tuple[Any, ...] = ()
+        self._warnings = io.StringIO()
+        self._echo: list[Callable[[str], None]] = [print]
+        self._status = ProgressStream(lambda line: self._echo[0](line))
+        self.started = 0  # applications started so far
+
+    def build(self, srcdir: Path, outdir: Path, doctrees: Path, *, jobs: int, fresh: bool,
+              echo: Callable[[str], None], items: ItemPages) -> SphinxResult:
+        """Build with the kept application, or a new one where it cannot be kept."""
+        key = (srcdir, outdir, doctrees, jobs, _read(srcdir / "conf.py"),
+               _read(srcdir / "docutils.conf"), engine_version())
+        if fresh or self._app is None or key != self._key:
+            self.close()
+            self._open(srcdir, outdir, doctrees, jobs, fresh)
+            self._key = key
+            self.started += 1
+        app = self._app
+        assert app is not None
+        _forget_last_build(app)
+        self._echo[0] = echo
+        self._status.restart()
+        result = SphinxResult()
         app.qms_reread = result.reread  # type: ignore[attr-defined]
-        app.qms_items = items = items or ItemPages()  # type: ignore[attr-defined]
-        app.build(force_all=fresh)
+        app.qms_items = items  # type: ignore[attr-defined]
+        try:
+            app.build(force_all=fresh)
+        except BaseException:
+            self.close()  # an application stopped half-way is not used again
+            raise
         result.frame = items.frame
-    result.warnings = [ANSI.sub("", w) for w in warnings.getvalue().splitlines() if w.strip()]
-    return result
+        text = self._warnings.getvalue()
+        self._warnings.seek(0)
+        self._warnings.truncate()
+        result.warnings = [ANSI.sub("", w) for w in text.splitlines() if w.strip()]
+        return result
+
+    def _open(self, srcdir: Path, outdir: Path, doctrees: Path, jobs: int, fresh: bool) -> None:
+        stack = ExitStack()
+        try:
+            # As sphinx-build does: docutils.conf of the source folder, and node and directive
+            # registrations that end with the application (serve builds many times).
+            stack.enter_context(patch_docutils(str(srcdir)))
+            stack.enter_context(docutils_namespace())
+            stack.enter_context(_docutils_settings_made_once())
+            self._app = Sphinx(str(srcdir), str(srcdir), str(outdir), str(doctrees), "html",
+                               confoverrides={}, status=cast(IO[str], self._status),
+                               warning=self._warnings, freshenv=fresh,
+                               parallel=jobs if jobs > 1 else 0)
+        except BaseException:
+            stack.close()
+            raise
+        self._stack = stack
+
+    def close(self) -> None:
+        """End the kept application (and the docutils registrations it made)."""
+        self._app, self._key = None, ()
+        stack, self._stack = self._stack, None
+        if stack is not None:
+            stack.close()
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return b""
+
+
+def _forget_last_build(app: Sphinx) -> None:
+    # What the extension remembers during one build: the shared sidebars and the pages in
+    # toctrees (either can change with the next build) and the search entries kept.
+    for name in ("_qms_navigation", "_qms_in_toctrees", "_qms_kept"):
+        app.__dict__.pop(name, None)
+
+
+def run_sphinx(srcdir: Path, outdir: Path, doctrees: Path, *, jobs: int = 1, fresh: bool = False,
+               echo: Callable[[str], None] = print, items: ItemPages | None = None,
+               session: SphinxSession | None = None) -> SphinxResult:
+    """Build srcdir (which holds conf.py) into outdir with the HTML builder, in this process;
+    `items` says which item pages changed (default: write them all); with a session, its
+    application is used and kept."""
+    own = session is None
+    active = session or SphinxSession()
+    try:
+        return active.build(srcdir, outdir, doctrees, jobs=jobs, fresh=fresh, echo=echo,
+                            items=items or ItemPages())
+    finally:
+        if own:
+            active.close()
 
 
 def engine_libraries() -> str:

@@ -76,9 +76,25 @@ def _keep_item_pages_in_index(app: Sphinx) -> None:
 def _keeping(app: Sphinx, indexer: Any, kept: set[str]) -> set[str]:
     # Wrap the indexer's prune so that it keeps `kept` (a set changed in place later).
     original = indexer.prune
-    indexer.prune = lambda docnames: original(set(docnames) | kept)
+
+    def prune(docnames: Any) -> None:
+        original(set(docnames) | kept)
+        _drop_words_of_no_page(indexer)
+
+    indexer.prune = prune
     app.__dict__["_qms_kept"] = kept
     return kept
+
+
+def _drop_words_of_no_page(indexer: Any) -> None:
+    # Pruning leaves a word whose every page was pruned with an empty list of pages: an
+    # incremental build's index would then differ from a clean build's by words nobody can
+    # find. Sphinx keeps the words in two dicts of page sets; left alone if that changes.
+    for name in ("_mapping", "_title_mapping"):
+        words = getattr(indexer, name, None)
+        if isinstance(words, dict):
+            for word in [word for word, pages in words.items() if not pages]:
+                del words[word]
 
 
 def _item_docnames(app: Sphinx) -> list[str]:
@@ -97,6 +113,17 @@ def _page_context(builder: Any, title: str, body: str) -> dict[str, Any]:
     return {"parents": [], "prev": None, "next": None, "title": title, "meta": None,
             "body": body, "metatags": VIEWPORT, "rellinks": builder.globalcontext["rellinks"][:],
             "sourcename": "", "toc": "", "display_toc": False, "page_source_suffix": ".html"}
+
+
+def _frame_is_known(app: Sphinx, frame: str) -> bool:
+    # The frame is made of the theme, the configuration and the static files (a change to any
+    # of them makes Sphinx read every document again: code_version covers the static files),
+    # and the sidebar, which shows the documents in toctrees: while none of those was read
+    # again, the last build's frame still holds and is not drawn again (a sixth of a one-page
+    # rebuild at 1,000 standards).
+    reread: set[str] = getattr(app, "qms_reread", set())
+    in_toctrees = {app.config.root_doc}.union(*app.env.toctree_includes.values())
+    return bool(frame) and not reread & in_toctrees
 
 
 def _frame_key(app: Sphinx, docnames: list[str]) -> str:
@@ -147,7 +174,8 @@ def item_pages(app: Sphinx) -> Iterator[tuple[str, dict[str, Any], str]]:
     builder: Any = app.builder
     items: ItemPages = getattr(app, "qms_items", None) or ItemPages()
     docnames = _item_docnames(app)
-    before, items.frame = items.frame, _frame_key(app, docnames)
+    before = items.frame
+    items.frame = before if _frame_is_known(app, before) else _frame_key(app, docnames)
     outdir = Path(app.outdir)
     if items.changed is None or items.frame != before:
         todo = docnames
@@ -188,8 +216,11 @@ def code_version() -> int:
     """A number that changes with the code that turns pages into HTML: an extension's
     env_version, so that Sphinx rebuilds every page when it changes."""
     here = Path(__file__).resolve().parent
-    data = b"".join((here / name).read_bytes()
-                    for name in ("sphinx_build.py", "sphinx_items.py", "tablehtml.py"))
+    # the static files too: every page links them with their checksum, which Sphinx takes
+    # before it copies a changed one
+    files = [here / name for name in ("sphinx_build.py", "sphinx_items.py", "tablehtml.py")]
+    files += sorted((here / "static").iterdir())
+    data = b"".join(path.read_bytes() for path in files if path.is_file())
     return zlib.crc32(data)
 
 

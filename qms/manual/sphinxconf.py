@@ -66,6 +66,10 @@ class ProgressStream(io.TextIOBase):
         super().__init__()
         self._out, self._buffer, self._last = out, "", ("", -1)
 
+    def restart(self) -> None:
+        """A new build begins: its first progress line of each phase is shown again."""
+        self._buffer, self._last = "", ("", -1)
+
     def write(self, text: str) -> int:
         """Collect text; emit complete lines."""
         self._buffer += ANSI.sub("", text).replace("\r", "\n")
