@@ -17,7 +17,10 @@ from qms.format.listing import finding_is_open, finding_is_overdue
 from qms.format.load import load_project
 from qms.format.project import Project
 from qms.manual.charts import age_buckets
+from qms.manual.dashpages import HomeFigures
 from qms.manual.derive import derive
+from qms.manual.measurepages import Measurement
+from qms.manual.pages import service_figures
 from qms.measurement.gaps import GapQuery, five_gaps, table_rows
 from qms.measurement.kpi import KpiQuery, figure, kpi_rows
 from qms.measurement.servqual import score_waves
@@ -262,3 +265,14 @@ def test_the_sqi_page_shows_the_index_by_week_and_day_too(sample: Path) -> None:
         assert [[row[0], row[4]] for row in _rows(page, f"qms-sqi-by-{by}")] == [
             [name, figure(f.index_percent)] for name, f in report.periods.items()]
         assert f'<figure class="qms-chart qms-sqi-{by}">' in page
+
+
+def test_an_edition_without_audit_figures_leaves_capas_and_compliance_out(sample: Path) -> None:
+    project = _project(sample)
+    derived = derive(project, None)
+    home = HomeFigures(project, derived, Measurement(project), service_figures(project))
+    audit_labels = {"Open CAPAs", "Overdue CAPAs", "Compliance"}
+    assert audit_labels <= {f.label for f in home.figures()}
+    staff = [row[0] for row in home.table(audit_figures=False).rows]
+    assert staff and not audit_labels & {cell["t"] for cell in staff}
+    assert {cell["t"] for cell in staff} == {f.label for f in home.figures()} - audit_labels
