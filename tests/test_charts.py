@@ -348,6 +348,23 @@ def test_colours_keep_contrast_on_light_and_dark_pages(background: str) -> None:
     assert contrast(FALLBACK_INK, background) >= 4.0
 
 
+def test_many_series_are_each_drawn_their_own_way_and_a_long_legend_grows_the_chart() -> None:
+    sites = {f"site {i}": [80.0 + i, 90.0] for i in range(12)}
+    root = parse(charts.line_chart(["Q1", "Q2"], sites, "Twelve sites"))
+    looks = [(line.get("style"), len(list(group.iter(f"{SVG}use"))), tuple(
+        use.get("href") for use in group.iter(f"{SVG}use")))
+        for group in root.iter(f"{SVG}g") if group.get("class") == "qms-line"
+        for line in group.findall(f"{SVG}path")[:1]]
+    assert len(looks) == 12 and len(set(looks)) == 12
+    few = parse(charts.line_chart(["Q1", "Q2"], dict(list(sites.items())[:2]), "Two sites"))
+    many = parse(charts.line_chart(["Q1", "Q2"], {f"{LONG} {i}": [1.0, 2.0] for i in range(50)},
+                                   "Fifty sites"))
+    heights = [float(chart.get("viewBox", "").split()[3]) for chart in (few, many)]
+    assert heights[1] > heights[0]  # room for the legend's rows, and a plot above them
+    boxes = [box for node in many.iter(f"{SVG}text") if (box := text_box(node)) is not None]
+    assert all(bottom <= heights[1] for _, _, _, bottom in boxes)
+
+
 def test_series_differ_by_more_than_colour() -> None:
     lines = parse(charts.line_chart(["Q1", "Q2"], {"A": [1.0, 2.0], "B": [2.0, 3.0]}, "Two"))
     drawn = [node for node in lines.iter(f"{SVG}g") if node.get("class") == "qms-line"]

@@ -40,6 +40,7 @@ TEXT_GAP = 0.8  # ems between a sample and its text
 ROW = LINE + 0.5  # ems from one legend row to the next
 BELOW = 1.3  # ems between the last legend row and the chart's edge
 SPINE = 0.8
+SMALLEST_PLOT = 1.5 * INCH  # height of a plot however long its legend
 GRID = f"fill:none;stroke:{INK};stroke-width:0.8;stroke-opacity:0.2"
 
 
@@ -265,9 +266,12 @@ def single(chart: Chart, x: Axis, y: Axis, *, right: Sequence[str] = (),
            flip_y: bool = False) -> tuple[Plot, Axis, Axis]:
     """The one plot of a chart, sized to leave room for every label, and its axes with their
     ticks chosen."""
-    width, height = chart.svg.width, chart.svg.height
     x_labels = x.labels or (["0"] if x.numeric else [])
-    bottom = height - chart.bottom - below_axis(x_labels, x.turned) - label_space(x.name, FONT)
+    below = chart.bottom + below_axis(x_labels, x.turned) + label_space(x.name, FONT)
+    # a long legend (fifty sites) makes the chart taller rather than the plot vanish
+    chart.svg.height = max(chart.svg.height, chart.top + SMALLEST_PLOT + below)
+    width, height = chart.svg.width, chart.svg.height
+    bottom = height - below
     if y.numeric:
         values, labels = y_ticks(y.low, y.high, bottom - chart.top, integer=y.integer)
         y = y._replace(values=values, labels=labels)

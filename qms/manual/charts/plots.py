@@ -58,9 +58,11 @@ def line_chart(periods: Sequence[Label], series: Mapping[str, Sequence[float | N
     if not names or not any(finite(value) for values in drawn.values() for value in values):
         return no_data(title, translate)
     chart = titled(title, WIDE, HEIGHT)
-    # marker and dash differ per series too, so colour is never the only difference
+    # marker and dash differ per series too, so colour is never the only difference (and past
+    # the sixth series the dashes shift, so the seventh is not drawn as the first)
     lines = [Entry(short(name), PALETTE[index % len(PALETTE)],
-                   line=LINE_STYLES[index % len(LINE_STYLES)], width=1.3,
+                   line=LINE_STYLES[(index + index // len(PALETTE)) % len(LINE_STYLES)],
+                   width=1.3,
                    marker=MARKERS[index % len(MARKERS)], marker_size=4.0)
              for index, name in enumerate(drawn)]
     if len(drawn) > 1:
