@@ -25,17 +25,21 @@ from qms.manual.charts.frame import (
     INCH,
     TOP,
     WIDE,
+    Axis,
     Entry,
     Plot,
     axes_lines,
     axis_name_left,
     below_axis,
     beside_axis,
+    draw_axes,
     draw_x_axis,
     draw_y_axis,
     marker_style,
+    numeric,
     overhang,
     plot,
+    single,
     y_ticks,
 )
 from qms.manual.charts.layout import EDGE, GAP, LINE, fitted, label_space
@@ -85,25 +89,13 @@ def xmr_chart(points: Sequence[tuple[Label, float]], centre: float | None, lower
         return no_data(title, translate)
     chart = titled(title, WIDE, HEIGHT)
     chart.entries = _entries([series], target, translate)
-    name = short(clean(unit)) if unit else ""
     labels, places = _x_labels(series, 8)
-    y_range = data_range(_values(series, target))
-    top = chart.top
-    bottom = HEIGHT - chart.bottom - below_axis(labels, len(series.points) > 4)
-    y_values, y_labels = y_ticks(*y_range, bottom - top)
-    left = EDGE + label_space(name, FONT) + beside_axis(y_labels)
-    x_range = data_range(range(len(series.points)))
-    shares = [(place - x_range[0]) / (x_range[1] - x_range[0]) for place in places]
-    reach_left, reach_right = overhang(labels, shares, WIDE - left - EDGE,
-                                       len(series.points) > 4)
-    left = max(left, EDGE + reach_left)
-    area = plot(left, top, WIDE - EDGE - reach_right, bottom, x_range, y_range)
-    draw_y_axis(chart.svg, area, y_values, y_labels)
+    x = Axis(*data_range(range(len(points))), places, labels, turned=len(points) > 4)
+    y = numeric(*data_range(_values(series, target)), short(clean(unit)) if unit else "")
+    area, x, y = single(chart, x, y)
+    draw_axes(chart.svg, area, x, y)
     _draw_series(chart.svg, area, series, target)
-    draw_x_axis(chart.svg, area, places, labels, turned=len(series.points) > 4)
     axes_lines(chart.svg, area)
-    if name:
-        axis_name_left(chart.svg, EDGE, area.top, area.bottom, name)
     return chart.finish(_describe(series, target, translate))
 
 
