@@ -108,4 +108,8 @@ ISSUE_CODES: dict[str, str] = {
     "retired-standard-checked": "a checklist question audits a retired standard",
     "changed-since-audited": "a question (or its standard) changed after an audit answered it",
     "missing-finding": "a nonconforming answer without a finding",
+    "encounter-not-listed": "qms.yaml lists encounters (manual.encounters) but leaves out one "
+    "that standards have",
+    "unknown-encounter": "manual.encounters names an encounter no standard has (a typo?)",
+    "duplicate-encounter": "manual.encounters names one encounter twice",
 }

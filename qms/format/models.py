@@ -14,8 +14,10 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    Discriminator,
     Field,
     StringConstraints,
+    Tag,
 )
 
 ID_PATTERN = r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$"
@@ -107,12 +109,36 @@ DEFAULT_INSTRUMENT: dict[Dimension, list[int]] = {
 }
 
 
+class Journey(Model):
+    """A customer journey (store floor, telephone, delivery): its encounters in the order met."""
+
+    journey: Text
+    encounters: list[Text] = Field(min_length=1)
+
+
+def _entry_kind(value: Any) -> str | None:
+    # Tells the two kinds apart up front, so a wrong entry gets one message, not one per kind.
+    if isinstance(value, str):
+        return "encounter"
+    return "Journey" if isinstance(value, (dict, Journey)) else None
+
+
+EncounterEntry = Annotated[
+    Annotated[Text, Tag("encounter")] | Annotated[Journey, Tag("Journey")],
+    Discriminator(_entry_kind, custom_error_type="encounter_entry",
+                  custom_error_message="must be an encounter name or a journey "
+                  "({journey: name, encounters: [names]})"),
+]
+
+
 class ManualConfig(Model):
     """How the manual is published."""
 
     title: Text = "Service Quality Manual"
     language: Literal["en", "zh_CN"] = "en"
     audience: Literal["quality", "staff"] = "quality"
+    # The order a customer meets the encounters: names, journeys of names, or both mixed.
+    encounters: list[EncounterEntry] = Field(default_factory=list)
 
 
 class ReviewConfig(Model):

@@ -120,6 +120,8 @@ def _fields_at(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
     for step in loc:
         if isinstance(step, int):
             continue
+        if _is_model(current) and step not in current.model_fields:
+            continue  # a tag of a union (`journey`), not a field
         info = current.model_fields.get(step) if _is_model(current) else None
         if info is None:
             return []

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from datetime import date
 
 from qms.base.issues import Issue, error, warning
+from qms.format.encounters import check_encounters
 from qms.format.fingerprint import changed_since_audited, standard_fingerprint
 from qms.format.iso9001 import CLAUSES
 from qms.format.models import Audit, Capa, Finding
@@ -29,6 +30,7 @@ def validate_project(project: Project) -> Iterator[Issue]:
     for audit in project.audits.values():
         yield from check_audit(project, audit, project.sources[audit.id])
     yield from check_tables(project)
+    yield from check_encounters(project)
 
 
 def _unknown(source: Source, line: int, what: str, ref: str, known: Mapping[str, object]) -> Issue:
