@@ -250,6 +250,28 @@ def test_an_unknown_sheet_is_named(fixture_repo: Callable[[str], Path], run: Run
     assert not wave_of(repo, "new").exists()
 
 
+def test_a_chart_sheet_before_the_answers(fixture_repo: Callable[[str], Path], run: Run,
+                                          tmp_path: Path) -> None:
+    # openpyxl 3.1 fails on a chart sheet without a chart (a traceback before): the answers
+    # are the first worksheet, and a chart sheet asked for by name is refused in words.
+    book = load_workbook(EXPORTS / "export.xlsx")
+    book.create_chartsheet("图表", 0)
+    source = tmp_path / "with-chart.xlsx"
+    book.save(source)
+    repo = fixture_repo("minimal")
+    result = survey_import(run, repo, source, "--wave", "w", "--expectation", CHINESE[0],
+                           "--perception", CHINESE[1])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[0] == "encoding: XLSX sheet '问卷结果'"
+    assert wave_of(repo, "w").read_text(encoding="utf-8") == expected_wave()
+    result = survey_import(run, repo, source, "--wave", "w2", "--sheet", "图表",
+                           "--expectation", CHINESE[0], "--perception", CHINESE[1])
+    assert result.exit_code == 1
+    assert result.stderr == ("qms: error: with-chart.xlsx: the sheet '图表' is a chart, not a "
+                             "table of answers; give the sheet with the answers (--sheet)\n")
+    assert not wave_of(repo, "w2").exists()
+
+
 # ---------------------------------------------------------------- properties
 
 ANSWER = st.one_of(st.integers(1, 7).map(str), st.sampled_from(["", " ", "n/a", "不适用", "-"]))

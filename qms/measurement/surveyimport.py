@@ -274,6 +274,7 @@ def wave_text(export: Export, columns: Columns, config: Config,
     writer.writerow(["respondent", *names, *(name for name, _ in weights)])
     problems: list[str] = []
     seen: dict[str, int] = {}
+    answers: dict[str, tuple[int | None, str]] = {}
     width = len(export.header)
     for row, short in export.rows:
         cells = short + [""] * (width - len(short))  # a short row's last cells are blank
@@ -286,7 +287,12 @@ def wave_text(export: Export, columns: Columns, config: Config,
         for name, source in zip(names, sources, strict=True):
             value: int | None = None
             if source is not None:
-                value, problem = _answer(cells[source], scale)
+                cell = cells[source]
+                # a few distinct texts ("5", "", "不清楚") fill the 440,000 cells of a big export
+                found = answers.get(cell)
+                if found is None:
+                    found = answers[cell] = _answer(cell, scale)
+                value, problem = found
                 if problem:
                     problems.append(f"row {row}, column {column_name(source)} ({name}): {problem}")
                 elif value is None:

@@ -132,32 +132,41 @@ def _export(records: list[list[str]], shown: str, read_as: str) -> Export:
 
 
 def _read_xlsx(path: Path, shown: str, sheet: str | None) -> Export:
-    from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
+    from qms.measurement.xlsxsheet import XlsxProblem, open_workbook
 
+    unreadable = (XlsxProblem, zipfile.BadZipFile, KeyError, ValueError, OSError,
+                  EOFError, zipfile.LargeZipFile)
     try:
-        book = load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        book = open_workbook(path)
+    except unreadable as exc:
         raise QmsError(f"{shown}: not an Excel workbook (.xlsx) that qms can read ({exc}); "
                        "save the export again as .xlsx or CSV") from None
-    try:
-        if sheet is not None and sheet not in book.sheetnames:
-            names = ", ".join(repr(n) for n in book.sheetnames)
+    with book.archive:
+        if sheet is not None and sheet not in book.names:
+            names = ", ".join(repr(n) for n in book.names)
             raise QmsError(f"{shown}: there is no sheet {sheet!r} (--sheet); the sheets are "
                            f"{names}")
-        chosen = book[sheet] if sheet is not None else book.worksheets[0]
-        if hasattr(chosen, "reset_dimensions"):
-            chosen.reset_dimensions()  # some writers store a wrong size: read every row there is
-        records = [[_cell_text(v) for v in values]
-                   for values in chosen.iter_rows(values_only=True)]
-        title = chosen.title
-    finally:
-        book.close()
+        if sheet is not None and sheet not in book.worksheets:
+            raise QmsError(f"{shown}: the sheet {sheet!r} is a chart, not a table of answers; "
+                           "give the sheet with the answers (--sheet)")
+        if not book.worksheets:
+            raise QmsError(f"{shown}: the workbook has no worksheet; save the export again as "
+                           ".xlsx or CSV")
+        title = sheet if sheet is not None else next(iter(book.worksheets))
+        try:
+            # every row there is, whatever size the workbook states (some writers get it wrong)
+            records = [[v if v.__class__ is str else _cell_text(v) for v in values]
+                       for values in book.rows(title)]
+        except unreadable as exc:
+            raise QmsError(f"{shown}: not an Excel workbook (.xlsx) that qms can read ({exc}); "
+                           "save the export again as .xlsx or CSV") from None
     return _export(records, shown, f"XLSX sheet {title!r}")
 
 
 def _cell_text(value: Any) -> str:
     """A workbook cell as the text a CSV export would hold (5.0 is 5)."""
+    if value.__class__ is int:
+        return str(value)  # the usual answer first (a bool is no int here)
     if value is None:
         return ""
     if isinstance(value, bool):
