@@ -7,7 +7,8 @@ OUTDIR/repo is bench/generate.py's repository with its evidence replaced by 100,
 (weekly series of real measures of hard standards, monthly files), two years of daily SQI over
 10 categories with volume, and a 2,000-respondent x 22-item wave with importance points;
 OUTDIR/export-gbk.csv is a 10,000-row survey-tool export (GBK, Chinese headers in shuffled order,
-name, phone and channel columns, blank and non-numeric answers). Then prints the median wall time
+name, phone and channel columns, blank and non-numeric answers) and OUTDIR/export.xlsx the same
+export as a workbook (answers as numbers). Then prints the median wall time
 of each command as a whole process (after one warm-up), cold (the file cache removed before each
 run) and warm, next to issue 11's targets. A command this qms does not have is reported as
 "missing", one that fails as "failed" with its exit status and last line of error output.
@@ -18,11 +19,13 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
+import re
 import shutil
 import statistics
 import subprocess
 import sys
 import time
+import zipfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -113,30 +116,53 @@ class MeasureGenerator(generate.Generator):
             rows.append([f"R{number:05d}", *answers, 10, 30, 20, 20, 20])
         self.csv_file("audits/surveys/wave-1.csv", header, rows)
 
-    def export(self, path: Path) -> None:
-        """A survey tool's GBK export: Chinese headers, personal columns, items in any order."""
+    def export(self, path: Path, workbook: Path) -> None:
+        """A survey tool's export, as GBK CSV and as XLSX: Chinese headers, personal columns,
+        items in any order."""
         rng = self.rng
         items = [f"{i}、期望：题目{i}" for i in range(1, 23)] + [
             f"{i}、感知：题目{i}" for i in range(1, 23)]
         rng.shuffle(items)
         header = ["序号", "提交时间", "姓名", "手机号", *items[:20], "来源渠道", *items[20:]]
+        rows: list[list[object]] = [list(header)]
+        for number in range(1, EXPORT_ROWS + 1):
+            cells: dict[str, object] = {
+                "序号": number,
+                "提交时间": f"2026-11-{rng.randint(1, 22):02d} {rng.randint(8, 22):02d}:"
+                            f"{rng.randint(0, 59):02d}",
+                "姓名": rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(("", *GIVEN)),
+                "手机号": f"1{rng.choice('3456789')}{rng.randint(0, 999_999_999):09d}",
+                "来源渠道": rng.choice(("微信", "短信", "门店二维码")),
+            }
+            for item in items:
+                roll = rng.random()
+                cells[item] = ("" if roll < 0.01 else "不清楚" if roll < 0.015
+                               else rng.randint(3, 7))
+            rows.append([cells[column] for column in header])
         with path.open("w", encoding="gbk", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(header)
-            for number in range(1, EXPORT_ROWS + 1):
-                cells: dict[str, object] = {
-                    "序号": number,
-                    "提交时间": f"2026-11-{rng.randint(1, 22):02d} {rng.randint(8, 22):02d}:"
-                                f"{rng.randint(0, 59):02d}",
-                    "姓名": rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(("", *GIVEN)),
-                    "手机号": f"1{rng.choice('3456789')}{rng.randint(0, 999_999_999):09d}",
-                    "来源渠道": rng.choice(("微信", "短信", "门店二维码")),
-                }
-                for item in items:
-                    roll = rng.random()
-                    cells[item] = ("" if roll < 0.01 else "不清楚" if roll < 0.015
-                                   else rng.randint(3, 7))
-                writer.writerow([cells[column] for column in header])
+            csv.writer(handle).writerows(rows)
+        write_workbook(workbook, rows)
+
+
+def write_workbook(path: Path, rows: list[list[object]]) -> None:
+    """The rows as an XLSX workbook (numbers as numbers, blanks empty), the same bytes each time:
+    openpyxl stamps the clock into its properties and zip entries, so both are fixed here."""
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("问卷结果")
+    for row in rows:
+        sheet.append([None if cell == "" else cell for cell in row])
+    book.save(path)
+    with zipfile.ZipFile(path) as source:
+        parts = [(item.filename, source.read(item.filename)) for item in source.infolist()]
+    stamp = rb"\g<1>2026-11-23T00:00:00Z<"  # openpyxl dates the workbook with the clock
+    parts = [(name, re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*<", stamp, data))
+             for name, data in parts]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, data in parts:
+            target.writestr(zipfile.ZipInfo(name, date_time=(2026, 11, 23, 0, 0, 0)), data,
+                            zipfile.ZIP_DEFLATED)
 
 
 def timed(command: list[str], runs: int, before: Callable[[], object]) -> tuple[str, float]:
@@ -168,7 +194,7 @@ def build(out: Path, standards: int, seed: int) -> None:
     start = time.perf_counter()
     gen = MeasureGenerator(out / "repo", standards, standards // 5, 50, seed)
     gen.run()
-    gen.export(out / "export-gbk.csv")
+    gen.export(out / "export-gbk.csv", out / "export.xlsx")
     print(f"generated {out} in {time.perf_counter() - start:.1f} s "
           f"({gen.files} files, {gen.bytes / 1e6:.1f} MB)")
 
@@ -183,22 +209,29 @@ def main() -> None:
     args = parser.parse_args()
     if not args.outdir.exists():
         build(args.outdir, args.standards, args.seed)
-    repo, export = args.outdir / "repo", args.outdir / "export-gbk.csv"
+    repo = args.outdir / "repo"
     imported = repo / "audits" / "surveys" / "bench-import.csv"
     cache = repo / "build" / ".qms" / "cache"
     forget = lambda: shutil.rmtree(cache, ignore_errors=True)  # noqa: E731
     keep = lambda: None  # noqa: E731
-    survey = ["survey", "import", str(export), "--wave", "bench-import",
-              "--expectation", r"^(?P<item>\d+)、期望", "--perception", r"^(?P<item>\d+)、感知",
-              "--respondent", "序号", "--force"]
-    cases = [(["kpi"], 2.0), (["sqi"], 2.0), (["servqual"], 2.0), (survey[:2], 3.0)]
-    for words, target in cases:
-        help_text = available(words)
-        name = "qms " + " ".join(words)
+    cases: list[tuple[str, list[str], float]] = [
+        ("qms kpi", ["kpi"], 2.0), ("qms sqi", ["sqi"], 2.0), ("qms servqual", ["servqual"], 2.0)]
+    for kind, name in (("CSV", "export-gbk.csv"), ("XLSX", "export.xlsx")):
+        export = args.outdir / name
+        if not export.exists():
+            print(f"qms survey import ({kind}): {export} is missing (an OUTDIR of an older "
+                  "bench_measure.py); generate a new OUTDIR")
+            continue
+        cases.append((f"qms survey import ({kind})", [
+            "survey", "import", str(export), "--wave", "bench-import", "--expectation",
+            r"^(?P<item>\d+)、期望", "--perception", r"^(?P<item>\d+)、感知", "--respondent",
+            "序号", "--force"], 3.0))
+    for name, words, target in cases:
+        help_text = available(words[:2] if words[0] == "survey" else words)
         if help_text is None:
             print(f"{name}: missing")
             continue
-        command = [str(QMS), *(survey if words == survey[:2] else words), "-C", str(repo)]
+        command = [str(QMS), *words, "-C", str(repo)]
         if "--today" in help_text:
             command += ["--today", TODAY]
         for label, before in (("cold", forget), ("warm", keep)):
