@@ -132,15 +132,20 @@ def test_moving_a_standard_updates_both_groups_and_audit_edits_reach_the_registe
         assert "root-cause-found" in pages[name] and "contained" not in pages[name], name
 
 
-def test_a_statement_edit_rewrites_only_its_page(fixture_repo: Callable[[str], Path]) -> None:
+def test_a_statement_edit_rewrites_its_page_and_its_encounter_card_only(
+        fixture_repo: Callable[[str], Path]) -> None:
     repo = fixture_repo("manual-small")
     build_once(repo)
     target = repo / "standards" / "desk" / "DSK-001.yaml"
     target.write_text(target.read_text(encoding="utf-8").replace(
-        "whatever the receptionist", "whatever else the receptionist"), encoding="utf-8")
+        "whatever the receptionist", "whatever else the receptionist").replace(
+        "Look up and smile", "Look up, smile"), encoding="utf-8")
     result, _ = build_once(repo, strict=True)
-    assert result.written == ["standards/DSK-001"]
-    assert "whatever else the receptionist" in all_html(repo)["standards/DSK-001.html"]
+    assert sorted(result.written) == ["standards/DSK-001", "standards/encounter/reception"]
+    pages = all_html(repo)
+    for name in ("standards/DSK-001.html", "standards/encounter/reception.html"):
+        assert "whatever else the receptionist" in pages[name], name
+        assert "Look up, smile" in pages[name] and "Look up and smile" not in pages[name], name
 
 
 def test_a_repository_counting_page_that_shows_titles_follows_a_title_edit(

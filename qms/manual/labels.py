@@ -79,6 +79,13 @@ ZH_CN: dict[str, str] = {
     "standards: each page has a do and don't table and the measures that show whether it is met.":
         "打开服务接触点列表，选择您工作的服务环节，阅读该环节的标准：每页都有"
         "“应该做／不应该做”对照表，以及衡量标准是否达成的指标。",
+    "Pick the moment of service you work in and read its card: every standard of that moment "
+    "with what to do and what not to do, on one printable page. The encounters are in the order "
+    "a customer meets them.":
+        "选择您工作的服务环节，阅读它的服务卡：该环节的每项标准，应该做什么、不应该做什么，"
+        "一页即可打印。服务接触点按顾客经历的先后排列。",
+    "Other encounters": "其他服务接触点", "More ways to find a standard": "查找标准的其他方式",
+    "{journey}, step {number} of {of}": "{journey}：第 {number} 步，共 {of} 步",
     "Service quality fails where the company's view and the customer's differ. The customer gap "
     "(expected against perceived service) closes when four company gaps close:":
         "当公司的认识与顾客的感受不一致时，服务质量就会出问题。顾客差距（期望的服务与感知的服务之差）"
@@ -161,7 +168,14 @@ ZH_CN: dict[str, str] = {
 }
 
 ZH_CN.update(ZH_CN_DASHBOARDS)
-LANGUAGES = {"en": {}, "zh_CN": ZH_CN}
+# English words for the format's enumeration values that are page titles (planning areas).
+EN: dict[str, str] = {
+    "service-concept": "Service concept", "expectation-management": "Expectation management",
+    "outcome-management": "Outcome management", "internal-marketing": "Internal marketing",
+    "tangible-evidence": "Tangible evidence", "information-technology": "Information technology",
+    "customer-participation": "Customer participation",
+}
+LANGUAGES = {"en": EN, "zh_CN": ZH_CN}
 
 
 def translator(language: str) -> Callable[..., str]:

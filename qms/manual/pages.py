@@ -15,6 +15,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
+from qms.format.encounters import Step, encounter_order
 from qms.format.models import DIMENSIONS, PLAN_CATEGORIES, Standard
 from qms.format.project import Project
 from qms.manual.auditcharts import audit_chart_pages
@@ -25,6 +26,7 @@ from qms.manual.measurepages import Measurement, measure_pages, readings_input
 from qms.manual.render import Page
 from qms.manual.servicepages import ServiceFigures, service_pages
 from qms.manual.standardresults import StandardResults
+from qms.manual.tablehtml import relative_uri
 
 T = TypeVar("T")
 
@@ -207,9 +209,16 @@ def _standard_pages(project: Project, derived: Derived, docs: Docs, current: lis
     dimensions = _grouped(current, lambda s: s.dimensions)
     gaps = _grouped(current, lambda s: [s.gap])
     gap_keys = [1, 2, 3, 4, None]
+    steps = encounter_order(project.config.manual, encounters)
+    by_journey: dict[str | None, list[Any]] = {}
+    for step in steps:
+        by_journey.setdefault(step.journey, []).append(
+            (step.name, docs.encounter(step.name), encounters[step.name]))
+    index = "manual/standards_index.rst.j2"
+    yield Page("standards/index", index, {
+        "groups": [row for rows in by_journey.values() for row in rows],
+        "journeys": list(by_journey.items())}, _counting(project, index))
     for docname, template, counts in (
-            ("standards/index", "standards_index",
-             [(name, docs.encounter(name), encounters[name]) for name in sorted(encounters)]),
             ("standards/by_owner", "standards_by_owner",
              [(name, docs.owner(name), owners[name]) for name in sorted(owners)]),
             ("standards/by_dimension", "standards_by_dimension",
@@ -221,10 +230,10 @@ def _standard_pages(project: Project, derived: Derived, docs: Docs, current: lis
     every = listed(project.standards.values())
     yield Page("standards/archive", "manual/standards_archive.rst.j2", {"standards": retired},
                (*every, *_answered(derived, retired)))
-    for kind, groups, doc in (("encounter", encounters, docs.encounter),
-                              ("owner", owners, docs.owner)):
-        for name, members in sorted(groups.items()):
-            yield _group_page(derived, doc(name), kind, name, members)
+    for step in steps:
+        yield _encounter_card(docs, step, encounters[step.name])
+    for name, members in sorted(owners.items()):
+        yield _group_page(derived, docs.owner(name), "owner", name, members)
     for name in DIMENSIONS:
         yield _group_page(derived, docs.dimension(name), "dimension", name,
                           dimensions.get(name, []))
@@ -279,6 +288,16 @@ def _group_page(derived: Derived, docname: str, kind: str, name: Any,
     return Page(docname, "manual/standards_group.rst.j2",
                 {"kind": kind, "name": name, "standards": members},
                 (*listed(members), *_answered(derived, members)))
+
+
+def _encounter_card(docs: Docs, step: Step, members: list[Standard]) -> Page:
+    # A card shows each member's statement and do and don't: it depends on their whole files.
+    # Standards' pages are not Sphinx documents (no :doc: link reaches them): plain links.
+    docname = docs.encounter(step.name)
+    return Page(docname, "manual/encounter_card.rst.j2", {
+        "kind": "encounter", "name": step.name, "step": step, "standards": members,
+        "uri": {s.id: relative_uri(docname, docs.standard(s.id)) for s in members}},
+        tuple(s.id for s in members))
 
 
 def _standard_inputs(project: Project, derived: Derived, standard: Standard) -> tuple[str, ...]:
