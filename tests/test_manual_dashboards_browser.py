@@ -20,6 +20,13 @@ def manual(tmp_path_factory: pytest.TempPathFactory) -> Path:
         return built(tmp_path_factory.mktemp("dash-browser"), "sample") / "build" / "html"
 
 
+@pytest.fixture(scope="module")
+def chinese(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The Chinese sample's manual, built."""
+    with pinned_env():
+        return built(tmp_path_factory.mktemp("dash-browser-zh"), "zh-sample") / "build" / "html"
+
+
 def test_the_home_figures_are_visible_and_lead_to_their_pages(tab: Watched,  # noqa: F811
                                                               manual: Path) -> None:
     page = tab.page
@@ -48,3 +55,16 @@ def test_the_gap_diagram_links_each_gap(tab: Watched, manual: Path) -> None:  # 
     page.locator("svg.qms-gap-diagram a[href='../gaps/gap3.html']").click()
     page.wait_for_url("**/gaps/gap3.html")
     assert "delivery gap" in page.locator("h1").inner_text()
+
+
+def test_a_chinese_manual_shows_its_figures_and_diagram_in_chinese(
+        tab: Watched, chinese: Path) -> None:  # noqa: F811
+    page = tab.page
+    page.goto((chinese / "index.html").as_uri())
+    figures = page.locator("article table.qms-standing")
+    assert figures.is_visible()
+    assert figures.get_by_role("link", name="达标的指标", exact=True).is_visible()
+    page.goto((chinese / "gaps" / "index.html").as_uri())
+    for text in ("期望的服务", "感知的服务", "差距 5 · 顾客差距"):
+        label = page.locator("svg.qms-gap-diagram tspan", has_text=text).first
+        assert label.is_visible(), text
