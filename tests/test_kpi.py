@@ -380,3 +380,40 @@ def test_the_report_reads_standards_and_readings_only(kpi_repo: Path, run) -> No
     assert broken.exit_code == 1
     assert "audits/measurements/kpi.csv:" in broken.stderr
     assert "DLV-001 has no measure 'on-tme' (did you mean 'on-time'?)" in broken.stderr
+
+
+@settings(max_examples=200, deadline=None)
+@given(values=st.lists(st.sampled_from([9.0, 9.5, 10.0, 10.5, 11.0, 14.0, 6.0]), min_size=2,
+                       max_size=40))
+def test_signals_are_the_array_formulation(values: list[float]) -> None:
+    # xmr_signals compares plain floats; the same rules on numpy arrays give the same flags
+    # (values on the centre line, beyond either limit, runs cut by the centre line).
+    import numpy as np
+
+    limits = xmr_limits(values)
+    assert limits is not None
+    data = np.asarray(values)
+    beyond = ((data > limits.upper) | (data < limits.lower)).tolist()
+    sides = np.sign(data - limits.centre).tolist()
+    expected: list[list[str]] = [["beyond-limits"] if out else [] for out in beyond]
+    start = 0
+    for index in range(1, len(sides) + 1):
+        if index == len(sides) or sides[index] != sides[start]:
+            if sides[start] != 0 and index - start >= 8:
+                for member in range(start, index):
+                    expected[member].append("run-of-8")
+            start = index
+    assert xmr_signals(values, limits) == expected
+
+
+def test_a_duplicate_id_on_a_fresh_clone_is_named_with_its_line(kpi_repo: Path, run) -> None:
+    # Without a cache the standards are read and validated in one go (models, no line marks):
+    # a duplicate id is read again with its lines, as qms check names it.
+    folder = kpi_repo / "standards" / "delivery"
+    (folder / "DLV-001-copy.yaml").write_bytes((folder / "DLV-001.yaml").read_bytes())
+    result = run("kpi", "-C", str(kpi_repo))
+    assert result.exit_code == 1
+    line = (folder / "DLV-001.yaml").read_text(encoding="utf-8").splitlines().index(
+        "id: DLV-001") + 1
+    assert (f"standards/delivery/DLV-001.yaml:{line}: error [duplicate-id] the id DLV-001 is "
+            "already used by standards/delivery/DLV-001-copy.yaml") in result.stderr

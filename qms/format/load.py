@@ -10,7 +10,7 @@ import gc
 import multiprocessing as mp
 import os
 import re
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from datetime import date
 from pathlib import Path
@@ -251,12 +251,14 @@ def _read_chunk(paths: list[Path], shown: list[str]) -> list[tuple[Any, list[Iss
     return [load_file(path, name) for path, name in zip(paths, shown, strict=True)]
 
 
-def read_many(paths: list[Path], shown: list[str]) -> list[tuple[Any, list[Issue]]]:
+def read_many(paths: list[Any], shown: list[str],
+              chunk: Callable[[list[Any], list[str]], list[Any]] = _read_chunk) -> list[Any]:
     """Read and parse many YAML files, in parallel over the CPUs this process may use when it
-    pays (and no other thread runs: see workers.can_fork)."""
+    pays (and no other thread runs: see workers.can_fork): `chunk` turns a share of the paths
+    into one result each ((data, problems) by default)."""
     workers = fork_workers(4)
     if len(paths) < PARALLEL_THRESHOLD or workers < 2:
-        return _read_chunk(paths, shown)
+        return chunk(paths, shown)
     # Interleave so that every worker gets a similar mix of small and large files. The other
     # processes also pickle what they read back to this one (about a quarter of the parse
     # time), so this process, which reads its share meanwhile, takes 5 files for each 4.
@@ -265,11 +267,11 @@ def read_many(paths: list[Path], shown: list[str]) -> list[tuple[Any, list[Issue
               for w in range(workers)]
     shares = [([paths[i] for i in mine], [shown[i] for i in mine]) for mine in owners]
     with ProcessPoolExecutor(workers - 1, mp_context=mp.get_context("fork")) as pool:
-        futures = [pool.submit(_read_chunk, *share) for share in shares[1:]]
-        results = [_read_chunk(*shares[0]), *(f.result() for f in futures)]
-    merged: list[tuple[Any, list[Issue]]] = [None] * len(paths)  # type: ignore[list-item]
-    for mine, chunk in zip(owners, results, strict=True):
-        for i, parsed in zip(mine, chunk, strict=True):
+        futures = [pool.submit(chunk, *share) for share in shares[1:]]
+        results = [chunk(*shares[0]), *(f.result() for f in futures)]
+    merged: list[Any] = [None] * len(paths)
+    for mine, share_results in zip(owners, results, strict=True):
+        for i, parsed in zip(mine, share_results, strict=True):
             merged[i] = parsed
     return merged
 

@@ -70,9 +70,9 @@ def _load(root: Path, today: date, kinds: tuple[str, ...], tables: tuple[str, ..
     targets: dict[str, dict[str, Any]] = {
         "standard": project.standards, "plan": project.plans, "audit": project.audits}
     seen: dict[str, str] = {}
-    for (kind, _), name, (model, data, problems) in zip(jobs, shown,
-                                                        read_models(jobs, shown, cache),
-                                                        strict=True):
+    # Without the cache, the data is kept: it names the line of a duplicate id.
+    read = read_models(jobs, shown, cache, keep_data=cache is None)
+    for (kind, _), name, (model, data, problems) in zip(jobs, shown, read, strict=True):
         issues.extend(problems)
         if model is None:
             continue
