@@ -21,6 +21,7 @@ from qms.format.project import Project
 from qms.manual.auditcharts import audit_chart_pages
 from qms.manual.dashpages import HomeFigures
 from qms.manual.derive import Derived
+from qms.manual.edition import QUALITY, shows_audits
 from qms.manual.gappages import GapFigures, gap_pages
 from qms.manual.measurepages import Measurement, measure_pages, readings_input
 from qms.manual.render import Page
@@ -161,8 +162,13 @@ def _grouped(items: Iterable[T], key: Callable[[T], Iterable[Any]]) -> dict[Any,
 
 
 def plan_pages(project: Project, derived: Derived, measurement: Measurement | None = None,
-               service: ServiceFigures | None = None) -> Iterator[Page]:
-    """Every page of the manual, in a stable order."""
+               service: ServiceFigures | None = None, edition: str = QUALITY) -> Iterator[Page]:
+    """Every page of an edition of the manual, in a stable order.
+
+    The staff edition has no checklist, audit, audit chart, gap or traceability page: they are
+    not planned at all (not hidden), so nothing of them reaches its HTML or search index.
+    """
+    audits = shows_audits(edition)
     docs = Docs(project)
     measurement = measurement or Measurement(project)
     service = service or service_figures(project)
@@ -173,12 +179,29 @@ def plan_pages(project: Project, derived: Derived, measurement: Measurement | No
     checklists = tuple(sorted(project.checklists))
     home = HomeFigures(project, derived, measurement, service)
     # audit_figures: the quality department's edition shows compliance and CAPAs on the home
-    # page; an edition for staff leaves them out.
+    # page; the staff edition leaves them out.
     yield Page("index", "manual/index.rst.j2",
-               {"current": current, "home": home, "audit_figures": True},
+               {"current": current, "home": home, "audit_figures": audits},
                (*_counting(project, "manual/index.rst.j2"), *home.inputs()))
     yield from _standard_pages(project, derived, docs, current, retired, measurement)
     yield from _plan_pages(project)
+    if audits:
+        yield from _checklist_and_audit_pages(project, derived, docs)
+    yield from measure_pages(project, measurement, service)
+    yield from service_pages(project, service)
+    if not audits:
+        return
+    yield from audit_chart_pages(project, derived, docs)
+    yield from gap_pages(project, GapFigures(project, measurement, service, docs), every)
+    for name, inputs in (("index", ()), ("matrix", (*listed(current), *checklists)),
+                         ("coverage", (*every, *checklists)), ("iso9001", listed(current))):
+        yield Page(f"traceability/{name}", f"manual/traceability_{name}.rst.j2",
+                   {"current": current}, inputs)
+
+
+def _checklist_and_audit_pages(project: Project, derived: Derived, docs: Docs
+                               ) -> Iterator[Page]:
+    checklists = tuple(sorted(project.checklists))
     yield Page("checklists/index", "manual/checklists.rst.j2", {
         "checklists": sorted(project.checklists.values(), key=lambda c: c.id)}, checklists)
     for checklist in project.checklists.values():
@@ -187,14 +210,6 @@ def plan_pages(project: Project, derived: Derived, measurement: Measurement | No
         yield Page(docs.checklist(checklist.id), "manual/checklist.html.j2",
                    {"checklist": checklist}, (checklist.id, *sorted(set(listed(asked)))))
     yield from _audit_pages(project, derived, docs)
-    yield from measure_pages(project, measurement, service)
-    yield from service_pages(project, service)
-    yield from audit_chart_pages(project, derived, docs)
-    yield from gap_pages(project, GapFigures(project, measurement, service, docs), every)
-    for name, inputs in (("index", ()), ("matrix", (*listed(current), *checklists)),
-                         ("coverage", (*every, *checklists)), ("iso9001", listed(current))):
-        yield Page(f"traceability/{name}", f"manual/traceability_{name}.rst.j2",
-                   {"current": current}, inputs)
 
 
 def service_figures(project: Project) -> ServiceFigures:
