@@ -24,6 +24,7 @@ import hashlib
 import os
 import sys
 import zlib
+from collections.abc import Collection
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -106,20 +107,24 @@ def _shard_file(folder: Path, shard: int) -> Path:
 class LoadCache:
     """The cached models of one repository, read from and saved to one folder."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, kinds: Collection[str] | None = None) -> None:
         self.folder = folder
         self.version = code_version()
         self.key = cache_key()
+        self.kinds = kinds  # the kinds of file read now (None: all)
         self.entries: dict[str, Entry] = {}
+        # Per shard, the JSON of the kinds not read now (`qms kpi` needs no audit's model):
+        # validated only if the shard is saved again, so that saving keeps them.
+        self.unread: dict[int, list[tuple[str, bytes]]] = {}
         self.dirty: set[int] = set()
         for shard in range(SHARDS):
             try:
                 data = _shard_file(folder, shard).read_bytes()
             except OSError:
                 continue
-            self.entries.update(self._entries(data))
+            self.entries.update(self._entries(data, shard))
 
-    def _entries(self, data: bytes) -> dict[str, Entry]:
+    def _entries(self, data: bytes, shard: int) -> dict[str, Entry]:
         # The layout: FORMAT, the code version, the MAC of the rest, then a "kind JSON" line
         # per kind. Anything else (damage, another key or version, an old pickle) is no cache.
         header, version, tag, body = (data.split(b"\n", 3) + [b"", b"", b""])[:4]
@@ -128,13 +133,20 @@ class LoadCache:
         if not authentic(self.key, PURPOSE, version + b"\n" + body, tag.decode("ascii", "replace")):
             return {}
         entries: dict[str, Entry] = {}
+        unread: list[tuple[str, bytes]] = []
         for line in body.splitlines():
             kind, _, models = line.partition(b" ")
+            name = kind.decode("ascii", "replace")
+            if self.kinds is not None and name not in self.kinds:
+                unread.append((name, models))
+                continue
             try:
-                valid = _adapter(kind.decode("ascii")).validate_json(models)
+                valid = _adapter(name).validate_json(models)
             except (KeyError, UnicodeDecodeError, ValidationError):
                 return {}
-            entries.update((name, (kind.decode(), *entry)) for name, entry in valid.items())
+            entries.update((path, (name, *entry)) for path, entry in valid.items())
+        if unread:
+            self.unread[shard] = unread
         return entries
 
     def get(self, shown: str, kind: str, signature: Signature) -> Any:
@@ -158,6 +170,14 @@ class LoadCache:
     def save(self) -> None:
         """Write the shards that changed."""
         self.folder.mkdir(parents=True, exist_ok=True)
+        for shard in self.dirty:
+            for kind, models in self.unread.pop(shard, []):
+                try:
+                    valid = _adapter(kind).validate_json(models)
+                except (KeyError, ValidationError):
+                    continue  # damaged: those files are read again when next asked for
+                for path, entry in valid.items():
+                    self.entries.setdefault(path, (kind, *entry))
         shards: dict[int, dict[str, Models]] = {shard: {} for shard in self.dirty}
         for shown, (kind, size, digest, model) in self.entries.items():
             if (shard := _shard(shown)) in shards:

@@ -22,6 +22,7 @@ from qms.format.load import (
     load_config,
     load_tables,
     misnamed_issue,
+    shown_in_language,
     stop_on_errors,
 )
 from qms.format.loadcache import LoadCache, cache_folder, read_models
@@ -66,7 +67,8 @@ def _load(root: Path, today: date, kinds: tuple[str, ...], tables: tuple[str, ..
                                       root=root, outside=issues)]
     issues.extend(misnamed_issue(root, path) for path in misnamed)
     shown = [p.relative_to(root).as_posix() for _, p in jobs]
-    cache = LoadCache(cache_folder(root / config.paths.build)) if use_cache and not issues else None
+    cache = (LoadCache(cache_folder(root / config.paths.build), kinds)
+             if use_cache and not issues else None)
     targets: dict[str, dict[str, Any]] = {
         "standard": project.standards, "plan": project.plans, "audit": project.audits}
     seen: dict[str, str] = {}
@@ -85,7 +87,7 @@ def _load(root: Path, today: date, kinds: tuple[str, ...], tables: tuple[str, ..
                                 f"the id {model_id} is already used by {seen[model_id]}"))
             continue
         seen[model_id] = name
-        targets[kind][model_id] = model
+        targets[kind][model_id] = shown_in_language(project, model)
         project.sources[model_id] = Source(name, data)
     if tables:
         load_tables(project, issues, tables)
