@@ -21,7 +21,8 @@ from qms.base.issues import Issue, Severity, error, sort_issues
 from qms.base.links import LINK_OUTSIDE, is_inside, link_outside_message
 from qms.base.workers import fork_workers
 from qms.base.yamlread import load_file
-from qms.format.models import DIMENSIONS, ID_PATTERN, Config
+from qms.format.languages import in_languages, lookup_order
+from qms.format.models import DIMENSIONS, ID_PATTERN, Audit, Config
 from qms.format.project import Project, Source
 from qms.format.schema import validate_document
 from qms.format.tables import read_kpis, read_sqi, read_survey
@@ -137,7 +138,7 @@ def load_config(root: Path) -> tuple[Config, Source | None, list[Issue]]:
     source = Source(CONFIG_FILE, data)
     if not isinstance(model, Config):
         return Config(organisation="(qms.yaml has errors)"), source, issues
-    return model, source, issues
+    return in_languages(model, lookup_order(model)), source, issues
 
 
 def stop_on_errors(issues: list[Issue], what: str = "the repository") -> None:
@@ -276,6 +277,13 @@ def read_many(paths: list[Any], shown: list[str],
     return merged
 
 
+def shown_in_language(project: Project, model: Any) -> Any:
+    """A loaded document with its texts in manual.language (an audit has none to show)."""
+    if isinstance(model, Audit):
+        return model
+    return in_languages(model, lookup_order(project.config))
+
+
 def register(
     project: Project,
     target: dict[str, Any],
@@ -297,7 +305,7 @@ def register(
         )
         return
     first_seen[model_id] = source.path
-    target[model_id] = model
+    target[model_id] = shown_in_language(project, model)
     project.sources[model_id] = source
 
 
