@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html as htmllib
 import re
+import shutil
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -19,7 +20,7 @@ from qms.format.models import ManualConfig
 from qms.manual.pages import Docs
 
 from .conftest import TODAY
-from .manual_helpers import build_once, built, html, pinned_env
+from .manual_helpers import build_once, built, differing_files, html, pinned_env
 
 FLOOR_SERVICE = ["Greeting", "Probing needs", "Product presentation", "Fitting room",
                  "Objection handling", "Add-on sale", "Checkout", "Farewell"]
@@ -141,3 +142,22 @@ def test_journeys_come_first_then_encounters_outside_any_listed_ones_first() -> 
     assert [(s.name, s.journey, s.number, s.of) for s in steps] == [
         ("Greeting", "Floor", 1, 2), ("Till", "Floor", 2, 2),
         ("Call", None, 1, 3), ("Alpha", None, 2, 3), ("Zebra", None, 3, 3)]
+
+
+def test_a_new_order_reaches_every_page_as_a_clean_build_would(
+        fixture_repo: Callable[[str], Path], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # Only the standards index's reST changes, yet every page's sidebar shows the new order.
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1790000000")
+    repo = fixture_repo("manual-small")
+    build_once(repo, strict=True)
+    config = repo / "qms.yaml"
+    config.write_text(config.read_text(encoding="utf-8")
+                      + "  encounters: [Waiting area, Reception]\n", encoding="utf-8")
+    build_once(repo, strict=True)
+    sidebar = html(repo, "plans/service-concept")
+    assert sidebar.index(">Waiting area</a>") < sidebar.index(">Reception</a>")
+    clean = tmp_path / "clean"
+    shutil.copytree(repo, clean, ignore=shutil.ignore_patterns("build"))
+    build_once(clean, strict=True)
+    assert differing_files(repo / "build" / "html", clean / "build" / "html") == []

@@ -37,6 +37,7 @@ from qms.manual.sphinx_items import (
     keep_going_for_item_pages,
     keep_index_if_possible,
 )
+from qms.manual.sphinx_nav import rewrite_all_when_navigation_changes
 from qms.manual.sphinxconf import ANSI, ProgressStream
 from qms.manual.tablehtml import table_html, table_words
 
@@ -184,6 +185,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("builder-inited", _builder_inited)
     app.connect("env-before-read-docs", _note_read)
     app.connect("env-updated", _mark_unlisted_pages_orphans)
+    app.connect("env-get-updated", rewrite_all_when_navigation_changes)
     app.connect("doctree-read", _forget_doctree_copies)
     app.connect("doctree-resolved", _forget_doctree_copies)
     app.connect("html-page-context", _shared_navigation, priority=400)  # before furo's
