@@ -7,8 +7,15 @@ from __future__ import annotations
 
 import html as htmllib
 import json
+import os
 import re
 import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
@@ -234,3 +241,35 @@ def test_the_audience_comes_from_qms_yaml_unless_given(
         quality.output)  # type: ignore[attr-defined]
     wrong = run("build", "--audience", "everyone", str(repo))
     assert wrong.exit_code == 2  # type: ignore[attr-defined]
+
+
+def test_serve_serves_the_staff_edition(fixture_repo: Callable[[str], Path]) -> None:
+    repo = fixture_repo("manual-small")
+    qms = str(Path(sys.executable).parent / "qms")
+    server = subprocess.Popen([qms, "serve", str(repo), "--port", "0", "--audience", "staff"],
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                              env=os.environ.copy())
+    try:
+        assert server.stdout is not None
+        address = ""
+        deadline = time.monotonic() + 120
+        while not address and time.monotonic() < deadline:
+            line = server.stdout.readline()
+            found = re.search(r"serving the manual at (http://127\.0\.0\.1:\d+/)", line)
+            address = found.group(1) if found else ""
+        assert address, "qms serve did not start"
+        with urllib.request.urlopen(address + "standards/DSK-001.html",  # noqa: S310 - localhost
+                                    timeout=10) as response:
+            assert "Last change" in response.read().decode("utf-8")
+        with pytest.raises(urllib.error.HTTPError) as missing:
+            urllib.request.urlopen(address + "audits/index.html", timeout=10)  # noqa: S310
+        assert missing.value.code == 404
+        assert (repo / "build" / "staff" / "html" / "index.html").is_file()
+        assert not (repo / "build" / "html").exists()
+    finally:
+        server.send_signal(signal.SIGINT)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
