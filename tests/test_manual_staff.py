@@ -17,12 +17,16 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 import pytest
 import yaml
 
-from .conftest import git, make_git_repo
+from qms.format.load import open_config
+from qms.manual.buildstate import input_stamp, render_settings_key
+
+from .conftest import TODAY, git, make_git_repo
 from .manual_helpers import build_once, copy_sample, differing_files, pinned_env
 
 # The second commit of the sample: a change to one standard, written for its readers, by
@@ -191,6 +195,15 @@ def test_a_standards_staff_page_says_its_last_change_in_words(editions: Path) ->
     quality = _article_text(editions / "build" / "html" / "standards" / f"{CHANGED}.html")
     assert "Revision history" in quality and CHANGE_AUTHOR in quality
     assert "Last change" not in quality
+
+
+def test_the_stamp_and_the_page_keys_name_the_edition(sample_repo: Path) -> None:
+    root, config = open_config(sample_repo)
+    today = date.fromisoformat(TODAY)
+    stamps = {e: input_stamp(root, config, today, None, edition=e) for e in ("quality", "staff")}
+    keys = {e: render_settings_key(root, config, today, "", edition=e)
+            for e in ("quality", "staff")}
+    assert stamps["quality"] != stamps["staff"] and keys["quality"] != keys["staff"]
 
 
 def _snapshot(folder: Path, into: Path) -> Path:
