@@ -256,6 +256,22 @@ def test_the_audience_comes_from_qms_yaml_unless_given(
     assert wrong.exit_code == 2  # type: ignore[attr-defined]
 
 
+@pytest.mark.parametrize("name", ["build/staff", "build/staff/html", "build/staff/.qms"])
+def test_the_staff_build_does_not_write_through_a_link_out(
+        sample_repo: Path, tmp_path: Path, run: Callable[..., object], name: str) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "keep.txt").write_text("not the manual's", encoding="utf-8")
+    (sample_repo / name).parent.mkdir(parents=True, exist_ok=True)
+    (sample_repo / name).symlink_to(outside, target_is_directory=True)
+    for options in ([], ["--clean"]):
+        result = run("build", "-q", "--audience", "staff", *options, str(sample_repo))
+        assert result.exit_code == 1, result.output  # type: ignore[attr-defined]
+        assert f"{name}: is a symbolic link to a place outside the repository" in (
+            result.output)  # type: ignore[attr-defined]
+    assert [p.name for p in outside.iterdir()] == ["keep.txt"]
+
+
 def test_serve_serves_the_staff_edition(fixture_repo: Callable[[str], Path]) -> None:
     repo = fixture_repo("manual-small")
     qms = str(Path(sys.executable).parent / "qms")
