@@ -39,9 +39,9 @@ CHANGE_DATE = "2026-11-05T10:00:00+00:00"
 
 def _second_commit(repo: Path) -> None:
     path = next(repo.glob(f"standards/**/{CHANGED}.yaml"))
-    text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace("statement: >\n", "statement: >\n  At the door: ", 1),
-                    encoding="utf-8")
+    # A comment: a change to the file whatever the way the standard's fields are written.
+    with path.open("a", encoding="utf-8") as file:
+        file.write("# The greeter is named at every shift briefing.\n")
     git(repo, "-c", f"user.name={CHANGE_AUTHOR}", "-c", "user.email=mei@example.test",
         "commit", "-q", "--author", f"{CHANGE_AUTHOR} <mei@example.test>",
         "--date", CHANGE_DATE, "-m", f"{CHANGE_MESSAGE}\n\nAfter finding F1 of the October "
