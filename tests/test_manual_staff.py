@@ -65,14 +65,21 @@ def editions(tmp_path_factory: pytest.TempPathFactory) -> Path:
         return repo
 
 
+def _strings(value: object) -> list[str]:
+    """The text of a value: a string, or every string in a list or a per-language mapping."""
+    if isinstance(value, dict):
+        return [t for v in value.values() for t in _strings(v)]
+    if isinstance(value, list):
+        return [t for v in value for t in _strings(v)]
+    return [str(value)]
+
+
 def _collect(node: object, key: str) -> list[str]:
-    """Every value of `key` anywhere in a YAML document (lists flattened)."""
+    """The text of every value of `key` anywhere in a YAML document."""
     found: list[str] = []
     if isinstance(node, dict):
         for name, value in node.items():
-            if name == key:
-                found += [str(v) for v in value] if isinstance(value, list) else [str(value)]
-            found += _collect(value, key)
+            found += _strings(value) if name == key else _collect(value, key)
     elif isinstance(node, list):
         for value in node:
             found += _collect(value, key)
@@ -83,16 +90,15 @@ def _secrets(repo: Path) -> dict[str, set[str]]:
     """What the staff edition must not show, read from the audit records and git log."""
     records = [yaml.safe_load(p.read_text(encoding="utf-8"))
                for p in sorted((repo / "audits" / "records").rglob("*.yaml"))]
-    findings = [f for r in records for f in r.get("findings", [])]
     authors = set(git(repo, "log", "--format=%an").split("\n")) - {""}
     secrets = {
         "audit id": {r["id"] for r in records},
-        "finding id": {f["id"] for f in findings},
-        "root cause": {t for r in records for t in _collect(r, "root_cause")},
-        "finding statement": {f["statement"] for f in findings},
-        "answer note": {a["note"] for r in records for a in r.get("answers", []) if "note" in a},
-        "auditor": {n for r in records for n in r["auditors"]} | set(
-            _collect(records, "by")),
+        "finding id": {f["id"] for r in records for f in r.get("findings", [])},
+        "root cause": set(_collect(records, "root_cause")),
+        "finding statement": set(_collect([r.get("findings", []) for r in records],
+                                          "statement")),
+        "answer note": set(_collect(records, "note")),
+        "auditor": set(_collect(records, "auditors")) | set(_collect(records, "by")),
         "commit author": authors,
     }
     assert all(secrets.values()), secrets  # the sample has some of each
