@@ -33,8 +33,13 @@ def lookup_order(config: Config, language: str | None = None) -> tuple[str, ...]
 def in_languages(model: M, languages: Sequence[str]) -> M:
     """The model with each text shown in the first of languages it is written in (the same
     object when nothing changes: plain text is the same in every language)."""
+    if not Texts.made:  # plain text everywhere (most repositories): nothing to pick
+        return model
     changed = {}
     for name, value in model.__dict__.items():
+        kind = type(value)
+        if kind is str or kind is int or value is None:
+            continue
         shown = _shown(value, languages)
         if shown is not value:
             changed[name] = shown
@@ -42,13 +47,17 @@ def in_languages(model: M, languages: Sequence[str]) -> M:
 
 
 def _shown(value: Any, languages: Sequence[str]) -> Any:
-    if isinstance(value, Texts):
+    kind = type(value)
+    if kind is Texts:
         return value.pick(languages)
-    if isinstance(value, BaseModel):
-        return in_languages(value, languages)
-    if isinstance(value, list) and value and isinstance(value[0], (str, BaseModel)):
+    if kind is list:
+        if not value or not (isinstance(value[0], BaseModel)
+                             or any(type(item) is Texts for item in value)):
+            return value  # ids, dimensions, plain texts
         shown = [_shown(item, languages) for item in value]
         return value if all(a is b for a, b in zip(shown, value, strict=True)) else shown
+    if isinstance(value, BaseModel):
+        return in_languages(value, languages)
     return value
 
 

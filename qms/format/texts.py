@@ -29,10 +29,14 @@ class Texts(str):
     """A text written per language: the str is the text shown, `texts` holds every language."""
 
     texts: dict[str, str]
+    # How many were made in this process (unpickled ones included): while none, no model holds
+    # one, and showing a project in a language has nothing to do.
+    made = 0
 
     def __new__(cls, shown: str, texts: dict[str, str]) -> Texts:
         made = super().__new__(cls, shown)
         made.texts = texts
+        Texts.made += 1
         return made
 
     def __reduce__(self) -> tuple[Any, ...]:
