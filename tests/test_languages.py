@@ -83,6 +83,14 @@ def test_a_standard_written_per_language_loads_in_the_manual_language(tmp_path: 
     assert not [i for i in result.issues if i.code == "missing-translation"]
 
 
+def test_a_list_shows_its_texts_per_language_after_plain_ones(tmp_path: Path) -> None:
+    repo = bilingual(tmp_path, BOTH + "\n  language: en")
+    path = repo / "standards" / "telephone" / "TEL-001.yaml"
+    path.write_text(STANDARD.replace("do:\n", "do:\n  - Smile.\n"), encoding="utf-8")
+    standard = check(repo, DAY).project.standards["TEL-001"]
+    assert standard.do == ["Smile.", DO_EN]
+
+
 def test_without_manual_language_the_first_language_is_shown(tmp_path: Path) -> None:
     result = check(bilingual(tmp_path, BOTH), DAY)
     standard = result.project.standards["TEL-001"]
