@@ -253,22 +253,30 @@ def _read_chunk(paths: list[Path], shown: list[str]) -> list[tuple[Any, list[Iss
 
 
 def read_many(paths: list[Any], shown: list[str],
-              chunk: Callable[[list[Any], list[str]], list[Any]] = _read_chunk) -> list[Any]:
+              chunk: Callable[[list[Any], list[str]], list[Any]] = _read_chunk,
+              meanwhile: Callable[[], None] | None = None) -> list[Any]:
     """Read and parse many YAML files, in parallel over the CPUs this process may use when it
     pays (and no other thread runs: see workers.can_fork): `chunk` turns a share of the paths
-    into one result each ((data, problems) by default)."""
+    into one result each ((data, problems) by default); `meanwhile` (called once) is other
+    work of this process, done while the workers read."""
     workers = fork_workers(4)
     if len(paths) < PARALLEL_THRESHOLD or workers < 2:
+        if meanwhile is not None:
+            meanwhile()
         return chunk(paths, shown)
     # Interleave so that every worker gets a similar mix of small and large files. The other
     # processes also pickle what they read back to this one (about a quarter of the parse
-    # time), so this process, which reads its share meanwhile, takes 5 files for each 4.
-    pattern = [0] * 5 + [w for w in range(1, workers) for _ in range(4)]
+    # time), so this process, which reads its share meanwhile, takes 5 files for each 4 (2 for
+    # each 4 when it has other work too).
+    pattern = [0] * (5 if meanwhile is None else 2) + [w for w in range(1, workers)
+                                                       for _ in range(4)]
     owners = [[i for i in range(len(paths)) if pattern[i % len(pattern)] == w]
               for w in range(workers)]
     shares = [([paths[i] for i in mine], [shown[i] for i in mine]) for mine in owners]
     with ProcessPoolExecutor(workers - 1, mp_context=mp.get_context("fork")) as pool:
         futures = [pool.submit(chunk, *share) for share in shares[1:]]
+        if meanwhile is not None:
+            meanwhile()
         results = [chunk(*shares[0]), *(f.result() for f in futures)]
     merged: list[Any] = [None] * len(paths)
     for mine, share_results in zip(owners, results, strict=True):

@@ -24,7 +24,7 @@ import hashlib
 import os
 import sys
 import zlib
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -198,10 +198,12 @@ class LoadCache:
 
 
 def read_models(jobs: list[tuple[str, Path]], shown: list[str], cache: LoadCache | None,
-                keep_data: bool = True) -> list[tuple[Any, Any, list[Issue]]]:
+                keep_data: bool = True, meanwhile: Callable[[], None] | None = None
+                ) -> list[tuple[Any, Any, list[Issue]]]:
     """(model, data, problems) per (kind, path): an unchanged file's model comes from the cache
     (without data, so without line marks); the others are read, validated and cached now
-    (without data too unless keep_data: the problems found name their lines all the same)."""
+    (without data too unless keep_data: the problems found name their lines all the same).
+    `meanwhile` is other work of this process, done while workers read (see load.read_many)."""
     signatures = [signature(path) if cache else (-1, "") for _, path in jobs]
     results: list[tuple[Any, Any, list[Issue]]] = [
         (cache.get(name, kind, sig) if cache else None, None, [])
@@ -211,13 +213,14 @@ def read_models(jobs: list[tuple[str, Path]], shown: list[str], cache: LoadCache
         # Validated where they are read: a worker process sends back models, which pickle in
         # half the time of the line-marked data (5,000 standards on a fresh clone).
         validated = read_many([jobs[i] for i in missing], [shown[i] for i in missing],
-                              _read_valid)
+                              _read_valid, meanwhile)
         for i, (model, problems) in zip(missing, validated, strict=True):
             results[i] = (model, None, problems)
             if model is not None and cache is not None:
                 cache.put(shown[i], jobs[i][0], signatures[i], model)
         return results
-    parsed = read_many([jobs[i][1] for i in missing], [shown[i] for i in missing])
+    parsed = read_many([jobs[i][1] for i in missing], [shown[i] for i in missing],
+                       meanwhile=meanwhile)
     for i, (data, problems) in zip(missing, parsed, strict=True):
         kind = jobs[i][0]
         model, invalid = (None, []) if problems else validate_document(kind, data, shown[i])
