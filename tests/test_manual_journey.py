@@ -5,6 +5,7 @@ don't. Real builds of the sample and of a small fixture."""
 from __future__ import annotations
 
 import html as htmllib
+import json
 import re
 import shutil
 from collections.abc import Callable
@@ -161,3 +162,31 @@ def test_a_new_order_reaches_every_page_as_a_clean_build_would(
     shutil.copytree(repo, clean, ignore=shutil.ignore_patterns("build"))
     build_once(clean, strict=True)
     assert differing_files(repo / "build" / "html", clean / "build" / "html") == []
+
+
+def test_a_card_shows_markup_in_a_statement_as_text(
+        fixture_repo: Callable[[str], Path]) -> None:
+    repo = fixture_repo("manual-small")
+    target = repo / "standards" / "desk" / "DSK-001.yaml"
+    hostile = "<script>alert(1)</script> `x <javascript:alert(2)>`_\u2028\n\n.. raw:: html"
+    line = "- Look up and smile as soon as someone reaches the desk."
+    target.write_text(target.read_text(encoding="utf-8").replace(
+        line, f"- {json.dumps(hostile + ' ' + line[2:])}"), encoding="utf-8")
+    build_once(repo, strict=True)
+    article = _article(html(repo, "standards/encounter/reception"))
+    assert "<script>" not in article and "&lt;script&gt;alert(1)&lt;/script&gt;" in article
+    assert 'href="javascript' not in article and "raw:: html" in article
+
+
+def test_a_repository_card_may_not_link_out_of_the_manual(
+        fixture_repo: Callable[[str], Path]) -> None:
+    repo = fixture_repo("manual-small")
+    own = repo / "templates" / "manual" / "encounter_card.rst.j2"
+    own.parent.mkdir(parents=True)
+    own.write_text('{% extends "qms/manual/encounter_card.rst.j2" %}{% block standard %}\n'
+                   '.. qms-card::\n\n   {"title": "T", "statement": "S", "do": [], "dont": [], '
+                   '"doc": "javascript:alert(1)", "id": "X-1", "owner": "O", "status": "", '
+                   '"labels": ["Do", "Don\'t"]}\n\n{% endblock %}\n', encoding="utf-8")
+    result, _ = build_once(repo)
+    assert any("qms-card: the JSON needs exactly these fields" in w for w in result.warnings)
+    assert "javascript" not in _article(html(repo, "standards/encounter/reception"))

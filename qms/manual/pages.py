@@ -27,7 +27,6 @@ from qms.manual.measurepages import Measurement, measure_pages, readings_input
 from qms.manual.render import Page
 from qms.manual.servicepages import ServiceFigures, service_pages
 from qms.manual.standardresults import StandardResults
-from qms.manual.tablehtml import relative_uri
 
 T = TypeVar("T")
 
@@ -307,12 +306,9 @@ def _group_page(derived: Derived, docname: str, kind: str, name: Any,
 
 def _encounter_card(docs: Docs, step: Step, members: list[Standard]) -> Page:
     # A card shows each member's statement and do and don't: it depends on their whole files.
-    # Standards' pages are not Sphinx documents (no :doc: link reaches them): plain links.
-    docname = docs.encounter(step.name)
-    return Page(docname, "manual/encounter_card.rst.j2", {
-        "kind": "encounter", "name": step.name, "step": step, "standards": members,
-        "uri": {s.id: relative_uri(docname, docs.standard(s.id)) for s in members}},
-        tuple(s.id for s in members))
+    return Page(docs.encounter(step.name), "manual/encounter_card.rst.j2",
+                {"kind": "encounter", "name": step.name, "step": step, "standards": members},
+                tuple(s.id for s in members))
 
 
 def _standard_inputs(project: Project, derived: Derived, standard: Standard) -> tuple[str, ...]:

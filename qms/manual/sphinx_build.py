@@ -30,6 +30,7 @@ from docutils.utils import DependencyList
 from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective, docutils_namespace, patch_docutils
 
+from qms.manual.sphinx_card import add_cards
 from qms.manual.sphinx_items import (
     ItemPages,
     code_version,
@@ -180,6 +181,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_node(qms_table, html=(_visit_table_html, None), text=(_skip, None),
                  latex=(_skip, None), man=(_skip, None), texinfo=(_skip, None))
     app.add_directive("qms-table", TableDirective)
+    add_cards(app)
     for name in ("literalinclude", "raw", "include"):
         app.add_directive(name, DisabledDirective, override=True)
     app.connect("builder-inited", _builder_inited)
