@@ -3,8 +3,9 @@
 Document names (paths under build/source, without .rst) are stable and collision-free: ids
 always contain a hyphen, so the fixed pages beside them use names without one (index,
 by_owner, findings...). Group pages (an encounter, an owner, a site) get an ASCII slug.
-Navigation is bounded: the sidebar lists sections and fixed groupings only, never one entry per
-standard or audit, so each page's sidebar costs the same at 50 standards as at 5,000.
+Navigation is bounded: the sidebar lists sections, fixed groupings and the encounters' cards (in
+the customer's order, qms.yaml `manual.encounters`), never one entry per standard or audit, so
+each page's sidebar costs the same at 50 standards as at 5,000.
 """
 
 from __future__ import annotations
