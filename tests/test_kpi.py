@@ -417,3 +417,16 @@ def test_a_duplicate_id_on_a_fresh_clone_is_named_with_its_line(kpi_repo: Path, 
         "id: DLV-001") + 1
     assert (f"standards/delivery/DLV-001.yaml:{line}: error [duplicate-id] the id DLV-001 is "
             "already used by standards/delivery/DLV-001-copy.yaml") in result.stderr
+
+
+def test_a_reading_must_be_a_finite_number(run: Callable[..., Any], tmp_path: Path) -> None:
+    # float() reads "nan", "inf" and 1e400 (infinite): none is a reading
+    bad = ["nan", "inf", "-Infinity", "1e400", "9,5"]
+    repo = _make_repo(tmp_path / "bad", [["2026-01-05", "DLV-001", "on-time", v, "North"]
+                                         for v in [*bad, "96.5"]])
+    result = run("kpi", "-C", str(repo))
+    assert result.exit_code == 1
+    for line, value in enumerate(bad, start=2):
+        assert (f"audits/measurements/kpi.csv:{line}: error [csv-value] column 'value': "
+                f"{value!r} is not a number") in result.stderr
+    assert "kpi.csv:7:" not in result.stderr
