@@ -91,7 +91,7 @@ class Grade(Model):
     """A finding grade; `capa` says whether a finding of this grade needs a corrective action."""
 
     id: Slug
-    label: Text
+    label: LocalText
     capa: CapaPolicy = "optional"
 
 
@@ -115,7 +115,7 @@ DEFAULT_INSTRUMENT: dict[Dimension, list[int]] = {
 class Journey(Model):
     """A customer journey (store floor, telephone, delivery): its encounters in the order met."""
 
-    journey: Text
+    journey: LocalText
     encounters: list[Text] = Field(min_length=1)
 
 
