@@ -121,6 +121,20 @@ def test_a_missing_translation_falls_back_to_the_main_language(tmp_path: Path) -
     assert "TEL-001 statement has no en text" in issue.message
 
 
+def test_a_missing_translation_in_qms_yaml_names_its_line(tmp_path: Path) -> None:
+    repo = bilingual(tmp_path, BOTH + "\n  language: en")
+    config = repo / "qms.yaml"
+    text = config.read_text(encoding="utf-8")
+    assert "\n  title: Service Quality Manual\n" in text
+    config.write_text(text.replace("\n  title: Service Quality Manual\n",
+                                   "\n  title: {zh_CN: 服务质量手册}\n"), encoding="utf-8")
+    result = check(repo, DAY)
+    [issue] = [i for i in result.issues if i.code == "missing-translation"]
+    assert (issue.path, issue.line) == ("qms.yaml", 4)
+    assert "manual.title has no en text" in issue.message
+    assert result.project.config.manual.title == "服务质量手册"
+
+
 @pytest.mark.parametrize(("field", "line", "message"), [
     ("statement: {}", 7, "an empty mapping holds no text"),
     ("statement:\n  zh_CN: 好\n  English: Good", 9, "'English' is not a language"),

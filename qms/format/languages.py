@@ -99,10 +99,16 @@ def _texts(value: Any, loc: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], 
 def check_translations(project: Project) -> Iterator[Issue]:
     """A warning for each text written per language that lacks one of manual.languages."""
     languages = project.config.manual.languages
-    documents: list[Standard | Plan | Checklist] = [
-        *project.standards.values(), *project.plans.values(), *project.checklists.values()]
+    documents: list[Config | Standard | Plan | Checklist] = [
+        project.config, *project.standards.values(), *project.plans.values(),
+        *project.checklists.values()]
     for document in documents:
-        source = project.sources[document.id]
+        if isinstance(document, Config):
+            if project.config_source is None:
+                continue
+            source, name = project.config_source, "qms.yaml:"
+        else:
+            source, name = project.sources[document.id], document.id
         for loc, text in _texts(document, ()):
             missing = [lang for lang in languages if lang not in text.texts]
             if not missing:
@@ -113,7 +119,7 @@ def check_translations(project: Project) -> Iterator[Issue]:
             aside = (f" ({', '.join(others)} {'is' if len(others) == 1 else 'are'} not in "
                      "manual.languages: a misspelt language?)") if others else ""
             yield warning(source.path, source.line(*loc), "missing-translation",
-                          f"{document.id} {field} has no {' or '.join(missing)} text{aside}; "
+                          f"{name} {field} has no {' or '.join(missing)} text{aside}; "
                           f"it shows the {_fallback(text, languages)} text instead")
 
 
