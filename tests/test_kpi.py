@@ -430,3 +430,16 @@ def test_a_reading_must_be_a_finite_number(run: Callable[..., Any], tmp_path: Pa
         assert (f"audits/measurements/kpi.csv:{line}: error [csv-value] column 'value': "
                 f"{value!r} is not a number") in result.stderr
     assert "kpi.csv:7:" not in result.stderr
+
+
+def test_the_collector_is_on_again_after_the_report(run: Callable[..., Any],
+                                                     kpi_repo: Path) -> None:
+    # qms kpi builds its rows without the cyclic collector; in process (a library caller, a
+    # test runner) it must be back on afterwards, also when the command fails
+    import gc
+
+    assert gc.isenabled()
+    assert run("kpi", "-C", str(kpi_repo), "--fail").exit_code == 1
+    assert gc.isenabled()
+    assert run("kpi", "-C", str(kpi_repo)).exit_code == 0
+    assert gc.isenabled()

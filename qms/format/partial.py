@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -41,14 +42,22 @@ def load_selected(repo: Path, today: date, kinds: tuple[str, ...] = (),
                   tables: tuple[str, ...] = ()) -> Project:
     """qms.yaml, the YAML files of these kinds (through the file cache) and these CSV tables
     ("measurements", "sqi", "surveys") as a Project; errors in them stop the command."""
-    # As load_project does: the loaded data has no cycles, so the cyclic collector would
-    # only rescan it again and again while it is built.
+    with without_collector():
+        try:
+            return _load(find_root(repo), today, kinds, tables)
+        finally:
+            gc.freeze()  # (kept out of every later collection: it stays as it is)
+
+
+@contextlib.contextmanager
+def without_collector() -> Iterator[None]:
+    """No cyclic garbage collection inside (as load_project does): data built without cycles,
+    a loaded project or a report's rows, would only be scanned again and again."""
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _load(find_root(repo), today, kinds, tables)
+        yield
     finally:
-        gc.freeze()
         if collecting:
             gc.enable()
 
