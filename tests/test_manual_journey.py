@@ -190,3 +190,20 @@ def test_a_repository_card_may_not_link_out_of_the_manual(
     result, _ = build_once(repo)
     assert any("qms-card: the JSON needs exactly these fields" in w for w in result.warnings)
     assert "javascript" not in _article(html(repo, "standards/encounter/reception"))
+
+
+def test_a_card_follows_its_place_when_another_encounter_goes(
+        fixture_repo: Callable[[str], Path]) -> None:
+    repo = fixture_repo("manual-small")
+    config = repo / "qms.yaml"
+    config.write_text(config.read_text(encoding="utf-8") + "  encounters:\n"
+                      "    - journey: Front desk\n      encounters: [Reception, Waiting area]\n",
+                      encoding="utf-8")
+    build_once(repo, strict=True)
+    assert "Front desk, step 1 of 2" in html(repo, "standards/encounter/reception")
+    target = repo / "standards" / "desk" / "DSK-003.yaml"  # the waiting area's only one
+    target.write_text(target.read_text(encoding="utf-8").replace(
+        "status: draft", "status: retired"), encoding="utf-8")
+    result, _ = build_once(repo, strict=True)
+    assert "Front desk, step 1 of 1" in html(repo, "standards/encounter/reception")
+    assert "standards/encounter/waiting-area" in result.removed

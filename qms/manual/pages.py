@@ -138,13 +138,28 @@ def _counting(project: Project, template: str) -> tuple[str, ...]:
 
 
 def listed_versions(project: Project) -> dict[str, str]:
-    """A version of each standard's listed fields and of its grouped fields."""
+    """A version of each standard's listed fields and of its grouped fields, and each
+    encounter's place in the customer's order (its card shows it: step 2 of 8)."""
     versions = {}
     for s in project.standards.values():
         for suffix, fields in (("listed", LISTED_FIELDS), ("grouped", GROUPED_FIELDS)):
             versions[f"{s.id}#{suffix}"] = hashlib.sha1(
                 repr(tuple(getattr(s, f) for f in fields)).encode("utf-8")).hexdigest()
+    for step in encounter_steps(project):
+        versions[_place(step.name)] = repr((step.journey, step.number, step.of))
     return versions
+
+
+def encounter_steps(project: Project) -> list[Step]:
+    """The encounters of the current standards, in the customer's order."""
+    return encounter_order(project.config.manual,
+                           {s.encounter for s in project.standards.values()
+                            if s.status != "retired"})
+
+
+def _place(encounter: str) -> str:
+    # The input of a card that stands for its encounter's place (never an id: ids have no ':').
+    return f"encounter:{encounter}"
 
 
 def _answered(derived: Derived, standards: Iterable[Standard]) -> tuple[str, ...]:
@@ -224,7 +239,7 @@ def _standard_pages(project: Project, derived: Derived, docs: Docs, current: lis
     dimensions = _grouped(current, lambda s: s.dimensions)
     gaps = _grouped(current, lambda s: [s.gap])
     gap_keys = [1, 2, 3, 4, None]
-    steps = encounter_order(project.config.manual, encounters)
+    steps = encounter_steps(project)
     by_journey: dict[str | None, list[Any]] = {}
     for step in steps:
         by_journey.setdefault(step.journey, []).append(
@@ -309,7 +324,7 @@ def _encounter_card(docs: Docs, step: Step, members: list[Standard]) -> Page:
     # A card shows each member's statement and do and don't: it depends on their whole files.
     return Page(docs.encounter(step.name), "manual/encounter_card.rst.j2",
                 {"kind": "encounter", "name": step.name, "step": step, "standards": members},
-                tuple(s.id for s in members))
+                (*(s.id for s in members), _place(step.name)))
 
 
 def _standard_inputs(project: Project, derived: Derived, standard: Standard) -> tuple[str, ...]:
