@@ -207,3 +207,20 @@ def test_a_card_follows_its_place_when_another_encounter_goes(
     result, _ = build_once(repo, strict=True)
     assert "Front desk, step 1 of 1" in html(repo, "standards/encounter/reception")
     assert "standards/encounter/waiting-area" in result.removed
+
+
+def test_a_wrong_entry_of_the_list_is_named_once_with_its_line(
+        fixture_repo: Callable[[str], Path]) -> None:
+    repo = fixture_repo("manual-small")
+    config = repo / "qms.yaml"
+    config.write_text(config.read_text(encoding="utf-8") + "  encounters:\n    - 3\n"
+                      "    - journey: Arriving\n      encounter: [Reception]\n",
+                      encoding="utf-8")
+    issues = [i.render() for i in check(repo, date.fromisoformat(TODAY)).issues
+              if i.path == "qms.yaml"]
+    assert issues == [
+        "qms.yaml:6: error [wrong-type] manual.encounters.0: must be an encounter name or a "
+        "journey ({journey: name, encounters: [names]}), got 3",
+        "qms.yaml:7: error [missing-field] 'encounters' is required in 'Journey'",
+        "qms.yaml:8: error [unknown-field] 'encounter' is not a field of 'Journey' (did you "
+        "mean 'encounters'?); the fields are: journey, encounters"]

@@ -73,7 +73,7 @@ def _issue(model: type[BaseModel], data: LineDict, shown: str, detail: ErrorDeta
     loc = tuple(detail["loc"])
     where = ".".join(str(p) for p in loc) or "the file"
     kind, value = detail["type"], detail.get("input")
-    line = line_of(data, loc)
+    line = line_of(data, tuple(step for step in loc if step not in _UNION_TAGS))
     if kind == TEXT_ERROR:  # a text per language, or the languages of qms.yaml
         context = detail.get("ctx", {})
         key = context.get("key")
@@ -114,6 +114,10 @@ def _issue(model: type[BaseModel], data: LineDict, shown: str, detail: ErrorDeta
             )
         return error(shown, line, "bad-value", f"{where}: {value!r} {_pattern_hint(loc)}")
     return error(shown, line, _type_code(kind), f"{where}: {_message(detail)}")
+
+
+# Steps of a location that name a kind of union member, not a key of the file (models.py).
+_UNION_TAGS = frozenset({"Journey"})
 
 
 def _owner(loc: tuple[Any, ...]) -> str:
