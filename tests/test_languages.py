@@ -181,6 +181,18 @@ def test_show_and_list_take_a_language(tmp_path: Path, run: Callable[..., Any]) 
     assert wrong.exit_code == 2 and "zh_CN, en (manual.languages" in wrong.output
 
 
+def test_the_audit_asks_in_the_auditor_language(tmp_path: Path, run: Callable[..., Any]) -> None:
+    repo = bilingual(tmp_path, BOTH + "\n  language: en")
+    asked = {lang: run("audit", "start", "CL-TELEPHONE", "--site", "Call centre", "--auditor",
+                       "Li Wei", "-C", str(repo), *(["--language", lang] if lang else []),
+                       input="").output
+             for lang in ("", "zh_CN")}
+    assert ASK["en"] in asked[""] and STATEMENT["en"] in asked[""]
+    assert ASK["zh_CN"] not in asked[""]
+    assert ASK["zh_CN"] in asked["zh_CN"] and STATEMENT["zh_CN"] in asked["zh_CN"]
+    assert DO_ZH in asked["zh_CN"] and ASK["en"] not in asked["zh_CN"]
+
+
 @pytest.mark.parametrize("language", ["zh_CN", "en"])
 def test_a_text_per_language_round_trips_through_the_workbook(
         tmp_path: Path, run: Callable[..., Any], language: str) -> None:
