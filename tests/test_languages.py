@@ -10,10 +10,14 @@ from typing import Any
 
 import openpyxl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pydantic import TypeAdapter
 
 from qms.format.check import check
 from qms.format.fingerprint import question_fingerprint, standard_fingerprint
-from qms.format.languages import localised
+from qms.format.languages import in_languages, localised
+from qms.format.models import Standard
 from qms.format.texts import Texts
 
 from .audit_helpers import read_record
@@ -234,3 +238,26 @@ def test_the_manual_shows_the_language_of_its_build(tmp_path: Path,
     assert TITLE["zh_CN"] not in pages["en"] and DO_ZH not in pages["en"]
     assert TITLE["zh_CN"] in pages["zh_CN"] and STATEMENT["zh_CN"] in pages["zh_CN"]
     assert DO_ZH in pages["zh_CN"] and TITLE["en"] not in pages["zh_CN"]
+
+
+LANGUAGE_CODES = st.from_regex(r"[a-z]{2,3}(_[A-Z]{2})?", fullmatch=True)
+TEXT = st.text(st.characters(exclude_categories=("Cs",)), min_size=1, max_size=20)
+MAPS = st.dictionaries(LANGUAGE_CODES, TEXT, min_size=1, max_size=4)
+PLAIN_STANDARD = {"id": "TEL-001", "status": "draft", "owner": "CSC", "encounter": "Phone",
+                  "type": "soft", "title": "Plain", "statement": "Plain text."}
+
+
+@settings(max_examples=200, deadline=None)
+@given(title=MAPS, do=st.lists(st.one_of(TEXT, MAPS), max_size=3), asked=LANGUAGE_CODES)
+def test_texts_per_language_round_trip_through_the_cache_and_any_language(
+        title: dict[str, str], do: list[Any], asked: str) -> None:
+    standard = Standard.model_validate({**PLAIN_STANDARD, "title": title, "do": do})
+    # the load cache keeps models as JSON: every language comes back, plain text stays plain
+    adapter = TypeAdapter(Standard)
+    again = adapter.validate_json(adapter.dump_json(standard))
+    assert again == standard and again.title.texts == title  # type: ignore[attr-defined]
+    assert [type(item) is str for item in again.do] == [isinstance(item, str) for item in do]
+    shown = in_languages(standard, (asked, "en"))
+    expected = title.get(asked, title.get("en", next(iter(title.values()))))
+    assert shown.title == expected
+    assert standard_fingerprint(shown) == standard_fingerprint(standard)
