@@ -4,6 +4,10 @@ Loading shows every text in `manual.language` (see load.register); a command wit
 option (`qms show --language en`, `qms audit sheet --language zh_CN`) asks `localised` for the
 project in that language. A text without the language falls back to the main language (the
 first of `manual.languages`), then to the first one it is written in.
+
+One build makes the manual in one language. A build of every language with a switcher between
+them (a later step) makes one project per language with `localised`; the manual's own labels
+(qms/manual/labels.py, and furo's strings through Sphinx's `language`) follow the same code.
 """
 
 from __future__ import annotations
