@@ -88,20 +88,26 @@ def localised(project: Project, language: str | None) -> Project:
     )
 
 
-def _texts(value: Any, loc: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], Texts]]:
-    """Every text written per language in a value, with where it is (field names, indexes)."""
-    if isinstance(value, Texts):
-        yield loc, value
-    elif isinstance(value, BaseModel):
-        for name, item in value.__dict__.items():
-            yield from _texts(item, (*loc, name))
-    elif isinstance(value, list):
-        for i, item in enumerate(value):
-            yield from _texts(item, (*loc, i))
+def _texts(model: BaseModel, loc: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], Texts]]:
+    """Every text written per language in a model, with where it is (field names, indexes)."""
+    for name, value in model.__dict__.items():
+        kind = type(value)
+        if kind is Texts:
+            yield (*loc, name), value
+        elif kind is list:
+            for i, item in enumerate(value):
+                if type(item) is Texts:
+                    yield (*loc, name, i), item
+                elif isinstance(item, BaseModel):
+                    yield from _texts(item, (*loc, name, i))
+        elif isinstance(value, BaseModel):
+            yield from _texts(value, (*loc, name))
 
 
 def check_translations(project: Project) -> Iterator[Issue]:
     """A warning for each text written per language that lacks one of manual.languages."""
+    if not Texts.made:  # plain text everywhere: nothing can lack a language
+        return
     languages = project.config.manual.languages
     documents: list[Config | Standard | Plan | Checklist] = [
         project.config, *project.standards.values(), *project.plans.values(),
