@@ -118,12 +118,22 @@ def _page_context(builder: Any, title: str, body: str) -> dict[str, Any]:
 def _frame_is_known(app: Sphinx, frame: str) -> bool:
     # The frame is made of the theme, the configuration and the static files (a change to any
     # of them makes Sphinx read every document again: code_version covers the static files),
-    # and the sidebar, which shows the documents in toctrees: while none of those was read
-    # again, the last build's frame still holds and is not drawn again (a sixth of a one-page
-    # rebuild at 1,000 standards).
-    reread: set[str] = getattr(app, "qms_reread", set())
-    in_toctrees = {app.config.root_doc}.union(*app.env.toctree_includes.values())
-    return bool(frame) and not reread & in_toctrees
+    # and the sidebar: the toctrees and the titles of the pages in them. While those are the
+    # same, the last build's frame still holds and is not drawn again (a sixth of a one-title
+    # rebuild at 1,000 standards, which re-reads pages in toctrees that list the title).
+    return frame.startswith(_navigation_digest(app) + ":")
+
+
+def _navigation_digest(app: Sphinx) -> str:
+    # What the sidebar shows: each page in a toctree with its title and its table of contents
+    # (which holds its toctrees, with any titles they give their entries).
+    env = app.env
+    digest = hashlib.sha256()
+    for docname in sorted({app.config.root_doc}.union(*env.toctree_includes.values())):
+        title, toc = env.titles.get(docname), env.tocs.get(docname)
+        digest.update(f"{docname}\0{title.astext() if title else ''}\0{toc or ''}\0"
+                      .encode())
+    return digest.hexdigest()[:16]
 
 
 def _frame_key(app: Sphinx, docnames: list[str]) -> str:
@@ -138,7 +148,7 @@ def _frame_key(app: Sphinx, docnames: list[str]) -> str:
                             _page_context(builder, "", ""), "page.html", outfilename=probe)
         digest.update(probe.read_bytes())
     probe.unlink(missing_ok=True)
-    return digest.hexdigest()
+    return f"{_navigation_digest(app)}:{digest.hexdigest()}"
 
 
 _ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", '"': "&quot;", ">": "&gt;", "@": "&#64;"})
