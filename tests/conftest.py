@@ -102,9 +102,9 @@ def counting_reads(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
 
     real, read = qms.format.loadcache.read_many, []
 
-    def counting(paths: list[Path], shown: list[str]) -> Any:
+    def counting(paths: list[Any], shown: list[str], *how: Any, **options: Any) -> Any:
         read.append(shown)
-        return real(paths, shown)
+        return real(paths, shown, *how, **options)
 
     monkeypatch.setattr(qms.format.loadcache, "read_many", counting)
     return read

@@ -68,11 +68,11 @@ def test_approve_edits_a_standard_with_a_tab_in_its_title(sample_repo: Path,
     text = path.read_text(encoding="utf-8")
     assert "\nstatus: approved\n" in text
     path.write_bytes(text.replace("\nstatus: approved\n", "\nstatus: draft\n")
-                     .replace("title: Open every call", "title: Open\tevery call").encode())
+                     .replace("  en: Open every call", "  en: Open\tevery call").encode())
     result = run("approve", "TEL-002", "--by", "Head of Quality", "--on", "2026-11-23",
                  "-C", str(sample_repo))
     assert result.exit_code == 0, result.output
-    expected = (text.replace("title: Open every call", "title: Open\tevery call")
+    expected = (text.replace("  en: Open every call", "  en: Open\tevery call")
                 .replace("  on: 2026-01-19\n", "  on: 2026-11-23\n"))
     # The title is part of what is approved: only the fingerprint's value is new.
     written = path.read_text(encoding="utf-8")

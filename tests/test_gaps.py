@@ -147,3 +147,20 @@ def test_no_waves_is_said(run: Run, repo: Path) -> None:
     result = run("gaps", "-C", str(repo))
     assert result.exit_code == 0
     assert "no survey waves" in result.stdout.splitlines()[5]
+
+
+def test_gaps_read_only_what_they_report(run: Run, repo: Path) -> None:
+    # qms gaps reads qms.yaml, standards, plans, audits, readings and waves: a broken checklist
+    # or SQI file is qms check's to report; a broken reading stops it with check's message.
+    (repo / "audits" / "checklists" / "CL-X.yaml").write_text("id: CL-X\ntitel: x\n",
+                                                              encoding="utf-8")
+    (repo / "audits" / "sqi").mkdir(parents=True, exist_ok=True)
+    (repo / "audits" / "sqi" / "broken.csv").write_text("date,category\n", encoding="utf-8")
+    assert run("check", str(repo)).exit_code == 1
+    assert [g["gap"] for g in gaps_json(run, repo)] == [1, 2, 3, 4, 5]
+    with (repo / "audits" / "measurements" / "kpi.csv").open("a", encoding="utf-8") as out:
+        out.write("2026-11-16,TEL-001,answered-in-3-ring,97,Hotline\n")
+    broken = run("gaps", "-C", str(repo))
+    assert broken.exit_code == 1
+    assert "audits/measurements/kpi.csv:5: error [unknown-reference] TEL-001 has no measure " \
+           "'answered-in-3-ring'" in broken.stderr

@@ -380,3 +380,66 @@ def test_the_report_reads_standards_and_readings_only(kpi_repo: Path, run) -> No
     assert broken.exit_code == 1
     assert "audits/measurements/kpi.csv:" in broken.stderr
     assert "DLV-001 has no measure 'on-tme' (did you mean 'on-time'?)" in broken.stderr
+
+
+@settings(max_examples=200, deadline=None)
+@given(values=st.lists(st.sampled_from([9.0, 9.5, 10.0, 10.5, 11.0, 14.0, 6.0]), min_size=2,
+                       max_size=40))
+def test_signals_are_the_array_formulation(values: list[float]) -> None:
+    # xmr_signals compares plain floats; the same rules on numpy arrays give the same flags
+    # (values on the centre line, beyond either limit, runs cut by the centre line).
+    import numpy as np
+
+    limits = xmr_limits(values)
+    assert limits is not None
+    data = np.asarray(values)
+    beyond = ((data > limits.upper) | (data < limits.lower)).tolist()
+    sides = np.sign(data - limits.centre).tolist()
+    expected: list[list[str]] = [["beyond-limits"] if out else [] for out in beyond]
+    start = 0
+    for index in range(1, len(sides) + 1):
+        if index == len(sides) or sides[index] != sides[start]:
+            if sides[start] != 0 and index - start >= 8:
+                for member in range(start, index):
+                    expected[member].append("run-of-8")
+            start = index
+    assert xmr_signals(values, limits) == expected
+
+
+def test_a_duplicate_id_on_a_fresh_clone_is_named_with_its_line(kpi_repo: Path, run) -> None:
+    # Without a cache the standards are read and validated in one go (models, no line marks):
+    # a duplicate id is read again with its lines, as qms check names it.
+    folder = kpi_repo / "standards" / "delivery"
+    (folder / "DLV-001-copy.yaml").write_bytes((folder / "DLV-001.yaml").read_bytes())
+    result = run("kpi", "-C", str(kpi_repo))
+    assert result.exit_code == 1
+    line = (folder / "DLV-001.yaml").read_text(encoding="utf-8").splitlines().index(
+        "id: DLV-001") + 1
+    assert (f"standards/delivery/DLV-001.yaml:{line}: error [duplicate-id] the id DLV-001 is "
+            "already used by standards/delivery/DLV-001-copy.yaml") in result.stderr
+
+
+def test_a_reading_must_be_a_finite_number(run: Callable[..., Any], tmp_path: Path) -> None:
+    # float() reads "nan", "inf" and 1e400 (infinite): none is a reading
+    bad = ["nan", "inf", "-Infinity", "1e400", "9,5"]
+    repo = _make_repo(tmp_path / "bad", [["2026-01-05", "DLV-001", "on-time", v, "North"]
+                                         for v in [*bad, "96.5"]])
+    result = run("kpi", "-C", str(repo))
+    assert result.exit_code == 1
+    for line, value in enumerate(bad, start=2):
+        assert (f"audits/measurements/kpi.csv:{line}: error [csv-value] column 'value': "
+                f"{value!r} is not a number") in result.stderr
+    assert "kpi.csv:7:" not in result.stderr
+
+
+def test_the_collector_is_on_again_after_the_report(run: Callable[..., Any],
+                                                     kpi_repo: Path) -> None:
+    # qms kpi builds its rows without the cyclic collector; in process (a library caller, a
+    # test runner) it must be back on afterwards, also when the command fails
+    import gc
+
+    assert gc.isenabled()
+    assert run("kpi", "-C", str(kpi_repo), "--fail").exit_code == 1
+    assert gc.isenabled()
+    assert run("kpi", "-C", str(kpi_repo)).exit_code == 0
+    assert gc.isenabled()

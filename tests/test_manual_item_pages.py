@@ -53,14 +53,16 @@ def test_search_finds_words_only_a_standard_holds_and_follows_edits(
     _replace(statement, "statement: ", "statement: Zanzibarian ")
     build_once(repo, strict=True)
     terms = _search_terms(repo)
-    assert terms["zanzibarian"] == {"standards/DSK-002"}
+    # The standard's page, and its encounter's card (which shows its statement).
+    card = "standards/encounter/reception"
+    assert terms["zanzibarian"] == {"standards/DSK-002", card}
     others = {word: docs for word, docs in terms.items() if "standards/DSK-001" in docs}
     assert others, "the other item pages are in the index too"
 
     _replace(statement, "Zanzibarian ", "Tasmanian ")
     build_once(repo, strict=True)
     terms = _search_terms(repo)
-    assert "zanzibarian" not in terms and terms["tasmanian"] == {"standards/DSK-002"}
+    assert "zanzibarian" not in terms and terms["tasmanian"] == {"standards/DSK-002", card}
     # The pages not written again kept their entries.
     assert {word: docs for word, docs in terms.items() if "standards/DSK-001" in docs} == others
 
@@ -71,7 +73,9 @@ def test_chinese_search_finds_words_only_a_standard_holds(
     _replace(repo / "standards" / "DH-001.yaml", "statement: >\n",
              "statement: >\n  麒麟踏雪，")
     build_once(repo, strict=True)
-    assert _search_terms(repo)["麒麟"] == {"standards/DH-001"}
+    found = _search_terms(repo)["麒麟"]  # the standard's page and its encounter's card
+    assert len(found) == 2 and "standards/DH-001" in found
+    assert [page for page in found if page.startswith("standards/encounter/")]
 
 
 def test_every_link_of_an_item_page_leads_to_a_page_of_the_build(
@@ -111,7 +115,7 @@ def test_an_edit_rewrites_only_the_item_pages_it_changes(
     result, _ = build_once(repo, strict=True)
     after = _item_html(repo)
     assert {name for name in after if after[name] != before[name]} == {"standards/DSK-002.html"}
-    assert result.written == ["standards/DSK-002"]
+    assert sorted(result.written) == ["standards/DSK-002", "standards/encounter/reception"]
 
 
 def _edit(repo: Path) -> None:

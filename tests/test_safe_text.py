@@ -50,8 +50,9 @@ def formula_repo(sample_repo: Path) -> Path:
     _replace(record, "owner: Store manager, Nanjing Road\n      due: 2026-11-15",
              f"owner: {_quoted(AT_FORMULA)}\n      due: 2026-11-15")
     standard = sample_repo / "standards" / "appearance" / "APP-002.yaml"
-    _replace(standard, "title: Wear the name badge and keep grooming neat",
-             f"title: {_quoted(FORMULA)}")
+    # the sample writes texts in Chinese and English, and shows the English
+    _replace(standard, "  en: Wear the name badge and keep grooming neat",
+             f"  en: {_quoted(FORMULA)}")
     _replace(standard, "owner: HR and Training", f"owner: {_quoted(PLUS_TEXT)}")
     return sample_repo
 
@@ -151,9 +152,9 @@ def test_a_statement_exported_to_csv_imports_back_exactly(run, formula_repo: Pat
 
 def test_audit_sheet_keeps_formula_text_as_text_and_imports_it_back(run, sample_repo) -> None:
     checklist = sample_repo / "audits" / "checklists" / "CL-PREMISES.yaml"
-    _replace(checklist, "title: Store premises and display check", f"title: {_quoted(FORMULA)}")
-    _replace(checklist, "ask: Are floors, mirrors, counters and the entrance clean, all lights "
-             "working, and the cleanliness rounds signed?", f"ask: {_quoted(AT_FORMULA)}")
+    _replace(checklist, "  en: Store premises and display check", f"  en: {_quoted(FORMULA)}")
+    _replace(checklist, "en: Are floors, mirrors, counters and the entrance clean, all lights "
+             "working, and the cleanliness rounds signed?", f"en: {_quoted(AT_FORMULA)}")
     output = sample_repo.parent / "answers.xlsx"
     result = run("audit", "sheet", "CL-PREMISES", "-o", str(output), "-C", str(sample_repo))
     assert result.exit_code == 0, result.output
@@ -183,8 +184,8 @@ def test_audit_sheet_keeps_formula_text_as_text_and_imports_it_back(run, sample_
 def escape_repo(sample_repo: Path) -> Path:
     """The sample QMS with a window-title sequence and a screen clear in a standard's title."""
     standard = sample_repo / "standards" / "appearance" / "APP-002.yaml"
-    _replace(standard, "title: Wear the name badge and keep grooming neat",
-             f"title: {_quoted('Wear the badge' + OSC + CLEAR)}")
+    _replace(standard, "  en: Wear the name badge and keep grooming neat",
+             f"  en: {_quoted('Wear the badge' + OSC + CLEAR)}")
     return sample_repo
 
 
@@ -208,8 +209,8 @@ def test_capa_and_the_audit_session_print_control_characters_escaped(run, sample
     _replace(record, "containment: From 16 Oct a named greeter covers the entrance zone from "
              "13:30 to 17:00.", f"containment: {_quoted('Greeter' + OSC)}")
     premises = sample_repo / "standards" / "premises" / "PRM-001.yaml"
-    title = premises.read_text(encoding="utf-8").splitlines()[1]
-    _replace(premises, title, f"title: {_quoted('Clean' + CLEAR)}")
+    title = "  en: Keep the sales floor clean, bright and tidy"  # the English title shown
+    _replace(premises, title, f"  en: {_quoted('Clean' + CLEAR)}")
     capa = run("capa", "AUD-20261015-NJR-7F3A-F1", "-C", str(sample_repo))
     session = run("audit", "start", "CL-PREMISES", "--site", "S", "--auditor", "A",
                   "-C", str(sample_repo), input="")
@@ -283,7 +284,7 @@ def test_a_table_with_chinese_text_aligns_and_fits_the_terminal(run, sample_repo
                                                                 monkeypatch) -> None:
     checklist = sample_repo / "audits" / "checklists" / "CL-PREMISES.yaml"
     title = "门店环境与陈列检查：地面、镜子、柜台、入口、灯光与价签全部核对一遍"
-    _replace(checklist, "title: Store premises and display check", f"title: {title}")
+    _replace(checklist, "  en: Store premises and display check", f"  en: {title}")
     monkeypatch.setenv("COLUMNS", "60")
     result = run("list", "checklists", "-C", str(sample_repo))
     assert result.exit_code == 0, result.output
@@ -316,8 +317,8 @@ def test_combining_marks_take_no_column_and_wide_text_is_cut_by_columns() -> Non
 def test_bidirectional_overrides_are_shown_escaped(run, sample_repo: Path) -> None:
     # "Trojan Source": U+202E makes a terminal show the rest of the line reversed.
     premises = sample_repo / "standards" / "premises" / "PRM-001.yaml"
-    title = premises.read_text(encoding="utf-8").splitlines()[1]
-    _replace(premises, title, f"title: {_quoted('Clean ' + chr(0x202E) + 'gniniD')}")
+    title = "  en: Keep the sales floor clean, bright and tidy"  # the English title shown
+    _replace(premises, title, f"  en: {_quoted('Clean ' + chr(0x202E) + 'gniniD')}")
     shown = run("show", "PRM-001", "-C", str(sample_repo))
     assert shown.exit_code == 0, shown.output
     assert chr(0x202E) not in shown.output

@@ -173,3 +173,30 @@ def test_dates_and_times(tmp_path: Path, value: Any) -> None:
     book = open_workbook(path)
     with book.archive:
         assert book.rows("答卷") == openpyxl_rows(path)
+
+
+def test_the_part_names_are_openpyxl_s() -> None:
+    from openpyxl.utils import datetime as dates
+    from openpyxl.xml import constants
+
+    from qms.measurement import xlsxsheet
+
+    for name in ("ARC_CONTENT_TYPES", "ARC_WORKBOOK", "ARC_STYLE", "SHEET_MAIN_NS", "CONTYPES_NS",
+                 "PKG_REL_NS", "REL_NS", "SHARED_STRINGS"):
+        assert getattr(xlsxsheet, name) == getattr(constants, name)
+    assert xlsxsheet.WORKBOOK_TYPES == (constants.XLTM, constants.XLTX, constants.XLSM,
+                                        constants.XLSX)
+    assert xlsxsheet.CALENDAR_WINDOWS_1900 == dates.CALENDAR_WINDOWS_1900
+    assert xlsxsheet.CALENDAR_MAC_1904 == dates.CALENDAR_MAC_1904
+
+
+@pytest.mark.parametrize("reference", ["A7", "z7", "AB12", "XFD3", "ZZZ9", "ab1"])
+def test_columns_are_counted_as_openpyxl_counts_them(tmp_path: Path, reference: str) -> None:
+    from openpyxl.utils.cell import coordinate_to_tuple
+
+    path = tmp_path / "one.xlsx"
+    hand_made(path, f'<row r="1"><c r="{reference}"><v>3</v></c></row>')
+    book = open_workbook(path)
+    with book.archive:
+        row = book.rows("答卷")[0]
+    assert len(row) == coordinate_to_tuple(reference)[1] and row[-1] == 3

@@ -21,6 +21,7 @@ from qms.base.yamlread import load_file
 from qms.format.check import resolve_today
 from qms.format.fingerprint import checklist_fingerprint, question_fingerprint
 from qms.format.ids import require_id
+from qms.format.languages import localised
 from qms.format.load import (
     CONFIG_FILE,
     YAML_SUFFIXES,
@@ -106,11 +107,12 @@ def now(today: date | None = None) -> datetime:
     return moment.replace(year=day.year, month=day.month, day=day.day)
 
 
-def open_project(repo: Path, today: date) -> Project:
-    """Load the repository for an audit command; only qms.yaml errors stop it here."""
+def open_project(repo: Path, today: date, language: str | None = None) -> Project:
+    """Load the repository for an audit command, its texts in the auditor's language (None:
+    manual.language); only qms.yaml errors stop it here."""
     project, issues = load_project(find_root(repo), today)
     stop_on_errors([i for i in issues if i.path == CONFIG_FILE], CONFIG_FILE)
-    return project
+    return localised(project, language)
 
 
 def find_checklist(project: Project, checklist_id: str) -> Checklist:

@@ -112,4 +112,5 @@ ISSUE_CODES: dict[str, str] = {
     "that standards have",
     "unknown-encounter": "manual.encounters names an encounter no standard has (a typo?)",
     "duplicate-encounter": "manual.encounters names one encounter twice",
+    "missing-translation": "a text written per language lacks one of manual.languages",
 }

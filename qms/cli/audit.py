@@ -15,7 +15,7 @@ from qms.base import gitrepo
 from qms.base.errors import EXIT_INTERRUPTED, QmsError
 from qms.base.safetext import visible
 from qms.cli import audit_session
-from qms.cli.options import PATH_ARG, REPO_OPTION, today_option
+from qms.cli.options import PATH_ARG, REPO_OPTION, language_option, today_option
 from qms.format.check import resolve_today
 
 COMMIT_OPTION = click.option("--commit", is_flag=True,
@@ -110,16 +110,17 @@ def _import(context: AuditContext, answers: sheets.SheetAnswers, source: str,
 @click.option("--answers", type=FILE_ARG, default=None,
               help="Take the answers from this CSV file instead of asking "
                    "(question,result,note,grade,statement,evidence[,owner,due]).")
-@_options(AGAIN_OPTION, COMMIT_OPTION, REPO_OPTION, today_option)
+@_options(AGAIN_OPTION, COMMIT_OPTION, REPO_OPTION, today_option, language_option)
 def start_command(checklist: str, site: str, auditors: tuple[str, ...], answers: Path | None,
-                  again: bool, commit: bool, repo: Path, today: str | None) -> None:
+                  again: bool, commit: bool, repo: Path, today: str | None,
+                  language: str | None) -> None:
     """Start an audit of CHECKLIST at a site: ask its questions one by one and save each answer.
 
     Ctrl-C saves and exits with status 130; `qms audit resume AUDIT` continues. With
     --answers the answers come from a CSV file; an audit answered in full is completed.
     """
     day = resolve_today(today)
-    project = auditing.open_project(repo, day)
+    project = auditing.open_project(repo, day, language)
     given, source = None, None
     if answers is not None:
         found = auditing.find_checklist(project, checklist)
@@ -140,11 +141,11 @@ def start_command(checklist: str, site: str, auditors: tuple[str, ...], answers:
 @click.argument("audit_id", metavar="AUDIT")
 @click.option("--question", "questions", multiple=True, metavar="Q",
               help="Ask this question again, even if answered (repeatable).")
-@_options(COMMIT_OPTION, REPO_OPTION, today_option)
+@_options(COMMIT_OPTION, REPO_OPTION, today_option, language_option)
 def resume_command(audit_id: str, questions: tuple[str, ...], commit: bool, repo: Path,
-                   today: str | None) -> None:
+                   today: str | None, language: str | None) -> None:
     """Continue an audit at its first unanswered question (answers so far are shown first)."""
-    project = auditing.open_project(repo, resolve_today(today))
+    project = auditing.open_project(repo, resolve_today(today), language)
     context = auditing.open_audit(project, audit_id)
     if context.audit.completed is not None:
         raise QmsError(
@@ -165,9 +166,11 @@ def resume_command(audit_id: str, questions: tuple[str, ...], commit: bool, repo
 @click.option("-o", "--output", type=PATH_ARG, required=True, help="The .xlsx file to write.")
 @click.option("--force", is_flag=True, help="Replace FILE.xlsx if it exists.")
 @REPO_OPTION
-def sheet_command(checklist: str, output: Path, force: bool, repo: Path) -> None:
+@language_option
+def sheet_command(checklist: str, output: Path, force: bool, repo: Path,
+                  language: str | None) -> None:
     """Write an answer workbook of CHECKLIST to fill in offline (then `qms audit import`)."""
-    project = auditing.open_project(repo, resolve_today())
+    project = auditing.open_project(repo, resolve_today(), language)
     found = auditing.find_checklist(project, checklist)
     if output.suffix.lower() != ".xlsx":
         raise QmsError(f"{output}: the workbook is written as .xlsx; name it "

@@ -13,7 +13,7 @@ from qms.base.safetext import visible
 from qms.cli.options import REPO_OPTION, period_options, today_option
 from qms.cli.output import emit_rows, report_options
 from qms.format.check import resolve_today
-from qms.format.partial import load_selected
+from qms.format.partial import load_selected, without_collector
 from qms.measurement import kpi
 
 
@@ -36,13 +36,14 @@ def kpi_command(standard: str | None, measure: str | None, site: str | None, per
     (XmR) limits and signals; hard standards' measures without readings show as no-data."""
     project = load_selected(repo, resolve_today(today), ("standard",), ("measurements",))
     query = kpi.KpiQuery(standard, measure, site, period, since, until)  # type: ignore[arg-type]
-    rows = kpi.kpi_rows(project, query)
-    if fmt == "json":
-        emit_rows(rows, kpi.KPI_KEYS, fmt, output, "KPI")
-    elif fmt == "table":
-        emit_rows(kpi.table_rows(rows), kpi.TABLE_COLUMNS, fmt, output, "KPI")
-    else:
-        emit_rows(kpi.flat_rows(rows), kpi.KPI_KEYS, fmt, output, "KPI")
+    with without_collector():  # tens of thousands of rows, and no cycle among them
+        rows = kpi.kpi_rows(project, query)
+        if fmt == "json":
+            emit_rows(rows, kpi.KPI_KEYS, fmt, output, "KPI")
+        elif fmt == "table":
+            emit_rows(kpi.table_rows(rows), kpi.TABLE_COLUMNS, fmt, output, "KPI")
+        else:
+            emit_rows(kpi.flat_rows(rows), kpi.KPI_KEYS, fmt, output, "KPI")
     late = kpi.off_target_now(rows)
     if fail and late:
         named = "; ".join(f"{r['standard']} {r['measure']}{' at ' + r['site'] if r['site'] else ''}"

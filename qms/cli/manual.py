@@ -31,14 +31,16 @@ def _jobs(ctx: click.Context, param: click.Parameter, value: str) -> int:
     return jobs
 
 
-def _options(today: str | None, clean: bool, jobs: int, quiet: bool) -> BuildOptions:
+def _options(today: str | None, clean: bool, jobs: int, quiet: bool,
+             audience: str | None) -> BuildOptions:
     from qms.manual.build import BuildOptions
 
     def echo(line: str) -> None:
         if not quiet:
             click.echo(line, err=True)
 
-    return BuildOptions(today=resolve_today(today), clean=clean, jobs=jobs, echo=echo)
+    return BuildOptions(today=resolve_today(today), clean=clean, jobs=jobs, echo=echo,
+                        audience=audience)
 
 
 def report(result: BuildResult, strict: bool) -> bool:
@@ -46,11 +48,12 @@ def report(result: BuildResult, strict: bool) -> bool:
     for warning in result.warnings:
         click.echo(visible(warning), err=True)  # Sphinx quotes repository text
     where = result.index
+    manual = "the manual" if result.edition == "quality" else f"the {result.edition} edition"
     if result.up_to_date:
-        summary = f"the manual is up to date: {where}"
+        summary = f"{manual} is up to date: {where}"
     else:
         timing = ", ".join(f"{k} {v:.1f} s" for k, v in result.seconds.items())
-        summary = (f"built the manual: {where} ({result.pages} pages, {len(result.written)} "
+        summary = (f"built {manual}: {where} ({result.pages} pages, {len(result.written)} "
                    f"written, {len(result.removed)} removed; {timing})")
     if result.warnings:
         summary += f"; {len(result.warnings)} warning(s)"
@@ -60,6 +63,12 @@ def report(result: BuildResult, strict: bool) -> bool:
 
 JOBS_OPTION = click.option("-j", "--jobs", default="1", show_default=True, metavar="N|auto",
                            callback=_jobs, help="Sphinx processes to read and write pages with.")
+# The choices are qms.manual.edition.EDITIONS, written out: importing the manual layer here
+# would load Sphinx for every command.
+AUDIENCE_OPTION = click.option(
+    "--audience", type=click.Choice(["quality", "staff"]), default=None,
+    help="The edition: quality (everything, in build/html) or staff (no audits, in "
+         "build/staff/html). Default: manual.audience in qms.yaml.")
 
 
 @click.command("build")
@@ -67,18 +76,20 @@ JOBS_OPTION = click.option("-j", "--jobs", default="1", show_default=True, metav
 @click.option("--clean", is_flag=True, help="Rebuild everything from scratch.")
 @click.option("--strict", is_flag=True, help="Fail on any Sphinx warning.")
 @JOBS_OPTION
+@AUDIENCE_OPTION
 @click.option("-q", "--quiet", is_flag=True, help="Print only warnings and the summary.")
 @today_option
-def build_command(path: Path, clean: bool, strict: bool, jobs: int, quiet: bool,
-                  today: str | None) -> None:
+def build_command(path: Path, clean: bool, strict: bool, jobs: int, audience: str | None,
+                  quiet: bool, today: str | None) -> None:
     """Publish the QMS at PATH as an HTML manual in build/html (Sphinx, furo theme).
 
-    Only pages whose text changed are rebuilt; a build with no change returns at once.
+    The staff edition (--audience staff) goes to build/staff/html. Only pages whose text
+    changed are rebuilt; a build with no change returns at once.
     Exit status: 0 built, 1 errors in the repository (or warnings with --strict).
     """
     from qms.manual.build import build
 
-    result = build(path, _options(today, clean, jobs, quiet))
+    result = build(path, _options(today, clean, jobs, quiet, audience))
     if report(result, strict):
         click.echo("qms: error: --strict: the build gave warnings", err=True)
         sys.exit(EXIT_USER_ERROR)
@@ -89,9 +100,11 @@ def build_command(path: Path, clean: bool, strict: bool, jobs: int, quiet: bool,
 @click.option("-p", "--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
               help="Port on localhost (0 picks a free one).")
 @JOBS_OPTION
+@AUDIENCE_OPTION
 @today_option
-def serve_command(path: Path, port: int, jobs: int, today: str | None) -> None:
+def serve_command(path: Path, port: int, jobs: int, audience: str | None,
+                  today: str | None) -> None:
     """Serve the manual on localhost and rebuild it whenever a file of the QMS changes."""
     from qms.manual.serve import serve
 
-    serve(path, port, _options(today, False, jobs, False), report)
+    serve(path, port, _options(today, False, jobs, False, audience), report)

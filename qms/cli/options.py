@@ -23,6 +23,15 @@ def describe_size(project: Project) -> str:
             f"{len(project.checklists)} checklists, {len(project.audits)} audits")
 
 
+def language_option(function: Any) -> Any:
+    """The --language option of the commands that show texts written per language."""
+    return click.option(
+        "--language", metavar="LANG",
+        help="Show texts in this language of manual.languages (default: manual.language, "
+             "else the first of manual.languages); a missing translation shows the first.",
+    )(function)
+
+
 def today_option(function: Any) -> Any:
     """The --today option every date-sensitive command shares."""
     return click.option(

@@ -9,11 +9,12 @@ from typing import Any
 import click
 
 from qms.cli.describe import describe
-from qms.cli.options import REPO_OPTION, today_option
+from qms.cli.options import REPO_OPTION, language_option, today_option
 from qms.cli.output import format_option, render_rows
 from qms.format import listing
 from qms.format.approve import approve
 from qms.format.check import load_readable, resolve_today
+from qms.format.languages import localised
 from qms.format.models import DIMENSIONS, PLAN_CATEGORIES
 from qms.format.project import Project
 
@@ -29,8 +30,9 @@ def _listing(
     columns: tuple[str, ...],
     options: list[Callable[[Any], Any]],
 ) -> None:
-    def command(repo: Path, fmt: str, today: str | None, **filters: Any) -> None:
-        project = _readable(repo, today)
+    def command(repo: Path, fmt: str, today: str | None, language: str | None,
+                **filters: Any) -> None:
+        project = _readable(repo, today, language)
         state = filters.pop("state", None)
         found = rows(project, listing.Filters(state=state, **filters))
         click.echo(render_rows(found, columns, fmt))
@@ -38,7 +40,7 @@ def _listing(
             _say_what_exists(project, name, filters)
 
     command.__doc__ = f"List {name} (filters combine; text matches ignore case)."
-    for option in [REPO_OPTION, format_option, today_option, *options]:
+    for option in [REPO_OPTION, format_option, today_option, language_option, *options]:
         command = option(command)
     list_group.command(name)(command)
 
@@ -127,18 +129,19 @@ _listing(
 @click.argument("item_id", metavar="ID")
 @REPO_OPTION
 @today_option
-def show_command(item_id: str, repo: Path, today: str | None) -> None:
+@language_option
+def show_command(item_id: str, repo: Path, today: str | None, language: str | None) -> None:
     """Show one standard, plan, checklist, audit or finding with everything linked to it."""
-    click.echo(describe(_readable(repo, today), item_id))
+    click.echo(describe(_readable(repo, today, language), item_id))
 
 
-def _readable(repo: Path, today: str | None) -> Project:
+def _readable(repo: Path, today: str | None, language: str | None = None) -> Project:
     # Reading commands show what is valid: one broken file must not hide the rest.
     project, errors = load_readable(repo, resolve_today(today))
     if errors:
         click.echo(f"qms: warning: the repository has {errors} error{'s' if errors > 1 else ''}"
                    "; `qms check` lists them; showing what is valid", err=True)
-    return project
+    return localised(project, language)
 
 
 @click.command("approve")

@@ -44,32 +44,30 @@ class Step:
 
     name: str
     journey: str | None
-    number: int  # 1-based place within its journey (or among the encounters without one)
+    number: int  # 1-based place within its journey (or among the encounters outside any)
     of: int  # how many encounters that journey has in this manual
 
 
 def encounter_order(manual: ManualConfig, names: Iterable[str]) -> list[Step]:
-    """The encounters `names` in the customer's order: as listed, then the rest by name.
+    """The encounters `names` in the customer's order: journey by journey as listed, then the
+    encounters outside any journey (the listed ones in their order, then the rest by name).
 
     Listed encounters that no name matches are left out (a manual shows no empty card), and an
     encounter listed twice keeps its first place.
     """
     present = set(names)
-    placed: dict[str, str | None] = {}
+    groups: dict[str | None, list[str]] = {}
+    placed: set[str] = set()
     for entry in listed_encounters(manual):
         if entry.name in present and entry.name not in placed:
-            placed[entry.name] = entry.journey
-    for name in sorted(present - placed.keys()):
-        placed[name] = None
-    sizes: dict[str | None, int] = {}
-    for journey in placed.values():
-        sizes[journey] = sizes.get(journey, 0) + 1
-    seen: dict[str | None, int] = {}
-    steps = []
-    for name, journey in placed.items():
-        seen[journey] = seen.get(journey, 0) + 1
-        steps.append(Step(name, journey, seen[journey], sizes[journey]))
-    return steps
+            groups.setdefault(entry.journey, []).append(entry.name)
+            placed.add(entry.name)
+    outside = groups.pop(None, []) + sorted(present - placed)
+    if outside:
+        groups[None] = outside
+    return [Step(name, journey, number, len(members))
+            for journey, members in groups.items()
+            for number, name in enumerate(members, 1)]
 
 
 def check_encounters(project: Project) -> Iterator[Issue]:

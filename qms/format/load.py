@@ -10,7 +10,7 @@ import gc
 import multiprocessing as mp
 import os
 import re
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from datetime import date
 from pathlib import Path
@@ -21,7 +21,8 @@ from qms.base.issues import Issue, Severity, error, sort_issues
 from qms.base.links import LINK_OUTSIDE, is_inside, link_outside_message
 from qms.base.workers import fork_workers
 from qms.base.yamlread import load_file
-from qms.format.models import DIMENSIONS, ID_PATTERN, Config
+from qms.format.languages import in_languages, lookup_order
+from qms.format.models import DIMENSIONS, ID_PATTERN, Audit, Config
 from qms.format.project import Project, Source
 from qms.format.schema import validate_document
 from qms.format.tables import read_kpis, read_sqi, read_survey
@@ -137,7 +138,7 @@ def load_config(root: Path) -> tuple[Config, Source | None, list[Issue]]:
     source = Source(CONFIG_FILE, data)
     if not isinstance(model, Config):
         return Config(organisation="(qms.yaml has errors)"), source, issues
-    return model, source, issues
+    return in_languages(model, lookup_order(model)), source, issues
 
 
 def stop_on_errors(issues: list[Issue], what: str = "the repository") -> None:
@@ -251,27 +252,44 @@ def _read_chunk(paths: list[Path], shown: list[str]) -> list[tuple[Any, list[Iss
     return [load_file(path, name) for path, name in zip(paths, shown, strict=True)]
 
 
-def read_many(paths: list[Path], shown: list[str]) -> list[tuple[Any, list[Issue]]]:
+def read_many(paths: list[Any], shown: list[str],
+              chunk: Callable[[list[Any], list[str]], list[Any]] = _read_chunk,
+              meanwhile: Callable[[], None] | None = None) -> list[Any]:
     """Read and parse many YAML files, in parallel over the CPUs this process may use when it
-    pays (and no other thread runs: see workers.can_fork)."""
+    pays (and no other thread runs: see workers.can_fork): `chunk` turns a share of the paths
+    into one result each ((data, problems) by default); `meanwhile` (called once) is other
+    work of this process, done while the workers read."""
     workers = fork_workers(4)
     if len(paths) < PARALLEL_THRESHOLD or workers < 2:
-        return _read_chunk(paths, shown)
+        if meanwhile is not None:
+            meanwhile()
+        return chunk(paths, shown)
     # Interleave so that every worker gets a similar mix of small and large files. The other
     # processes also pickle what they read back to this one (about a quarter of the parse
-    # time), so this process, which reads its share meanwhile, takes 5 files for each 4.
-    pattern = [0] * 5 + [w for w in range(1, workers) for _ in range(4)]
+    # time), so this process, which reads its share meanwhile, takes 5 files for each 4 (2 for
+    # each 4 when it has other work too).
+    pattern = [0] * (5 if meanwhile is None else 2) + [w for w in range(1, workers)
+                                                       for _ in range(4)]
     owners = [[i for i in range(len(paths)) if pattern[i % len(pattern)] == w]
               for w in range(workers)]
     shares = [([paths[i] for i in mine], [shown[i] for i in mine]) for mine in owners]
     with ProcessPoolExecutor(workers - 1, mp_context=mp.get_context("fork")) as pool:
-        futures = [pool.submit(_read_chunk, *share) for share in shares[1:]]
-        results = [_read_chunk(*shares[0]), *(f.result() for f in futures)]
-    merged: list[tuple[Any, list[Issue]]] = [None] * len(paths)  # type: ignore[list-item]
-    for mine, chunk in zip(owners, results, strict=True):
-        for i, parsed in zip(mine, chunk, strict=True):
+        futures = [pool.submit(chunk, *share) for share in shares[1:]]
+        if meanwhile is not None:
+            meanwhile()
+        results = [chunk(*shares[0]), *(f.result() for f in futures)]
+    merged: list[Any] = [None] * len(paths)
+    for mine, share_results in zip(owners, results, strict=True):
+        for i, parsed in zip(mine, share_results, strict=True):
             merged[i] = parsed
     return merged
+
+
+def shown_in_language(project: Project, model: Any) -> Any:
+    """A loaded document with its texts in manual.language (an audit has none to show)."""
+    if isinstance(model, Audit):
+        return model
+    return in_languages(model, lookup_order(project.config))
 
 
 def register(
@@ -295,7 +313,7 @@ def register(
         )
         return
     first_seen[model_id] = source.path
-    target[model_id] = model
+    target[model_id] = shown_in_language(project, model)
     project.sources[model_id] = source
 
 

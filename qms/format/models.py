@@ -18,7 +18,10 @@ from pydantic import (
     Field,
     StringConstraints,
     Tag,
+    model_validator,
 )
+
+from qms.format.texts import Language, LocalNote, LocalText, settle_languages
 
 ID_PATTERN = r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$"
 QUESTION_PATTERN = r"^Q[0-9]+[A-Za-z0-9.-]*$"
@@ -88,7 +91,7 @@ class Grade(Model):
     """A finding grade; `capa` says whether a finding of this grade needs a corrective action."""
 
     id: Slug
-    label: Text
+    label: LocalText
     capa: CapaPolicy = "optional"
 
 
@@ -112,7 +115,7 @@ DEFAULT_INSTRUMENT: dict[Dimension, list[int]] = {
 class Journey(Model):
     """A customer journey (store floor, telephone, delivery): its encounters in the order met."""
 
-    journey: Text
+    journey: LocalText
     encounters: list[Text] = Field(min_length=1)
 
 
@@ -132,14 +135,24 @@ EncounterEntry = Annotated[
 
 
 class ManualConfig(Model):
-    """How the manual is published."""
+    """How the manual is published, and in which languages its texts are written."""
 
-    title: Text = "Service Quality Manual"
-    language: Literal["en", "zh_CN"] = "en"
+    title: LocalText = "Service Quality Manual"
+    # The language texts are shown in (default: the first of `languages`), and the languages
+    # they are written in, the main one (which a missing translation falls back to) first.
+    language: Language = "en"
+    languages: list[Language] = Field(default_factory=list)
     audience: Literal["quality", "staff"] = "quality"
     # The order a customer meets the encounters: names, journeys of names, or both mixed.
     encounters: list[EncounterEntry] = Field(default_factory=list)
 
+    @model_validator(mode="after")
+    def _settle_languages(self) -> ManualConfig:
+        language, languages = settle_languages(self.language, self.languages,
+                                               self.model_fields_set)
+        object.__setattr__(self, "language", language)  # frozen: filled in once, while made
+        object.__setattr__(self, "languages", languages)
+        return self
 
 class ReviewConfig(Model):
     """Review cycle defaults."""
@@ -191,7 +204,7 @@ class PathsConfig(Model):
 class Config(Model):
     """qms.yaml: the project configuration. Only `organisation` is required."""
 
-    organisation: Text
+    organisation: LocalText
     manual: ManualConfig = Field(default_factory=ManualConfig)
     grades: list[Grade] = Field(default_factory=lambda: list(DEFAULT_GRADES), min_length=1)
     review: ReviewConfig = Field(default_factory=ReviewConfig)
@@ -211,8 +224,8 @@ class Measure(Model):
     """A measure of a standard, with a target such as '>= 95'."""
 
     id: Slug
-    metric: Text
-    unit: str | None = None
+    metric: LocalText
+    unit: LocalNote | None = None
     target: (
         Annotated[str, BeforeValidator(_number_to_text), StringConstraints(pattern=TARGET_PATTERN)]
         | None
@@ -240,16 +253,16 @@ class Standard(Model):
     """A service standard: what staff do (and do not do) at one service encounter."""
 
     id: Id
-    title: Text
+    title: LocalText
     status: StandardStatus
     owner: Text
     encounter: Text
     gap: Gap | None = None
     dimensions: list[Dimension] = Field(default_factory=list)
     type: StandardType
-    statement: Text
-    do: list[Text] = Field(default_factory=list)
-    dont: list[Text] = Field(default_factory=list)
+    statement: LocalText
+    do: list[LocalText] = Field(default_factory=list)
+    dont: list[LocalText] = Field(default_factory=list)
     measures: list[Measure] = Field(default_factory=list)
     clauses: list[Clause] = Field(default_factory=list)
     plans: list[Id] = Field(default_factory=list)
@@ -261,7 +274,7 @@ class Standard(Model):
 class PlanAction(Model):
     """One action of a planning item."""
 
-    action: Text
+    action: LocalText
     owner: str | None = None
     due: date | None = None
     status: ActionStatus = "open"
@@ -272,8 +285,8 @@ class Plan(Model):
 
     id: Id
     category: PlanCategory
-    title: Text
-    objective: str | None = None
+    title: LocalText
+    objective: LocalNote | None = None
     owner: Text
     gap: Gap | None = None
     actions: list[PlanAction] = Field(default_factory=list)
@@ -287,16 +300,16 @@ class Question(Model):
 
     id: QuestionId
     standard: Id
-    ask: Text
-    guidance: str | None = None
-    evidence: str | None = None
+    ask: LocalText
+    guidance: LocalNote | None = None
+    evidence: LocalNote | None = None
 
 
 class Checklist(Model):
     """An audit checklist."""
 
     id: Id
-    title: Text
+    title: LocalText
     method: Method = "observation"
     questions: list[Question] = Field(min_length=1)
 

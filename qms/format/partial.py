@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import contextlib
 import gc
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from qms.base.issues import error
+from qms.base.issues import Issue, error
 from qms.format.load import (
     YAML_SUFFIXES,
     files_under,
@@ -22,6 +23,7 @@ from qms.format.load import (
     load_config,
     load_tables,
     misnamed_issue,
+    shown_in_language,
     stop_on_errors,
 )
 from qms.format.loadcache import LoadCache, cache_folder, read_models
@@ -40,14 +42,22 @@ def load_selected(repo: Path, today: date, kinds: tuple[str, ...] = (),
                   tables: tuple[str, ...] = ()) -> Project:
     """qms.yaml, the YAML files of these kinds (through the file cache) and these CSV tables
     ("measurements", "sqi", "surveys") as a Project; errors in them stop the command."""
-    # As load_project does: the loaded data has no cycles, so the cyclic collector would
-    # only rescan it again and again while it is built.
+    with without_collector():
+        try:
+            return _load(find_root(repo), today, kinds, tables)
+        finally:
+            gc.freeze()  # (kept out of every later collection: it stays as it is)
+
+
+@contextlib.contextmanager
+def without_collector() -> Iterator[None]:
+    """No cyclic garbage collection inside (as load_project does): data built without cycles,
+    a loaded project or a report's rows, would only be scanned again and again."""
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _load(find_root(repo), today, kinds, tables)
+        yield
     finally:
-        gc.freeze()
         if collecting:
             gc.enable()
 
@@ -66,13 +76,21 @@ def _load(root: Path, today: date, kinds: tuple[str, ...], tables: tuple[str, ..
                                       root=root, outside=issues)]
     issues.extend(misnamed_issue(root, path) for path in misnamed)
     shown = [p.relative_to(root).as_posix() for _, p in jobs]
-    cache = LoadCache(cache_folder(root / config.paths.build)) if use_cache and not issues else None
+    cache = (LoadCache(cache_folder(root / config.paths.build), kinds)
+             if use_cache and not issues else None)
     targets: dict[str, dict[str, Any]] = {
         "standard": project.standards, "plan": project.plans, "audit": project.audits}
     seen: dict[str, str] = {}
-    for (kind, _), name, (model, data, problems) in zip(jobs, shown,
-                                                        read_models(jobs, shown, cache),
-                                                        strict=True):
+    table_issues: list[Issue] = []
+
+    def read_tables() -> None:
+        if tables:
+            load_tables(project, table_issues, tables)
+
+    # Without the cache, the data is kept: it names the line of a duplicate id. The tables
+    # are read while worker processes parse YAML (100,000 readings beside 5,000 standards).
+    read = read_models(jobs, shown, cache, keep_data=cache is None, meanwhile=read_tables)
+    for (kind, _), name, (model, data, problems) in zip(jobs, shown, read, strict=True):
         issues.extend(problems)
         if model is None:
             continue
@@ -85,10 +103,10 @@ def _load(root: Path, today: date, kinds: tuple[str, ...], tables: tuple[str, ..
                                 f"the id {model_id} is already used by {seen[model_id]}"))
             continue
         seen[model_id] = name
-        targets[kind][model_id] = model
+        targets[kind][model_id] = shown_in_language(project, model)
         project.sources[model_id] = Source(name, data)
     if tables:
-        load_tables(project, issues, tables)
+        issues.extend(table_issues)
         issues.extend(check_tables(project))
     stop_on_errors(issues)
     if cache is not None:

@@ -13,6 +13,7 @@ from pydantic_core import ErrorDetails
 from qms.base.issues import Issue, error
 from qms.base.yamlread import LineDict, line_of
 from qms.format.models import KINDS, Model
+from qms.format.texts import LANGUAGE_HINT, TEXT_ERROR
 
 _DATE_ERRORS = {
     "date_parsing",
@@ -72,7 +73,12 @@ def _issue(model: type[BaseModel], data: LineDict, shown: str, detail: ErrorDeta
     loc = tuple(detail["loc"])
     where = ".".join(str(p) for p in loc) or "the file"
     kind, value = detail["type"], detail.get("input")
-    line = line_of(data, loc)
+    line = line_of(data, tuple(step for step in loc if step not in _UNION_TAGS))
+    if kind == TEXT_ERROR:  # a text per language, or the languages of qms.yaml
+        context = detail.get("ctx", {})
+        key = context.get("key")
+        line = line_of(data, (*loc, key)) if key is not None else line
+        return error(shown, line, context["code"], f"{where}: {context['hint']}")
     if kind == "missing":
         return error(shown, line, "missing-field", f"'{loc[-1]}' is required in {_owner(loc)}")
     if kind == "extra_forbidden":
@@ -108,6 +114,10 @@ def _issue(model: type[BaseModel], data: LineDict, shown: str, detail: ErrorDeta
             )
         return error(shown, line, "bad-value", f"{where}: {value!r} {_pattern_hint(loc)}")
     return error(shown, line, _type_code(kind), f"{where}: {_message(detail)}")
+
+
+# Steps of a location that name a kind of union member, not a key of the file (models.py).
+_UNION_TAGS = frozenset({"Journey"})
 
 
 def _owner(loc: tuple[Any, ...]) -> str:
@@ -158,6 +168,8 @@ def _id_rule(loc: tuple[Any, ...]) -> str:
 
 def _pattern_hint(loc: tuple[Any, ...]) -> str:
     last = str(loc[-1])
+    if last.startswith("language") or (len(loc) > 1 and str(loc[-2]) == "languages"):
+        return f"is not a language; {LANGUAGE_HINT}"
     if last == "target":
         return "is not a target; write a comparator and a number, like '>= 95'"
     if last in ("id", "grade") or (len(loc) > 1 and str(loc[-2]) == "weights"):

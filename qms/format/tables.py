@@ -128,6 +128,9 @@ def parse_date(text: str) -> date | None:
         return None
 
 
+INFINITIES = (float("inf"), float("-inf"))
+
+
 def parse_number(text: str) -> float | None:
     """A finite number, or None."""
     try:
@@ -165,7 +168,14 @@ def read_kpis(path: Path, shown: str) -> tuple[list[KpiReading], list[Issue]]:
             if len(cells) < width:
                 cells = cells + [""] * (width - len(cells))
             day_text, value_text = cells[at_date], cells[at_value]
-            day, value = parse_date(day_text), parse_number(value_text)
+            day = parse_date(day_text)
+            try:  # parse_number, written out for the 100,000 readings
+                value: float | None = float(value_text)
+            except ValueError:
+                value = None
+            else:
+                if value != value or value in INFINITIES:
+                    value = None
             if day is not None and value is not None:
                 append(reading(shown, line, day, cells[at_standard], cells[at_measure], value,
                                "" if at_site is None else cells[at_site],

@@ -14,6 +14,7 @@ from qms.base.issues import Issue, error, warning
 from qms.format.encounters import check_encounters
 from qms.format.fingerprint import changed_since_audited, standard_fingerprint
 from qms.format.iso9001 import CLAUSES
+from qms.format.languages import check_translations
 from qms.format.models import Audit, Capa, Finding
 from qms.format.project import Project, Source
 from qms.format.schedule import review_due
@@ -31,6 +32,7 @@ def validate_project(project: Project) -> Iterator[Issue]:
         yield from check_audit(project, audit, project.sources[audit.id])
     yield from check_tables(project)
     yield from check_encounters(project)
+    yield from check_translations(project)
 
 
 def _unknown(source: Source, line: int, what: str, ref: str, known: Mapping[str, object]) -> Issue:

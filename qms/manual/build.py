@@ -39,6 +39,7 @@ from qms.manual.buildstate import (
     render_settings_key,
 )
 from qms.manual.derive import Derived, derive
+from qms.manual.edition import QUALITY, STAFF, folder_name, staff_project, without_authors
 from qms.manual.htmlpages import ITEM_TEMPLATES, html_environment
 from qms.manual.itemdata import ITEMS
 from qms.manual.measurepages import Measurement
@@ -64,6 +65,7 @@ class BuildOptions:
     jobs: int = 1
     echo: Callable[[str], None] = print
     sphinx: SphinxSession | None = None  # kept between builds by `qms serve`
+    audience: str | None = None  # the edition: quality | staff (None: manual.audience)
 
 
 @dataclass
@@ -71,6 +73,7 @@ class BuildResult:
     """What a build did."""
 
     html: Path
+    edition: str = QUALITY
     pages: int = 0
     written: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
@@ -88,53 +91,72 @@ class BuildResult:
 
 @dataclass(frozen=True)
 class BuildPaths:
-    """Where a build writes: reST, HTML, Sphinx's cache and qms's own state."""
+    """Where a build of one edition writes: reST, HTML, Sphinx's cache and qms's own state.
+
+    `root` is the build folder (build/): it holds the lock and the file cache both editions
+    share. The quality edition writes straight under it (build/html, as always); the staff
+    edition under build/staff/ (build/staff/html, its own source, doctrees and state).
+    """
 
     root: Path
+    edition: str = QUALITY
+
+    @property
+    def folder(self) -> Path:
+        """The edition's own folder: build/ or build/staff/."""
+        return self.root / folder_name(self.edition)
 
     @property
     def source(self) -> Path:
         """Generated reST (and conf.py)."""
-        return self.root / "source"
+        return self.folder / "source"
 
     @property
     def html(self) -> Path:
         """The published manual."""
-        return self.root / "html"
+        return self.folder / "html"
 
     @property
     def doctrees(self) -> Path:
         """Sphinx's pickled doctrees and environment."""
-        return self.root / "doctrees"
+        return self.folder / "doctrees"
 
     @property
     def state(self) -> Path:
         """qms's build stamp and remembered warnings."""
-        return self.root / ".qms"
+        return self.folder / ".qms"
+
+
+def build_paths(root: Path, config: Config, audience: str | None) -> BuildPaths:
+    """Where the edition asked for (default: qms.yaml's manual.audience) is built."""
+    return BuildPaths(root / config.paths.build, audience or config.manual.audience)
 
 
 def build(path: Path, options: BuildOptions) -> BuildResult:
     """Build the manual of the repository at (or above) path; see the module docstring."""
     root, config = open_config(path)
-    paths = BuildPaths(root / config.paths.build)
-    for folder in (paths.root, paths.html, paths.source, paths.doctrees, paths.state):
+    paths = build_paths(root, config, options.audience)
+    for folder in (paths.root, paths.folder, paths.html, paths.source, paths.doctrees,
+                   paths.state):
         # A committed link would have the build write (and --clean delete) somewhere else.
         if not is_inside(folder, root):
             shown = folder.relative_to(root).as_posix()
             raise QmsError(f"{shown}: {link_outside_message(folder, writing=True)}")
-    paths.root.mkdir(parents=True, exist_ok=True)
+    paths.folder.mkdir(parents=True, exist_ok=True)
     # Two builds of one repository at once (two terminals, `qms serve` and `qms build`) take
     # turns: one build's clean or Sphinx run would otherwise pull files from under the other.
+    # Both editions take the one lock: they share the file cache, which the quality edition's
+    # --clean removes with build/.qms.
     with folder_lock(paths.root):
         return _build_locked(root, config, paths, options)
 
 
 def _build_locked(root: Path, config: Config, paths: BuildPaths,
                   options: BuildOptions) -> BuildResult:
-    result = BuildResult(html=paths.html)
+    result = BuildResult(html=paths.html, edition=paths.edition)
     timed = functools.partial(_timed, result.seconds)
     head = gitrepo.head_commit(root)
-    stamp = input_stamp(root, config, options.today, head)
+    stamp = input_stamp(root, config, options.today, head, edition=paths.edition)
     state = BuildState() if options.clean else BuildState.load(paths.state)
     if options.clean:
         _clean(paths)
@@ -150,7 +172,10 @@ def _build_locked(root: Path, config: Config, paths: BuildPaths,
         with timed("load"):
             project = load_valid_cached(root, options.today, cache_folder(paths.root))
         with timed("derive"):
-            derived = derive(project, *git_histories(root))
+            histories, prefix = git_histories(root)
+            if paths.edition == STAFF:  # left out before any page is made, not hidden after
+                project, histories = staff_project(project), without_authors(histories)
+            derived = derive(project, histories, prefix)
         gc.freeze()
     finally:
         gc.enable()
@@ -190,11 +215,12 @@ CLEAN_PREFIX = ".qms-clean-"  # folders being removed by --clean (an interrupted
 def _clean(paths: BuildPaths) -> None:
     # Each folder is first renamed out of the way (a unique name, so no other build's folder
     # is ever taken for it), then removed; what an interrupted clean left is removed too.
+    # Only the edition's own folders: the quality edition's clean leaves build/staff/ alone.
     for folder in (paths.source, paths.html, paths.doctrees, paths.state):
-        trash = tempfile.mkdtemp(prefix=CLEAN_PREFIX, dir=paths.root)
+        trash = tempfile.mkdtemp(prefix=CLEAN_PREFIX, dir=paths.folder)
         with suppress(FileNotFoundError):
             folder.rename(Path(trash) / folder.name)
-    for leftover in paths.root.glob(f"{CLEAN_PREFIX}*"):
+    for leftover in paths.folder.glob(f"{CLEAN_PREFIX}*"):
         shutil.rmtree(leftover, ignore_errors=True)
 
 
@@ -218,7 +244,7 @@ def render_source(project: Project, derived: Derived, paths: BuildPaths, result:
     """
     config = project.config
     docs = Docs(project)
-    common = common_context(project, derived, docs)
+    common = common_context(project, derived, docs, paths.edition)
     measurement = Measurement(project)
     common["measure_page"] = measurement.page
     service = service_figures(project)
@@ -228,7 +254,8 @@ def render_source(project: Project, derived: Derived, paths: BuildPaths, result:
     html_env = html_environment(templates, paths.state / "jinja-html", project.root)
     env.filters["t"] = html_env.filters["t"] = common["_"]
     slug_maps = repr((docs.encounter_slug, docs.owner_slug, docs.site_slug))
-    settings = render_settings_key(project.root, config, project.today, slug_maps)
+    settings = render_settings_key(project.root, config, project.today, slug_maps,
+                                   edition=paths.edition)
     versions = item_versions(project.root, {i: s.path for i, s in project.sources.items()},
                              derived.history)
     versions.update(listed_versions(project))
@@ -240,7 +267,7 @@ def render_source(project: Project, derived: Derived, paths: BuildPaths, result:
     present = _present_pages(source)
     wanted: dict[str, str] = {}  # file -> docname
     todo = []
-    for page in plan_pages(project, derived, measurement, service):
+    for page in plan_pages(project, derived, measurement, service, paths.edition):
         name = page_file(page)
         wanted[name] = page.docname
         if name.startswith(ITEMS):

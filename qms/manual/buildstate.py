@@ -2,9 +2,9 @@
 
 The stamp makes a no-change `qms build` quick (stat the inputs, compare one hash) without ever
 serving a stale manual: it covers every input file's size and modification time, git HEAD (the
-revision history), the day (what is overdue), the code the manual is made from (qms's
-manual, measurement, format and base layers, its templates and styles), and the versions
-of Sphinx, docutils and furo (an upgrade rebuilds the manual).
+revision history), the edition (quality or staff), the day (what is overdue), the code the
+manual is made from (qms's manual, measurement, format and base layers, its templates and
+styles), and the versions of Sphinx, docutils and furo (an upgrade rebuilds the manual).
 """
 
 from __future__ import annotations
@@ -54,12 +54,12 @@ def _digest(entries: list[str]) -> str:
 
 
 def input_stamp(root: Path, config: Config, today: date, head: str | None,
-                extra: str = "") -> str:
+                extra: str = "", edition: str = "quality") -> str:
     """One hash of everything the manual is made from (files are stat'ed, not read)."""
     paths = config.paths
     build = (root / paths.build).resolve()
-    entries = [f"qms {__version__}", f"today {today.isoformat()}", f"head {head}",
-               engine_libraries(), extra]
+    entries = [f"qms {__version__}", f"edition {edition}", f"today {today.isoformat()}",
+               f"head {head}", engine_libraries(), extra]
     qms_yaml = root / "qms.yaml"
     st = qms_yaml.stat()
     entries.append(f"{qms_yaml}\0{st.st_size}\0{st.st_mtime_ns}")
@@ -73,16 +73,17 @@ def input_stamp(root: Path, config: Config, today: date, head: str | None,
     return _digest(entries)
 
 
-def render_settings_key(root: Path, config: Config, today: date, extra: str) -> str:
+def render_settings_key(root: Path, config: Config, today: date, extra: str,
+                        edition: str = "quality") -> str:
     """What every page's text depends on besides its own inputs: qms's code and templates,
-    the repository's templates, qms.yaml and the day."""
+    the repository's templates, qms.yaml, the day and the edition."""
     found: list[str] = []
     _walk_manual_code(found)
     _walk((root / config.paths.templates).resolve(), set(), found)
     st = (root / "qms.yaml").stat()
     # The cache key keeps page keys unguessable: a repository that commits build/ with page
     # keys and pages of its own never has those pages taken for qms's.
-    return _digest([cache_key().hex(), __version__, today.isoformat(),
+    return _digest([cache_key().hex(), __version__, f"edition {edition}", today.isoformat(),
                     f"{st.st_size}:{st.st_mtime_ns}", extra, *sorted(found)])
 
 

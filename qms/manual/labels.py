@@ -165,6 +165,13 @@ ZH_CN: dict[str, str] = {
     "site and month.":
         "每个有读数的指标都有一页：XmR 控制图（中心线、自然过程界限、目标和信号）、"
         "各门店与站点在同一刻度上的并列小图，以及按门店与站点和月份的数据。",
+    # the staff edition
+    "This manual holds the service standards of {org}: what staff do, and do not do, at each "
+    "service encounter, and how each standard is measured.":
+        "本手册收录{org}的服务标准：员工在每个服务接触点应该做什么、不应该做什么，"
+        "以及每项标准如何衡量。",
+    "Edition": "版次", "Last change": "最近一次修改",
+    "{date}, edition {edition}": "{date}，第 {edition} 版",
 }
 
 ZH_CN.update(ZH_CN_DASHBOARDS)

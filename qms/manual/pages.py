@@ -3,8 +3,9 @@
 Document names (paths under build/source, without .rst) are stable and collision-free: ids
 always contain a hyphen, so the fixed pages beside them use names without one (index,
 by_owner, findings...). Group pages (an encounter, an owner, a site) get an ASCII slug.
-Navigation is bounded: the sidebar lists sections and fixed groupings only, never one entry per
-standard or audit, so each page's sidebar costs the same at 50 standards as at 5,000.
+Navigation is bounded: the sidebar lists sections, fixed groupings and the encounters' cards (in
+the customer's order, qms.yaml `manual.encounters`), never one entry per standard or audit, so
+each page's sidebar costs the same at 50 standards as at 5,000.
 """
 
 from __future__ import annotations
@@ -21,12 +22,12 @@ from qms.format.project import Project
 from qms.manual.auditcharts import audit_chart_pages
 from qms.manual.dashpages import HomeFigures
 from qms.manual.derive import Derived
+from qms.manual.edition import QUALITY, shows_audits
 from qms.manual.gappages import GapFigures, gap_pages
 from qms.manual.measurepages import Measurement, measure_pages, readings_input
 from qms.manual.render import Page
 from qms.manual.servicepages import ServiceFigures, service_pages
 from qms.manual.standardresults import StandardResults
-from qms.manual.tablehtml import relative_uri
 
 T = TypeVar("T")
 
@@ -137,13 +138,28 @@ def _counting(project: Project, template: str) -> tuple[str, ...]:
 
 
 def listed_versions(project: Project) -> dict[str, str]:
-    """A version of each standard's listed fields and of its grouped fields."""
+    """A version of each standard's listed fields and of its grouped fields, and each
+    encounter's place in the customer's order (its card shows it: step 2 of 8)."""
     versions = {}
     for s in project.standards.values():
         for suffix, fields in (("listed", LISTED_FIELDS), ("grouped", GROUPED_FIELDS)):
             versions[f"{s.id}#{suffix}"] = hashlib.sha1(
                 repr(tuple(getattr(s, f) for f in fields)).encode("utf-8")).hexdigest()
+    for step in encounter_steps(project):
+        versions[_place(step.name)] = repr((step.journey, step.number, step.of))
     return versions
+
+
+def encounter_steps(project: Project) -> list[Step]:
+    """The encounters of the current standards, in the customer's order."""
+    return encounter_order(project.config.manual,
+                           {s.encounter for s in project.standards.values()
+                            if s.status != "retired"})
+
+
+def _place(encounter: str) -> str:
+    # The input of a card that stands for its encounter's place (never an id: ids have no ':').
+    return f"encounter:{encounter}"
 
 
 def _answered(derived: Derived, standards: Iterable[Standard]) -> tuple[str, ...]:
@@ -161,8 +177,13 @@ def _grouped(items: Iterable[T], key: Callable[[T], Iterable[Any]]) -> dict[Any,
 
 
 def plan_pages(project: Project, derived: Derived, measurement: Measurement | None = None,
-               service: ServiceFigures | None = None) -> Iterator[Page]:
-    """Every page of the manual, in a stable order."""
+               service: ServiceFigures | None = None, edition: str = QUALITY) -> Iterator[Page]:
+    """Every page of an edition of the manual, in a stable order.
+
+    The staff edition has no checklist, audit, audit chart, gap or traceability page: they are
+    not planned at all (not hidden), so nothing of them reaches its HTML or search index.
+    """
+    audits = shows_audits(edition)
     docs = Docs(project)
     measurement = measurement or Measurement(project)
     service = service or service_figures(project)
@@ -173,12 +194,29 @@ def plan_pages(project: Project, derived: Derived, measurement: Measurement | No
     checklists = tuple(sorted(project.checklists))
     home = HomeFigures(project, derived, measurement, service)
     # audit_figures: the quality department's edition shows compliance and CAPAs on the home
-    # page; an edition for staff leaves them out.
+    # page; the staff edition leaves them out.
     yield Page("index", "manual/index.rst.j2",
-               {"current": current, "home": home, "audit_figures": True},
+               {"current": current, "home": home, "audit_figures": audits},
                (*_counting(project, "manual/index.rst.j2"), *home.inputs()))
     yield from _standard_pages(project, derived, docs, current, retired, measurement)
     yield from _plan_pages(project)
+    if audits:
+        yield from _checklist_and_audit_pages(project, derived, docs)
+    yield from measure_pages(project, measurement, service)
+    yield from service_pages(project, service)
+    if not audits:
+        return
+    yield from audit_chart_pages(project, derived, docs)
+    yield from gap_pages(project, GapFigures(project, measurement, service, docs), every)
+    for name, inputs in (("index", ()), ("matrix", (*listed(current), *checklists)),
+                         ("coverage", (*every, *checklists)), ("iso9001", listed(current))):
+        yield Page(f"traceability/{name}", f"manual/traceability_{name}.rst.j2",
+                   {"current": current}, inputs)
+
+
+def _checklist_and_audit_pages(project: Project, derived: Derived, docs: Docs
+                               ) -> Iterator[Page]:
+    checklists = tuple(sorted(project.checklists))
     yield Page("checklists/index", "manual/checklists.rst.j2", {
         "checklists": sorted(project.checklists.values(), key=lambda c: c.id)}, checklists)
     for checklist in project.checklists.values():
@@ -187,14 +225,6 @@ def plan_pages(project: Project, derived: Derived, measurement: Measurement | No
         yield Page(docs.checklist(checklist.id), "manual/checklist.html.j2",
                    {"checklist": checklist}, (checklist.id, *sorted(set(listed(asked)))))
     yield from _audit_pages(project, derived, docs)
-    yield from measure_pages(project, measurement, service)
-    yield from service_pages(project, service)
-    yield from audit_chart_pages(project, derived, docs)
-    yield from gap_pages(project, GapFigures(project, measurement, service, docs), every)
-    for name, inputs in (("index", ()), ("matrix", (*listed(current), *checklists)),
-                         ("coverage", (*every, *checklists)), ("iso9001", listed(current))):
-        yield Page(f"traceability/{name}", f"manual/traceability_{name}.rst.j2",
-                   {"current": current}, inputs)
 
 
 def service_figures(project: Project) -> ServiceFigures:
@@ -209,7 +239,7 @@ def _standard_pages(project: Project, derived: Derived, docs: Docs, current: lis
     dimensions = _grouped(current, lambda s: s.dimensions)
     gaps = _grouped(current, lambda s: [s.gap])
     gap_keys = [1, 2, 3, 4, None]
-    steps = encounter_order(project.config.manual, encounters)
+    steps = encounter_steps(project)
     by_journey: dict[str | None, list[Any]] = {}
     for step in steps:
         by_journey.setdefault(step.journey, []).append(
@@ -292,12 +322,9 @@ def _group_page(derived: Derived, docname: str, kind: str, name: Any,
 
 def _encounter_card(docs: Docs, step: Step, members: list[Standard]) -> Page:
     # A card shows each member's statement and do and don't: it depends on their whole files.
-    # Standards' pages are not Sphinx documents (no :doc: link reaches them): plain links.
-    docname = docs.encounter(step.name)
-    return Page(docname, "manual/encounter_card.rst.j2", {
-        "kind": "encounter", "name": step.name, "step": step, "standards": members,
-        "uri": {s.id: relative_uri(docname, docs.standard(s.id)) for s in members}},
-        tuple(s.id for s in members))
+    return Page(docs.encounter(step.name), "manual/encounter_card.rst.j2",
+                {"kind": "encounter", "name": step.name, "step": step, "standards": members},
+                (*(s.id for s in members), _place(step.name)))
 
 
 def _standard_inputs(project: Project, derived: Derived, standard: Standard) -> tuple[str, ...]:

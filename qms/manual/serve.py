@@ -16,7 +16,7 @@ from watchdog.observers import Observer
 
 from qms.base.errors import QmsError
 from qms.format.load import open_config
-from qms.manual.build import BuildOptions, BuildPaths, BuildResult, build
+from qms.manual.build import BuildOptions, BuildPaths, BuildResult, build, build_paths
 from qms.manual.sphinx_build import SphinxSession
 
 QUIET_SECONDS = 0.15  # wait for a burst of saves (an editor, a git checkout) to settle
@@ -71,7 +71,7 @@ def serve(path: Path, port: int, options: BuildOptions,
           report: Callable[[BuildResult, bool], bool]) -> None:
     """Build, serve build/html on 127.0.0.1:port, and rebuild on changes until interrupted."""
     root, config = open_config(path)
-    paths = BuildPaths(root / config.paths.build)
+    paths = build_paths(root, config, options.audience)  # the edition's folder
     # One Sphinx application for every rebuild: no start-up and no environment to unpickle.
     session = options.sphinx or SphinxSession()
     try:

@@ -30,6 +30,7 @@ from docutils.utils import DependencyList
 from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective, docutils_namespace, patch_docutils
 
+from qms.manual.sphinx_card import add_cards
 from qms.manual.sphinx_items import (
     ItemPages,
     code_version,
@@ -37,6 +38,7 @@ from qms.manual.sphinx_items import (
     keep_going_for_item_pages,
     keep_index_if_possible,
 )
+from qms.manual.sphinx_nav import rewrite_all_when_navigation_changes
 from qms.manual.sphinxconf import ANSI, ProgressStream
 from qms.manual.tablehtml import table_html, table_words
 
@@ -179,11 +181,13 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_node(qms_table, html=(_visit_table_html, None), text=(_skip, None),
                  latex=(_skip, None), man=(_skip, None), texinfo=(_skip, None))
     app.add_directive("qms-table", TableDirective)
+    add_cards(app)
     for name in ("literalinclude", "raw", "include"):
         app.add_directive(name, DisabledDirective, override=True)
     app.connect("builder-inited", _builder_inited)
     app.connect("env-before-read-docs", _note_read)
     app.connect("env-updated", _mark_unlisted_pages_orphans)
+    app.connect("env-get-updated", rewrite_all_when_navigation_changes)
     app.connect("doctree-read", _forget_doctree_copies)
     app.connect("doctree-resolved", _forget_doctree_copies)
     app.connect("html-page-context", _shared_navigation, priority=400)  # before furo's

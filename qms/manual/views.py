@@ -14,6 +14,7 @@ from qms.format.iso9001 import CLAUSES
 from qms.format.models import Finding, Standard
 from qms.format.project import FindingRef, Project
 from qms.manual.derive import AnswerRef, Compliance, Derived
+from qms.manual.edition import QUALITY, shows_audits
 from qms.manual.labels import translator
 from qms.manual.pages import Docs
 from qms.manual.render import Table, cell, make_table
@@ -29,8 +30,10 @@ def pct(rate: float | None) -> str:
 class Views:
     """Helpers for the templates, bound to one build's project and derived facts."""
 
-    def __init__(self, project: Project, derived: Derived, docs: Docs) -> None:
+    def __init__(self, project: Project, derived: Derived, docs: Docs,
+                 edition: str = QUALITY) -> None:
         self.project, self.derived, self.docs = project, derived, docs
+        self.audits = shows_audits(edition)  # the staff edition's tables have no audit column
         self._ = translator(project.config.manual.language)
         self.grades = {g.id: g.label for g in project.config.grades}
 
@@ -113,12 +116,16 @@ class Views:
         return make_table(header, rows, cls="qms-answers", search=not per_standard)
 
     def standards_table(self, standards: list[Standard]) -> Table:
-        """Standards with their status, type, owner, encounter and compliance."""
+        """Standards with their status, type, owner, encounter and (quality edition) compliance."""
         _ = self._
         rows = [[cell(s.id, doc=self.docs.standard(s.id)), s.title, _(s.status), _(s.type),
-                 s.owner, s.encounter, pct(self.derived.rate(s.id))] for s in standards]
-        return make_table([_("Id"), _("Title"), _("Status"), _("Type"), _("Owner"), _("Encounter"),
-                      _("Compliance")], rows, cls="qms-standards", search=False)
+                 s.owner, s.encounter] for s in standards]
+        header = [_("Id"), _("Title"), _("Status"), _("Type"), _("Owner"), _("Encounter")]
+        if self.audits:
+            header.append(_("Compliance"))
+            for row, s in zip(rows, standards, strict=True):
+                row.append(pct(self.derived.rate(s.id)))
+        return make_table(header, rows, cls="qms-standards", search=False)
 
     def site_compliance_table(self, sites: list[str] | None = None) -> Table:
         """Compliance of each site (or of the sites given) per quarter and overall."""
@@ -161,6 +168,16 @@ class Views:
         return make_table([_("Date"), _("Author"), _("Change"), _("Commit")], rows,
                      cls="qms-history")
 
+    def last_change(self, item_id: str) -> dict[str, Any] | None:
+        """An item's last revision for readers: its message's first line, date and edition
+        (how many commits have changed the file); None outside git or before a commit."""
+        history = self.derived.history
+        revisions = history.get(item_id, []) if history is not None else []
+        if not revisions:
+            return None
+        last = revisions[0]
+        return {"change": last.message, "date": last.date.date(), "edition": len(revisions)}
+
 
 def _indexes(project: Project) -> dict[str, Any]:
     by_grade: dict[str, list[FindingRef]] = defaultdict(list)
@@ -176,14 +193,16 @@ def _indexes(project: Project) -> dict[str, Any]:
             "standards_by_clause": by_clause}
 
 
-def common_context(project: Project, derived: Derived, docs: Docs) -> dict[str, Any]:
+def common_context(project: Project, derived: Derived, docs: Docs,
+                   edition: str = QUALITY) -> dict[str, Any]:
     """The context every page template gets."""
-    views, config = Views(project, derived, docs), project.config
+    views, config = Views(project, derived, docs, edition), project.config
     helpers = ("grade_label", "group_label", "result_cell", "changed_cell", "capa_cells",
                "finding_table", "answers_table", "standards_table", "site_compliance_table",
-               "compliance_ranking", "history_table", "audit_summary")
+               "compliance_ranking", "history_table", "last_change", "audit_summary")
     return {
-        "project": project, "derived": derived, "docs": docs, "config": config,
+        "edition": edition, "project": project, "derived": derived, "docs": docs,
+        "config": config,
         "manual": config.manual, "org": config.organisation, "today": project.today,
         "lang": config.manual.language, "_": views._, "pct": pct,
         "clause_title": lambda number: CLAUSES.get(number, ""), "clauses": CLAUSES,

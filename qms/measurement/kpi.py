@@ -247,22 +247,24 @@ def flat_rows(rows: Iterable[Row]) -> list[Row]:
 def table_rows(rows: Iterable[Row]) -> list[Row]:
     """The rows for a terminal table: rounded figures, the limits and the streak in words."""
     shown = []
+    limits, last = "", (None, None, None)
     for row in rows:
-        limits = ""
-        if row["lower_limit"] is not None:
-            limits = f"{figure(row['lower_limit'])} to {figure(row['upper_limit'])}"
-            limits += " (provisional)" if row["provisional"] else ""
-        streak = row["streak"]
+        bounds = (row["lower_limit"], row["upper_limit"], row["provisional"])
+        # a series' rows share their limits (the same objects): worded once per series
+        if any(new is not old for new, old in zip(bounds, last, strict=True)):
+            limits, last = "", bounds
+            if bounds[0] is not None:
+                limits = f"{figure(bounds[0])} to {figure(bounds[1])}"
+                limits += " (provisional)" if bounds[2] else ""
+        streak, share, change = row["streak"], row["share_on_target"], row["change"]
         shown.append({
-            **{key: row[key] for key in ("standard", "measure", "site", "period", "target",
-                                         "state")},
+            "standard": row["standard"], "measure": row["measure"], "site": row["site"],
+            "period": row["period"], "target": row["target"], "state": row["state"],
             "n": row["n"], "mean": figure(row["mean"]), "last": figure(row["last"]),
-            "share": "" if row["share_on_target"] is None
-            else f"{round(100 * row['share_on_target'])} %",
+            "share": "" if share is None else f"{round(100 * share)} %",
             "streak": "" if streak is None else f"{streak} {'on' if row['on_target'] else 'off'}",
-            "change": "" if row["change"] is None else f"{row['change']:+.2f}".rstrip("0")
-            .rstrip("."),
-            "limits": limits, "signals": signal_summary(row["signals"]),
+            "change": "" if change is None else f"{change:+.2f}".rstrip("0").rstrip("."),
+            "limits": limits, "signals": signal_summary(row["signals"]) if row["signals"] else "",
         })
     return shown
 

@@ -11,38 +11,34 @@ dates as datetimes, formulas as their cached values; each row as long as its las
 
 from __future__ import annotations
 
+import functools
 import posixpath
 import xml.etree.ElementTree as ET
 import zipfile
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 from xml.parsers import expat
 
-from openpyxl.styles.numbers import builtin_format_code, is_date_format, is_timedelta_format
-from openpyxl.utils.cell import coordinate_to_tuple
-from openpyxl.utils.datetime import (
-    CALENDAR_MAC_1904,
-    CALENDAR_WINDOWS_1900,
-    from_excel,
-    from_ISO8601,
+# The names of the parts, as openpyxl.xml.constants has them (tests/test_xlsx_sheet.py checks):
+# openpyxl itself is imported only for what a workbook needs (a date format, an odd reference),
+# which saves a survey export of plain numbers and text a fifth of a second.
+SHEET_MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+CONTYPES_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
+PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+SHARED_STRINGS = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
+WORKBOOK_TYPES = (  # openpyxl's order of preference: XLTM, XLTX, XLSM, XLSX
+    "application/vnd.ms-excel.template.macroEnabled.main+xml",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.template.main+xml",
+    "application/vnd.ms-excel.sheet.macroEnabled.main+xml",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
 )
-from openpyxl.xml.constants import (
-    ARC_CONTENT_TYPES,
-    ARC_STYLE,
-    ARC_WORKBOOK,
-    CONTYPES_NS,
-    PKG_REL_NS,
-    REL_NS,
-    SHARED_STRINGS,
-    SHEET_MAIN_NS,
-    XLSM,
-    XLSX,
-    XLTM,
-    XLTX,
-)
-
-WORKBOOK_TYPES = (XLTM, XLTX, XLSM, XLSX)  # openpyxl's order of preference
+ARC_CONTENT_TYPES, ARC_WORKBOOK = "[Content_Types].xml", "xl/workbook.xml"
+ARC_STYLE = "xl/styles.xml"
+CALENDAR_WINDOWS_1900, CALENDAR_MAC_1904 = datetime(1899, 12, 30), datetime(1904, 1, 1)
 MAIN = "{" + SHEET_MAIN_NS + "}"
 SEP = "}"  # expat joins namespace and name with it: "uri}name"
 ROW, CELL, VALUE, INLINE = (SHEET_MAIN_NS + SEP + n for n in ("row", "c", "v", "is"))
@@ -50,6 +46,19 @@ TEXT, RUN = (SHEET_MAIN_NS + SEP + n for n in ("t", "r"))
 OVERRIDE, DEFAULT = "{" + CONTYPES_NS + "}Override", "{" + CONTYPES_NS + "}Default"
 RELATIONSHIP, REL_ID = "{" + PKG_REL_NS + "}Relationship", "{" + REL_NS + "}id"
 DIGITS = "0123456789"
+LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+@functools.cache
+def _openpyxl() -> SimpleNamespace:
+    """openpyxl's rules for number formats, dates and cell references, imported when needed."""
+    from openpyxl.styles.numbers import builtin_format_code, is_date_format, is_timedelta_format
+    from openpyxl.utils.cell import coordinate_to_tuple
+    from openpyxl.utils.datetime import from_excel, from_ISO8601
+
+    return SimpleNamespace(builtin_format_code=builtin_format_code, is_date=is_date_format,
+                           is_timedelta=is_timedelta_format, coordinate=coordinate_to_tuple,
+                           from_excel=from_excel, from_iso=from_ISO8601)
 
 
 class XlsxProblem(ValueError):
@@ -152,10 +161,13 @@ def _styles(archive: zipfile.ZipFile, book: Workbook) -> None:
               styles.iterfind(f"{MAIN}numFmts/{MAIN}numFmt")}
     for index, xf in enumerate(styles.iterfind(f"{MAIN}cellXfs/{MAIN}xf")):
         number = int(xf.get("numFmtId", "0"))
-        code = custom[number] if number in custom else builtin_format_code(number)
-        if is_date_format(code):
+        if number == 0 and number not in custom:
+            continue  # "General": no date
+        rules = _openpyxl()
+        code = custom[number] if number in custom else rules.builtin_format_code(number)
+        if rules.is_date(code):
             book.date_styles.add(index)
-        if is_timedelta_format(code):
+        if rules.is_timedelta(code):
             book.timedelta_styles.add(index)
 
 
@@ -208,16 +220,18 @@ class _SheetReader:
     def start(self, name: str, attributes: dict[str, str]) -> None:
         """An element opens."""
         self.level += 1
-        level = self.level
         if self.cell is None:
             if name == CELL:
-                style = attributes.get("s", 0)
+                style = attributes.get("s")
+                # openpyxl: no s is style 0; an empty s is no style at all
                 self.cell = (attributes.get("t", "n"), attributes.get("r"),
-                             int(style) if style else 0)
-                self.cell_level, self.value, self.inline = level, None, None
+                             int(style) if style else -1 if style == "" else 0)
+                self.cell_level, self.value, self.inline = self.level, None, None
             elif name == ROW:
                 self.start_row(attributes.get("r"))
-        elif level == self.cell_level + 1:
+            return
+        level = self.level
+        if level == self.cell_level + 1:
             if name == VALUE:
                 self.value = self.text = []
             elif name == INLINE:
@@ -230,29 +244,21 @@ class _SheetReader:
                 self.text = self.inline  # the plain text or a run's, not a phonetic guide
 
     def end(self, name: str) -> None:
-        """An element closes."""
+        """An element closes; a cell gets its column and its value as openpyxl gives them."""
         level = self.level
-        self.level -= 1
-        if self.cell is not None:
-            if level == self.cell_level:
-                self.end_cell()
-            elif name == RUN and level == self.run_level:
+        self.level = level - 1
+        if self.cell is None:
+            if name == ROW:
+                self.end_row()
+            return
+        if level != self.cell_level:
+            if name == RUN and level == self.run_level:
                 self.run_level = -1
             else:
                 self.text = None  # a value or a text ends (nothing else holds character data)
-        elif name == ROW:
-            self.end_row()
-
-    def data(self, text: str) -> None:
-        """Character data: kept when inside a value or an inline string's text."""
-        if self.text is not None:
-            self.text.append(text)
-
-    def end_cell(self) -> None:
-        """Work out the cell's column and value as openpyxl does (data only)."""
-        assert self.cell is not None
+            return
         kind, coordinate, style = self.cell
-        self.cell, self.text = None, None
+        self.cell = self.text = None
         if coordinate:
             letters = coordinate.rstrip(DIGITS)
             column = self.columns.get(letters) if len(letters) < len(coordinate) else None
@@ -264,14 +270,26 @@ class _SheetReader:
             if self.inline is not None:
                 value = "".join(self.inline)
         elif self.value:
-            text = "".join(self.value)
+            text = self.value[0] if len(self.value) == 1 else "".join(self.value)
             if text:
                 value = self.convert(kind, text, style)
         self.cells.append((self.column, value))
 
+    def data(self, text: str) -> None:
+        """Character data: kept when inside a value or an inline string's text."""
+        if self.text is not None:
+            self.text.append(text)
+
     def column_of(self, coordinate: str, letters: str) -> int:
         """The column of a cell reference such as AB12, by openpyxl's rules (remembered)."""
-        column = coordinate_to_tuple(coordinate)[1]
+        upper = letters.upper()
+        if 0 < len(letters) < len(coordinate) and len(letters) <= 3 and upper.isascii() and all(
+                c in LETTERS for c in upper):
+            column = 0
+            for char in upper:  # A..Z, AA..ZZ, AAA..ZZZ, as openpyxl counts (letters, any case)
+                column = column * 26 + LETTERS.index(char) + 1
+        else:
+            column = _openpyxl().coordinate(coordinate)[1]  # its result, or its error
         self.columns[letters] = column
         return column
 
@@ -297,8 +315,8 @@ class _SheetReader:
                            else int(text))
             if style in self.book.date_styles:
                 try:
-                    return from_excel(number, self.book.epoch,
-                                      timedelta=style in self.book.timedelta_styles)
+                    return _openpyxl().from_excel(number, self.book.epoch,
+                                                  timedelta=style in self.book.timedelta_styles)
                 except (OverflowError, ValueError):
                     return "#VALUE!"  # openpyxl's value for a date out of range
             return number
@@ -310,7 +328,7 @@ class _SheetReader:
         if kind == "b":
             return bool(int(text))
         if kind == "d":
-            return from_ISO8601(text)
+            return _openpyxl().from_iso(text)
         return text  # "str" (a formula's text), "e" (an error such as #N/A) and others
 
     def end_row(self) -> None:
