@@ -25,6 +25,7 @@ from sphinx.search import IndexBuilder
 from sphinx.util import logging
 
 from qms.manual.itemdata import ITEMS, read_item
+from qms.manual.sphinx_nav import navigation
 
 if TYPE_CHECKING:  # only sphinx_build runs Sphinx
     from sphinx.application import Sphinx
@@ -118,22 +119,10 @@ def _page_context(builder: Any, title: str, body: str) -> dict[str, Any]:
 def _frame_is_known(app: Sphinx, frame: str) -> bool:
     # The frame is made of the theme, the configuration and the static files (a change to any
     # of them makes Sphinx read every document again: code_version covers the static files),
-    # and the sidebar: the toctrees and the titles of the pages in them. While those are the
-    # same, the last build's frame still holds and is not drawn again (a sixth of a one-title
-    # rebuild at 1,000 standards, which re-reads pages in toctrees that list the title).
-    return frame.startswith(_navigation_digest(app) + ":")
-
-
-def _navigation_digest(app: Sphinx) -> str:
-    # What the sidebar shows: each page in a toctree with its title and its table of contents
-    # (which holds its toctrees, with any titles they give their entries).
-    env = app.env
-    digest = hashlib.sha256()
-    for docname in sorted({app.config.root_doc}.union(*env.toctree_includes.values())):
-        title, toc = env.titles.get(docname), env.tocs.get(docname)
-        digest.update(f"{docname}\0{title.astext() if title else ''}\0{toc or ''}\0"
-                      .encode())
-    return digest.hexdigest()[:16]
+    # and the sidebar: the toctrees and the titles of the pages in them (sphinx_nav). While
+    # those are the same, the last build's frame still holds and is not drawn again (a sixth
+    # of a one-title rebuild at 1,000 standards, which re-reads pages in toctrees).
+    return frame.startswith(navigation(app.env) + ":")
 
 
 def _frame_key(app: Sphinx, docnames: list[str]) -> str:
@@ -148,7 +137,7 @@ def _frame_key(app: Sphinx, docnames: list[str]) -> str:
                             _page_context(builder, "", ""), "page.html", outfilename=probe)
         digest.update(probe.read_bytes())
     probe.unlink(missing_ok=True)
-    return f"{_navigation_digest(app)}:{digest.hexdigest()}"
+    return f"{navigation(app.env)}:{digest.hexdigest()}"
 
 
 _ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", '"': "&quot;", ">": "&gt;", "@": "&#64;"})
