@@ -25,6 +25,7 @@ from sphinx.search import IndexBuilder
 from sphinx.util import logging
 
 from qms.manual.itemdata import ITEMS, read_item
+from qms.manual.sphinx_nav import navigation
 
 if TYPE_CHECKING:  # only sphinx_build runs Sphinx
     from sphinx.application import Sphinx
@@ -118,12 +119,10 @@ def _page_context(builder: Any, title: str, body: str) -> dict[str, Any]:
 def _frame_is_known(app: Sphinx, frame: str) -> bool:
     # The frame is made of the theme, the configuration and the static files (a change to any
     # of them makes Sphinx read every document again: code_version covers the static files),
-    # and the sidebar, which shows the documents in toctrees: while none of those was read
-    # again, the last build's frame still holds and is not drawn again (a sixth of a one-page
-    # rebuild at 1,000 standards).
-    reread: set[str] = getattr(app, "qms_reread", set())
-    in_toctrees = {app.config.root_doc}.union(*app.env.toctree_includes.values())
-    return bool(frame) and not reread & in_toctrees
+    # and the sidebar: the toctrees and the titles of the pages in them (sphinx_nav). While
+    # those are the same, the last build's frame still holds and is not drawn again (a sixth
+    # of a one-title rebuild at 1,000 standards, which re-reads pages in toctrees).
+    return frame.startswith(navigation(app.env) + ":")
 
 
 def _frame_key(app: Sphinx, docnames: list[str]) -> str:
@@ -138,7 +137,7 @@ def _frame_key(app: Sphinx, docnames: list[str]) -> str:
                             _page_context(builder, "", ""), "page.html", outfilename=probe)
         digest.update(probe.read_bytes())
     probe.unlink(missing_ok=True)
-    return digest.hexdigest()
+    return f"{navigation(app.env)}:{digest.hexdigest()}"
 
 
 _ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", '"': "&quot;", ">": "&gt;", "@": "&#64;"})

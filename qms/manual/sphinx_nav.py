@@ -13,9 +13,9 @@ import hashlib
 from typing import Any
 
 
-def _navigation(env: Any) -> str:
-    # What the sidebars and previous / next are drawn from: each toctree's documents in
-    # order, and the title of each document in a toctree.
+def navigation(env: Any) -> str:
+    """A digest of what the sidebars and previous / next are drawn from: each toctree's
+    documents in order, and the title of each document in a toctree."""
     in_toctrees = {env.config.root_doc}.union(*env.toctree_includes.values())
     digest = hashlib.sha256()
     for docname in sorted(in_toctrees):
@@ -29,9 +29,9 @@ def _navigation(env: Any) -> str:
 def rewrite_all_when_navigation_changes(app: Any, env: Any) -> list[str]:
     """Every document, when the navigation differs from the last build's (Sphinx's
     `env-get-updated`: the documents to write again besides those read again)."""
-    navigation = _navigation(env)
+    now = navigation(env)
     before = getattr(env, "qms_navigation", None)
-    env.qms_navigation = navigation  # kept in the pickled environment for the next build
-    if before is None or before == navigation:
+    env.qms_navigation = now  # kept in the pickled environment for the next build
+    if before is None or before == now:
         return []
     return sorted(env.found_docs)
