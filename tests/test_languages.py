@@ -22,7 +22,7 @@ from qms.format.texts import Texts
 
 from .audit_helpers import read_record
 from .conftest import FIXTURES, TODAY, make_git_repo
-from .manual_helpers import build_once
+from .manual_helpers import build_once, copy_sample
 
 DAY = date.fromisoformat(TODAY)
 TITLE = {"zh_CN": "电话铃响三声之内接听", "en": "Answer incoming calls within three rings"}
@@ -261,3 +261,32 @@ def test_texts_per_language_round_trip_through_the_cache_and_any_language(
     expected = title.get(asked, title.get("en", next(iter(title.values()))))
     assert shown.title == expected
     assert standard_fingerprint(shown) == standard_fingerprint(standard)
+
+
+def test_the_sample_is_written_in_chinese_and_english(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("QMS_TODAY", TODAY)
+    repo = copy_sample(tmp_path / "sample")
+    result = check(repo, DAY)
+    assert result.project.config.manual.languages == ["zh_CN", "en"]
+    assert not [i for i in result.issues if i.code == "missing-translation"]
+    project = result.project
+    texts = [value for s in project.standards.values()
+             for value in (s.title, s.statement, *s.do, *s.dont,
+                           *(m.metric for m in s.measures))]
+    texts += [value for p in project.plans.values()
+              for value in (p.title, p.objective, *(a.action for a in p.actions))]
+    texts += [value for c in project.checklists.values()
+              for value in (c.title, *(t for q in c.questions
+                                       for t in (q.ask, q.guidance, q.evidence)))]
+    assert all(isinstance(text, Texts) for text in texts)
+    # Its staff say the store's own welcome, in Chinese, in the Chinese manual.
+    config = repo / "qms.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace("  language: en\n",
+                                                                 "  language: zh_CN\n"),
+                      encoding="utf-8")
+    make_git_repo(repo)
+    built, _ = build_once(repo, strict=True)
+    page = (built.html / "standards" / "GRT-002.html").read_text(encoding="utf-8")
+    assert "亲切招呼：微笑、目光接触和欢迎语" in page and "欢迎光临十八淑女坊" in page
+    assert "Greet with a smile" not in page
