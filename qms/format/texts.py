@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Annotated, Any
 
-from pydantic import PlainSerializer, StringConstraints, WithJsonSchema, WrapValidator
+from pydantic import PlainSerializer, StringConstraints, WrapValidator
 from pydantic_core import PydanticCustomError
 
 LANGUAGE_PATTERN = r"^[a-z]{2,3}(_[A-Z]{2})?$"
@@ -137,9 +138,21 @@ def _json_schema(min_length: int) -> dict[str, Any]:
         "description": "the text in each language (zh_CN: ..., en: ...)"}]}
 
 
+@dataclass(frozen=True)
+class _TextSchema:
+    """The JSON schema of a text, made anew for each field: pydantic before 2.11 writes a
+    field's default into the schema it is given, and one shared dict carried the manual
+    title's default into every other text (a grade's label)."""
+
+    min_length: int
+
+    def __get_pydantic_json_schema__(self, core_schema: Any, handler: Any) -> dict[str, Any]:
+        """A new dict on every call."""
+        return _json_schema(self.min_length)
+
+
 # A text that must not be empty, in one language or several.
 LocalText = Annotated[str, StringConstraints(min_length=1), _validator(False),
-                      PlainSerializer(_dump), WithJsonSchema(_json_schema(1))]
+                      PlainSerializer(_dump), _TextSchema(1)]
 # A text that may be empty (optional fields such as guidance).
-LocalNote = Annotated[str, _validator(True), PlainSerializer(_dump),
-                      WithJsonSchema(_json_schema(0))]
+LocalNote = Annotated[str, _validator(True), PlainSerializer(_dump), _TextSchema(0)]
