@@ -87,9 +87,10 @@ def test_a_kept_sphinx_application_builds_what_a_new_one_builds(
     build_once(fresh, strict=True, clean=True)
     assert "Welcome every visitor within 20 seconds" in html(repo, "standards/DSK-001")
     assert "Kept -" in html(repo, "index")
-    # (Sphinx keeps the build information of the last configuration as .buildinfo.bak)
-    assert differing_files(repo / "build" / "html", fresh / "build" / "html") == [
-        ".buildinfo.bak"]
+    # (Sphinx 8.1 and later keep the build information of the last configuration as
+    # .buildinfo.bak)
+    differing = differing_files(repo / "build" / "html", fresh / "build" / "html")
+    assert [name for name in differing if name != ".buildinfo.bak"] == []
 
 
 def test_a_kept_application_is_reused_while_the_configuration_stays(
