@@ -16,6 +16,7 @@ import pytest
 from qms.format.listing import finding_is_open, finding_is_overdue
 from qms.format.load import load_project
 from qms.format.project import Project
+from qms.manual import render
 from qms.manual.charts import age_buckets
 from qms.manual.dashpages import HomeFigures
 from qms.manual.derive import derive
@@ -185,13 +186,24 @@ def _page_mtimes(source: Path) -> dict[str, int]:
 
 
 def test_one_reading_updates_its_measure_the_home_figures_and_its_gap_alone(
-        tmp_path: Path) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     repo = built(tmp_path, "sample")
     source = repo / "build" / "source"
     before = _page_mtimes(source)
     shown_before = _shown_home(repo)
+    measure_before = html(repo, "measures/APP-001-uniform-compliance")
     with (repo / "audits" / "measurements" / "kpi-2026.csv").open("a", encoding="utf-8") as out:
         out.write(READING)
+    # Charts are drawn while their page renders: record the pages rendered (written or not),
+    # so a chart drawn again to the same bytes is seen too.
+    rendered: list[str] = []
+    real_render = render.render_page
+
+    def recording(env: object, page: render.Page, common: dict) -> str:
+        rendered.append(page.docname)
+        return real_render(env, page, common)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(render, "render_page", recording)
     result, _ = build_once(repo, strict=True)
     after = _page_mtimes(source)
     rewritten = {name for name in after if after[name] != before.get(name)}
@@ -201,6 +213,19 @@ def test_one_reading_updates_its_measure_the_home_figures_and_its_gap_alone(
                "standards/APP-001", "measurement/index"}
     assert rewritten <= allowed, rewritten - allowed
     assert set(result.written) <= allowed
+    drawn = set(rendered)  # in each language the manual is built in
+    assert "measures/APP-001-uniform-compliance" in drawn
+    assert drawn <= allowed, drawn - allowed  # no other chart drawn again
+    project = _project(repo)
+    values = [r.value for r in sorted((r for r in project.kpis if (r.standard, r.measure) == (
+        "APP-001", "uniform-compliance")), key=lambda r: (r.date, r.value))]
+    measure = html(repo, "measures/APP-001-uniform-compliance")
+    assert measure != measure_before
+    xmr = re.search(r'<figure class="qms-chart qms-xmr">.*?<desc>(.*?)</desc>', measure, re.S)
+    assert xmr is not None
+    assert xmr.group(1).startswith(f"{len(values)} readings from ")
+    assert ", latest 0;" in xmr.group(1) and " to 2026-11-23, " in xmr.group(1)
+    assert f"{len(values) - 1} readings from " in measure_before
     shown = _shown_home(repo)
     assert shown != shown_before
     assert shown == _expected_home(_project(repo))

@@ -19,6 +19,7 @@ from qms.manual.tablehtml import relative_uri
 WIDTH, HEIGHT = 820, 500
 BOX_X, BOX_W = 210, 240
 FONT = 12.0
+TITLE_FONT = 14.0
 SHORT_NAMES = {1: "knowledge gap", 2: "standards gap", 3: "delivery gap",
                4: "communication gap", 5: "customer gap"}
 # Boxes of the model: name, x, y, width (height fits the text).
@@ -99,6 +100,9 @@ def gap_diagram(marks: Sequence[GapMark], pagename: str,
              '<defs><marker id="qms-gap-arrow" viewBox="0 0 10 10" refX="9" refY="5" '
              'markerWidth="7" markerHeight="7" orient="auto-start-reverse">'
              '<path d="M0,0 L10,5 L0,10 z" fill="currentColor"/></marker></defs>',
+             # the title drawn too, as every chart's is (<title> is only a tooltip)
+             f'<text x="{WIDTH / 2:g}" y="24" text-anchor="middle" font-size="{TITLE_FONT:g}" '
+             f'font-weight="bold">{escape(title, quote=False)}</text>',
              '<line x1="0" y1="205" x2="820" y2="205" stroke="currentColor" '
              'stroke-dasharray="2 4"/>',
              _text(4, 196, [_("Customer")], bold_first=True),

@@ -150,6 +150,15 @@ class ServiceFigures:
         return _svg(quadrant_chart(points, x_split, y_split, _("Importance and performance"),
                                    translate=_), "qms-wave-grid")
 
+    def grid_table(self, wave: str) -> Table:
+        """The grid's figures: each dimension's importance, performance and quadrant."""
+        _ = self.translate
+        rows = [[_(d.dimension), figure(d.importance), figure(d.perception),
+                 _(d.quadrant) if d.quadrant else ""]
+                for d in self.scores[wave].dimensions.values()]
+        return make_table([_("Dimension"), _("Importance"), _("Perception"), _("Quadrant")],
+                          rows, cls="qms-servqual-grid", search=False)
+
     def wave_table(self, wave: str) -> Table:
         """Per dimension: E, P, gap, change, alpha of E and P, importance, quadrant."""
         _ = self.translate
