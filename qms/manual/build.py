@@ -283,7 +283,7 @@ def render_source(project: Project, derived: Derived, paths: BuildPaths, result:
     result.pages = len(wanted)
     values = conf_values(config.manual.title, config.organisation, config.manual.language)
     static = {f"_static/{name}": (STATIC / name).read_text(encoding="utf-8")
-              for name in ("qms.css", "qms-zh-search.js")}
+              for name in ("qms.css", "qms-zh-search.js", "qms-search.js")}
     for name, text in (("conf.py", conf_py(values)), ("docutils.conf", DOCUTILS_CONF),
                        *static.items()):
         if write_if_changed(source / name, text):

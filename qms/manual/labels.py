@@ -50,6 +50,7 @@ ZH_CN: dict[str, str] = {
     "History unavailable (not a git repository).": "无法显示修订历史（不是 git 仓库）。",
     "No revisions committed yet.": "尚无提交记录。", "None.": "无。",
     "No gap": "未指定差距", "Retired standards": "已废止的标准",
+    "{id} (retired)": "{id}（已废止）",
     "Link to this heading": "链接到此标题。",
     # enumerations
     "draft": "草稿", "approved": "已批准", "retired": "已废止", "hard": "硬标准", "soft": "软标准",

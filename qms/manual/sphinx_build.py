@@ -31,6 +31,7 @@ from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective, docutils_namespace, patch_docutils
 
 from qms.manual.sphinx_card import add_cards
+from qms.manual.sphinx_excerpts import keep_search_texts
 from qms.manual.sphinx_items import (
     ItemPages,
     code_version,
@@ -117,6 +118,8 @@ class DisabledDirective(SphinxDirective):
 def _builder_inited(app: Sphinx) -> None:
     app.env.settings.update(HARDENED_SETTINGS)
     keep_index_if_possible(app)
+    keep_search_texts(app)
+    app.add_js_file("qms-search.js")  # excerpts in search results (see the file)
     if str(app.config.language).startswith("zh"):
         app.add_js_file("qms-zh-search.js")  # see the file: Chinese search fails without it
 

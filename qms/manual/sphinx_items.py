@@ -217,7 +217,8 @@ def code_version() -> int:
     here = Path(__file__).resolve().parent
     # the static files too: every page links them with their checksum, which Sphinx takes
     # before it copies a changed one
-    files = [here / name for name in ("sphinx_build.py", "sphinx_items.py", "tablehtml.py")]
+    files = [here / name for name in ("sphinx_build.py", "sphinx_items.py",
+                                      "sphinx_excerpts.py", "tablehtml.py")]
     files += sorted((here / "static").iterdir())
     data = b"".join(path.read_bytes() for path in files if path.is_file())
     return zlib.crc32(data)

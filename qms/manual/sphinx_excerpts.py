@@ -1,0 +1,118 @@
+"""The text of every page the search index holds, for the excerpts of search results (part of
+the extension in sphinx_build).
+
+Sphinx shows an excerpt by fetching each result's page, which browsers refuse from a folder
+(file://). qms writes the pages' text once, beside the search index, as a script
+(`searchtexts.js`) that static/qms-search.js loads: excerpts then come from the same data
+from a folder and from a web server, and need no request per result. The texts follow the
+search index: a page's text is taken when Sphinx (or sphinx_items) feeds the page to the
+index, the texts of the pages not written again are kept from the last build's file, and
+those of pages gone from the index are dropped.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from docutils import nodes
+
+from qms.base.files import atomic_write
+
+if TYPE_CHECKING:  # only sphinx_build runs Sphinx
+    from sphinx.application import Sphinx
+
+FILENAME = "searchtexts.js"
+_CALL = "qmsSearchTexts("  # the function static/qms-search.js defines
+_LIMIT = 20000  # characters kept of one page (an excerpt past them shows the page's start)
+
+
+def _skipped(node: nodes.Node) -> bool:
+    # What Sphinx's WordCollector leaves out of the index: comments, raw markup and what is
+    # marked `no-search`.
+    return isinstance(node, (nodes.comment, nodes.raw)) or (
+        isinstance(node, nodes.Element) and "no-search" in node["classes"])
+
+
+def page_text(doctree: nodes.Node) -> str:
+    """A page's searchable text on one line without its title (the result's link shows it),
+    cut to the length kept for excerpts."""
+    parts: list[str] = []
+    title = next(iter(doctree.findall(nodes.title)), None)
+    stack = [doctree]
+    while stack:
+        node = stack.pop()
+        if _skipped(node) or node is title:
+            continue
+        if isinstance(node, nodes.Text):
+            parts.append(node.astext())
+        else:
+            stack.extend(reversed(node.children))
+    text = " ".join(" ".join(parts).split())
+    if title is not None:  # an item page's text begins with its heading again
+        text = text.removeprefix(" ".join(title.astext().split())).lstrip()
+    return text[:_LIMIT]
+
+
+def _load(path: Path) -> dict[str, str]:
+    # The last build's texts; a missing or damaged file only means fewer excerpts until the
+    # pages are written again (as Sphinx does with its own index).
+    try:
+        text = path.read_text(encoding="utf-8").strip()
+        data = json.loads(text.removeprefix(_CALL).removesuffix(");"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {key: value for key, value in data.items()
+            if isinstance(key, str) and isinstance(value, str)}
+
+
+def dumps(texts: dict[str, str]) -> str:
+    """The script of the texts: one call with a JSON object (data, never code)."""
+    return _CALL + json.dumps(dict(sorted(texts.items())), ensure_ascii=False,
+                              separators=(",", ":")) + ");\n"
+
+
+def _follow_indexer(builder: Any) -> None:
+    # Called once Sphinx has made (and loaded) this build's search indexer.
+    indexer = builder.indexer
+    if indexer is None:
+        return
+    path = Path(builder.outdir) / FILENAME
+    texts = _load(path)
+    feed, dump = indexer.feed, indexer.dump
+
+    def feed_and_keep(docname: str, filename: str, title: str, doctree: Any,
+                      *args: Any, **kwargs: Any) -> None:
+        feed(docname, filename, title, doctree, *args, **kwargs)
+        text = page_text(doctree) if title else ""
+        if text:
+            texts[docname] = text
+        else:
+            texts.pop(docname, None)
+
+    def dump_both(stream: Any, format: Any) -> None:
+        dump(stream, format)
+        # Sphinx keeps the index's pages in _titles; should that change, every text is kept.
+        indexed = getattr(indexer, "_titles", None)
+        kept = texts if not isinstance(indexed, dict) else {
+            name: text for name, text in texts.items() if name in indexed}
+        atomic_write(path, dumps(kept))
+
+    indexer.feed, indexer.dump = feed_and_keep, dump_both
+
+
+def keep_search_texts(app: Sphinx) -> None:
+    """Write the pages' texts beside the search index in every build of this application."""
+    builder: Any = app.builder
+    if not hasattr(builder, "prepare_writing") or not getattr(builder, "search", False):
+        return
+    prepare = builder.prepare_writing
+
+    def prepare_writing(docnames: Any) -> None:
+        prepare(docnames)
+        _follow_indexer(builder)
+
+    builder.prepare_writing = prepare_writing
