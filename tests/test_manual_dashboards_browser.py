@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from .manual_helpers import built, pinned_env
+from .conftest import make_git_repo
+from .manual_helpers import build_once, built, copy_sample, pinned_env
 from .test_manual_browser import Watched, browser, tab  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.browser
@@ -68,3 +69,34 @@ def test_a_chinese_manual_shows_its_figures_and_diagram_in_chinese(
     for text in ("期望的服务", "感知的服务", "差距 5 · 顾客差距"):
         label = page.locator("svg.qms-gap-diagram tspan", has_text=text).first
         assert label.is_visible(), text
+
+
+@pytest.fixture(scope="module")
+def sample_in_chinese(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample shown in Chinese (manual.language zh_CN), built."""
+    with pinned_env():
+        repo = copy_sample(tmp_path_factory.mktemp("dash-browser-sample-zh") / "sample")
+        config = repo / "qms.yaml"
+        text = config.read_text(encoding="utf-8")
+        config.write_text(text.replace("\n  language: en\n", "\n  language: zh_CN\n"),
+                          encoding="utf-8")
+        make_git_repo(repo)
+        build_once(repo, strict=True)
+        return repo / "build" / "html"
+
+
+def test_a_chinese_measure_page_draws_its_chart_labels_in_chinese(
+        tab: Watched, sample_in_chinese: Path) -> None:  # noqa: F811
+    page = tab.page
+    page.goto((sample_in_chinese / "measures" / "APP-001-uniform-compliance.html").as_uri())
+    chart = page.locator("article figure.qms-xmr svg")
+    assert chart.is_visible()
+    box = chart.bounding_box()
+    assert box is not None and box["width"] > 200 and box["height"] > 100
+    for label in ("读数", "中心线", "自然过程界限"):  # the legend: readings, centre line, limits
+        text = chart.locator("text", has_text=label).first
+        assert text.is_visible(), label
+        drawn = text.bounding_box()
+        assert drawn is not None and drawn["width"] > 0, label
+    page.goto((sample_in_chinese / "measurement" / "sqi.html").as_uri())
+    assert page.locator("article figure.qms-pareto svg text", has_text="累计").first.is_visible()
