@@ -5,7 +5,7 @@ Usage::
 
     .venv/bin/python bench/bench_build.py [--sizes 1000 5000] [--audits 1000] [--jobs 1]
                                           [--runs 1] [--workdir /tmp/qms-bench-build]
-                                          [--skip-qms-source]
+                                          [--skip-qms-source] [--readings-per-measure N]
 
 For each size it generates a repository with bench/generate.py (made a git repository with
 one commit) and the reference project of issue 10 from it with bench/reference_site.py (plain
@@ -23,7 +23,9 @@ reST: the same standard and audit pages, tables as list-tables, furo). Then, per
 - serve-edit      `qms serve`: seconds from saving a title edit to the page showing it over
                   HTTP (median of five edits; wall only)
 
-(the last two not with --skip-qms-source). Each child runs under a small Python wrapper that
+(the last two not with --skip-qms-source). With --readings-per-measure N the repository has N
+weekly readings of every measure at each of its sites (52: a year, issue 12's charts at scale)
+instead of about one reading per standard. Each child runs under a small Python wrapper that
 measures its wall time, CPU time (user + system, children included) and peak resident memory
 (the largest single process, from getrusage(RUSAGE_CHILDREN)). It prints a Markdown table of
 medians over the runs (peak memory: the largest of the runs) and the ratios of qms to the
@@ -89,16 +91,18 @@ def timed(command: Sequence[str], cwd: Path) -> Sample:
     return Sample(figures["wall"], figures["cpu"], figures["rss_kb"] // 1024, done.stdout)
 
 
-def prepare(size: int, audits: int, workdir: Path) -> Path:
-    """A generated repository of `size` standards, committed to git (reset if it exists)."""
-    repo = workdir / f"qms-{size}-{audits}"
+def prepare(size: int, audits: int, workdir: Path, readings: int = 0) -> Path:
+    """A generated repository of `size` standards (with `readings` weekly readings per measure
+    and site when given), committed to git (reset if it exists)."""
+    repo = workdir / (f"qms-{size}-{audits}" + (f"-r{readings}" if readings else ""))
     if (repo / ".git").is_dir():
         subprocess.run(["git", "checkout", "-q", "--", "."], cwd=repo, check=True)
         shutil.rmtree(repo / "build", ignore_errors=True)
         return repo
     subprocess.run([sys.executable, str(HERE / "generate.py"), str(repo), "--standards",
-                    str(size), "--audits", str(audits), "--force"], check=True,
-                   capture_output=True)
+                    str(size), "--audits", str(audits), "--force",
+                    *(["--readings-per-measure", str(readings)] if readings else [])],
+                   check=True, capture_output=True)
     env = {**GIT_ENV, "PATH": "/usr/bin:/bin"}
     for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "bench"]):
         subprocess.run(["git", *args], cwd=repo, check=True, env=env)
@@ -246,12 +250,12 @@ def _fetch(url: str) -> str:
 
 
 def measure(size: int, audits: int, jobs: str, workdir: Path, runs: int,
-            qms_source: bool) -> list[dict[str, Sample]]:
+            qms_source: bool, readings: int = 0) -> list[dict[str, Sample]]:
     """Every measurement for one size, once per run (the repository reset before each)."""
     results = []
     for run in range(runs):
         print(f"size {size}, run {run + 1} of {runs}", file=sys.stderr)
-        repo = prepare(size, audits, workdir)
+        repo = prepare(size, audits, workdir, readings)
         rows = measure_reference(repo, size, jobs, workdir)
         rows.update(measure_qms(repo, size, jobs, workdir, qms_source))
         rows.update(measure_serve(repo, size, jobs))
@@ -299,6 +303,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/qms-bench-build"))
     parser.add_argument("--skip-qms-source", action="store_true",
                         help="do not time plain sphinx-build on qms's own build/source")
+    parser.add_argument("--readings-per-measure", type=int, default=0, metavar="N",
+                        help="N weekly readings per measure and site (52: a year of readings)")
     args = parser.parse_args(argv)
     audits = args.audits or [size // 5 for size in args.sizes]
     if len(audits) == 1:
@@ -307,7 +313,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--audits takes one number or one per size; --runs at least 1")
     args.workdir.mkdir(parents=True, exist_ok=True)
     results = {size: measure(size, count, args.jobs, args.workdir, args.runs,
-                             not args.skip_qms_source)
+                             not args.skip_qms_source, args.readings_per_measure)
                for size, count in zip(args.sizes, audits, strict=True)}
     print(tables(results, args.jobs, args.runs))
     return 0

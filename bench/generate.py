@@ -620,6 +620,7 @@ class Generator:
         self.n_audits = audits
         self.n_answers = answers
         self.rng = random.Random(seed)
+        self.readings_per_measure = 0  # 0: about one reading per standard (kpi.csv)
         self.n_plans = max(1, standards // 10)
         self.n_checklists = max(1, standards // 25)
         self.width = max(5, len(str(max(standards, self.n_plans, self.n_checklists))))
@@ -997,6 +998,28 @@ class Generator:
             rows,
         )
 
+    def weekly_readings(self, weeks: int) -> None:
+        """Write audits/measurements/kpi-YYYY-MM.csv: `weeks` weekly readings of every measure
+        at each of its one to three sites, the last in the week of 16 November 2026 (a month a
+        file, each well under the 5 MB a file may hold)."""
+        rng = self.rng
+        last = dt.date(2026, 11, 16)
+        by_month: dict[str, list[tuple[str, str, str, str, str, str]]] = {}
+        for i, measures in enumerate(self.std_measures):
+            for mid, m in measures:
+                low, high = MEASURES[m][6]
+                for site in rng.sample(SITES[:6], rng.randint(1, 3)):
+                    for week in range(weeks):
+                        day = last - dt.timedelta(days=7 * (weeks - 1 - week))
+                        value = rng.uniform(low, high)
+                        text = str(round(value)) if MEASURES[m][2] == "count" else f"{value:.1f}"
+                        by_month.setdefault(day.strftime("%Y-%m"), []).append(
+                            (day.isoformat(), self.sid(i), mid, text, site, ""))
+        for month, rows in sorted(by_month.items()):
+            rows.sort()
+            self.csv_file(f"audits/measurements/kpi-{month}.csv",
+                          ("date", "standard", "measure", "value", "site", "note"), rows)
+
     def sqi(self) -> None:
         """Write audits/sqi/sqi.csv: 365 days x 3 categories, one volume per day."""
         rng = self.rng
@@ -1029,7 +1052,10 @@ class Generator:
         self.plans()
         self.checklists_()
         self.audits()
-        self.measurements()
+        if self.readings_per_measure:
+            self.weekly_readings(self.readings_per_measure)
+        else:
+            self.measurements()
         self.sqi()
         self.survey()
 
@@ -1068,12 +1094,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--force", action="store_true", help="replace OUTDIR if an earlier run generated it"
     )
+    parser.add_argument(
+        "--readings-per-measure", type=positive, default=None, metavar="N",
+        help="N weekly readings of every measure at each of its one to three sites, a file a "
+        "month (52: a year; default: about one reading per standard in one kpi.csv)",
+    )
     args = parser.parse_args(argv)
     if args.audits < 0:
         parser.error("--audits must not be negative")
     prepare(args.outdir, args.force)
     start = time.perf_counter()
     gen = Generator(args.outdir, args.standards, args.audits, args.answers, args.seed)
+    gen.readings_per_measure = args.readings_per_measure or 0
     gen.run()
     elapsed = time.perf_counter() - start
     print(
