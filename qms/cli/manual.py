@@ -32,7 +32,7 @@ def _jobs(ctx: click.Context, param: click.Parameter, value: str) -> int:
 
 
 def _options(today: str | None, clean: bool, jobs: int, quiet: bool,
-             audience: str | None) -> BuildOptions:
+             audience: str | None, language: str | None) -> BuildOptions:
     from qms.manual.build import BuildOptions
 
     def echo(line: str) -> None:
@@ -40,15 +40,24 @@ def _options(today: str | None, clean: bool, jobs: int, quiet: bool,
             click.echo(line, err=True)
 
     return BuildOptions(today=resolve_today(today), clean=clean, jobs=jobs, echo=echo,
-                        audience=audience)
+                        audience=audience, language=language)
 
 
 def report(result: BuildResult, strict: bool) -> bool:
-    """Print a build's warnings and summary; True when it counts as failed."""
+    """Print a build's warnings and summary (one per language); True when it counts as failed."""
+    failed = False
+    for built in (result, *result.others):
+        failed = _report_one(built, strict, several=bool(result.others)) or failed
+    return failed
+
+
+def _report_one(result: BuildResult, strict: bool, several: bool) -> bool:
     for warning in result.warnings:
         click.echo(visible(warning), err=True)  # Sphinx quotes repository text
     where = result.index
     manual = "the manual" if result.edition == "quality" else f"the {result.edition} edition"
+    if several:
+        manual += f" in {result.language}"
     if result.up_to_date:
         summary = f"{manual} is up to date: {where}"
     else:
@@ -69,6 +78,10 @@ AUDIENCE_OPTION = click.option(
     "--audience", type=click.Choice(["quality", "staff"]), default=None,
     help="The edition: quality (everything, in build/html) or staff (no audits, in "
          "build/staff/html). Default: manual.audience in qms.yaml.")
+LANGUAGE_OPTION = click.option(
+    "--language", metavar="LANG", default=None,
+    help="Build the manual in this one of manual.languages only (default: every one; "
+         "manual.language's in build/html, each other in build/html/LANG/).")
 
 
 @click.command("build")
@@ -77,19 +90,22 @@ AUDIENCE_OPTION = click.option(
 @click.option("--strict", is_flag=True, help="Fail on any Sphinx warning.")
 @JOBS_OPTION
 @AUDIENCE_OPTION
+@LANGUAGE_OPTION
 @click.option("-q", "--quiet", is_flag=True, help="Print only warnings and the summary.")
 @today_option
 def build_command(path: Path, clean: bool, strict: bool, jobs: int, audience: str | None,
-                  quiet: bool, today: str | None) -> None:
+                  language: str | None, quiet: bool, today: str | None) -> None:
     """Publish the QMS at PATH as an HTML manual in build/html (Sphinx, furo theme).
 
-    The staff edition (--audience staff) goes to build/staff/html. Only pages whose text
-    changed are rebuilt; a build with no change returns at once.
+    The staff edition (--audience staff) goes to build/staff/html. With several
+    manual.languages, one manual per language: manual.language's there, each other one in
+    its html/LANG/ folder. Only pages whose text changed are rebuilt; a build with no change
+    returns at once.
     Exit status: 0 built, 1 errors in the repository (or warnings with --strict).
     """
     from qms.manual.build import build
 
-    result = build(path, _options(today, clean, jobs, quiet, audience))
+    result = build(path, _options(today, clean, jobs, quiet, audience, language))
     if report(result, strict):
         click.echo("qms: error: --strict: the build gave warnings", err=True)
         sys.exit(EXIT_USER_ERROR)
@@ -101,10 +117,11 @@ def build_command(path: Path, clean: bool, strict: bool, jobs: int, audience: st
               help="Port on localhost (0 picks a free one).")
 @JOBS_OPTION
 @AUDIENCE_OPTION
+@LANGUAGE_OPTION
 @today_option
 def serve_command(path: Path, port: int, jobs: int, audience: str | None,
-                  today: str | None) -> None:
+                  language: str | None, today: str | None) -> None:
     """Serve the manual on localhost and rebuild it whenever a file of the QMS changes."""
     from qms.manual.serve import serve
 
-    serve(path, port, _options(today, False, jobs, False, audience), report)
+    serve(path, port, _options(today, False, jobs, False, audience, language), report)

@@ -20,6 +20,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from qms.base import gitrepo
 from qms.base.errors import QmsError
@@ -30,7 +31,7 @@ from qms.format.load import open_config
 from qms.format.loadcache import cache_folder, load_valid_cached
 from qms.format.models import Config
 from qms.format.project import Project
-from qms.manual import doctreetrust
+from qms.manual import doctreetrust, translations
 from qms.manual.buildstate import (
     BuildState,
     input_stamp,
@@ -66,6 +67,7 @@ class BuildOptions:
     echo: Callable[[str], None] = print
     sphinx: SphinxSession | None = None  # kept between builds by `qms serve`
     audience: str | None = None  # the edition: quality | staff (None: manual.audience)
+    language: str | None = None  # one of manual.languages (None: every one of them)
 
 
 @dataclass
@@ -82,6 +84,9 @@ class BuildResult:
     sphinx_ran: bool = False
     warnings: list[str] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
+    language: str = ""
+    # The builds of the edition's other languages, when the build made more than one.
+    others: list[BuildResult] = field(default_factory=list)
 
     @property
     def index(self) -> Path:
@@ -91,20 +96,30 @@ class BuildResult:
 
 @dataclass(frozen=True)
 class BuildPaths:
-    """Where a build of one edition writes: reST, HTML, Sphinx's cache and qms's own state.
+    """Where a build of one edition in one language writes: reST, HTML, Sphinx's cache and
+    qms's own state.
 
     `root` is the build folder (build/): it holds the lock and the file cache both editions
     share. The quality edition writes straight under it (build/html, as always); the staff
-    edition under build/staff/ (build/staff/html, its own source, doctrees and state).
+    edition under build/staff/ (build/staff/html, its own source, doctrees and state). The
+    manual in manual.language is there; another language's has its own folder beside it
+    (build/zh_CN/: source, doctrees, state) and its HTML inside the edition's
+    (build/html/zh_CN/), see qms.manual.translations.
     """
 
     root: Path
     edition: str = QUALITY
+    language: str = ""  # '' for manual.language's manual
+
+    @property
+    def edition_folder(self) -> Path:
+        """The edition's own folder: build/ or build/staff/."""
+        return self.root / folder_name(self.edition)
 
     @property
     def folder(self) -> Path:
-        """The edition's own folder: build/ or build/staff/."""
-        return self.root / folder_name(self.edition)
+        """This manual's folder: the edition's, or the language's in it (build/zh_CN/)."""
+        return self.edition_folder / self.language
 
     @property
     def source(self) -> Path:
@@ -114,7 +129,7 @@ class BuildPaths:
     @property
     def html(self) -> Path:
         """The published manual."""
-        return self.folder / "html"
+        return self.edition_folder / "html" / self.language
 
     @property
     def doctrees(self) -> Path:
@@ -127,39 +142,54 @@ class BuildPaths:
         return self.folder / ".qms"
 
 
-def build_paths(root: Path, config: Config, audience: str | None) -> BuildPaths:
-    """Where the edition asked for (default: qms.yaml's manual.audience) is built."""
-    return BuildPaths(root / config.paths.build, audience or config.manual.audience)
+def build_paths(root: Path, config: Config, audience: str | None,
+                language: str | None = None) -> BuildPaths:
+    """Where the edition asked for (default: qms.yaml's manual.audience) is built, in the
+    language asked for (default: manual.language)."""
+    return BuildPaths(root / config.paths.build, audience or config.manual.audience,
+                      translations.folder(language or config.manual.language,
+                                          config.manual.language))
 
 
 def build(path: Path, options: BuildOptions) -> BuildResult:
-    """Build the manual of the repository at (or above) path; see the module docstring."""
+    """Build the manual of the repository at (or above) path, in each of manual.languages (or
+    the one options.language names); the result is manual.language's (or that one's), the
+    others' in its `others`. See the module docstring."""
     root, config = open_config(path)
-    paths = build_paths(root, config, options.audience)
-    for folder in (paths.root, paths.folder, paths.html, paths.source, paths.doctrees,
-                   paths.state):
-        # A committed link would have the build write (and --clean delete) somewhere else.
-        if not is_inside(folder, root):
-            shown = folder.relative_to(root).as_posix()
-            raise QmsError(f"{shown}: {link_outside_message(folder, writing=True)}")
-    paths.folder.mkdir(parents=True, exist_ok=True)
+    every = [build_paths(root, config, options.audience, language)
+             for language in translations.built_languages(config, options.language)]
+    for paths in every:
+        for folder in (paths.root, paths.folder, paths.html, paths.source, paths.doctrees,
+                       paths.state):
+            # A committed link would have the build write (and --clean delete) elsewhere.
+            if not is_inside(folder, root):
+                shown = folder.relative_to(root).as_posix()
+                raise QmsError(f"{shown}: {link_outside_message(folder, writing=True)}")
+    every[0].folder.mkdir(parents=True, exist_ok=True)
     # Two builds of one repository at once (two terminals, `qms serve` and `qms build`) take
     # turns: one build's clean or Sphinx run would otherwise pull files from under the other.
     # Both editions take the one lock: they share the file cache, which the quality edition's
     # --clean removes with build/.qms.
-    with folder_lock(paths.root):
-        return _build_locked(root, config, paths, options)
+    with folder_lock(every[0].root):
+        results = []
+        for paths in every:
+            paths.folder.mkdir(parents=True, exist_ok=True)
+            results.append(_build_locked(root, config, paths, options))
+    results[0].others = results[1:]
+    return results[0]
 
 
 def _build_locked(root: Path, config: Config, paths: BuildPaths,
                   options: BuildOptions) -> BuildResult:
-    result = BuildResult(html=paths.html, edition=paths.edition)
+    language = paths.language or config.manual.language
+    result = BuildResult(html=paths.html, edition=paths.edition, language=language)
     timed = functools.partial(_timed, result.seconds)
     head = gitrepo.head_commit(root)
-    stamp = input_stamp(root, config, options.today, head, edition=paths.edition)
+    stamp = input_stamp(root, config, options.today, head, edition=paths.edition,
+                        extra=f"language {paths.language}" if paths.language else "")
     state = BuildState() if options.clean else BuildState.load(paths.state)
     if options.clean:
-        _clean(paths)
+        _clean(paths, keep=set(config.manual.languages) - {config.manual.language})
     elif state.stamp == stamp and result.index.is_file():
         result.up_to_date = True
         result.warnings = state.all_warnings()
@@ -170,7 +200,8 @@ def _build_locked(root: Path, config: Config, paths: BuildPaths,
     gc.disable()  # loading makes millions of objects and no garbage: skip the collector's scans
     try:
         with timed("load"):
-            project = load_valid_cached(root, options.today, cache_folder(paths.root))
+            project = translations.in_language(
+                load_valid_cached(root, options.today, cache_folder(paths.root)), language)
         with timed("derive"):
             histories, prefix = git_histories(root)
             if paths.edition == STAFF:  # left out before any page is made, not hidden after
@@ -182,7 +213,8 @@ def _build_locked(root: Path, config: Config, paths: BuildPaths,
     options.echo(f"rendering the pages of {len(project.standards)} standards and "
                  f"{len(project.audits)} audits ...")
     with timed("render"):
-        state.pages = render_source(project, derived, paths, result, state.pages)
+        state.pages = render_source(project, derived, paths, result, state.pages,
+                                    translations.manual_switcher(config, language))
     del project, derived  # Sphinx needs the memory more
     gc.unfreeze()
     if options.clean or len(result.written) > COLLECT_AFTER_PAGES:
@@ -190,6 +222,11 @@ def _build_locked(root: Path, config: Config, paths: BuildPaths,
     engine = engine_version()
     if (options.clean or result.written or result.removed or not result.index.is_file()
             or state.engine != engine):
+        if state.engine != engine or any(not name.endswith((".rst", ".json"))
+                                         for name in result.written):
+            # conf.py, a template or a static file changed: the frame around item pages (its
+            # switcher, labels, styles) is drawn again, and every item page written again
+            state.frame = ""
         with timed("sphinx"):
             _sphinx(paths, options, state, result)
         state.engine = engine
@@ -212,14 +249,17 @@ def _timed(seconds: dict[str, float], name: str) -> Iterator[None]:
 CLEAN_PREFIX = ".qms-clean-"  # folders being removed by --clean (an interrupted one leaves them)
 
 
-def _clean(paths: BuildPaths) -> None:
+def _clean(paths: BuildPaths, keep: set[str]) -> None:
     # Each folder is first renamed out of the way (a unique name, so no other build's folder
     # is ever taken for it), then removed; what an interrupted clean left is removed too.
-    # Only the edition's own folders: the quality edition's clean leaves build/staff/ alone.
+    # Only the manual's own folders: the quality edition's clean leaves build/staff/ alone, and
+    # manual.language's leaves the other languages' (their HTML inside its own: what is kept).
     for folder in (paths.source, paths.html, paths.doctrees, paths.state):
         trash = tempfile.mkdtemp(prefix=CLEAN_PREFIX, dir=paths.folder)
-        with suppress(FileNotFoundError):
-            folder.rename(Path(trash) / folder.name)
+        inside = folder == paths.html and not paths.language and keep and folder.is_dir()
+        for entry in [e for e in folder.iterdir() if e.name not in keep] if inside else [folder]:
+            with suppress(FileNotFoundError):
+                entry.rename(Path(trash) / entry.name)
     for leftover in paths.folder.glob(f"{CLEAN_PREFIX}*"):
         shutil.rmtree(leftover, ignore_errors=True)
 
@@ -236,11 +276,13 @@ def git_histories(root: Path) -> tuple[dict | None, str]:
 
 
 def render_source(project: Project, derived: Derived, paths: BuildPaths, result: BuildResult,
-                  known: dict[str, str] | None = None) -> dict[str, str]:
+                  known: dict[str, str] | None = None,
+                  switcher: list[dict[str, Any]] | None = None) -> dict[str, str]:
     """Render the pages; write only changed files; remove pages that no longer exist.
 
     `known` holds the page keys of the last build: a page with inputs whose key is unchanged
-    (and whose file exists) keeps its file without being rendered. Returns the new keys.
+    (and whose file exists) keeps its file without being rendered. `switcher` leads to the
+    manual in the other languages (translations.switcher). Returns the new keys.
     """
     config = project.config
     docs = Docs(project)
@@ -281,9 +323,14 @@ def render_source(project: Project, derived: Derived, paths: BuildPaths, result:
     service.prepare(todo)
     result.written.extend(render_and_write(env, todo, common, source, html_env))
     result.pages = len(wanted)
-    values = conf_values(config.manual.title, config.organisation, config.manual.language)
+    languages, language = config.manual.languages, config.manual.language
+    theme = translations.theme_files(language, several=bool(switcher))
+    if switcher:
+        translations.refuse_clashes(wanted.values(), languages)
+    values = conf_values(config.manual.title, config.organisation, language, switcher, theme)
     static = {f"_static/{name}": (STATIC / name).read_text(encoding="utf-8")
               for name in ("qms.css", "qms-zh-search.js", "qms-search.js")}
+    static.update(theme)
     for name, text in (("conf.py", conf_py(values)), ("docutils.conf", DOCUTILS_CONF),
                        *static.items()):
         if write_if_changed(source / name, text):
@@ -338,9 +385,15 @@ def _sphinx(paths: BuildPaths, options: BuildOptions, state: BuildState,
     sphinx = run_sphinx(paths.source, paths.html, paths.doctrees, jobs=jobs,
                         fresh=options.clean, echo=options.echo,
                         items=ItemPages(changed=changed, frame=state.frame),
-                        session=options.sphinx)
+                        session=_session(options.sphinx, paths))
     state.frame = sphinx.frame
     doctreetrust.sign(paths.doctrees, paths.state, known)
     result.sphinx_ran = True
     state.update_warnings(sphinx.reread, set(result.removed), sphinx.by_document(paths.source),
                           full=options.clean)
+
+
+def _session(kept: SphinxSession | None, paths: BuildPaths) -> SphinxSession | None:
+    # `qms serve` keeps one Sphinx application per language: each other language's beside
+    # manual.language's (one kept application would start anew for every language).
+    return kept.sibling(paths.language) if kept is not None and paths.language else kept

@@ -71,16 +71,20 @@ def serve(path: Path, port: int, options: BuildOptions,
           report: Callable[[BuildResult, bool], bool]) -> None:
     """Build, serve build/html on 127.0.0.1:port, and rebuild on changes until interrupted."""
     root, config = open_config(path)
-    paths = build_paths(root, config, options.audience)  # the edition's folder
+    # The edition's folder, which holds the other languages' manuals too; the address printed
+    # is the home page of the language built (--language), else of manual.language's.
+    paths = build_paths(root, config, options.audience)
+    home = build_paths(root, config, options.audience, options.language).html
+    start = home.relative_to(paths.html).as_posix().removeprefix(".")
     # One Sphinx application for every rebuild: no start-up and no environment to unpickle.
     session = options.sphinx or SphinxSession()
     try:
-        _serve(root, paths, port, dataclasses.replace(options, sphinx=session), report)
+        _serve(root, paths, start, port, dataclasses.replace(options, sphinx=session), report)
     finally:
         session.close()
 
 
-def _serve(root: Path, paths: BuildPaths, port: int, options: BuildOptions,
+def _serve(root: Path, paths: BuildPaths, start: str, port: int, options: BuildOptions,
            report: Callable[[BuildResult, bool], bool]) -> None:
     _rebuild(root, options, report)
     paths.html.mkdir(parents=True, exist_ok=True)
@@ -96,7 +100,8 @@ def _serve(root: Path, paths: BuildPaths, port: int, options: BuildOptions,
     observer = Observer()
     observer.schedule(changes, str(root.resolve()), recursive=True)
     observer.start()
-    print(f"serving the manual at http://127.0.0.1:{server.server_port}/ "
+    print(f"serving the manual at http://127.0.0.1:{server.server_port}/"
+          f"{start + '/' if start else ''} "
           "(rebuilt on every change; Ctrl-C stops)", flush=True)
     try:
         while True:

@@ -25,6 +25,7 @@ from typing import IO, Any, cast
 
 import docutils
 import sphinx
+import sphinx.locale
 from docutils import nodes
 from docutils.utils import DependencyList
 from sphinx.application import Sphinx
@@ -265,7 +266,12 @@ def _docutils_settings_made_once() -> Iterator[None]:
 class SphinxSession:
     """A Sphinx application kept between builds of one manual (`qms serve`): a rebuild then
     skips Sphinx's start-up and the loading of its environment. A build with another
-    configuration (conf.py, docutils.conf, folders, jobs) or from scratch starts a new one."""
+    configuration (conf.py, docutils.conf, folders, jobs) or from scratch starts a new one.
+
+    Sphinx keeps its translations in one dict of the process (sphinx.locale.translators),
+    which an application in another language would otherwise find and use: each application
+    starts from none, and each build puts back its own application's.
+    """
 
     def __init__(self) -> None:
         self._stack: ExitStack | None = None
@@ -275,6 +281,12 @@ class SphinxSession:
         self._echo: list[Callable[[str], None]] = [print]
         self._status = ProgressStream(lambda line: self._echo[0](line))
         self.started = 0  # applications started so far
+        self._translators: dict[Any, Any] = {}
+        self._siblings: dict[str, SphinxSession] = {}
+
+    def sibling(self, name: str) -> SphinxSession:
+        """The session kept beside this one for another manual (another language's)."""
+        return self._siblings.setdefault(name, SphinxSession())
 
     def build(self, srcdir: Path, outdir: Path, doctrees: Path, *, jobs: int, fresh: bool,
               echo: Callable[[str], None], items: ItemPages) -> SphinxResult:
@@ -282,7 +294,7 @@ class SphinxSession:
         key = (srcdir, outdir, doctrees, jobs, _read(srcdir / "conf.py"),
                _read(srcdir / "docutils.conf"), engine_version())
         if fresh or self._app is None or key != self._key:
-            self.close()
+            self._end()
             self._open(srcdir, outdir, doctrees, jobs, fresh)
             self._key = key
             self.started += 1
@@ -294,10 +306,12 @@ class SphinxSession:
         result = SphinxResult()
         app.qms_reread = result.reread  # type: ignore[attr-defined]
         app.qms_items = items  # type: ignore[attr-defined]
+        sphinx.locale.translators.clear()
+        sphinx.locale.translators.update(self._translators)
         try:
             app.build(force_all=fresh)
         except BaseException:
-            self.close()  # an application stopped half-way is not used again
+            self._end()  # an application stopped half-way is not used again
             raise
         result.frame = items.frame
         text = self._warnings.getvalue()
@@ -314,6 +328,7 @@ class SphinxSession:
             stack.enter_context(patch_docutils(str(srcdir)))
             stack.enter_context(docutils_namespace())
             stack.enter_context(_docutils_settings_made_once())
+            sphinx.locale.translators.clear()  # not another language's (see the class)
             self._app = Sphinx(str(srcdir), str(srcdir), str(outdir), str(doctrees), "html",
                                confoverrides={}, status=cast(IO[str], self._status),
                                warning=self._warnings, freshenv=fresh,
@@ -322,9 +337,15 @@ class SphinxSession:
             stack.close()
             raise
         self._stack = stack
+        self._translators = dict(sphinx.locale.translators)
 
     def close(self) -> None:
-        """End the kept application (and the docutils registrations it made)."""
+        """End the kept applications (and the docutils registrations they made)."""
+        self._end()
+        for sibling in self._siblings.values():
+            sibling.close()
+
+    def _end(self) -> None:
         self._app, self._key = None, ()
         stack, self._stack = self._stack, None
         if stack is not None:

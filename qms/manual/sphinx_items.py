@@ -220,6 +220,8 @@ def code_version() -> int:
     files = [here / name for name in ("sphinx_build.py", "sphinx_items.py",
                                       "sphinx_excerpts.py", "tablehtml.py")]
     files += sorted((here / "static").iterdir())
+    # qms's page.html and the theme's words in other languages (qms.manual.translations)
+    files += sorted([*(here / "sphinx_templates").iterdir(), *(here / "locale").rglob("*.po")])
     data = b"".join(path.read_bytes() for path in files if path.is_file())
     return zlib.crc32(data)
 

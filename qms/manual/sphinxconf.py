@@ -8,7 +8,7 @@ from __future__ import annotations
 import html
 import io
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 DOCUTILS_CONF = "[general]\nraw_enabled: false\nfile_insertion_enabled: false\n"
@@ -17,8 +17,12 @@ _PROGRESS = re.compile(r"^(?P<phase>.*?)\[\s*(?P<pct>\d+)%\]")
 
 
 
-def conf_values(title: str, organisation: str, language: str) -> dict[str, Any]:
-    """The Sphinx configuration of the manual (written to conf.py as Python literals)."""
+def conf_values(title: str, organisation: str, language: str,
+                switcher: list[dict[str, Any]] | None = None,
+                theme_files: Iterable[str] = ()) -> dict[str, Any]:
+    """The Sphinx configuration of the manual (written to conf.py as Python literals); with
+    the language switcher of a manual in several languages, and the theme files qms adds to
+    the source (qms.manual.translations.theme_files)."""
     values: dict[str, Any] = {
         "project": title,
         "author": organisation,
@@ -49,6 +53,22 @@ def conf_values(title: str, organisation: str, language: str) -> dict[str, Any]:
         "suppress_warnings": ["toc.not_included"],
         "html_theme_options": {"top_of_page_buttons": []},
     }
+    # Only where used: a manual in one language without a catalogue keeps the conf.py (and so
+    # the pages) it always had.
+    files = set(theme_files)
+    if "_templates/page.html" in files:
+        values["templates_path"] = ["_templates"]
+    if any(name.startswith("locale/") for name in files):
+        values["locale_dirs"] = ["locale"]  # Sphinx compiles the catalogue there
+    if language.startswith("zh"):
+        # Sphinx's Chinese search loads jieba's own dictionary again for every build, and each
+        # load adds to jieba's word counts in the process: a second build in one process (a
+        # manual in two languages, `qms serve`) would split words differently. jieba's own
+        # dictionary is used as loaded, once.
+        values["html_search_options"] = {"dict": ""}
+    if switcher:
+        values["html_context"] = {"qms_languages": switcher}
+        values["html_css_files"] = ["qms.css", "qms-languages.css"]
     return values
 
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from qms.format.iso9001 import CLAUSES
 from qms.format.models import Finding, Standard
 from qms.format.project import FindingRef, Project
 from qms.manual.derive import AnswerRef, Compliance, Derived
 from qms.manual.edition import QUALITY, shows_audits
+from qms.manual.isoclauses import clause_titles
 from qms.manual.labels import translator
 from qms.manual.pages import Docs
 from qms.manual.render import Table, cell, make_table
@@ -197,6 +197,7 @@ def common_context(project: Project, derived: Derived, docs: Docs,
                    edition: str = QUALITY) -> dict[str, Any]:
     """The context every page template gets."""
     views, config = Views(project, derived, docs, edition), project.config
+    clauses = clause_titles(config.manual.language)
     helpers = ("grade_label", "group_label", "result_cell", "changed_cell", "capa_cells",
                "finding_table", "answers_table", "standards_table", "site_compliance_table",
                "compliance_ranking", "history_table", "last_change", "audit_summary")
@@ -205,6 +206,6 @@ def common_context(project: Project, derived: Derived, docs: Docs,
         "config": config,
         "manual": config.manual, "org": config.organisation, "today": project.today,
         "lang": config.manual.language, "_": views._, "pct": pct,
-        "clause_title": lambda number: CLAUSES.get(number, ""), "clauses": CLAUSES,
+        "clause_title": lambda number: clauses.get(number, ""), "clauses": clauses,
         **{name: getattr(views, name) for name in helpers}, **_indexes(project),
     }
