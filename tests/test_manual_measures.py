@@ -6,12 +6,13 @@ from __future__ import annotations
 import html as htmllib
 import re
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 
 from qms.format.load import load_project
+from qms.manual.measurepages import Measurement, readings_input
 from qms.measurement.kpi import KpiQuery, figure, kpi_rows
 from qms.measurement.servqual import score_waves
 from qms.measurement.sqi import sqi_report
@@ -172,3 +173,23 @@ def test_measure_text_is_escaped_on_its_page_and_in_its_chart(
     assert "<script>alert(1)" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert re.search(r"<text\b[^>]*>DH-001 &lt;script&gt;alert", page)  # the chart's title
+
+
+def test_a_measure_readings_version_follows_each_reading_and_no_other(sample_repo: Path) -> None:
+    project, _ = load_project(sample_repo, date.fromisoformat(TODAY))
+    key = ("APP-001", "uniform-compliance")
+    base = Measurement(project).versions()
+    assert Measurement(project).versions() == base  # the same readings, the same versions
+    at = next(i for i, r in enumerate(project.kpis) if (r.standard, r.measure) == key)
+    first = project.kpis[at]
+    other_site = next(r.site for r in project.kpis if (r.standard, r.measure) == key
+                      and r.site != first.site)
+    for changed in (first._replace(value=first.value + 1e-9), first._replace(site=other_site),
+                    first._replace(date=first.date - timedelta(days=1))):
+        project.kpis[at] = changed
+        versions = Measurement(project).versions()
+        assert versions[readings_input(key)] != base[readings_input(key)], changed
+        assert {k: v for k, v in versions.items() if k != readings_input(key)} == {
+            k: v for k, v in base.items() if k != readings_input(key)}
+    project.kpis[at] = first
+    assert Measurement(project).versions() == base

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+from array import array
 from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
@@ -67,9 +68,7 @@ class Measurement:
 
     def versions(self) -> dict[str, str]:
         """A version of each measure's readings, and of every measure's target, for the keys."""
-        versions = {readings_input(key): hashlib.sha1(repr(
-                    [(site, r.date, r.value) for site, found in sites.items() for r in found]
-                ).encode("utf-8")).hexdigest() for key, sites in self.readings.items()}
+        versions = {readings_input(key): _digest(sites) for key, sites in self.readings.items()}
         # Pages that judge every measure (home, gaps) depend on the targets, not on statements.
         versions[MEASURE_TARGETS] = hashlib.sha1(repr(sorted(
             (s.id, s.type, s.status, [(m.id, m.target) for m in s.measures])
@@ -118,6 +117,17 @@ class Measurement:
                          measure.target or "—", measure.unit or "", len(sites), len(every),
                          max(r.date for r in every)])
         return rows
+
+
+def _digest(sites: dict[str, list[KpiReading]]) -> str:
+    # Each site's readings as packed numbers (day, value): a third of the time of their repr,
+    # which every build spends on every reading (400,000 at 5,000 standards with a year each).
+    digest = hashlib.sha1()
+    for site, found in sites.items():
+        digest.update(f"{len(found)}:{site}\0".encode())
+        digest.update(array("d", [x for r in found for x in (r.date.toordinal(), r.value)])
+                      .tobytes())
+    return digest.hexdigest()
 
 
 def _measure(standard: Standard, measure_id: str) -> Measure:
