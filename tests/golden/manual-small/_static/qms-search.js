@@ -48,6 +48,11 @@
     return found.sort(function (a, b) { return a[0] - b[0] || b[1] - a[1]; });
   }
 
+  function whole(text, at) {  // never between the two halves of a character beyond U+FFFF
+    var code = text.charCodeAt(at);
+    return code >= 0xdc00 && code <= 0xdfff ? at - 1 : at;
+  }
+
   function moveBack(text, at, width) {
     while (at > 0 && width > 0) {
       at -= 1;
@@ -57,7 +62,7 @@
       var space = text.lastIndexOf(" ", at);
       if (space >= 0 && at - space < 20) at = space + 1;
     }
-    return at;
+    return whole(text, at);
   }
 
   function moveOn(text, at, width) {
@@ -69,7 +74,7 @@
       var space = text.indexOf(" ", at);
       if (space >= 0 && space - at < 20) at = space;
     }
-    return at;
+    return whole(text, at);
   }
 
   /* The excerpt of a page's text: a paragraph of text nodes, the searched words marked. */
