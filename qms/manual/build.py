@@ -54,6 +54,8 @@ STATIC = Path(__file__).resolve().parent / "static"
 # Rendering this many pages leaves enough garbage to collect before Sphinx runs; after a few
 # pages, the collection would cost more than it frees.
 COLLECT_AFTER_PAGES = 100
+# What render_source writes besides pages (docnames) that the theme's frame is made from.
+FRAME_FILES = ("conf.py", "docutils.conf", "_static/", "_templates/", "locale/")
 
 
 @dataclass
@@ -222,8 +224,7 @@ def _build_locked(root: Path, config: Config, paths: BuildPaths,
     engine = engine_version()
     if (options.clean or result.written or result.removed or not result.index.is_file()
             or state.engine != engine):
-        if state.engine != engine or any(not name.endswith((".rst", ".json"))
-                                         for name in result.written):
+        if state.engine != engine or any(name.startswith(FRAME_FILES) for name in result.written):
             # conf.py, a template or a static file changed: the frame around item pages (its
             # switcher, labels, styles) is drawn again, and every item page written again
             state.frame = ""
