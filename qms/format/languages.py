@@ -5,9 +5,9 @@ option (`qms show --language en`, `qms audit sheet --language zh_CN`) asks `loca
 project in that language. A text without the language falls back to the main language (the
 first of `manual.languages`), then to the first one it is written in.
 
-One build makes the manual in one language. A build of every language with a switcher between
-them (a later step) makes one project per language with `localised`; the manual's own labels
-(qms/manual/labels.py, and furo's strings through Sphinx's `language`) follow the same code.
+`qms build` makes one manual per language of manual.languages, each from the project `localised`
+in that language (qms/manual/translations.py); the manual's own labels (qms/manual/labels.py,
+and furo's strings through Sphinx's `language`) follow the same code.
 """
 
 from __future__ import annotations
