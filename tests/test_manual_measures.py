@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from qms.format.load import load_project
-from qms.manual.measurepages import Measurement, readings_input
+from qms.manual.measurepages import Measurement, measure_pages, readings_input
+from qms.manual.pages import service_figures
 from qms.measurement.kpi import KpiQuery, figure, kpi_rows
 from qms.measurement.servqual import score_waves
 from qms.measurement.sqi import sqi_report
@@ -193,3 +194,21 @@ def test_a_measure_readings_version_follows_each_reading_and_no_other(sample_rep
             k: v for k, v in base.items() if k != readings_input(key)}
     project.kpis[at] = first
     assert Measurement(project).versions() == base
+
+
+def test_an_edit_works_out_its_own_standard_rows_alone_and_the_same(sample_repo: Path) -> None:
+    project, _ = load_project(sample_repo, date.fromisoformat(TODAY))
+    edited = Measurement(project)
+    # an edit of a measured standard renders its page and its measure pages only
+    pages = [page for page in measure_pages(project, edited, service_figures(project))
+             if page.docname.startswith("measures/APP-001-")]
+    assert pages
+    edited.prepare(pages)
+    assert "rows" not in edited.__dict__  # not every measure's rows for one standard's pages
+    clean = Measurement(project)
+    clean.prepare([*pages] * 30)  # a clean build's many pages: every measure at once
+    assert "rows" in clean.__dict__
+    for standard in project.standards:
+        assert edited.rows_of(standard) == clean.rows_of(standard), standard
+    assert edited.rows_of("APP-001") == [
+        r for r in kpi_rows(project, KpiQuery(standard="APP-001")) if r["period"] is not None]

@@ -56,6 +56,7 @@ class Measurement:
     def __init__(self, project: Project) -> None:
         self.project = project
         self.translate = translator(project.config.manual.language)
+        self._rows_by_standard: dict[str, list[Row]] = {}
         by_measure: dict[Key, dict[str, list[KpiReading]]] = defaultdict(lambda: defaultdict(list))
         known = {(s.id, m.id) for s in project.standards.values() for m in s.measures}
         for reading in project.kpis:
@@ -89,13 +90,30 @@ class Measurement:
                 grouped[row["standard"], row["measure"]].append(row)
         return dict(grouped)
 
+    def rows_of(self, standard_id: str) -> list[Row]:
+        """kpi_rows by month of one standard's measures with readings: from the rows of every
+        measure when they were worked out (a clean build), else by asking the library for this
+        standard's readings only (an edit renders a page or two)."""
+        cached = self.__dict__.get("rows")
+        if cached is not None:
+            measures = sorted(m.id for m in self.project.standards[standard_id].measures)
+            return [row for measure in measures for row in cached.get((standard_id, measure), [])]
+        if standard_id not in self._rows_by_standard:
+            self._rows_by_standard[standard_id] = [
+                row for row in kpi_rows(self.project, KpiQuery(standard=standard_id,
+                                                                period="month"))
+                if row["period"] is not None]
+        return self._rows_by_standard[standard_id]
+
     def prepare(self, pages: list[Any]) -> None:
         """Work the figures out before pages are rendered (in forked workers: once, here)."""
         templates = {page.template for page in pages}
-        # Standard pages show their measures' latest months too: past a few of them, one pass
-        # over every reading costs less than one query per standard.
-        standards = sum(page.template == "manual/standard.html.j2" for page in pages)
-        if MEASURE_TEMPLATE in templates or standards > STANDARDS_FOR_ALL_ROWS:
+        # Standard and measure pages show their measures' months: past a few of them, one pass
+        # over every reading costs less than one query per standard (an edit of a measured
+        # standard renders its measure pages too, and needs no other measure's rows).
+        showing = sum(page.template in ("manual/standard.html.j2", MEASURE_TEMPLATE)
+                      for page in pages)
+        if showing > STANDARDS_FOR_ALL_ROWS:
             _ = self.rows
         if templates & set(JUDGING_TEMPLATES):  # pages that judge every measure
             _ = self.all_rows
@@ -180,7 +198,9 @@ class MeasureFigures:
         """The figures per site and month, as kpi_rows gives them."""
         _ = self._measurement.translate
         rows = []
-        for row in self._measurement.rows.get(self.key, []):
+        for row in self._measurement.rows_of(self.standard.id):
+            if row["measure"] != self.measure.id:
+                continue
             limits = ("" if row["lower_limit"] is None else
                       f"{figure(row['lower_limit'])} – {figure(row['upper_limit'])}")
             rows.append([row["site"] or "—", row["period"], row["n"], figure(row["mean"]),

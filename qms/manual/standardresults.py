@@ -17,7 +17,7 @@ from markupsafe import Markup
 
 from qms.format.models import Standard
 from qms.manual.measurepages import Measurement
-from qms.measurement.kpi import KpiQuery, Row, figure, kpi_rows
+from qms.measurement.kpi import Row, figure
 from qms.measurement.targets import parse_target
 
 SPARK_W, SPARK_H, PAD = 96, 22, 3
@@ -72,21 +72,12 @@ class StandardResults:
     def __init__(self, measurement: Measurement, standard: Standard) -> None:
         self.measurement, self.standard = measurement, standard
 
-    def _rows(self) -> list[Row]:
-        cached = self.measurement.__dict__.get("rows")  # the build's, when worked out
-        if cached is not None:
-            return [row for measure in self.standard.measures
-                    for row in cached.get((self.standard.id, measure.id), [])]
-        return [row for row in kpi_rows(self.measurement.project,
-                                        KpiQuery(standard=self.standard.id, period="month"))
-                if row["period"] is not None]
-
     def results(self) -> list[Result]:
         """One result per measure and site with readings, and one per measure without."""
         if not self.standard.measures:
             return []
         by_series: dict[tuple[str, str], list[Row]] = {}
-        for row in self._rows():
+        for row in self.measurement.rows_of(self.standard.id):
             by_series.setdefault((row["measure"], row["site"]), []).append(row)
         found = []
         for measure in self.standard.measures:
