@@ -19,6 +19,7 @@ import pytest
 
 from qms.format.load import load_project
 from qms.format.project import Project
+from qms.manual.itemdata import link_targets
 from qms.measurement.kpi import KpiQuery, figure, kpi_rows, xmr_limits, xmr_signals
 from qms.measurement.servqual import score_waves
 
@@ -233,3 +234,11 @@ def test_two_clean_builds_draw_the_same_chart_bytes(sample: Path, tmp_path: Path
     first, second = _qms_svgs(sample), _qms_svgs(other)
     assert sum(map(len, first.values())) > 100
     assert first == second
+
+
+def test_a_page_links_are_found_by_whole_attribute_names_only() -> None:
+    body = ('<a href="../standards/A-1.html#x">a</a><a data-href="b.html">b</a>'
+            '<a xhref="c.html">c</a><svg><a href="../gaps/gap3.html"><text>3</text></a></svg>'
+            '<a href="https://example.org/">d</a><a\nhref="e.html">e</a>href="f.html"')
+    assert link_targets("measures/M-1", body) == [
+        "gaps/gap3", "measures/b", "measures/e", "measures/f", "standards/A-1"]
