@@ -200,8 +200,9 @@ def test_an_edit_works_out_its_own_standard_rows_alone_and_the_same(sample_repo:
     project, _ = load_project(sample_repo, date.fromisoformat(TODAY))
     edited = Measurement(project)
     # an edit of a measured standard renders its page and its measure pages only
-    pages = [page for page in measure_pages(project, edited, service_figures(project))
-             if page.docname.startswith("measures/APP-001-")]
+    planned = list(measure_pages(project, edited, service_figures(project)))
+    assert edited._sites == {}  # every measure page planned, no measure's sites worked out
+    pages = [page for page in planned if page.docname.startswith("measures/APP-001-")]
     assert pages
     edited.prepare(pages)
     assert "rows" not in edited.__dict__  # not every measure's rows for one standard's pages

@@ -14,7 +14,7 @@ import hashlib
 import json
 from array import array
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from operator import attrgetter
 from typing import Any
 
@@ -165,13 +165,36 @@ def _measure(standard: Standard, measure_id: str) -> Measure:
     return next(m for m in standard.measures if m.id == measure_id)
 
 
+class LazyRows(Sequence[Any]):
+    """Table rows made when a template first reads them (a page whose key is unchanged is
+    planned, not rendered: its rows are never made)."""
+
+    def __init__(self, make: Callable[[], list[Any]]) -> None:
+        self._make = make
+
+    @functools.cached_property
+    def _rows(self) -> list[Any]:
+        return self._make()
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __getitem__(self, index: Any) -> Any:
+        return self._rows[index]
+
+
 class MeasureFigures:
     """What one measure page shows; its charts and table are made when the page is rendered."""
 
     def __init__(self, measurement: Measurement, standard: Standard, measure: Measure) -> None:
         self._measurement, self.standard, self.measure = measurement, standard, measure
         self.key = (standard.id, measure.id)
-        self.sites = list(measurement.sites(self.key))
+
+    @functools.cached_property
+    def sites(self) -> list[str]:
+        """The measure's sites, in order (worked out when its page is rendered: a build plans
+        every measure page and renders few of them after an edit)."""
+        return list(self._measurement.sites(self.key))
 
     def _title(self, text: str) -> str:
         return f"{self.standard.id} {self.measure.metric}: {self._measurement.translate(text)}"
@@ -234,7 +257,7 @@ def measure_pages(project: Project, measurement: Measurement,
         [cell(f"{_('SERVQUAL wave')} {wave}", doc=service.wave_doc(wave))]
         for wave in service.waves]
     yield Page("measurement/index", "manual/measurement_index.rst.j2",
-               {"rows": measurement.overview_rows(), "others": others},
+               {"rows": LazyRows(measurement.overview_rows), "others": others},
                (*standards, *inputs, *service.versions()))
     for key in measurement.readings:
         standard = project.standards[key[0]]
