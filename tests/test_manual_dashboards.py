@@ -301,3 +301,21 @@ def test_an_edition_without_audit_figures_leaves_capas_and_compliance_out(sample
     staff = [row[0] for row in home.table(audit_figures=False).rows]
     assert staff and not audit_labels & {cell["t"] for cell in staff}
     assert {cell["t"] for cell in staff} == {f.label for f in home.figures()} - audit_labels
+
+
+def test_an_edit_of_a_measured_standard_leaves_the_measurement_overview_alone(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = built(tmp_path, "sample")
+    path = next((repo / "standards").rglob("APP-001*.yaml"))
+    path.write_text(path.read_text(encoding="utf-8") + "# reworded later\n", encoding="utf-8")
+    rendered: list[str] = []
+    real_render = render.render_page
+
+    def recording(env: object, page: render.Page, common: dict) -> str:
+        rendered.append(page.docname)
+        return real_render(env, page, common)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(render, "render_page", recording)
+    build_once(repo, strict=True)
+    assert {"standards/APP-001", "measures/APP-001-uniform-compliance"} <= set(rendered)
+    assert not {"measurement/index", "index", "gaps/index"} & set(rendered), rendered

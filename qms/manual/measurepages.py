@@ -34,6 +34,7 @@ MEASURE_TEMPLATE = "manual/measure.html.j2"
 JUDGING_TEMPLATES = ("manual/index.rst.j2", "manual/gaps.html.j2", "manual/gap.html.j2")
 STANDARDS_FOR_ALL_ROWS = 20
 MEASURE_TARGETS = "measures#targets"  # page-key input: every measure's target and standard type
+MEASURES_LISTED = "measures#listed"  # page-key input: what the overview shows of each measure
 Key = tuple[str, str]  # (standard id, measure id)
 TIME_ORDER = attrgetter("date", "value")  # as kpi_rows orders a series
 
@@ -89,6 +90,10 @@ class Measurement:
         versions[MEASURE_TARGETS] = hashlib.sha1(repr(sorted(
             (s.id, s.type, s.status, [(m.id, m.target) for m in s.measures])
             for s in self.project.standards.values() if s.measures)).encode("utf-8")).hexdigest()
+        # The overview lists each measure with readings, not its standard's statement.
+        versions[MEASURES_LISTED] = hashlib.sha1(repr([
+            (key, m.metric, m.target, m.unit) for key in self.readings
+            for m in [_measure(self.project.standards[key[0]], key[1])]]).encode()).hexdigest()
         return versions
 
     @functools.cached_property
@@ -250,7 +255,6 @@ def measure_pages(project: Project, measurement: Measurement,
                   service: ServiceFigures) -> Iterator[Page]:
     """The overview of the measurement section and one page per measure with readings."""
     inputs = tuple(readings_input(key) for key in measurement.readings)
-    standards = tuple(sorted({s for s, _ in measurement.readings}))
     _ = measurement.translate
     others = ([[cell(_("Service quality index"), doc=SQI_DOC)]] if project.sqi else []) + (
         [[cell(_("SERVQUAL across waves"), doc=TREND_DOC)]] if service.waves else []) + [
@@ -258,7 +262,7 @@ def measure_pages(project: Project, measurement: Measurement,
         for wave in service.waves]
     yield Page("measurement/index", "manual/measurement_index.rst.j2",
                {"rows": LazyRows(measurement.overview_rows), "others": others},
-               (*standards, *inputs, *service.versions()))
+               (MEASURES_LISTED, *inputs, *service.versions()))
     for key in measurement.readings:
         standard = project.standards[key[0]]
         yield Page(measure_doc(*key), MEASURE_TEMPLATE,
