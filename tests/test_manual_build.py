@@ -277,6 +277,12 @@ def test_injected_markup_is_shown_as_text(tmp_path: Path) -> None:
     assert ".. include:: /etc/passwd" in pages["standards/INJ-002.html"]
     assert "&lt;/td&gt;&lt;/tr&gt;&lt;/table&gt;&lt;script&gt;alert(9)" in pages[
         "audits/AUD-20261101-EVIL-0001.html"]
+    # names shown per manual.names: text as well
+    assert "&lt;iframe srcdoc=x&gt;&lt;/iframe&gt; `name`_ |sub| Safety" in pages[
+        "standards/owner/safety.html"]
+    shown_site = "&lt;img src=x onerror=alert(10)&gt; .. include:: /etc/passwd"
+    assert shown_site in pages["audits/AUD-20261101-EVIL-0001.html"]
+    assert shown_site in pages["measurement/compliance.html"]
 
 
 @pytest.mark.parametrize("command", ["build", "check"])

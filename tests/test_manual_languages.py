@@ -17,6 +17,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+import yaml
 from playwright.sync_api import sync_playwright
 
 from qms.manual.build import BuildResult
@@ -276,6 +277,37 @@ def test_the_sample_in_chinese(sample: Path) -> None:
         build_once(sample.parent.parent, audience="staff", language="zh_CN")
         result, _ = build_once(sample.parent.parent, clean=True, language="zh_CN")
     assert result.sphinx_ran and (sample / "zh_CN/searchindex.js").read_bytes() == index
+
+
+def test_the_chinese_manual_names_encounters_owners_and_sites_in_chinese(sample: Path) -> None:
+    names = yaml.safe_load((sample.parent.parent / "qms.yaml").read_text("utf-8"))["manual"]
+    names = names["names"]
+    zh = {key: name["zh_CN"] for key, name in names.items()}
+    pages = {page.relative_to(sample / "zh_CN") for page in (sample / "zh_CN").rglob("*.html")}
+    # the same pages in each language: a name shown differently keeps its page's address
+    english = {page.relative_to(sample) for page in sample.rglob("*.html")
+               if page.parts[len(sample.parts)] != "zh_CN"}
+    assert pages == english
+    card, standard = "standards/encounter/greeting.html", "standards/GRT-001.html"
+    site = next(p for p in pages if p.parts[0] == "audits" and "nanjing" in p.name)
+    def heading(page: Path) -> str:
+        return re.sub(r"<[^>]*>", "", re.search(r"<h1>(.*?)</h1>", page.read_text("utf-8"),
+                                                re.S).group(1)).strip()
+
+    assert heading(sample / "zh_CN" / card) == zh["Greeting"] + "¶"
+    assert heading(sample / card) == "Greeting¶"
+    shown = visible_texts(sample / "zh_CN" / standard)
+    assert zh["Greeting"] in shown and zh["Retail Operations"] in shown
+    assert any(zh["Nanjing Road store"] in text for text in visible_texts(sample / "zh_CN" / site))
+    # a name shown in no Chinese page as written: cells, titles, sidebar, charts' labels
+    for page in sorted(pages):
+        texts = visible_texts(sample / "zh_CN" / page)
+        svg = (sample / "zh_CN" / page).read_text("utf-8")
+        for key in names:
+            assert key not in texts, (page, key)
+            assert f">{key}</text>" not in svg, (page, key)
+    assert f">{zh['Nanjing Road store']}</text>" in (sample / "zh_CN/measurement/compliance.html"
+                                                     ).read_text("utf-8")
 
 
 @pytest.mark.browser

@@ -112,5 +112,6 @@ ISSUE_CODES: dict[str, str] = {
     "that standards have",
     "unknown-encounter": "manual.encounters names an encounter no standard has (a typo?)",
     "duplicate-encounter": "manual.encounters names one encounter twice",
+    "unknown-name": "manual.names gives a display name for a name no encounter, owner or site has",
     "missing-translation": "a text written per language lacks one of manual.languages",
 }

@@ -23,7 +23,7 @@ def describe(project: Project, item_id: str) -> str:
     elif item_id in project.checklists:
         lines = _checklist(project.checklists[item_id])
     elif item_id in project.audits:
-        lines = _audit(project.audits[item_id])
+        lines = _audit(project, project.audits[item_id])
     elif item_id in project.findings_by_id:
         lines = _finding(project, project.findings_by_id[item_id])
     else:
@@ -43,12 +43,18 @@ def _field(label: str, value: object) -> str:
     return f"{label + ':':<14}{value}"
 
 
+def _name(project: Project, name: str) -> str:
+    # A name shown per language (manual.names) keeps the name files use beside it.
+    shown = project.config.manual.shown_name(name)
+    return name if shown == name else f"{shown} ({name})"
+
+
 def _standard(project: Project, s: Standard) -> Iterator[str]:
     yield f"{s.id}  {s.title}"
     yield _field("status", s.status)
     yield _field("type", s.type)
-    yield _field("owner", s.owner)
-    yield _field("encounter", s.encounter)
+    yield _field("owner", _name(project, s.owner))
+    yield _field("encounter", _name(project, s.encounter))
     yield _field("gap", s.gap if s.gap is not None else "-")
     yield _field("dimensions", ", ".join(s.dimensions) or "-")
     yield _field("clauses", ", ".join(s.clauses) or "-")
@@ -92,14 +98,14 @@ def _finding_line(project: Project, ref: FindingRef) -> str:
 def _plan(project: Project, p: Plan) -> Iterator[str]:
     yield f"{p.id}  {p.title}"
     yield _field("category", p.category)
-    yield _field("owner", p.owner)
+    yield _field("owner", _name(project, p.owner))
     yield _field("gap", p.gap if p.gap is not None else "-")
     if p.objective:
         yield _field("objective", p.objective)
     yield "\nActions:"
     for a in p.actions:
         due = a.due.isoformat() if a.due else "no due date"
-        yield f"  - [{a.status}] {a.action} ({a.owner or p.owner}, {due})"
+        yield f"  - [{a.status}] {a.action} ({_name(project, a.owner or p.owner)}, {due})"
     standards = project.standards_by_plan.get(p.id, [])
     yield "\nStandards implementing it: " + (", ".join(s.id for s in standards) or "none")
 
@@ -112,8 +118,8 @@ def _checklist(c: Checklist) -> Iterator[str]:
         yield f"  {q.id} [{q.standard}] {q.ask}"
 
 
-def _audit(a: Audit) -> Iterator[str]:
-    yield f"{a.id}  {a.checklist} at {a.site}"
+def _audit(project: Project, a: Audit) -> Iterator[str]:
+    yield f"{a.id}  {a.checklist} at {_name(project, a.site)}"
     yield _field("auditors", ", ".join(a.auditors))
     yield _field("started", a.started.isoformat())
     yield _field("completed", a.completed.isoformat() if a.completed else "in progress")
@@ -130,7 +136,7 @@ def _audit(a: Audit) -> Iterator[str]:
 def _finding(project: Project, ref: FindingRef) -> Iterator[str]:
     f, capa = ref.finding, ref.finding.capa
     yield f"{f.id}  [{f.grade}] {f.statement}"
-    yield _field("audit", f"{ref.audit.id} at {ref.audit.site}")
+    yield _field("audit", f"{ref.audit.id} at {_name(project, ref.audit.site)}")
     yield _field("question", f.question)
     yield _field("standard", f.standard)
     if f.evidence:

@@ -1,4 +1,5 @@
-"""The customer's order of the service encounters (qms.yaml `manual.encounters`) and its checks.
+"""The customer's order of the service encounters (qms.yaml `manual.encounters`), the names
+shown for encounters, owners and sites (`manual.names`), and their checks.
 
 The manual lists encounters in the order a customer meets them; encounters the list leaves out
 follow alphabetically. The list is optional: without it every encounter is alphabetical and
@@ -106,3 +107,31 @@ def check_encounters(project: Project) -> Iterator[Issue]:
                       f"the encounter '{name}' ({some}) is not in manual.encounters, so the manual "
                       "puts it after the listed ones, alphabetically; add it where a "
                       "customer meets it")
+
+
+def named_things(project: Project) -> set[str]:
+    """Every encounter, owner and site name the repository uses (what manual.names may name)."""
+    found = {name for s in project.standards.values() for name in (s.encounter, s.owner)}
+    for plan in project.plans.values():
+        found.add(plan.owner)
+        found.update(action.owner for action in plan.actions if action.owner)
+    for audit in project.audits.values():
+        found.add(audit.site)
+        found.update(f.capa.owner for f in audit.findings if f.capa and f.capa.owner)
+    found.update(reading.site for reading in project.kpis if reading.site)
+    return found
+
+
+def check_names(project: Project) -> Iterator[Issue]:
+    """A warning for each name manual.names translates that nothing in the repository has."""
+    names = project.config.manual.names
+    if not names:
+        return
+    source, used = project.config_source, named_things(project)
+    for name in names:
+        if name not in used:
+            line = source.line("manual", "names", name) if source is not None else 0
+            yield warning(CONFIG_FILE, line, "unknown-name",
+                          f"manual.names gives '{name}' a name per language, but no encounter, "
+                          f"owner or site is called that{did_you_mean(name, sorted(used))}; "
+                          "correct the name or remove the entry")

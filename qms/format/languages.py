@@ -60,6 +60,10 @@ def _shown(value: Any, languages: Sequence[str]) -> Any:
             return value  # ids, dimensions, plain texts
         shown = [_shown(item, languages) for item in value]
         return value if all(a is b for a, b in zip(shown, value, strict=True)) else shown
+    if kind is dict:  # manual.names: a text per name
+        if not any(type(item) is Texts for item in value.values()):
+            return value
+        return {key: _shown(item, languages) for key, item in value.items()}
     if isinstance(value, BaseModel):
         return in_languages(value, languages)
     return value
@@ -100,6 +104,9 @@ def _texts(model: BaseModel, loc: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, 
                     yield (*loc, name, i), item
                 elif isinstance(item, BaseModel):
                     yield from _texts(item, (*loc, name, i))
+        elif kind is dict:
+            yield from (((*loc, name, key), item) for key, item in value.items()
+                        if type(item) is Texts)
         elif isinstance(value, BaseModel):
             yield from _texts(value, (*loc, name))
 

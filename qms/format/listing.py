@@ -68,6 +68,7 @@ class Filters:
 
 
 _WORD = re.compile(r"\w+")
+_CJK = re.compile("[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
 
 
 def _words(value: Any, wanted: str | None) -> bool:
@@ -80,7 +81,19 @@ def _words(value: Any, wanted: str | None) -> bool:
     if not words:
         return _same(value, wanted)
     have = _WORD.findall(value.casefold()) if isinstance(value, str) else []
-    return all(any(h.startswith(w) for h in have) for w in words)
+    # Chinese and Japanese write no spaces: a word of theirs may stand anywhere in a "word".
+    return all(any(w in h if _CJK.search(w) else h.startswith(w) for h in have)
+               for w in words)
+
+
+def _named(project: Project, value: str | None, wanted: str | None) -> bool:
+    """_words for an encounter, owner or site: its name as written or as shown in any language
+    (manual.names), so `--encounter 招呼` finds the encounter "Greeting" shown as 亲切招呼."""
+    if _words(value, wanted):
+        return True
+    shown = project.config.manual.names.get(value) if value is not None else None
+    return shown is not None and any(_words(text, wanted) for text in
+                                     getattr(shown, "texts", {"": shown}).values())
 
 
 # The free-text filters of each listing, with the values they are matched against.
@@ -114,8 +127,8 @@ def standard_rows(project: Project, f: Filters) -> list[Row]:
     for s in sorted(project.standards.values(), key=lambda s: s.id):
         if not (
             _same(s.status, f.status)
-            and _words(s.owner, f.owner)
-            and _words(s.encounter, f.encounter)
+            and _named(project, s.owner, f.owner)
+            and _named(project, s.encounter, f.encounter)
             and _same(s.gap, f.gap)
             and _same(s.type, f.type)
             and (f.dimension is None or f.dimension in s.dimensions)
@@ -143,7 +156,7 @@ def plan_rows(project: Project, f: Filters) -> list[Row]:
     """One row per planning item that passes the filters."""
     rows = []
     for p in sorted(project.plans.values(), key=lambda p: p.id):
-        if not (_same(p.category, f.category) and _words(p.owner, f.owner)
+        if not (_same(p.category, f.category) and _named(project, p.owner, f.owner)
                 and _same(p.gap, f.gap)):
             continue
         open_actions = [a for a in p.actions if a.status == "open"]
@@ -180,7 +193,7 @@ def audit_rows(project: Project, f: Filters) -> list[Row]:
     for a in sorted(project.audits.values(), key=lambda a: (a.started, a.id)):
         in_progress = a.completed is None
         if (
-            not _words(a.site, f.site)
+            not _named(project, a.site, f.site)
             or (f.state == "open" and not in_progress)
             or (f.state == "closed" and in_progress)
         ):
@@ -232,9 +245,9 @@ def finding_rows(project: Project, f: Filters) -> list[Row]:
         if not (
             keep(ref)
             and _same(finding.grade, f.grade)
-            and _words(audit.site, f.site)
+            and _named(project, audit.site, f.site)
             and _same(finding.standard, f.standard)
-            and (f.owner is None or (capa is not None and _words(capa.owner, f.owner)))
+            and (f.owner is None or (capa is not None and _named(project, capa.owner, f.owner)))
         ):
             continue
         raised = audit.started.date()

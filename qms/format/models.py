@@ -21,7 +21,7 @@ from pydantic import (
     model_validator,
 )
 
-from qms.format.texts import Language, LocalNote, LocalText, settle_languages
+from qms.format.texts import Language, LocalNote, LocalText, Texts, settle_languages
 
 ID_PATTERN = r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$"
 QUESTION_PATTERN = r"^Q[0-9]+[A-Za-z0-9.-]*$"
@@ -145,6 +145,13 @@ class ManualConfig(Model):
     audience: Literal["quality", "staff"] = "quality"
     # The order a customer meets the encounters: names, journeys of names, or both mixed.
     encounters: list[EncounterEntry] = Field(default_factory=list)
+    # How an encounter, owner or site reads in each language: the name stays the key files
+    # refer to (and the pages' addresses); only what is shown changes.
+    names: dict[Text, LocalText] = Field(default_factory=dict)
+
+    def shown_name(self, name: str) -> str:
+        """An encounter's, owner's or site's name as shown: its manual.names text, else itself."""
+        return self.names.get(name, name)
 
     @model_validator(mode="after")
     def _settle_languages(self) -> ManualConfig:
@@ -152,6 +159,11 @@ class ManualConfig(Model):
                                                self.model_fields_set)
         object.__setattr__(self, "language", language)  # frozen: filled in once, while made
         object.__setattr__(self, "languages", languages)
+        # A name without a text in a language reads as written (the key), not in the main
+        # language: `Greeting: {zh_CN: 亲切招呼}` is "Greeting" in English.
+        object.__setattr__(self, "names", {
+            name: Texts(shown, {**dict.fromkeys(languages, name), **shown.texts})
+            if isinstance(shown, Texts) else shown for name, shown in self.names.items()})
         return self
 
 class ReviewConfig(Model):

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from datetime import date
 
 from qms.base.issues import Issue, error, warning
-from qms.format.encounters import check_encounters
+from qms.format.encounters import check_encounters, check_names
 from qms.format.fingerprint import changed_since_audited, standard_fingerprint
 from qms.format.iso9001 import CLAUSES
 from qms.format.languages import check_translations
@@ -32,6 +32,7 @@ def validate_project(project: Project) -> Iterator[Issue]:
         yield from check_audit(project, audit, project.sources[audit.id])
     yield from check_tables(project)
     yield from check_encounters(project)
+    yield from check_names(project)
     yield from check_translations(project)
 
 

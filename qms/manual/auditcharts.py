@@ -46,6 +46,7 @@ class AuditFigures:
         self.project, self.derived, self.docs = project, derived, docs
         self.translate = translator(project.config.manual.language)
         self.grades = {g.id: g.label for g in project.config.grades}
+        self.shown_name = project.config.manual.shown_name
 
     def compliance_line(self) -> Markup:
         """Each site's compliance (per cent) quarter by quarter."""
@@ -53,7 +54,7 @@ class AuditFigures:
         series: dict[str, list[float | None]] = {}
         for site, found in self.derived.site_compliance.items():
             rates = [found[p].rate if p in found else None for p in periods]
-            series[site] = [None if rate is None else rate * 100 for rate in rates]
+            series[self.shown_name(site)] = [None if rate is None else rate * 100 for rate in rates]
         return _svg(line_chart(periods, series, _("Compliance per site and quarter"),
                                y_label=_("per cent conforming"), translate=_),
                     "qms-compliance-line")
@@ -69,9 +70,8 @@ class AuditFigures:
     def findings_bars(self) -> Markup:
         """Findings per site, one bar per grade."""
         sites, grades, counts = self.findings_counts()
-        return _svg(grouped_bars(sites, {self.grades.get(g, g): [counts.get((s, g), 0)
-                                                                  for s in sites]
-                                         for g in grades},
+        bars = {self.grades.get(g, g): [counts.get((s, g), 0) for s in sites] for g in grades}
+        return _svg(grouped_bars([self.shown_name(s) for s in sites], bars,
                                  self.translate("Findings by grade and site"),
                                  y_label=self.translate("findings"), translate=self.translate),
                     "qms-findings-bars")
@@ -81,7 +81,7 @@ class AuditFigures:
         _ = self.translate
         sites, grades, counts = self.findings_counts()
         rows: list[list[object]] = [
-            [cell(site, doc=self.docs.site(site)),
+            [cell(self.shown_name(site), doc=self.docs.site(site)),
              *(counts.get((site, g), 0) for g in grades),
              sum(counts.get((site, g), 0) for g in grades)] for site in sites]
         rows.append([_("Total"), *(sum(counts.get((s, g), 0) for s in sites) for g in grades),

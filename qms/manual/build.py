@@ -296,6 +296,7 @@ def render_source(project: Project, derived: Derived, paths: BuildPaths, result:
     env = environment(templates, paths.state / "jinja", project.root)
     html_env = html_environment(templates, paths.state / "jinja-html", project.root)
     env.filters["t"] = html_env.filters["t"] = common["_"]
+    env.filters["shown_name"] = html_env.filters["shown_name"] = config.manual.shown_name
     slug_maps = repr((docs.encounter_slug, docs.owner_slug, docs.site_slug))
     settings = render_settings_key(project.root, config, project.today, slug_maps,
                                    edition=paths.edition)

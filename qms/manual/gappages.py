@@ -111,7 +111,8 @@ class GapFigures:
         rows = []
         for plan in self.gap(gap)["plans"]:
             category = self.project.plans[plan["id"]].category
-            late = [f"{a['due']} {a['owner'] or ''}: {a['action']}" for a in
+            shown = self.project.config.manual.shown_name
+            late = [f"{a['due']} {shown(a['owner']) if a['owner'] else ''}: {a['action']}" for a in
                     plan["overdue_actions"]]
             rows.append([cell(plan["id"], doc=docs.plan_area(category),
                               anchor=docs.plan_anchor(plan["id"])), plan["title"],
@@ -138,9 +139,11 @@ class GapFigures:
     def off_target_table(self, gap: int) -> Table:
         """The gap's measures whose latest month is off target, per site."""
         _ = self.translate
+        shown = self.project.config.manual.shown_name
         rows = [[cell(k["standard"], doc=self.docs.standard(k["standard"])),
                  cell(k["measure"], doc=measure_doc(k["standard"], k["measure"])),
-                 k["site"] or "—", k["period"], figure(k["mean"]), k["target"] or ""]
+                 shown(k["site"]) if k["site"] else "—", k["period"], figure(k["mean"]),
+                 k["target"] or ""]
                 for k in self.gap(gap)["off_target"]]
         return make_table([_("Standard"), _("Measure"), _("Site"), _("Month"), _("Mean"),
                            _("Target")], rows, cls="qms-gap-kpis", search=False)

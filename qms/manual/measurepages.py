@@ -60,6 +60,7 @@ class Measurement:
     def __init__(self, project: Project) -> None:
         self.project = project
         self.translate = translator(project.config.manual.language)
+        self.shown_name = project.config.manual.shown_name
         self._rows_by_standard: dict[str, list[Row]] = {}
         by_measure: dict[Key, list[KpiReading]] = defaultdict(list)
         for reading in project.kpis:
@@ -227,7 +228,7 @@ class MeasureFigures:
             limits = xmr_limits(values)
             signals = ([i for i, rules in enumerate(xmr_signals(values, limits)) if rules]
                        if limits else [])
-            panels[site or "—"] = XmrSeries(
+            panels[self._measurement.shown_name(site) if site else "—"] = XmrSeries(
                 [(r.date, r.value) for r in found], limits.centre if limits else None,
                 limits.lower if limits else None, limits.upper if limits else None, signals)
         return _svg(small_multiples(panels, parse_target(self.measure.target),
@@ -243,7 +244,8 @@ class MeasureFigures:
                 continue
             limits = ("" if row["lower_limit"] is None else
                       f"{figure(row['lower_limit'])} – {figure(row['upper_limit'])}")
-            rows.append([row["site"] or "—", row["period"], row["n"], figure(row["mean"]),
+            site = self._measurement.shown_name(row["site"]) if row["site"] else "—"
+            rows.append([site, row["period"], row["n"], figure(row["mean"]),
                          figure(row["last"]), cell(_(row["state"]), cls=f"qms-{row['state']}"),
                          figure(row["centre"]), limits, len(row["signals"])])
         return make_table([_("Site"), _("Month"), _("Readings"), _("Mean"), _("Last"), _("State"),

@@ -36,6 +36,7 @@ class Views:
         self.audits = shows_audits(edition)  # the staff edition's tables have no audit column
         self._ = translator(project.config.manual.language)
         self.grades = {g.id: g.label for g in project.config.grades}
+        self.shown_name = project.config.manual.shown_name
 
     def grade_label(self, grade_id: str) -> str:
         """The label qms.yaml gives a grade."""
@@ -47,7 +48,7 @@ class Views:
             return self._(name)
         if kind == "gap":
             return f"{self._('Gap')} {name}" if name is not None else self._("No gap")
-        return str(name)
+        return self.shown_name(str(name))
 
     def result_cell(self, result: str) -> dict[str, Any]:
         """An answer's result, marked for its colour."""
@@ -64,7 +65,7 @@ class Views:
             return [_("no CAPA")]
         spans: list[Any] = [cell(_(capa.status), cls=f"qms-capa-{capa.status}")]
         if capa.owner:
-            spans.append(f", {capa.owner}")
+            spans.append(f", {self.shown_name(capa.owner)}")
         if capa.due:
             spans.append(f", {_('Due')} {capa.due.isoformat()}")
         if finding.id in self.derived.overdue:
@@ -89,7 +90,7 @@ class Views:
                 cell(f.id, doc=docs.audit(audit.id), anchor=docs.finding_anchor(f.id)),
                 audit.started.date()]
             if site:
-                row.append(cell(audit.site, doc=docs.site(audit.site)))
+                row.append(cell(self.shown_name(audit.site), doc=docs.site(audit.site)))
             if standard:
                 row.append(cell(f.standard, doc=docs.standard(f.standard)))
             row += [self.grade_label(f.grade), f.statement, self.capa_cells(f)]
@@ -105,7 +106,8 @@ class Views:
             note = [answer.note or "", self.changed_cell(ref.changed)]
             if per_standard:
                 rows.append([cell(audit.id, doc=docs.audit(audit.id)), audit.started.date(),
-                             cell(audit.site, doc=docs.site(audit.site)), answer.question,
+                             cell(self.shown_name(audit.site), doc=docs.site(audit.site)),
+                             answer.question,
                              self.result_cell(answer.result), note])
             else:
                 asked = [cell(question.standard, doc=docs.standard(question.standard)),
@@ -119,7 +121,7 @@ class Views:
         """Standards with their status, type, owner, encounter and (quality edition) compliance."""
         _ = self._
         rows = [[cell(s.id, doc=self.docs.standard(s.id)), s.title, _(s.status), _(s.type),
-                 s.owner, s.encounter] for s in standards]
+                 self.shown_name(s.owner), self.shown_name(s.encounter)] for s in standards]
         header = [_("Id"), _("Title"), _("Status"), _("Type"), _("Owner"), _("Encounter")]
         if self.audits:
             header.append(_("Compliance"))
@@ -133,7 +135,7 @@ class Views:
         rows = []
         for site in sites if sites is not None else list(found_by_site):
             found = found_by_site.get(site, {})
-            rows.append([cell(site, doc=self.docs.site(site))]
+            rows.append([cell(self.shown_name(site), doc=self.docs.site(site))]
                         + [pct(found[p].rate) if p in found else "" for p in periods]
                         + [pct(found["all"].rate) if "all" in found else "—"])
         return make_table([self._("Site"), *periods, self._("All")], rows, cls="qms-compliance",
@@ -198,9 +200,10 @@ def common_context(project: Project, derived: Derived, docs: Docs,
     """The context every page template gets."""
     views, config = Views(project, derived, docs, edition), project.config
     clauses = clause_titles(config.manual.language)
-    helpers = ("grade_label", "group_label", "result_cell", "changed_cell", "capa_cells",
-               "finding_table", "answers_table", "standards_table", "site_compliance_table",
-               "compliance_ranking", "history_table", "last_change", "audit_summary")
+    helpers = ("shown_name", "grade_label", "group_label", "result_cell", "changed_cell",
+               "capa_cells", "finding_table", "answers_table", "standards_table",
+               "site_compliance_table", "compliance_ranking", "history_table", "last_change",
+               "audit_summary")
     return {
         "edition": edition, "project": project, "derived": derived, "docs": docs,
         "config": config,
