@@ -308,6 +308,12 @@ def test_the_chinese_manual_names_encounters_owners_and_sites_in_chinese(sample:
             assert f">{key}</text>" not in svg, (page, key)
     assert f">{zh['Nanjing Road store']}</text>" in (sample / "zh_CN/measurement/compliance.html"
                                                      ).read_text("utf-8")
+    # SQI categories are names too; a measure's frequency is one of the manual's words
+    assert f">{zh['missed-pickup']}</text>" in (sample / "zh_CN/measurement/sqi.html"
+                                                ).read_text("utf-8")
+    assert ">Missed pick-up</text>" in (sample / "measurement/sqi.html").read_text("utf-8")
+    assert "每月" in visible_texts(sample / "zh_CN/standards/CMP-002.html")
+    assert "monthly" in visible_texts(sample / "standards/CMP-002.html")
 
 
 @pytest.mark.browser

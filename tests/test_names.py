@@ -79,3 +79,17 @@ def test_show_keeps_the_name_beside_its_shown_name_and_list_finds_either(
     assert missed.exit_code == 0 and "TEL-001" not in missed.output
     audits = run("list", "audits", "-C", str(repo), "--site", "客户服务", "--format", "csv")
     assert audits.exit_code == 0 and "AUD-20261101-CSC-0A1B" in audits.output
+
+
+def test_a_measure_source_and_frequency_may_be_written_per_language(tmp_path: Any) -> None:
+    repo = bilingual(tmp_path, BOTH)
+    path = repo / "standards" / "telephone" / "TEL-001.yaml"
+    text = path.read_text("utf-8") + ("    source: {zh_CN: 话务系统报表, en: Telephony report}\n"
+                                      "    frequency: {zh_CN: 每周, en: weekly}\n")
+    path.write_text(text, "utf-8")
+    result = check(repo, DAY)
+    assert not result.errors, result.errors
+    measure = localised(result.project, "en").standards["TEL-001"].measures[0]
+    assert (measure.source, measure.frequency) == ("Telephony report", "weekly")
+    measure = result.project.standards["TEL-001"].measures[0]
+    assert (measure.source, measure.frequency) == ("话务系统报表", "每周")

@@ -119,6 +119,7 @@ def named_things(project: Project) -> set[str]:
         found.add(audit.site)
         found.update(f.capa.owner for f in audit.findings if f.capa and f.capa.owner)
     found.update(reading.site for reading in project.kpis if reading.site)
+    found.update(project.config.sqi.weights)  # SQI categories: their names on the SQI page
     return found
 
 
@@ -133,5 +134,6 @@ def check_names(project: Project) -> Iterator[Issue]:
             line = source.line("manual", "names", name) if source is not None else 0
             yield warning(CONFIG_FILE, line, "unknown-name",
                           f"manual.names gives '{name}' a name per language, but no encounter, "
-                          f"owner or site is called that{did_you_mean(name, sorted(used))}; "
+                          "owner, site or SQI category is called that"
+                          f"{did_you_mean(name, sorted(used))}; "
                           "correct the name or remove the entry")

@@ -242,8 +242,8 @@ class Measure(Model):
         Annotated[str, BeforeValidator(_number_to_text), StringConstraints(pattern=TARGET_PATTERN)]
         | None
     ) = None
-    source: str | None = None
-    frequency: str | None = None
+    source: LocalNote | None = None  # where the readings come from
+    frequency: LocalNote | None = None  # how often (the manual translates daily, weekly, ...)
 
 
 class Review(Model):

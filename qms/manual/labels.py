@@ -53,6 +53,9 @@ ZH_CN: dict[str, str] = {
     "{id} (retired)": "{id}（已废止）",
     "Link to this heading": "链接到此标题。",
     # enumerations
+    # how often a measure is taken (a measure's frequency, as commonly written)
+    "daily": "每日", "weekly": "每周", "monthly": "每月", "quarterly": "每季度",
+    "per season": "每季", "yearly": "每年", "annually": "每年", "per shift": "每班",
     "draft": "草稿", "approved": "已批准", "retired": "已废止", "hard": "硬标准", "soft": "软标准",
     "tangibles": "有形性", "reliability": "可靠性", "responsiveness": "响应性",
     "assurance": "保证性", "empathy": "移情性",

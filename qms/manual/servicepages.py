@@ -99,7 +99,8 @@ class ServiceFigures:
     def sqi_pareto(self) -> Markup:
         """The categories by points, with the cumulative share."""
         pareto = self.sqi.pareto
-        return _svg(pareto_chart([c.category for c in pareto], [c.points for c in pareto],
+        shown = self.project.config.manual.shown_name
+        return _svg(pareto_chart([shown(c.category) for c in pareto], [c.points for c in pareto],
                                  self.translate("Failure points by category"),
                                  translate=self.translate), "qms-pareto")
 
@@ -115,7 +116,8 @@ class ServiceFigures:
     def sqi_categories(self) -> Table:
         """The Pareto's figures: count, weight, points, share and cumulative share."""
         _ = self.translate
-        rows = [[c.category, c.count, figure(c.weight), figure(c.points), _share(c.share),
+        shown = self.project.config.manual.shown_name
+        rows = [[shown(c.category), c.count, figure(c.weight), figure(c.points), _share(c.share),
                  _share(c.cumulative)] for c in self.sqi.pareto]
         return make_table([_("Category"), _("Failures"), _("Weight"), _("Points"), _("Share"),
                            _("Cumulative share")], rows, cls="qms-pareto-table", search=False)
