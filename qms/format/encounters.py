@@ -112,6 +112,7 @@ def check_encounters(project: Project) -> Iterator[Issue]:
 def named_things(project: Project) -> set[str]:
     """Every encounter, owner and site name the repository uses (what manual.names may name)."""
     found = {name for s in project.standards.values() for name in (s.encounter, s.owner)}
+    found.update(s.approval.by for s in project.standards.values() if s.approval)
     for plan in project.plans.values():
         found.add(plan.owner)
         found.update(action.owner for action in plan.actions if action.owner)
