@@ -185,6 +185,32 @@ def test_adding_a_language_puts_the_switcher_on_every_page(tmp_path: Path) -> No
         assert switcher_links(html / name) == {"zh-CN": html / "zh_CN" / name}
 
 
+def test_a_language_dropped_or_made_the_main_one_leaves_no_old_manual(tmp_path: Path) -> None:
+    repo = make_git_repo(_bilingual(copy_fixture("manual-small", tmp_path / "repo")))
+    build_once(repo)
+    build, html = repo / "build", repo / "build" / "html"
+    assert (html / "zh_CN/index.html").is_file() and (build / "zh_CN/.qms").is_dir()
+    config = repo / "qms.yaml"
+    both = config.read_text(encoding="utf-8")
+    # the Chinese manual becomes the main one: the English one moves to html/en/
+    config.write_text(both.replace("languages: [en, zh_CN]", "languages: [zh_CN, en]"),
+                      encoding="utf-8")
+    build_once(repo)
+    assert 'lang="zh-CN"' in (html / "index.html").read_text(encoding="utf-8")
+    assert (html / "en/index.html").is_file()
+    assert not (html / "zh_CN").exists() and not (build / "zh_CN").exists()
+    # English is dropped: its manual goes; what is not a manual qms made stays
+    (build / "notes").mkdir()
+    (build / "notes/keep.txt").write_text("mine", encoding="utf-8")
+    config.write_text(both.replace("languages: [en, zh_CN]", "languages: [zh_CN]"),
+                      encoding="utf-8")
+    one, _ = build_once(repo)
+    assert one.others == [] and not (html / "en").exists() and not (build / "en").exists()
+    assert (build / "notes/keep.txt").read_text(encoding="utf-8") == "mine"
+    assert (html / "standards/DSK-001.html").is_file()
+    assert not [p for p in build.iterdir() if p.name.startswith(".qms-clean")]
+
+
 def test_one_language_clean_and_both_editions(tmp_path: Path, run: object) -> None:
     repo = make_git_repo(_bilingual(copy_fixture("manual-small", tmp_path / "repo")))
     invoke = run  # type: ignore[assignment]

@@ -177,6 +177,9 @@ def build(path: Path, options: BuildOptions) -> BuildResult:
         for paths in every:
             paths.folder.mkdir(parents=True, exist_ok=True)
             results.append(_build_locked(root, config, paths, options))
+        if options.language is None:  # every language built: the ones dropped go
+            for stale in translations.stale_language_folders(every[0].edition_folder, config):
+                _remove(stale, every[0].folder)
     results[0].others = results[1:]
     return results[0]
 
@@ -248,6 +251,13 @@ def _timed(seconds: dict[str, float], name: str) -> Iterator[None]:
 
 
 CLEAN_PREFIX = ".qms-clean-"  # folders being removed by --clean (an interrupted one leaves them)
+
+
+def _remove(folder: Path, beside: Path) -> None:
+    # Renamed out of the way first: a reader never sees a half-removed manual.
+    trash = tempfile.mkdtemp(prefix=CLEAN_PREFIX, dir=beside)
+    folder.rename(Path(trash) / folder.name)
+    shutil.rmtree(trash, ignore_errors=True)
 
 
 def _clean(paths: BuildPaths, keep: set[str]) -> None:

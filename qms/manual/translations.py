@@ -17,6 +17,7 @@ switcher and passes the words furo writes without a translation mark through the
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from qms.base.errors import QmsError
 from qms.format.languages import check_language, localised
 from qms.format.models import Config
 from qms.format.project import Project
+from qms.format.texts import LANGUAGE_PATTERN
 
 HERE = Path(__file__).resolve().parent
 LOCALE = HERE / "locale"
@@ -68,6 +70,24 @@ def manual_switcher(config: Config, language: str) -> list[dict[str, Any]] | Non
     """The switcher of the manual in `language` (none when the manual has one language)."""
     languages = config.manual.languages
     return switcher(languages, config.manual.language, language) if len(languages) > 1 else None
+
+
+def stale_language_folders(edition_folder: Path, config: Config) -> list[Path]:
+    """The folders of manuals this edition no longer makes: a language manual.languages no
+    longer lists, or the one now in the edition's own html folder (manual.language changed).
+    Only what qms made: a language's folder with its state (build/de/.qms), and its HTML
+    (build/html/de/) unless a page folder of the manual has that name."""
+    found = []
+    for state in sorted(edition_folder.glob("*/.qms")):
+        code = state.parent.name
+        if not re.match(LANGUAGE_PATTERN, code) or (
+                code in config.manual.languages and code != config.manual.language):
+            continue
+        found.append(state.parent)
+        html = edition_folder / "html" / code
+        if html.is_dir() and not (edition_folder / "source" / code).exists():
+            found.append(html)
+    return found
 
 
 def refuse_clashes(docnames: Iterable[str], languages: list[str]) -> None:
