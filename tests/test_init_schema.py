@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
+import subprocess
+import sys
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 import yaml
 from click.testing import CliRunner
 
@@ -124,8 +128,11 @@ def test_init_writes_a_github_workflow(tmp_path: Path, run: Callable[..., object
     build = jobs[by_command["qms build"]]
     assert "default_branch" in build["if"] and "push" in build["if"]
     assert "actions/upload-pages-artifact" in _uses(build)
+    # both editions, whatever manual.audience says, in the one folder published
+    assert "qms build --audience quality" in _run_lines(build)
+    assert "qms build --audience staff" in _run_lines(build)
     assert [s["with"]["path"] for s in build["steps"] if "with" in s and "path" in s["with"]] == [
-        "build/html"]
+        "public"]
     (publish,) = [job for job in jobs.values() if "actions/deploy-pages" in _uses(job)]
     assert publish["permissions"] == {"pages": "write", "id-token": "write"}
     assert workflow["permissions"] == {"contents": "read"}
@@ -151,7 +158,8 @@ def test_init_writes_a_gitlab_pipeline(tmp_path: Path, run: Callable[..., object
     assert jobs["due"]["script"] == ["qms due --fail"]
     assert jobs["due"]["rules"] == [{"if": '$CI_PIPELINE_SOURCE == "schedule"'}]
     pages = jobs["pages"]
-    assert pages["script"][0] == "qms build" and "cp -r build/html public" in pages["script"]
+    assert pages["script"][:2] == ["qms build --audience quality", "qms build --audience staff"]
+    assert "cp -r build/staff/html public/staff" in pages["script"]
     assert pages["artifacts"] == {"paths": ["public"]}
     assert "$CI_DEFAULT_BRANCH" in pages["rules"][0]["if"]
 
@@ -173,3 +181,30 @@ def test_the_pre_commit_hook_runs_a_real_qms_command() -> None:
         assert files.search(path), path
     for path in ("README.md", "templates/page.rst", "schema/qms-standard.schema.json"):
         assert not files.search(path), path
+
+
+@pytest.mark.parametrize("ci", ["github", "gitlab"])
+def test_the_publishing_steps_publish_both_editions(tmp_path: Path, run: Callable[..., object],
+                                                     ci: str) -> None:
+    # The steps as the CI file writes them, run in a new repository: a staff default edition
+    # (manual.audience) must not leave the published folder empty.
+    target = tmp_path / "new-qms"
+    run("init", str(target))
+    config = target / "qms.yaml"
+    config.write_text(re.sub(r"(?m)^  audience: quality", "  audience: staff",
+                             config.read_text("utf-8")), "utf-8")
+    if ci == "github":
+        workflow = yaml.safe_load((target / ".github/workflows/qms.yml").read_text())
+        (build,) = [job for job in workflow["jobs"].values() if "qms build" in _run_lines(job)]
+        steps = [step["run"] for step in build["steps"] if "run" in step
+                 and not step["run"].startswith("pip install")]
+    else:
+        steps = yaml.safe_load((target / ".gitlab-ci.yml").read_text())["pages"]["script"]
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    for step in steps:
+        done = subprocess.run(step, shell=True, cwd=target, env=env, capture_output=True,
+                              text=True)
+        assert done.returncode == 0, (step, done.stderr)
+    public = target / "public"
+    assert (public / "index.html").is_file() and (public / "audits").is_dir()  # quality
+    assert (public / "staff/index.html").is_file() and not (public / "staff/audits").exists()
