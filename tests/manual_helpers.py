@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import filecmp
+import os
 import re
 import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -93,3 +100,55 @@ def all_html(repo: Path) -> dict[str, str]:
     root = repo / "build" / "html"
     return {p.relative_to(root).as_posix(): p.read_text(encoding="utf-8")
             for p in sorted(root.rglob("*.html"))}
+
+
+QMS = str(Path(sys.executable).parent / "qms")
+
+
+@dataclass
+class Server:
+    """A running `qms serve`: where it serves, and (once stopped) how it ended."""
+
+    address: str
+    returncode: int | None = None
+
+
+@contextmanager
+def serving(repo: Path, *options: str) -> Iterator[Server]:
+    """`qms serve` of the repository on a free port, stopped with Ctrl-C afterwards."""
+    process = subprocess.Popen([QMS, "serve", str(repo), "--port", "0", *options],
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                               env=os.environ.copy())
+    server = Server("")
+    try:
+        assert process.stdout is not None
+        deadline = time.monotonic() + 120
+        while not server.address and time.monotonic() < deadline:
+            found = re.search(r"serving the manual at (http://127\.0\.0\.1:\d+/)",
+                              process.stdout.readline())
+            server.address = found.group(1) if found else ""
+        assert server.address, "qms serve did not start"
+        yield server
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        server.returncode = process.returncode
+
+
+def fetch(url: str) -> str:
+    """A page served on localhost, as text."""
+    with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 - localhost only
+        return str(response.read().decode("utf-8"))
+
+
+def wait_for(url: str, text: str, seconds: float = 90) -> str:
+    """The page at url once it shows text (or as it is when the time is up)."""
+    page, deadline = "", time.monotonic() + seconds
+    while text not in page and time.monotonic() < deadline:
+        time.sleep(0.5)
+        page = fetch(url)
+    return page

@@ -4,14 +4,9 @@ they were. Real builds of a small bilingual fixture and of the (bilingual) sampl
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import signal
-import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
@@ -23,7 +18,15 @@ from playwright.sync_api import sync_playwright
 from qms.manual.build import BuildResult
 
 from .conftest import make_git_repo
-from .manual_helpers import build_once, copy_fixture, copy_sample, pinned_env
+from .manual_helpers import (
+    build_once,
+    copy_fixture,
+    copy_sample,
+    fetch,
+    pinned_env,
+    serving,
+    wait_for,
+)
 
 NAV = re.compile(r'\n<nav class="qms-languages".*?</nav>', re.S)
 SWITCHER_CSS = re.compile(r'\n\s*<link rel="stylesheet"[^>]*qms-languages\.css[^>]*>')
@@ -232,50 +235,22 @@ def test_one_language_clean_and_both_editions(tmp_path: Path, run: object) -> No
     assert wrong.exit_code == 2 and "manual.languages" in wrong.output
 
 
-def _fetch(url: str) -> str:
-    with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 - localhost only
-        return str(response.read().decode("utf-8"))
-
-
-def _wait_for(url: str, text: str) -> str:
-    page, deadline = "", time.monotonic() + 90
-    while text not in page and time.monotonic() < deadline:
-        time.sleep(0.5)
-        page = _fetch(url)
-    return page
-
-
 def test_serve_serves_and_rebuilds_each_language(tmp_path: Path) -> None:
     repo = make_git_repo(_bilingual(copy_fixture("manual-small", tmp_path / "repo")))
-    server = subprocess.Popen([QMS, "serve", str(repo), "--port", "0"], stdout=subprocess.PIPE,
-                              stderr=subprocess.DEVNULL, text=True, env=os.environ.copy())
-    try:
-        assert server.stdout is not None
-        address, deadline = "", time.monotonic() + 120
-        while not address and time.monotonic() < deadline:
-            found = re.search(r"serving the manual at (http://127\.0\.0\.1:\d+/)",
-                              server.stdout.readline())
-            address = found.group(1) if found else ""
-        assert address, "qms serve did not start"
-        assert "三十秒内招呼每位来访者" in _fetch(address + "zh_CN/standards/DSK-001.html")
+    with serving(repo) as server:
+        address = server.address
+        assert "三十秒内招呼每位来访者" in fetch(address + "zh_CN/standards/DSK-001.html")
         standard = repo / "standards" / "desk" / "DSK-001.yaml"
         standard.write_text(standard.read_text(encoding="utf-8").replace(
             "三十秒内招呼每位来访者", "三十秒内问候每位来访者").replace(
             "Greet every visitor", "Welcome every visitor"), encoding="utf-8")
         card = "standards/encounter/reception.html"  # a reST page: Sphinx's own words too
-        chinese = _wait_for(address + "zh_CN/" + card, "三十秒内问候每位来访者")
-        english = _wait_for(address + card, "Welcome every visitor")
+        chinese = wait_for(address + "zh_CN/" + card, "三十秒内问候每位来访者")
+        english = wait_for(address + card, "Welcome every visitor")
         # each kept Sphinx application keeps its own language's words
         assert "三十秒内问候每位来访者" in chinese and "下一页" in chinese
         assert "Welcome every visitor" in english and "下一页" not in english
         assert "Link to this heading" in english and "Next" in english
-    finally:
-        server.send_signal(signal.SIGINT)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
 
 
 @pytest.fixture(scope="module")

@@ -7,13 +7,8 @@ from __future__ import annotations
 
 import html as htmllib
 import json
-import os
 import re
 import shutil
-import signal
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
@@ -27,7 +22,7 @@ from qms.format.load import open_config
 from qms.manual.buildstate import input_stamp, render_settings_key
 
 from .conftest import TODAY, git, make_git_repo
-from .manual_helpers import build_once, copy_sample, differing_files, pinned_env
+from .manual_helpers import build_once, copy_sample, differing_files, fetch, pinned_env, serving
 
 # The second commit of the sample: a change to one standard, written for its readers, by
 # someone whose name must not reach the staff edition.
@@ -280,31 +275,10 @@ def test_the_staff_build_does_not_write_through_a_link_out(
 
 def test_serve_serves_the_staff_edition(fixture_repo: Callable[[str], Path]) -> None:
     repo = fixture_repo("manual-small")
-    qms = str(Path(sys.executable).parent / "qms")
-    server = subprocess.Popen([qms, "serve", str(repo), "--port", "0", "--audience", "staff"],
-                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-                              env=os.environ.copy())
-    try:
-        assert server.stdout is not None
-        address = ""
-        deadline = time.monotonic() + 120
-        while not address and time.monotonic() < deadline:
-            line = server.stdout.readline()
-            found = re.search(r"serving the manual at (http://127\.0\.0\.1:\d+/)", line)
-            address = found.group(1) if found else ""
-        assert address, "qms serve did not start"
-        with urllib.request.urlopen(address + "standards/DSK-001.html",  # noqa: S310 - localhost
-                                    timeout=10) as response:
-            assert "Last change" in response.read().decode("utf-8")
+    with serving(repo, "--audience", "staff") as server:
+        assert "Last change" in fetch(server.address + "standards/DSK-001.html")
         with pytest.raises(urllib.error.HTTPError) as missing:
-            urllib.request.urlopen(address + "audits/index.html", timeout=10)  # noqa: S310
+            fetch(server.address + "audits/index.html")
         assert missing.value.code == 404
         assert (repo / "build" / "staff" / "html" / "index.html").is_file()
         assert not (repo / "build" / "html").exists()
-    finally:
-        server.send_signal(signal.SIGINT)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
