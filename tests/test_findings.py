@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from qms.format.listing import finding_was_open
+from qms.format.models import Audit, Finding
+from qms.format.project import FindingRef
 
 Run = Callable[..., Any]
 
@@ -118,3 +122,27 @@ def test_not_a_repository(tmp_path: Path, run: Run) -> None:
     assert result.stderr == (
         f"qms: error: {tmp_path}: not a QMS repository (no qms.yaml here or in any parent "
         "folder); run `qms init PATH` to create one\n")
+
+
+def test_a_capa_was_open_until_its_dated_closing() -> None:
+    def ref(capa: dict) -> FindingRef:
+        finding = Finding.model_validate({"id": "AUD-1-F1", "question": "Q1", "standard": "S-1",
+                                          "grade": "minor", "statement": "x", "capa": capa})
+        audit = Audit.model_validate({"id": "AUD-1", "checklist": "CL-1", "site": "A",
+                                      "auditors": ["B"], "started": datetime(2026, 3, 2, 9),
+                                      "answers": [], "findings": []})
+        return FindingRef(audit, finding)
+
+    closed = ref({"status": "closed", "history": [
+        {"on": datetime(2026, 4, 1, 10), "status": "verified"},
+        {"on": datetime(2026, 4, 20, 10), "status": "closed"}],
+        "verification": {"by": "Q", "on": date(2026, 4, 1), "result": "effective"}})
+    assert not finding_was_open(closed, date(2026, 3, 1))  # before the audit
+    assert finding_was_open(closed, date(2026, 3, 2))
+    assert finding_was_open(closed, date(2026, 4, 19))  # verified, not yet closed
+    assert not finding_was_open(closed, date(2026, 4, 20))
+    undated = ref({"status": "closed",
+                   "verification": {"by": "Q", "on": date(2026, 4, 1), "result": "effective"}})
+    assert finding_was_open(undated, date(2026, 3, 31))
+    assert not finding_was_open(undated, date(2026, 4, 1))
+    assert finding_was_open(ref({"status": "action-planned"}), date(2027, 1, 1))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from qms.format.project import FindingRef, Project
@@ -217,6 +218,21 @@ def finding_is_open(ref: FindingRef) -> bool:
     """A finding is open while it has a CAPA that is not closed."""
     capa = ref.finding.capa
     return capa is not None and capa.status != "closed"
+
+
+def finding_was_open(ref: FindingRef, day: date) -> bool:
+    """Whether a finding's CAPA was open at the end of a day: the audit had begun, and no
+    dated change closed it by then. A closed CAPA whose closing has no date in its history
+    counts as closed from its verification (which comes first), else from the audit."""
+    capa = ref.finding.capa
+    if capa is None or ref.audit.started.date() > day:
+        return False
+    closings = [event.on.date() for event in capa.history if event.status == "closed"]
+    if closings:
+        return min(closings) > day
+    if capa.status != "closed":
+        return True
+    return capa.verification is not None and capa.verification.on > day
 
 
 def finding_is_overdue(ref: FindingRef, project: Project) -> bool:

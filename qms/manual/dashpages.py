@@ -12,8 +12,10 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
+from qms.format.listing import finding_was_open
 from qms.format.project import Project
 from qms.manual.derive import Compliance, Derived
 from qms.manual.measurepages import MEASURE_TARGETS, Measurement, readings_input
@@ -23,6 +25,7 @@ from qms.measurement.kpi import Row, figure
 
 KPI_DOC = "measurement/index"
 CAPA_DOC = "measurement/capa"
+CAPA_LOOKBACK_DAYS = 30  # CAPAs today are set against CAPAs this many days before
 COMPLIANCE_DOC = "measurement/compliance"
 FINDINGS_DOC = "measurement/findings"
 KPI_STATES = (("on target", "on-target"), ("off target", "off-target"),
@@ -133,13 +136,20 @@ class HomeFigures:
 
     @functools.cached_property
     def audits(self) -> list[Standing]:
-        """Open and overdue CAPAs (as of today); compliance in the latest audited quarter."""
+        """Open and overdue CAPAs today against 30 days before; compliance in the latest
+        audited quarter against the quarter before."""
         _, derived = self.translate, self.derived
         quarters = quarter_compliance(derived)
         now = quarters[-1] if quarters else None
         before = quarters[-2] if len(quarters) > 1 else None
-        return [Standing(_("Open CAPAs"), len(derived.open), None, CAPA_DOC, _("today")),
-                Standing(_("Overdue CAPAs"), len(derived.overdue), None, CAPA_DOC, _("today")),
+        day = self.project.today - timedelta(days=CAPA_LOOKBACK_DAYS)
+        was_open = [ref for ref in self.project.findings if finding_was_open(ref, day)]
+        was_overdue = [ref for ref in was_open
+                       if ref.finding.capa and ref.finding.capa.due and ref.finding.capa.due < day]
+        return [Standing(_("Open CAPAs"), len(derived.open), len(was_open), CAPA_DOC,
+                         _("today")),
+                Standing(_("Overdue CAPAs"), len(derived.overdue), len(was_overdue), CAPA_DOC,
+                         _("today")),
                 Standing(_("Compliance"), now[1].rate if now else None,
                          before[1].rate if before else None, COMPLIANCE_DOC,
                          now[0] if now else "", percent=True)]
