@@ -17,11 +17,12 @@ from qms.format.listing import finding_is_open, finding_is_overdue
 from qms.format.load import load_project
 from qms.format.project import Project
 from qms.manual import render
+from qms.manual.auditcharts import AuditFigures
 from qms.manual.charts import age_buckets
-from qms.manual.dashpages import HomeFigures
-from qms.manual.derive import derive
+from qms.manual.dashpages import HomeFigures, quarter_compliance
+from qms.manual.derive import Compliance, derive
 from qms.manual.measurepages import Measurement
-from qms.manual.pages import service_figures
+from qms.manual.pages import Docs, service_figures
 from qms.measurement.gaps import GapQuery, five_gaps, table_rows
 from qms.measurement.kpi import KpiQuery, figure, kpi_rows
 from qms.measurement.servqual import score_waves
@@ -330,3 +331,27 @@ def test_an_edit_of_a_measured_standard_leaves_the_measurement_overview_alone(
     build_once(repo, strict=True)
     assert {"standards/APP-001", "measures/APP-001-uniform-compliance"} <= set(rendered)
     assert not {"measurement/index", "index", "gaps/index"} & set(rendered), rendered
+
+
+def test_compliance_of_many_sites_draws_all_sites_and_the_lowest(sample: Path) -> None:
+    project = _project(sample)
+    derived = derive(project, None)
+    # nine sites audited in two quarters, site k conforming k of 10 answers in the second
+    derived.periods = ["2026-Q2", "2026-Q3"]
+    derived.site_compliance = {
+        f"Store {k}": {"2026-Q2": Compliance(conform=5, answered=10),
+                       "2026-Q3": Compliance(conform=k, answered=10),
+                       "all": Compliance(conform=5 + k, answered=20)} for k in range(1, 10)}
+    chart = AuditFigures(project, derived, Docs(project)).compliance_line()
+    labels = re.findall(r"<text[^>]*>([^<]*)</text>", str(chart))
+    drawn = [label for label in labels if label.startswith(("Store", "All sites"))]
+    assert drawn == ["All sites", "Store 1", "Store 2", "Store 3", "Store 4", "Store 5"]
+    assert "the 5 sites lowest" in str(chart)
+    # the overall line: (9 x 5) / 90 and (1 + ... + 9) / 90 conforming
+    assert [c.rate for _, c in quarter_compliance(derived)] == [45 / 90, 45 / 90]
+    few = dict(list(derived.site_compliance.items())[:3])
+    derived.site_compliance = few
+    labels = re.findall(r"<text[^>]*>([^<]*)</text>",
+                        str(AuditFigures(project, derived, Docs(project)).compliance_line()))
+    assert [label for label in labels if label.startswith(("Store", "All"))] == [
+        "Store 1", "Store 2", "Store 3"]

@@ -9,15 +9,15 @@ inputs are every audit and checklist (answers, findings and CAPAs live in the au
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING
 
 from markupsafe import Markup
 
 from qms.format.project import Project
 from qms.manual.charts import age_bars, age_buckets, grouped_bars, line_chart
-from qms.manual.dashpages import CAPA_DOC, COMPLIANCE_DOC, FINDINGS_DOC
-from qms.manual.derive import Derived
+from qms.manual.dashpages import CAPA_DOC, COMPLIANCE_DOC, FINDINGS_DOC, quarter_compliance
+from qms.manual.derive import Compliance, Derived
 from qms.manual.labels import translator
 from qms.manual.render import Page, Table, cell, make_table
 
@@ -39,6 +39,20 @@ def capa_ages(project: Project, derived: Derived) -> list[int]:
                    if ref.finding.id in derived.open), reverse=True)
 
 
+MAX_SITE_LINES = 6  # lines one chart can show apart (colour, dash and marker)
+
+
+def _percents(found: Mapping[str, Compliance], periods: list[str]) -> list[float | None]:
+    rates = [found[p].rate if p in found else None for p in periods]
+    return [None if rate is None else rate * 100 for rate in rates]
+
+
+def _latest(found: Mapping[str, Compliance]) -> float | None:
+    # the site's rate in its latest audited quarter ("all" is the site over every quarter)
+    rates = [(period, c.rate) for period, c in found.items() if period != "all"]
+    return max(rates)[1] if rates else None
+
+
 class AuditFigures:
     """The charts and tables of the three audit pages."""
 
@@ -49,13 +63,24 @@ class AuditFigures:
         self.shown_name = project.config.manual.shown_name
 
     def compliance_line(self) -> Markup:
-        """Each site's compliance (per cent) quarter by quarter."""
+        """Each site's compliance (per cent) quarter by quarter; past MAX_SITE_LINES sites, all
+        sites together and the sites lowest in their latest audited quarter (lines past a
+        handful cannot be told apart: the table beside the chart has every site)."""
         _, periods = self.translate, self.derived.periods
+        sites = self.derived.site_compliance
+        title = _("Compliance per site and quarter")
         series: dict[str, list[float | None]] = {}
-        for site, found in self.derived.site_compliance.items():
-            rates = [found[p].rate if p in found else None for p in periods]
-            series[self.shown_name(site)] = [None if rate is None else rate * 100 for rate in rates]
-        return _svg(line_chart(periods, series, _("Compliance per site and quarter"),
+        if len(sites) > MAX_SITE_LINES:
+            overall = dict(quarter_compliance(self.derived))
+            series[_("All sites")] = _percents(overall, periods)
+            lowest = sorted((site for site in sites if _latest(sites[site]) is not None),
+                            key=lambda site: (_latest(sites[site]), site))
+            sites = {site: sites[site] for site in lowest[:MAX_SITE_LINES - 1]}
+            title = _("Compliance per quarter: all sites, and the {n} sites lowest in their "
+                      "latest quarter", n=len(sites))
+        for site, found in sites.items():
+            series[self.shown_name(site)] = _percents(found, periods)
+        return _svg(line_chart(periods, series, title,
                                y_label=_("per cent conforming"), translate=_),
                     "qms-compliance-line")
 

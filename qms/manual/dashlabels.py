@@ -12,6 +12,9 @@ ZH_CN_DASHBOARDS: dict[str, str] = {
     "KPIs with a signal": "出现信号的指标", "KPIs without data": "没有数据的指标",
     "latest month": "最近一个月", "SERVQUAL score": "SERVQUAL 得分",
     "Open CAPAs": "未关闭的纠正措施",
+    "All sites": "全部站点",
+    "Compliance per quarter: all sites, and the {n} sites lowest in their latest quarter":
+        "各季度符合率：全部站点，以及最近一季符合率最低的 {n} 个站点",
     "today": "今天", "Figure": "指标", "Now": "本期", "As of": "期间", "Before": "上期",
     "Difference": "变化",
     "The five gaps now: each gap's standards, findings, KPIs and survey scores":
