@@ -7,6 +7,7 @@ and nothing is written when they are.
 from __future__ import annotations
 
 import hashlib
+import zipfile
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
@@ -15,6 +16,7 @@ from typing import Any
 import openpyxl
 import pytest
 
+from qms.base.zipsafe import LARGEST_PART
 from qms.format.check import check
 from qms.format.fingerprint import question_fingerprint
 
@@ -307,3 +309,41 @@ def test_the_same_workbook_is_not_imported_twice_unless_asked(run, sample_repo: 
     assert len(_records(sample_repo)) == 2
     assert not check(sample_repo, DAY).errors
 
+
+
+def _rezip(path: Path, change: Callable[[str, bytes], bytes], extra: dict[str, bytes]) -> None:
+    """The workbook's package again, each part changed by `change`, with extra parts added."""
+    with zipfile.ZipFile(path) as archive:
+        parts = {info.filename: archive.read(info) for info in archive.infolist()}
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as out:
+        for name, data in {**parts, **extra}.items():
+            out.writestr(name, change(name, data))
+
+
+def test_a_workbook_bomb_is_refused_before_it_is_unpacked(run, sample_repo: Path) -> None:
+    path = _sheet(run, sample_repo)
+    _fill(path, GOOD)
+    _rezip(path, lambda name, data: data, {"xl/media/padding.xml": b" " * (LARGEST_PART + 1)})
+    assert path.stat().st_size < 2_000_000
+    result = _import(run, sample_repo, path)
+    assert result.exit_code == 1
+    assert "padding.xml unpacks to 268,435,457 bytes" in result.output
+    assert _records(sample_repo) == []
+
+
+def test_a_row_past_the_last_row_of_a_worksheet_is_refused(run, sample_repo: Path) -> None:
+    # openpyxl fills every row number skipped with an empty row: a few bytes would make
+    # billions; the import stops at the last row a worksheet can have
+    path = _sheet(run, sample_repo)
+    _fill(path, GOOD)
+    far = (b'<row r="2000000000"><c r="A2000000000" t="inlineStr"><is><t>Q1</t></is></c>'
+           b'</row></sheetData>')
+
+    def answers_far(name: str, data: bytes) -> bytes:
+        return data.replace(b"</sheetData>", far) if name == "xl/worksheets/sheet1.xml" \
+            else data
+    _rezip(path, answers_far, {})
+    result = _import(run, sample_repo, path)
+    assert result.exit_code == 1
+    assert "sheet 'Answers' goes on past row 1,048,576" in result.output
+    assert _records(sample_repo) == []

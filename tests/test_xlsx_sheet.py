@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
-from qms.measurement.xlsxsheet import open_workbook
+from qms.base.zipsafe import LARGEST_PART, TooLarge
+from qms.measurement.xlsxsheet import XlsxProblem, open_workbook
 
 # What a survey export's cells hold: numbers, text (CJK, spaces, openpyxl's x005F_ escape),
 # booleans, dates and times; text that openpyxl cannot store in XML is left out.
@@ -200,3 +201,28 @@ def test_columns_are_counted_as_openpyxl_counts_them(tmp_path: Path, reference: 
     with book.archive:
         row = book.rows("答卷")[0]
     assert len(row) == coordinate_to_tuple(reference)[1] and row[-1] == 3
+
+
+@pytest.mark.parametrize("row", ["0", "1048577", "2000000000", "-3"])
+def test_a_row_number_outside_a_worksheet_is_a_problem(tmp_path: Path, row: str) -> None:
+    # a few bytes must not make millions of empty rows
+    path = tmp_path / "far.xlsx"
+    hand_made(path, f'<row r="1"><c><v>1</v></c></row><row r="{row}"><c><v>2</v></c></row>')
+    book = open_workbook(path)
+    with book.archive, pytest.raises(XlsxProblem, match=f"row number {row} is outside"):
+        book.rows("答卷")
+    hand_made(path, '<row r="1048576"><c><v>2</v></c></row>')  # the last row is a row
+    book = open_workbook(path)
+    with book.archive:
+        rows = book.rows("答卷")
+    assert len(rows) == 1_048_576 and rows[-1] == (2,)
+
+
+def test_a_part_that_unpacks_too_large_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "bomb.xlsx"
+    hand_made(path, '<row r="1"><c><v>1</v></c></row>')
+    with zipfile.ZipFile(path, "a", compression=zipfile.ZIP_DEFLATED) as out:
+        out.writestr("xl/worksheets/padding.xml", b" " * (LARGEST_PART + 1))
+    assert path.stat().st_size < 2_000_000  # a small file
+    with pytest.raises(TooLarge, match="padding.xml unpacks to 268,435,457 bytes"):
+        open_workbook(path)

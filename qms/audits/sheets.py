@@ -23,6 +23,7 @@ from qms.base.csvread import read_csv_file
 from qms.base.errors import QmsError
 from qms.base.xlsxout import append_text_row
 from qms.base.yamlread import YamlProblem
+from qms.base.zipsafe import LAST_ROW, refuse_large_parts
 from qms.format.fingerprint import checklist_fingerprint, question_fingerprint
 from qms.format.models import Checklist, Standard
 from qms.format.project import Project
@@ -161,6 +162,7 @@ def _open_workbook(path: Path, shown: str) -> Any:
     from openpyxl.utils.exceptions import InvalidFileException
 
     try:
+        refuse_large_parts(path)
         return load_workbook(path, read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
         raise QmsError(f"{shown}: not an Excel workbook (.xlsx) that qms can read ({exc}); "
@@ -211,6 +213,9 @@ def _rows(sheet: Any) -> Iterable[tuple[int, tuple[Any, ...]]]:
     if hasattr(sheet, "reset_dimensions"):
         sheet.reset_dimensions()  # some writers store a wrong size: read every row there is
     for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+        if number > LAST_ROW:  # a far row number would have a few bytes make endless rows
+            raise QmsError(f"sheet '{sheet.title}' goes on past row {LAST_ROW:,}, the last "
+                           "row of a worksheet; write a new workbook with `qms audit sheet`")
         yield number, tuple(values)
 
 

@@ -22,6 +22,8 @@ from types import SimpleNamespace
 from typing import Any
 from xml.parsers import expat
 
+from qms.base.zipsafe import LAST_ROW, refuse_large_parts
+
 # The names of the parts, as openpyxl.xml.constants has them (tests/test_xlsx_sheet.py checks):
 # openpyxl itself is imported only for what a workbook needs (a date format, an odd reference),
 # which saves a survey export of plain numbers and text a fifth of a second.
@@ -85,9 +87,11 @@ class Workbook:
 
 
 def open_workbook(path: Path) -> Workbook:
-    """The workbook's sheets; raises XlsxProblem, zipfile.BadZipFile, KeyError or OSError."""
+    """The workbook's sheets; raises XlsxProblem, zipfile.BadZipFile, KeyError, OSError or
+    ValueError (TooLarge)."""
     archive = zipfile.ZipFile(path)
     try:
+        refuse_large_parts(archive)
         book = Workbook(archive)
         types = _xml(archive, ARC_CONTENT_TYPES)
         part = _workbook_part(types)
@@ -305,6 +309,10 @@ class _SheetReader:
                 if not value.is_integer():
                     raise XlsxProblem(f"{number} is not a valid row number") from None
                 self.row_number = int(value)
+            # a few bytes must not make millions of empty rows
+            if not 0 < self.row_number <= LAST_ROW:
+                raise XlsxProblem(f"row number {number} is outside a worksheet (1 to "
+                                  f"{LAST_ROW:,})")
         self.column = 0
         self.cells = []
 
