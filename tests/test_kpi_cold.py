@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from qms.format import loadcache
+from qms.format.loadcache import LoadCache, cache_folder
 from qms.measurement.kpi import pairwise_sum, xmr_limits
 
-from .conftest import ROOT, TODAY
+from .conftest import ROOT, TODAY, counting_reads
 
 FINITE = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False)
 
@@ -43,3 +48,25 @@ def test_kpi_loads_no_numpy(sample_repo: Path) -> None:
                           capture_output=True, text=True)
     assert "TEL-001" in done.stdout
     assert done.stdout.split()[-1] == "False"
+
+
+def test_a_fresh_clone_signs_each_file_from_the_bytes_it_parses(
+        sample_repo: Path, run: Callable[..., Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    # Nothing cached: reading every file once more only to sign it would be wasted (it was
+    # 0.06 s of the main process before the standards' workers started, at 5,000 standards).
+    signed: list[Path] = []
+    real = loadcache.signature
+    monkeypatch.setattr(loadcache, "signature", lambda path: signed.append(path) or real(path))
+    assert run("kpi", "-C", str(sample_repo)).exit_code == 0
+    assert signed == []
+    cached = LoadCache(cache_folder(sample_repo / "build"), ("standard",)).entries
+    standards = [p for p in (sample_repo / "standards").rglob("*.yaml")
+                 if "planning" not in p.parts]
+    assert len(cached) == len(standards) > 10
+    for path in standards:  # each signature is the one a later run compares the file with
+        kind, size, digest, _ = cached[path.relative_to(sample_repo).as_posix()]
+        assert (kind, size, digest) == ("standard", *real(path))
+    read = counting_reads(monkeypatch)
+    assert run("kpi", "-C", str(sample_repo)).exit_code == 0
+    assert read == [[]]  # the next run takes every standard from the cache
+    assert len(signed) == len(standards)

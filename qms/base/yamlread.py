@@ -204,6 +204,11 @@ def decode(raw: bytes) -> str:
 
 def read_text(path: Path) -> str:
     """Read a text file qms accepts: at most MAX_BYTES, UTF-8, no NUL bytes."""
+    return decode(read_bytes(path))
+
+
+def read_bytes(path: Path) -> bytes:
+    """The bytes of a file qms would read (at most MAX_BYTES); raise YamlProblem if not."""
     try:
         size = path.stat().st_size
         if size > MAX_BYTES:
@@ -211,10 +216,9 @@ def read_text(path: Path) -> str:
                 0, "too-large", f"the file is {size / 2**20:.1f} MB; qms reads files up to "
                 f"{MAX_BYTES // (1024 * 1024)} MB (is it really a QMS file?)"
             )
-        raw = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         raise YamlProblem(0, "unreadable", f"cannot read the file: {exc.strerror}") from None
-    return decode(raw)
 
 
 def parse(text: str) -> Any:
@@ -265,10 +269,18 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, text: str) -> YamlProblem:
 
 def load_file(path: Path, shown: str) -> tuple[Any, list[Issue]]:
     """Read and parse one YAML file; problems come back as issues, never as exceptions."""
+    return load_file_bytes(path, shown)[1:]
+
+
+def load_file_bytes(path: Path, shown: str) -> tuple[bytes | None, Any, list[Issue]]:
+    """load_file, with the bytes read (None when unreadable or too large): what a cache keys on."""
+    raw = None
     try:
-        return parse(read_text(path)), []
+        raw = read_bytes(path)
+        return raw, parse(decode(raw)), []
     except YamlProblem as problem:
-        return None, [error(shown, problem.line, problem.code, problem.message, problem.column)]
+        return raw, None, [error(shown, problem.line, problem.code, problem.message,
+                                 problem.column)]
 
 
 def line_of(data: Any, loc: tuple[Any, ...]) -> int:
