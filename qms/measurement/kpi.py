@@ -5,9 +5,10 @@ figure."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from itertools import groupby
 from operator import attrgetter
 from typing import Any
 
@@ -109,12 +110,12 @@ def xmr_signals(values: Sequence[float], limits: Limits) -> list[list[str]]:
     # a value on the centre line is on neither side: it ends a run
     sides = [(value > centre) - (value < centre) for value in values]
     start = 0
-    for index in range(1, len(sides) + 1):
-        if index == len(sides) or sides[index] != sides[start]:
-            if sides[start] != 0 and index - start >= RUN_LENGTH:
-                for member in range(start, index):
-                    found[member].append(RUN)
-            start = index
+    for side, run in groupby(sides):
+        end = start + len(list(run))
+        if side != 0 and end - start >= RUN_LENGTH:
+            for member in range(start, end):
+                found[member].append(RUN)
+        start = end
     return found
 
 
@@ -123,24 +124,18 @@ def kpi_rows(project: Project, query: KpiQuery) -> list[Row]:
     _refuse_unknown(project, query)
     filtered = any(v is not None for v in (query.standard, query.measure, query.site,
                                            query.since, query.until))
+    kpis = ([r for r in project.kpis if _selected(r, query)] if filtered else project.kpis)
     series: dict[tuple[str, str, str], list[KpiReading]] = defaultdict(list)
-    for reading in project.kpis:
-        if not filtered or _selected(reading, query):
-            series[reading.standard, reading.measure, reading.site].append(reading)
+    for reading, key in zip(kpis, map(_SERIES, kpis), strict=True):
+        series[key].append(reading)
     measures = {(s.id, m.id): m for s in project.standards.values() for m in s.measures}
     targets = {key: parse_target(m.target) for key, m in measures.items()}
-    periods: dict[date, str] = {}  # a date's period name, worked out once per day
-
-    def period_name(day: date) -> str:
-        name = periods.get(day)
-        if name is None:
-            name = periods[day] = period_of(day, query.period)
-        return name
-
+    # each day's period name, worked out once (100,000 readings fall on a few hundred days)
+    period_names = {day: period_of(day, query.period) for day in set(map(_DAY, kpis))}
     rows: list[Row] = []
     for (standard_id, measure_id, site), readings in series.items():
         rows += _series_rows(standard_id, measure_id, site, measures[standard_id, measure_id].unit,
-                             targets[standard_id, measure_id], readings, period_name)
+                             targets[standard_id, measure_id], readings, period_names)
     measured = {(s, m) for s, m, _ in series}
     rows += _no_data_rows(project.current_standards(), measured, query)
     rows.sort(key=lambda r: (r["standard"], r["measure"], r["site"], r["period"] or ""))
@@ -170,29 +165,30 @@ def _refuse_unknown(project: Project, query: KpiQuery) -> None:
 
 
 _BY_TIME = attrgetter("date", "value")
+_SERIES = attrgetter("standard", "measure", "site")
+_DAY = attrgetter("date")
+_VALUE = attrgetter("value")
 
 
 def _series_rows(standard: str, measure: str, site: str, unit: str | None,
                  target: Target | None, readings: list[KpiReading],
-                 period_name: Callable[[date], str]) -> list[Row]:
+                 period_names: dict[date, str]) -> list[Row]:
     # Readings of one day have no time order between them in the files: taking them by value
     # makes the result independent of the order of the rows.
     readings = sorted(readings, key=_BY_TIME)
-    values = [r.value for r in readings]
+    values = list(map(_VALUE, readings))
     limits = xmr_limits(values)
     rules = xmr_signals(values, limits) if limits else [[] for _ in values]
     limit_fields = _limit_fields(limits)
     shown_target = str(target) if target else None
-    names = [period_name(r.date) for r in readings]
+    names = list(map(period_names.__getitem__, map(_DAY, readings)))
+    flagged = [i for i, found in enumerate(rules) if found]  # few: the signals of the series
     rows: list[Row] = []
     judged = on = 0
     previous: Row | None = None
-    start, count = 0, len(readings)
-    while start < count:
-        name = names[start]
-        end = start + 1
-        while end < count and names[end] == name:
-            end += 1
+    start = signal = 0
+    for name, members in groupby(names):  # the readings of one period follow each other
+        end = start + len(list(members))
         figures = values[start:end]
         mean = sum(figures) / len(figures)  # the arithmetic mean of the period's readings
         on_target = target.met(mean) if target else None
@@ -202,14 +198,19 @@ def _series_rows(standard: str, measure: str, site: str, unit: str | None,
             on += on_target
             going_on = previous is not None and previous["on_target"] == on_target
             streak = previous["streak"] + 1 if previous is not None and going_on else 1
+        signals = []
+        while signal < len(flagged) and flagged[signal] < end:
+            i = flagged[signal]
+            signals.append({"date": readings[i].date.isoformat(), "value": values[i],
+                            "rules": rules[i]})
+            signal += 1
         row: Row = {
             "standard": standard, "measure": measure, "site": site, "period": name,
             "n": len(figures), "mean": mean, "last": figures[-1], "unit": unit,
             "target": shown_target, "on_target": on_target,
             "state": _state(on_target), "share_on_target": on / judged if judged else None,
             "streak": streak, "change": mean - previous["mean"] if previous else None,
-            "signals": [{"date": readings[i].date.isoformat(), "value": values[i],
-                         "rules": rules[i]} for i in range(start, end) if rules[i]],
+            "signals": signals,
         }
         row.update(limit_fields)
         rows.append(row)
@@ -279,7 +280,7 @@ def table_rows(rows: Iterable[Row]) -> list[Row]:
     for row in rows:
         bounds = (row["lower_limit"], row["upper_limit"], row["provisional"])
         # a series' rows share their limits (the same objects): worded once per series
-        if any(new is not old for new, old in zip(bounds, last, strict=True)):
+        if bounds[0] is not last[0] or bounds[1] is not last[1] or bounds[2] is not last[2]:
             limits, last = "", bounds
             if bounds[0] is not None:
                 limits = f"{figure(bounds[0])} to {figure(bounds[1])}"
