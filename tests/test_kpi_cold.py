@@ -87,3 +87,22 @@ def test_kpi_ends_without_the_interpreters_teardown(sample_repo: Path, options: 
     assert done.stderr.endswith("left without teardown")
     assert done.stdout.endswith("\n") and done.stdout.count("\n") > 100  # flushed, whole
     assert ("off target" in done.stderr) is (code == 1)
+
+
+def test_readings_of_unknown_measures_are_each_reported_in_file_order(
+        sample_repo: Path, run: Callable[..., Any]) -> None:
+    # only the readings of pairs no standard has are looked at one by one: every one of them is
+    # still named, with its line, and the readings of real measures around them are not
+    table = sample_repo / "audits" / "measurements" / "kpi-2026.csv"
+    lines = table.read_text(encoding="utf-8").splitlines()
+    lines[5:5] = ["2026-01-02,APP-001,uniform-complance,100,Xujiahui store,",
+                  "2026-01-02,APP-999,uniform-compliance,100,Xujiahui store,"]
+    lines.insert(40, "2026-01-09,APP-001,uniform-complance,99,Xujiahui store,")
+    table.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    checked = run("check", str(sample_repo))
+    assert checked.exit_code == 1
+    found = [line for line in checked.output.splitlines() if "kpi-2026.csv" in line]
+    assert [line.split(":")[1] for line in found] == ["6", "7", "41"]
+    assert "APP-001 has no measure 'uniform-complance' (did you mean 'uniform-compliance'?)" \
+        in found[0] and "the standard APP-999 does not exist" in found[1]
+    assert "APP-001 has no measure 'uniform-complance'" in found[2]
