@@ -179,59 +179,49 @@ def _series_rows(standard: str, measure: str, site: str, unit: str | None,
     values = list(map(_VALUE, readings))
     limits = xmr_limits(values)
     rules = xmr_signals(values, limits) if limits else [[] for _ in values]
-    limit_fields = _limit_fields(limits)
+    # a series' rows share its limits (the same objects: table_rows words them once)
+    centre, lower, upper, mean_range, baseline, provisional = (
+        (limits.centre, limits.lower, limits.upper, limits.mean_moving_range, limits.baseline,
+         limits.provisional) if limits else (None,) * 6)
     shown_target = str(target) if target else None
     names = list(map(period_names.__getitem__, map(_DAY, readings)))
     flagged = [i for i, found in enumerate(rules) if found]  # few: the signals of the series
     rows: list[Row] = []
-    judged = on = 0
-    previous: Row | None = None
+    judged = on = streak = 0
+    on_target: bool | None = None
+    mean: float | None = None
     start = signal = 0
     for name, members in groupby(names):  # the readings of one period follow each other
         end = start + len(list(members))
         figures = values[start:end]
+        before, was_on = mean, on_target
         mean = sum(figures) / len(figures)  # the arithmetic mean of the period's readings
         on_target = target.met(mean) if target else None
-        streak = None
-        if on_target is not None:
+        if on_target is not None:  # (a series has a target in every period or in none)
             judged += 1
             on += on_target
-            going_on = previous is not None and previous["on_target"] == on_target
-            streak = previous["streak"] + 1 if previous is not None and going_on else 1
+            streak = streak + 1 if before is not None and was_on == on_target else 1
         signals = []
         while signal < len(flagged) and flagged[signal] < end:
             i = flagged[signal]
             signals.append({"date": readings[i].date.isoformat(), "value": values[i],
                             "rules": rules[i]})
             signal += 1
-        row: Row = {
+        rows.append({
             "standard": standard, "measure": measure, "site": site, "period": name,
             "n": len(figures), "mean": mean, "last": figures[-1], "unit": unit,
-            "target": shown_target, "on_target": on_target,
-            "state": _state(on_target), "share_on_target": on / judged if judged else None,
-            "streak": streak, "change": mean - previous["mean"] if previous else None,
-            "signals": signals,
-        }
-        row.update(limit_fields)
-        rows.append(row)
-        previous = row
+            "target": shown_target, "on_target": on_target, "state": _STATES[on_target],
+            "share_on_target": on / judged if judged else None,
+            "streak": streak if on_target is not None else None,
+            "change": mean - before if before is not None else None, "signals": signals,
+            "centre": centre, "lower_limit": lower, "upper_limit": upper,
+            "mean_moving_range": mean_range, "baseline": baseline, "provisional": provisional,
+        })
         start = end
     return rows
 
 
-def _state(on_target: bool | None) -> str:
-    if on_target is None:
-        return "no-target"
-    return "on-target" if on_target else "off-target"
-
-
-def _limit_fields(limits: Limits | None) -> Row:
-    if limits is None:
-        return dict.fromkeys(("centre", "lower_limit", "upper_limit", "mean_moving_range",
-                              "baseline", "provisional"))
-    return {"centre": limits.centre, "lower_limit": limits.lower, "upper_limit": limits.upper,
-            "mean_moving_range": limits.mean_moving_range, "baseline": limits.baseline,
-            "provisional": limits.provisional}
+_STATES = {None: "no-target", True: "on-target", False: "off-target"}
 
 
 def _no_data_rows(standards: Iterable[Standard], measured: set[tuple[str, str]],
