@@ -12,7 +12,6 @@ import sys
 import unicodedata
 from collections.abc import Sequence
 from datetime import date, datetime
-from itertools import repeat
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -80,9 +79,16 @@ def _table(rows: Sequence[dict[str, Any]], columns: Sequence[str], limit: int | 
         headers, cells, strict=True)]
     if limit is not None:
         widths = _fit(widths, headers, limit)
-    padded = [_padded(*column, width) for column, width in zip(cells, widths, strict=True)]
+    # A column of ASCII cells that all fit is padded by the line's %-format (one call a line);
+    # the others are padded (or cut) cell by cell first.
+    fits = [ascii and (not sizes or max(sizes) <= width)
+            for (_, sizes, ascii), width in zip(cells, widths, strict=True)]
+    line = (" " * GUTTER).join(f"%-{width}s" if fit else "%s"
+                               for width, fit in zip(widths, fits, strict=True))
+    shown = [texts if fit else _padded(texts, sizes, width)
+             for (texts, sizes, _), width, fit in zip(cells, widths, fits, strict=True)]
     lines = [_line([_sized(h) for h in headers], widths)]
-    lines += [(" " * GUTTER).join(line).rstrip() for line in zip(*padded, strict=True)]
+    lines += [(line % cells).rstrip() for cells in zip(*shown, strict=True)]
     return "\n".join(lines)
 
 
@@ -98,10 +104,9 @@ def _by_column(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> list[S
 
 def _column(values: list[Any]) -> tuple[list[str], list[int], bool]:
     """A column's cell texts, their widths in terminal columns, and whether all are ASCII."""
-    try:
-        joined = "".join(values)  # one check at C speed for a column of text, the usual case
-    except TypeError:
-        joined = "\n"  # some cells are not text: each is looked at below
+    # One check at C speed for a column of text, the usual case. Only plain str: any other value
+    # (a str subclass too) is shown as its str(), cell by cell below.
+    joined = "".join(values) if set(map(type, values)) <= {str} else "\n"
     if joined.isprintable():
         texts = values
     else:
@@ -115,10 +120,8 @@ def _column(values: list[Any]) -> tuple[list[str], list[int], bool]:
     return texts, [len(t) if t.isascii() else display_width(t) for t in texts], False
 
 
-def _padded(texts: list[str], sizes: list[int], ascii: bool, width: int) -> list[str]:
+def _padded(texts: list[str], sizes: list[int], width: int) -> list[str]:
     """A column's cells padded (or cut) to its width."""
-    if ascii and (not sizes or max(sizes) <= width):
-        return list(map(str.ljust, texts, repeat(width)))  # every cell fits, at C speed
     # (ljust where a character takes one column and the text fits: most cells, at C speed)
     return [t.ljust(width) if size == len(t) and size <= width else _pad(t, size, width)
             for t, size in zip(texts, sizes, strict=True)]
