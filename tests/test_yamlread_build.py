@@ -1,15 +1,17 @@
-"""yamlread's event loop against PyYAML's own composer: the same values, and each key's and
-item's line where the composer's node starts."""
+"""yamlread's event loop against PyYAML's own composer (the same values, and each key's and
+item's line where the composer's node starts), and its reading of files up to the size limit."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from qms.base.yamlread import LineDict, LineList, parse
+from qms.base.yamlread import MAX_BYTES, LineDict, LineList, YamlProblem, parse, read_bytes
 
 KEYS = st.text("abcdefghij-_", min_size=1, max_size=8).map(lambda text: f"k{text}")
 SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-10**6, 10**6),
@@ -41,3 +43,20 @@ def same_with_lines(data: Any, node: yaml.Node) -> None:
 def test_values_and_lines_are_those_of_pyyamls_composer(document: Any, flow: bool) -> None:
     text = yaml.safe_dump(document, allow_unicode=True, default_flow_style=flow)
     same_with_lines(parse(text), yaml.compose(text, Loader=yaml.SafeLoader))
+
+
+@pytest.mark.parametrize("extra", [-1, 0, 1])
+def test_files_up_to_the_limit_are_read_whole_and_larger_ones_refused(tmp_path: Path,
+                                                                      extra: int) -> None:
+    path = tmp_path / "big.yaml"
+    content = b"# " + b"x" * (MAX_BYTES + extra - 3) + b"\n"
+    path.write_bytes(content)
+    if extra <= 0:
+        assert read_bytes(path) == content
+    else:
+        with pytest.raises(YamlProblem) as refused:
+            read_bytes(path)
+        assert refused.value.code == "too-large"
+    with pytest.raises(YamlProblem) as missing:
+        read_bytes(tmp_path / "gone.yaml")
+    assert missing.value.code == "unreadable" and "No such file" in missing.value.message

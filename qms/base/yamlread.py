@@ -6,6 +6,7 @@ each key and item is, so any later check can name its place. Editing is yamledit
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -212,16 +213,28 @@ def read_text(path: Path) -> str:
 
 def read_bytes(path: Path) -> bytes:
     """The bytes of a file qms would read (at most MAX_BYTES); raise YamlProblem if not."""
+    # os.open and os.read, not Path.read_bytes: a file object's set-up (isatty, seeks, a second
+    # stat) took half the time of reading 5,000 small files.
     try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise YamlProblem(
-                0, "too-large", f"the file is {size / 2**20:.1f} MB; qms reads files up to "
-                f"{MAX_BYTES // (1024 * 1024)} MB (is it really a QMS file?)"
-            )
-        return path.read_bytes()
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+        try:
+            size = os.fstat(descriptor).st_size
+            data = b""
+            if size <= MAX_BYTES:
+                data = os.read(descriptor, size + 1)
+                while len(data) <= MAX_BYTES and (more := os.read(descriptor, 1 << 16)):
+                    data += more  # (the file grew since its size was read)
+                size = len(data)
+        finally:
+            os.close(descriptor)
     except OSError as exc:
         raise YamlProblem(0, "unreadable", f"cannot read the file: {exc.strerror}") from None
+    if size > MAX_BYTES:
+        raise YamlProblem(
+            0, "too-large", f"the file is {size / 2**20:.1f} MB; qms reads files up to "
+            f"{MAX_BYTES // (1024 * 1024)} MB (is it really a QMS file?)"
+        )
+    return data
 
 
 def parse(text: str) -> Any:
