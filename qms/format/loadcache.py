@@ -38,7 +38,7 @@ from qms import __version__
 from qms.base.cachekey import authentic, cache_key, mac
 from qms.base.files import temporary_name
 from qms.base.issues import Issue, Severity
-from qms.base.yamlread import load_file_bytes
+from qms.base.yamlread import YamlProblem, load_file_bytes, read_bytes
 from qms.format.check import load_valid
 from qms.format.load import (
     document_files,
@@ -70,8 +70,8 @@ def cache_folder(build: Path) -> Path:
 def signature(path: Path) -> Signature:
     """What a cached model is checked against: the file's size and a digest of its bytes."""
     try:
-        data = path.read_bytes()
-    except OSError:
+        data = read_bytes(path)
+    except YamlProblem:  # unreadable or too large: the reader reports it
         return UNREADABLE
     return bytes_signature(data)
 
