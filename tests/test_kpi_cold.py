@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from qms.format import loadcache
-from qms.format.loadcache import LoadCache, cache_folder
+from qms.format.loadcache import LoadCache, cache_folder, load_valid_cached
 from qms.measurement.kpi import pairwise_sum, xmr_limits
 
 from .conftest import ROOT, TODAY, counting_reads
@@ -106,3 +107,15 @@ def test_readings_of_unknown_measures_are_each_reported_in_file_order(
     assert "APP-001 has no measure 'uniform-complance' (did you mean 'uniform-compliance'?)" \
         in found[0] and "the standard APP-999 does not exist" in found[1]
     assert "APP-001 has no measure 'uniform-complance'" in found[2]
+
+
+def test_a_fresh_clones_build_load_caches_signatures_a_second_load_can_match(
+        sample_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the build's load keeps the parsed data and validates in this process: it signs the files
+    # itself, and what it caches must match the files next time (not an "unreadable" mark)
+    folder = cache_folder(sample_repo / "build")
+    read = counting_reads(monkeypatch)
+    first = load_valid_cached(sample_repo, date.fromisoformat(TODAY), folder)
+    second = load_valid_cached(sample_repo, date.fromisoformat(TODAY), folder)
+    assert len(read[0]) > 20 and read[1] == []
+    assert second.standards.keys() == first.standards.keys()

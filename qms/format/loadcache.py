@@ -214,10 +214,11 @@ def read_models(jobs: list[tuple[str, Path]], shown: list[str], cache: LoadCache
     (without data, so without line marks); the others are read, validated and cached now
     (without data too unless keep_data: the problems found name their lines all the same).
     `meanwhile` is other work of this process, done while workers read (see load.read_many)."""
-    # With nothing cached (a fresh clone) there is nothing to compare a signature with: the
-    # workers sign the bytes they parse instead, in parallel (5,000 standards: 0.06 s here).
-    compared = cache is not None and bool(cache.entries)
-    signatures = [signature(path) if compared else UNREADABLE for _, path in jobs]
+    # With nothing cached (a fresh clone) there is nothing to compare a signature with: where
+    # the workers validate, they sign the bytes they parse instead, in parallel (5,000
+    # standards: 0.06 s here); where they only parse, the files are signed here for the cache.
+    signed_here = cache is not None and (keep_data or bool(cache.entries))
+    signatures = [signature(path) if signed_here else UNREADABLE for _, path in jobs]
     results: list[tuple[Any, Any, list[Issue]]] = [
         (cache.get(name, kind, sig) if cache else None, None, [])
         for (kind, _), name, sig in zip(jobs, shown, signatures, strict=True)]
