@@ -6,8 +6,9 @@ each key and item is, so any later check can name its place. Editing is yamledit
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import yaml
 
@@ -120,71 +121,74 @@ def _build(loader: Any) -> Any:
     """Build values straight from parser events (no node tree, no recursion).
 
     This is the hot loop of every command (hundreds of thousands of events at scale), so the
-    common cases (plain scalars, mapping keys) are inlined.
+    common cases (plain scalars, mapping keys) are inlined, and the open container, whether it
+    is a mapping and its key awaiting a value are local variables, saved on a stack only when
+    a container opens inside it.
     """
     get_event = loader.get_event
     scalar_event, cache = yaml.ScalarEvent, _PLAIN_CACHE
-    stack: list[Any] = []
-    keys: list[Any] = []  # for each open container: the mapping key awaiting its value
+    map_start, map_end = yaml.MappingStartEvent, yaml.MappingEndEvent
+    seq_start, seq_end = yaml.SequenceStartEvent, yaml.SequenceEndEvent
+    stack: list[tuple[Any, bool, Any]] = []  # the enclosing containers: (container, is_map, key)
     parent: Any = None
+    is_map = False
+    key: Any = None  # the key of the open mapping that awaits its value
     while True:
         event = get_event()
         kind = event.__class__
         if kind is scalar_event:
-            line = event.start_mark.line + 1
-            if parent is not None and parent.__class__ is LineDict and keys[-1] is None:
-                _add_key(parent, keys, event.value, line)
+            if is_map and key is None:
+                key = event.value  # the raw text, not the resolved value: `on:` is a key
+                lines = parent.lines
+                if key in lines or key == "<<":
+                    _refuse_key(lines, key, event.start_mark.line + 1)
+                lines[key] = event.start_mark.line + 1
                 continue
             text = event.value
-            if event.tag is None and event.implicit[0]:
-                value = cache[text] if text in cache else _plain(text)
+            if event.tag is None:
+                value = (cache[text] if text in cache else _plain(text)) if event.implicit[0] \
+                    else text
             else:
                 value = _scalar(event)
-        elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+        elif kind is map_start or kind is seq_start:
             line = event.start_mark.line + 1
-            if parent is not None and parent.__class__ is LineDict and keys[-1] is None:
+            if is_map and key is None:
                 raise YamlProblem(line, "wrong-type",
                                   "a key must be a plain word, not a list or mapping")
             if len(stack) >= MAX_DEPTH:
                 raise YamlProblem(line, "too-deep", f"nesting deeper than {MAX_DEPTH} levels")
-            is_map = kind is yaml.MappingStartEvent
-            _container_tag(event, _MAP if is_map else _SEQ)
-            parent = LineDict(line) if is_map else LineList(line)
-            stack.append(parent)
-            keys.append(None)
+            opens_map = kind is map_start
+            _container_tag(event, _MAP if opens_map else _SEQ)
+            stack.append((parent, is_map, key))
+            parent, is_map, key = (LineDict(line) if opens_map else LineList(line)), opens_map, None
             continue
-        elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
-            keys.pop()
-            value = stack.pop()
-            line = value.line
-            parent = stack[-1] if stack else None
+        elif kind is map_end or kind is seq_end:
+            value = parent
+            parent, is_map, key = stack.pop()
         elif kind is yaml.AliasEvent:
             raise YamlProblem(event.start_mark.line + 1, "alias",
                               "anchors and aliases (&name, *name) are not supported; "
                               "write the value out in full")
         else:  # pragma: no cover - the parser sends nothing else inside a document
             raise YamlProblem(event.start_mark.line + 1, "syntax", "unexpected YAML content")
-        if parent is None:
+        if is_map:
+            parent[key] = value
+            key = None
+        elif parent is None:
             return value
-        if parent.__class__ is LineList:
+        else:  # an item of a list: where it starts is remembered
             parent.append(value)
-            parent.lines.append(line)
-        else:
-            parent[keys[-1]] = value
-            keys[-1] = None
+            parent.lines.append(value.line if kind is not scalar_event
+                                else event.start_mark.line + 1)
 
 
-def _add_key(parent: LineDict, keys: list[Any], key: str, line: int) -> None:
-    # The raw text, not the resolved value: `on:` is a key, not the boolean true.
+def _refuse_key(lines: dict[str, int], key: str, line: int) -> NoReturn:
     if key == "<<":
         raise YamlProblem(line, "alias", "merge keys (<<) are not supported")
-    if key in parent.lines:
-        raise YamlProblem(
-            line, "duplicate-key",
-            f"the key '{key}' appears twice (first on line {parent.lines[key]}); keep one",
-        )
-    parent.lines[key] = line
-    keys[-1] = key
+    raise YamlProblem(
+        line, "duplicate-key",
+        f"the key '{key}' appears twice (first on line {lines[key]}); keep one",
+    )
 
 
 def decode(raw: bytes) -> str:
@@ -204,17 +208,33 @@ def decode(raw: bytes) -> str:
 
 def read_text(path: Path) -> str:
     """Read a text file qms accepts: at most MAX_BYTES, UTF-8, no NUL bytes."""
+    return decode(read_bytes(path))
+
+
+def read_bytes(path: Path) -> bytes:
+    """The bytes of a file qms would read (at most MAX_BYTES); raise YamlProblem if not."""
+    # os.open and os.read, not Path.read_bytes: a file object's set-up (isatty, seeks, a second
+    # stat) took half the time of reading 5,000 small files.
     try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise YamlProblem(
-                0, "too-large", f"the file is {size / 2**20:.1f} MB; qms reads files up to "
-                f"{MAX_BYTES // (1024 * 1024)} MB (is it really a QMS file?)"
-            )
-        raw = path.read_bytes()
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+        try:
+            size = os.fstat(descriptor).st_size
+            data = b""
+            if size <= MAX_BYTES:
+                data = os.read(descriptor, size + 1)
+                while len(data) <= MAX_BYTES and (more := os.read(descriptor, 1 << 16)):
+                    data += more  # (the file grew since its size was read)
+                size = len(data)
+        finally:
+            os.close(descriptor)
     except OSError as exc:
         raise YamlProblem(0, "unreadable", f"cannot read the file: {exc.strerror}") from None
-    return decode(raw)
+    if size > MAX_BYTES:
+        raise YamlProblem(
+            0, "too-large", f"the file is {size / 2**20:.1f} MB; qms reads files up to "
+            f"{MAX_BYTES // (1024 * 1024)} MB (is it really a QMS file?)"
+        )
+    return data
 
 
 def parse(text: str) -> Any:
@@ -265,10 +285,18 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, text: str) -> YamlProblem:
 
 def load_file(path: Path, shown: str) -> tuple[Any, list[Issue]]:
     """Read and parse one YAML file; problems come back as issues, never as exceptions."""
+    return load_file_bytes(path, shown)[1:]
+
+
+def load_file_bytes(path: Path, shown: str) -> tuple[bytes | None, Any, list[Issue]]:
+    """load_file, with the bytes read (None when unreadable or too large): what a cache keys on."""
+    raw = None
     try:
-        return parse(read_text(path)), []
+        raw = read_bytes(path)
+        return raw, parse(decode(raw)), []
     except YamlProblem as problem:
-        return None, [error(shown, problem.line, problem.code, problem.message, problem.column)]
+        return raw, None, [error(shown, problem.line, problem.code, problem.message,
+                                 problem.column)]
 
 
 def line_of(data: Any, loc: tuple[Any, ...]) -> int:

@@ -48,7 +48,7 @@ COMMANDS = {
 }
 
 # Commands after which the process ends without the interpreter's teardown (see _leave).
-FAST_EXIT = frozenset({"build"})
+FAST_EXIT = frozenset({"build", "kpi"})
 
 
 class QmsGroup(click.Group):
@@ -117,8 +117,9 @@ def main() -> NoReturn:
 def _leave(code: object) -> NoReturn:
     # A large build leaves hundreds of MB of objects behind, and the interpreter frees them one
     # by one at exit: 1.5 s after a one-page rebuild at 5,000 standards, longer than the page.
-    # Measured for `qms build` only, so only it ends this way. The atexit handlers (coverage,
-    # logging) still run, and every stream is flushed; only the freeing of objects is skipped.
+    # `qms kpi` at 5,000 standards and 100,000 readings: 0.05 s. Measured for these commands
+    # only, so only they end this way. The atexit handlers (coverage, logging) still run, and
+    # every stream is flushed; only the freeing of objects is skipped.
     if code is None:
         code = 0
     elif not isinstance(code, int):

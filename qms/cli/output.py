@@ -12,6 +12,7 @@ import sys
 import unicodedata
 from collections.abc import Sequence
 from datetime import date, datetime
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -73,26 +74,57 @@ def _table(rows: Sequence[dict[str, Any]], columns: Sequence[str], limit: int | 
     headers = [c.upper() for c in columns]
     # Column by column (a table of KPI periods has hundreds of thousands of cells): each cell's
     # text and width worked out once, then every line joined from the padded columns.
-    values = [[r.get(c) for r in rows] for c in columns]
-    texts = [[v if v.__class__ is str and v.isprintable() else _shown(v) for v in column]
-             for column in values]
-    sizes = [[len(t) if t.isascii() else display_width(t) for t in column] for column in texts]
-    widths = [min(MAX_COLUMN, max([display_width(h), *column])) for h, column in zip(
-        headers, sizes, strict=True)]
+    cells = [_column(list(values)) for values in _by_column(rows, columns)]
+    widths = [min(MAX_COLUMN, max([display_width(h), *sizes])) for h, (_, sizes, _) in zip(
+        headers, cells, strict=True)]
     if limit is not None:
         widths = _fit(widths, headers, limit)
-    # (ljust where a character takes one column and the text fits: most cells, at C speed)
-    padded = [[t.ljust(width) if size == len(t) and size <= width else _pad(t, size, width)
-               for t, size in zip(column, column_sizes, strict=True)]
-              for column, column_sizes, width in zip(texts, sizes, widths, strict=True)]
+    # A column of ASCII cells that all fit is padded by the line's %-format (one call a line);
+    # the others are padded (or cut) cell by cell first.
+    fits = [ascii and (not sizes or max(sizes) <= width)
+            for (_, sizes, ascii), width in zip(cells, widths, strict=True)]
+    line = (" " * GUTTER).join(f"%-{width}s" if fit else "%s"
+                               for width, fit in zip(widths, fits, strict=True))
+    shown = [texts if fit else _padded(texts, sizes, width)
+             for (texts, sizes, _), width, fit in zip(cells, widths, fits, strict=True)]
     lines = [_line([_sized(h) for h in headers], widths)]
-    lines += [(" " * GUTTER).join(cells).rstrip() for cells in zip(*padded, strict=True)]
+    lines += [(line % cells).rstrip() for cells in zip(*shown, strict=True)]
     return "\n".join(lines)
 
 
-def _shown(value: Any) -> str:
-    """A cell's text on one line of a terminal table."""
-    return _terminal_cell(value if value.__class__ is str else _cell(value))
+def _by_column(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> list[Sequence[Any]]:
+    """Each column's values (None where a row lacks the column)."""
+    if len(columns) > 1:  # (itemgetter of one column gives the value, not a tuple)
+        try:
+            return list(zip(*map(itemgetter(*columns), rows), strict=True)) or [() for _ in columns]
+        except KeyError:
+            pass  # a row lacks a column
+    return [[r.get(c) for r in rows] for c in columns]
+
+
+def _column(values: list[Any]) -> tuple[list[str], list[int], bool]:
+    """A column's cell texts, their widths in terminal columns, and whether all are ASCII."""
+    # One check at C speed for a column of text, the usual case. Only plain str: any other value
+    # (a str subclass too) is shown as its str(), cell by cell below.
+    joined = "".join(values) if set(map(type, values)) <= {str} else "\n"
+    if joined.isprintable():
+        texts = values
+    else:
+        texts = [v if v.__class__ is str else _cell(v) for v in values]
+        joined = "".join(texts)
+        if not joined.isprintable():
+            texts = list(map(_terminal_cell, texts))
+            joined = "".join(texts)
+    if joined.isascii():
+        return texts, list(map(len, texts)), True
+    return texts, [len(t) if t.isascii() else display_width(t) for t in texts], False
+
+
+def _padded(texts: list[str], sizes: list[int], width: int) -> list[str]:
+    """A column's cells padded (or cut) to its width."""
+    # (ljust where a character takes one column and the text fits: most cells, at C speed)
+    return [t.ljust(width) if size == len(t) and size <= width else _pad(t, size, width)
+            for t, size in zip(texts, sizes, strict=True)]
 
 
 def _sized(text: str) -> tuple[str, int]:

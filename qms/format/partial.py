@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import os
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -75,7 +76,8 @@ def _load(root: Path, today: date, kinds: tuple[str, ...], tables: tuple[str, ..
                  for p in files_under(project.path(folder), YAML_SUFFIXES, skipped, misnamed,
                                       root=root, outside=issues)]
     issues.extend(misnamed_issue(root, path) for path in misnamed)
-    shown = [p.relative_to(root).as_posix() for _, p in jobs]
+    prefix = len(str(root)) + 1  # (as load_project names them: Path.relative_to costs more)
+    shown = [str(p)[prefix:].replace(os.sep, "/") for _, p in jobs]
     cache = (LoadCache(cache_folder(root / config.paths.build), kinds)
              if use_cache and not issues else None)
     targets: dict[str, dict[str, Any]] = {
