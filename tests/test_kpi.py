@@ -326,6 +326,9 @@ def test_unknown_standard_or_measure_is_a_usage_error(run: Callable[..., Any],
     assert result.exit_code == 2 and "there is no standard DLV-01" in result.stderr
     result = run("kpi", "-C", str(kpi_repo), "--standard", "DLV-002", "--measure", "on-time")
     assert result.exit_code == 2 and "DLV-002 has no measure on-time" in result.stderr
+    result = run("kpi", "-C", str(kpi_repo), "--measure", "on-tme")
+    assert result.exit_code == 2
+    assert "--measure: no standard has a measure on-tme (did you mean 'on-time'?)" in result.stderr
 
 
 def test_signals_name_their_readings(run: Callable[..., Any], tmp_path: Path) -> None:

@@ -159,8 +159,9 @@ def _refuse_unknown(project: Project, query: KpiQuery) -> None:
                  else list(project.standards.values()))
     measures = sorted({m.id for s in standards for m in s.measures})
     if query.measure not in measures:
-        where = f"{query.standard} has" if query.standard else "no standard has"
-        raise UsageError(f"--measure: {where} no measure {query.measure}"
+        where = f"{query.standard} has no measure" if query.standard else \
+            "no standard has a measure"
+        raise UsageError(f"--measure: {where} {query.measure}"
                          f"{did_you_mean(query.measure, measures)}")
 
 
