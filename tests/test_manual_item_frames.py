@@ -148,3 +148,28 @@ def test_a_frame_the_first_page_does_not_match_is_not_used(
     assert differing_files(outs[True], outs[False]) == []
     page = (outs[True] / "standards" / "DSK-002.html").read_text(encoding="utf-8")
     assert '<meta name="title-length" content="' in page
+
+
+def test_an_edit_of_many_item_pages_frames_them_as_a_clean_build_does(
+        fixture_repo: Callable[[str], Path], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # A repository's own standard page changes every standard's article and not the frame
+    # (the sidebar is the same): the frame, known from the last build, is drawn again for them.
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1790000000")
+    repo = fixture_repo("manual-small")
+    build_once(repo, strict=True)
+    own = repo / "templates" / "manual" / "standard.html.j2"
+    own.parent.mkdir(parents=True)
+    own.write_text(STANDARD_WITH_A_MENU_ICON, encoding="utf-8")
+    written = _pages_sphinx_writes(monkeypatch)
+    result, _ = build_once(repo, strict=True)
+    standards = [name for name in result.written if name.startswith("standards/DSK-")]
+    assert len(standards) >= 3
+    assert [name for name in written if name in standards] == [sorted(standards)[0]]
+
+    clean = tmp_path / "clean"
+    shutil.copytree(repo, clean, ignore=shutil.ignore_patterns("build"))
+    build_once(clean, strict=True)
+    assert differing_files(repo / "build" / "html", clean / "build" / "html") == []
+    page = (repo / "build" / "html" / f"{standards[-1]}.html").read_text(encoding="utf-8")
+    assert '<svg class="own-icon">' in page
