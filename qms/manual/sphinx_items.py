@@ -128,8 +128,6 @@ def _frame_key(app: Sphinx, docnames: list[str], drawn: dict[str, str]) -> str:
     return f"{navigation(app.env)}:{digest.hexdigest()}"
 
 
-
-
 def _search_doctree(docname: str, data: dict[str, Any]) -> nodes.document:
     # The page's text as the search index reads a document: a section with the title, and a
     # paragraph (no reST is parsed: the text is already plain).
