@@ -18,11 +18,11 @@ from .conftest import FIXTURES, git
 SAMPLE_WARNINGS = [
     "audits/records/2026/AUD-20261015-NJR-7F3A.yaml:105: warning [capa-overdue] the CAPA of "
     "AUD-20261015-NJR-7F3A-F3 was due on 2026-10-31 and is open",
-    "standards/appearance/APP-002.yaml:40: warning [review-overdue] APP-002 was due for review "
+    "standards/appearance/APP-002.yaml:42: warning [review-overdue] APP-002 was due for review "
     "on 2026-09-01",
     "standards/complaints/CMP-003.yaml:1: warning [uncovered-standard] no checklist question "
     "audits CMP-003",
-    "standards/floor/FAR-001.yaml:54: warning [changed-since-approval] FAR-001 changed since "
+    "standards/floor/FAR-001.yaml:56: warning [changed-since-approval] FAR-001 changed since "
     "Head of Quality approved it on 2026-05-11; review it and run `qms approve FAR-001`",
     "standards/planning/PLN-EXP-001.yaml:32: warning [action-overdue] PLN-EXP-001 action 3 was "
     "due on 2026-09-30: Show the real delivery date at checkout from the courier's live schedule.",
