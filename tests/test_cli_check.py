@@ -57,7 +57,7 @@ def test_json_format_has_the_same_fields(sample_repo: Path, run: Callable[..., o
         "capa-overdue", "review-overdue", "uncovered-standard", "changed-since-approval",
         "action-overdue"]
     assert issues[1] == {
-        "path": "standards/appearance/APP-002.yaml", "line": 40, "severity": "warning",
+        "path": "standards/appearance/APP-002.yaml", "line": 42, "severity": "warning",
         "code": "review-overdue", "message": "APP-002 was due for review on 2026-09-01",
         "column": None,
     }

@@ -18,7 +18,7 @@ def test_references_to_a_standard_that_does_not_parse_are_not_called_missing(
     result = run("check", str(sample_repo))
     assert result.exit_code == 1
     assert [line for line in result.stdout.splitlines() if ": error [" in line] == [
-        f"{TEL_001}:58:1: error [syntax] YAML syntax: did not find expected ',' or ']' (while "
+        f"{TEL_001}:62:1: error [syntax] YAML syntax: did not find expected ',' or ']' (while "
         "parsing a flow sequence)"]
 
 
