@@ -125,9 +125,12 @@ def test_the_sqi_page_shows_the_library_index_and_pareto(sample: Path) -> None:
     assert _charts(page) == ["qms-sqi-line", "qms-sqi-week", "qms-sqi-day", "qms-pareto"]
     assert [row[0::4] for row in _table_rows(page, "qms-sqi")] == [
         [name, figure(f.index_percent)] for name, f in report.periods.items()]
+    # categories by the names qms.yaml gives them (manual.names), the sample's in English
+    shown = project.config.manual.shown_name
+    assert shown("lost") == "Lost"
     assert [[row[0], row[3]] for row in _table_rows(page, "qms-pareto-table")] == [
-        [c.category, figure(c.points)] for c in report.pareto]
-    heaviest = report.pareto[0].category
+        [shown(c.category), figure(c.points)] for c in report.pareto]
+    heaviest = shown(report.pareto[0].category)
     assert re.search(rf"<text\b[^>]*>{heaviest}</text>", page)  # a bar's label, as text
     assert 'href="../measurement/sqi.html"' in html(sample, "measurement/index")
 
