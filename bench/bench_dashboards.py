@@ -58,9 +58,9 @@ STRIP = (
      '{"s": standard, "results": StandardResults(measurement, standard)},', '{"s": standard},'),
     ("qms/manual/pages.py", "*sorted(checklists), *sorted(audits), *measured)",
      "*sorted(checklists), *sorted(audits))"),
-    ("qms/manual/build.py", "    versions.update(measurement.versions())\n"
+    ("qms/manual/pipeline.py", "    versions.update(measurement.versions())\n"
      "    versions.update(service.versions())\n", ""),
-    ("qms/manual/build.py", "    measurement.prepare(todo)\n    service.prepare(todo)\n", ""),
+    ("qms/manual/pipeline.py", "    measurement.prepare(todo)\n    service.prepare(todo)\n", ""),
 )
 
 

@@ -18,9 +18,10 @@ from docutils.core import publish_doctree
 
 from qms.base.errors import QmsError
 from qms.format.check import load_valid
-from qms.manual.build import BuildPaths, BuildResult, git_histories, render_source
+from qms.manual.build import BuildPaths, BuildResult
 from qms.manual.derive import derive
 from qms.manual.pages import slugs
+from qms.manual.pipeline import git_histories, render_source
 from qms.manual.render import environment, escape, paragraphs, table, title, width, write_if_changed
 from qms.manual.tablehtml import relative_uri, table_html, table_words
 
