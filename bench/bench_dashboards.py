@@ -52,7 +52,7 @@ STRIP = (
     ("qms/manual/pages.py", "    yield from measure_pages(project, measurement, service)\n"
      "    yield from service_pages(project, service)\n", ""),
     ("qms/manual/pages.py", "    yield from audit_chart_pages(project, derived, docs)\n"
-     "    yield from gap_pages(project, GapFigures(project, measurement, service, docs), every)\n",
+     "    yield from gap_pages(project, GapFigures(project, measurement, service, docs))\n",
      ""),
     ("qms/manual/pages.py",
      '{"s": standard, "results": StandardResults(measurement, standard)},', '{"s": standard},'),

@@ -54,6 +54,7 @@ class BuildResult:
     edition: str = QUALITY
     pages: int = 0
     written: list[str] = field(default_factory=list)
+    rendered: list[str] = field(default_factory=list)  # pages rendered (written or not)
     removed: list[str] = field(default_factory=list)
     item_pages: set[str] = field(default_factory=set)  # pages qms writes as HTML itself
     up_to_date: bool = False

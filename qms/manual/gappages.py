@@ -19,6 +19,7 @@ from markupsafe import Markup
 from qms.format.models import Standard
 from qms.format.project import Project
 from qms.manual.gapdiagram import GapMark, gap_diagram
+from qms.manual.inputs import counting, listed
 from qms.manual.measurepages import MEASURE_TARGETS, Measurement, measure_doc, readings_input
 from qms.manual.render import Page, Table, cell, make_table
 from qms.manual.servicepages import ServiceFigures
@@ -154,18 +155,23 @@ class GapFigures:
                           search=False)
 
 
-def gap_pages(project: Project, figures: GapFigures, listed_all: tuple[str, ...]
-              ) -> Iterator[Page]:
+def gap_pages(project: Project, figures: GapFigures) -> Iterator[Page]:
     """The gaps index (the diagram and the summary) and one page per gap."""
     plans = tuple(sorted(project.plans))
     audits = (*sorted(project.audits), *sorted(project.checklists))
     waves = tuple(k for k in sorted(figures.service.versions()) if k.startswith("wave:"))
-    provider: list[tuple[str, ...]] = []
+    # Which standards a gap has is in their grouped fields (gap, status); a gap's page lists
+    # its own standards, the index only counts them.
+    members = counting(project, GAP_TEMPLATES[1])
+    measured_all: list[str] = []
     for gap in (1, 2, 3, 4):
+        own = [s for s in project.standards.values() if s.gap == gap]
         measured = tuple(readings_input(key) for key in figures.measurement.readings
                          if project.standards[key[0]].gap == gap)
-        provider.append((*listed_all, *plans, *audits, *measured, MEASURE_TARGETS))
-        yield Page(gap_doc(gap), GAP_TEMPLATES[1], {"gaps": figures, "gap": gap}, provider[-1])
+        measured_all += measured
+        yield Page(gap_doc(gap), GAP_TEMPLATES[1], {"gaps": figures, "gap": gap},
+                   (*members, *listed(own), *plans, *audits, *measured, MEASURE_TARGETS))
     yield Page(gap_doc(5), GAP_TEMPLATES[1], {"gaps": figures, "gap": 5}, waves)
-    every = tuple(sorted({i for inputs in provider for i in inputs}.union(waves)))
-    yield Page(GAPS_INDEX, GAP_TEMPLATES[0], {"gaps": figures}, every)
+    yield Page(GAPS_INDEX, GAP_TEMPLATES[0], {"gaps": figures},
+               (*counting(project, GAP_TEMPLATES[0]), *plans, *audits, *measured_all,
+                MEASURE_TARGETS, *waves))

@@ -31,9 +31,10 @@ from qms.manual.buildstate import BuildState, item_versions, page_key, render_se
 from qms.manual.derive import Derived, derive
 from qms.manual.edition import STAFF, staff_project, without_authors
 from qms.manual.htmlpages import ITEM_TEMPLATES, html_environment
+from qms.manual.inputs import field_versions
 from qms.manual.itemdata import ITEMS
 from qms.manual.measurepages import Measurement
-from qms.manual.pages import Docs, listed_versions, plan_pages, service_figures
+from qms.manual.pages import Docs, place_versions, plan_pages, service_figures
 from qms.manual.render import environment, page_file, render_and_write, write_if_changed
 from qms.manual.sphinx_build import ItemPages, SphinxSession, engine_version, run_sphinx
 from qms.manual.sphinxconf import DOCUTILS_CONF, conf_py, conf_values
@@ -133,7 +134,8 @@ def render_source(project: Project, derived: Derived, paths: BuildPaths, result:
                                    edition=paths.edition)
     versions = item_versions(project.root, {i: s.path for i, s in project.sources.items()},
                              derived.history)
-    versions.update(listed_versions(project))
+    versions.update(field_versions(project, derived))
+    versions.update(place_versions(project))
     versions.update(measurement.versions())
     versions.update(service.versions())
     known = known or {}
@@ -154,6 +156,7 @@ def render_source(project: Project, derived: Derived, paths: BuildPaths, result:
         todo.append(page)
     measurement.prepare(todo)
     service.prepare(todo)
+    result.rendered.extend(page.docname for page in todo)
     result.written.extend(render_and_write(env, todo, common, source, html_env))
     result.pages = len(wanted)
     languages, language = config.manual.languages, config.manual.language
