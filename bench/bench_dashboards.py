@@ -46,9 +46,9 @@ print(json.dumps({"code": code, "wall": time.perf_counter() - start,
 STRIP = (
     ("qms/manual/pages.py",
      '               {"current": current, "home": home, "audit_figures": audits},\n'
-     '               (*_counting(project, "manual/index.rst.j2"), *home.inputs()))',
+     '               (*counting(project, "manual/index.rst.j2"), *home.inputs()))',
      '               {"current": current, "audit_figures": audits},\n'
-     '               _counting(project, "manual/index.rst.j2"))'),
+     '               counting(project, "manual/index.rst.j2"))'),
     ("qms/manual/pages.py", "    yield from measure_pages(project, measurement, service)\n"
      "    yield from service_pages(project, service)\n", ""),
     ("qms/manual/pages.py", "    yield from audit_chart_pages(project, derived, docs)\n"
