@@ -174,6 +174,15 @@ class Views:
                   if sid in standards and c.answered]
         return sorted(ranked, key=lambda sc: (sc[1].rate or 0.0, sc[0].id))
 
+    def compliance_table(self) -> Table:
+        """Every answered standard with its conforming and answered counts and rate, the
+        lowest rate first."""
+        _ = self._
+        rows = [[cell(s.id, doc=self.docs.standard(s.id)), s.title, c.conform, c.answered,
+                 pct(c.rate)] for s, c in self.compliance_ranking()]
+        return make_table([_("Standard"), _("Title"), _("Conforming"), _("Answered"), _("Rate")],
+                          rows, search=False)
+
     def audit_summary(self, audit_id: str) -> str:
         """An audit's answers counted by result, and its score (compliance) as a rate."""
         counts = Compliance()
@@ -228,7 +237,7 @@ def common_context(project: Project, derived: Derived, docs: Docs,
     clauses = clause_titles(config.manual.language)
     helpers = ("grade_label", "group_label", "result_cell", "changed_cell", "capa_cells",
                "finding_table", "answers_table", "standards_table", "site_compliance_table",
-               "traceability_table",
+               "traceability_table", "compliance_table",
                "compliance_ranking", "history_table", "last_change", "audit_summary")
     return {
         "edition": edition, "project": project, "derived": derived, "docs": docs,
