@@ -50,14 +50,16 @@ class GapFigures:
         self.project, self.measurement, self.service, self.docs = (project, measurement,
                                                                    service, docs)
         self.translate = measurement.translate
+        self._rows: dict[int, Row] = {}
 
     @functools.cached_property
+    def _off_target(self) -> list[Row]:
+        return off_target_now(self.measurement.all_rows)
+
+    @property
     def gaps(self) -> list[Row]:
         """The five gaps, as five_gaps gives them (over every reading and audit)."""
-        off_target = off_target_now(self.measurement.all_rows)
-        query = GapQuery()
-        return [*(provider_gap(self.project, gap, off_target, query) for gap in (1, 2, 3, 4)),
-                customer_gap(self.project)]
+        return [self.gap(gap) for gap in (1, 2, 3, 4, 5)]
 
     def name(self, gap: int) -> str:
         """The gap's name in the manual's language."""
@@ -99,8 +101,12 @@ class GapFigures:
                            _("Survey")], rows, cls="qms-gaps", search=False)
 
     def gap(self, gap: int) -> Row:
-        """The library's row of one gap."""
-        return self.gaps[gap - 1]
+        """The library's row of one gap, worked out when first asked for: an edit that
+        re-renders one gap's page needs only that one."""
+        if gap not in self._rows:
+            self._rows[gap] = (customer_gap(self.project) if gap == 5 else
+                               provider_gap(self.project, gap, self._off_target, GapQuery()))
+        return self._rows[gap]
 
     def standards(self, gap: int) -> list[Standard]:
         """The gap's current standards."""
