@@ -130,8 +130,13 @@ def _place(encounter: str) -> str:
 
 def _answered(derived: Derived, standards: Iterable[Standard]) -> tuple[str, ...]:
     # The checklists and audits behind the compliance of some standards.
-    refs = [ref for s in standards for ref in derived.answers_by_standard.get(s.id, [])]
-    return (*sorted({ref.audit.checklist for ref in refs}), *sorted({ref.audit.id for ref in refs}))
+    audits: set[str] = set()
+    checklists: set[str] = set()
+    for s in standards:
+        if found := derived.answered_in.get(s.id):
+            audits.update(found[0])
+            checklists.update(found[1])
+    return (*sorted(checklists), *sorted(audits))
 
 
 def _grouped(items: Iterable[T], key: Callable[[T], Iterable[Any]]) -> dict[Any, list[T]]:
@@ -308,7 +313,7 @@ def _encounter_card(docs: Docs, step: Step, members: list[Standard]) -> Page:
 def _standard_inputs(project: Project, derived: Derived, standard: Standard) -> tuple[str, ...]:
     # Its own file, the plans it implements, the checklists that audit it and the audits
     # that answered those questions or raised findings against it.
-    audits = {ref.audit.id for ref in derived.answers_by_standard.get(standard.id, [])}
+    audits = set(derived.answered_in.get(standard.id, ((), ()))[0])
     audits.update(ref.audit.id for ref in project.findings_by_standard.get(standard.id, []))
     checklists = {ref.checklist.id for ref in project.questions_by_standard.get(standard.id, [])}
     # Whether each measure has readings decides whether its row links to the measure's page.
