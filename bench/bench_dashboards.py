@@ -46,21 +46,21 @@ print(json.dumps({"code": code, "wall": time.perf_counter() - start,
 STRIP = (
     ("qms/manual/pages.py",
      '               {"current": current, "home": home, "audit_figures": audits},\n'
-     '               (*_counting(project, "manual/index.rst.j2"), *home.inputs()))',
+     '               (*counting(project, "manual/index.rst.j2"), *home.inputs()))',
      '               {"current": current, "audit_figures": audits},\n'
-     '               _counting(project, "manual/index.rst.j2"))'),
+     '               counting(project, "manual/index.rst.j2"))'),
     ("qms/manual/pages.py", "    yield from measure_pages(project, measurement, service)\n"
      "    yield from service_pages(project, service)\n", ""),
     ("qms/manual/pages.py", "    yield from audit_chart_pages(project, derived, docs)\n"
-     "    yield from gap_pages(project, GapFigures(project, measurement, service, docs), every)\n",
+     "    yield from gap_pages(project, GapFigures(project, measurement, service, docs))\n",
      ""),
     ("qms/manual/pages.py",
      '{"s": standard, "results": StandardResults(measurement, standard)},', '{"s": standard},'),
     ("qms/manual/pages.py", "*sorted(checklists), *sorted(audits), *measured)",
      "*sorted(checklists), *sorted(audits))"),
-    ("qms/manual/build.py", "    versions.update(measurement.versions())\n"
+    ("qms/manual/pipeline.py", "    versions.update(measurement.versions())\n"
      "    versions.update(service.versions())\n", ""),
-    ("qms/manual/build.py", "    measurement.prepare(todo)\n    service.prepare(todo)\n", ""),
+    ("qms/manual/pipeline.py", "    measurement.prepare(todo)\n    service.prepare(todo)\n", ""),
 )
 
 

@@ -4,9 +4,15 @@ and pages that do not show it are not rewritten (neither their reST nor their HT
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
-from .conftest import git
+import pytest
+
+from qms.format.check import load_valid
+from qms.format.fingerprint import question_fingerprint
+
+from .conftest import TODAY, git
 from .manual_helpers import all_html, build_once
 
 OLD = "Greet every visitor within 30 seconds"
@@ -55,6 +61,8 @@ def test_editing_a_title_updates_every_page_that_shows_it(
         assert rst_after[untouched] == rst_before[untouched], untouched
         assert html_after[f"{untouched}.html"] == html_before[f"{untouched}.html"], untouched
     assert sorted(result.written) == sorted(name[:-len(".html")] for name in showing)
+    # and no other page was even rendered: the pages' inputs name what each shows
+    assert sorted(result.rendered) == sorted(result.written)
 
 
 def test_a_commit_updates_the_revision_history(fixture_repo: Callable[[str], Path]) -> None:
@@ -148,21 +156,60 @@ def test_a_statement_edit_rewrites_its_page_and_its_encounter_card_only(
         assert "Look up, smile" in pages[name] and "Look up and smile" not in pages[name], name
 
 
-def test_a_repository_counting_page_that_shows_titles_follows_a_title_edit(
-        fixture_repo: Callable[[str], Path]) -> None:
-    # qms's pages that count standards per group are not rendered again for a title edit; a
-    # repository's own version of one may show titles, and then it is.
+EVERY_TITLE_RST = "{% for s in project.standards.values() %}\n- {{ s.title }}\n{% endfor %}\n"
+EVERY_TITLE_HTML = "{% for s in project.standards.values() %}<p>{{ s.title }}</p>{% endfor %}\n"
+OVERRIDES = {  # page: (template, block, what the repository's version shows in it)
+    "standards/by_owner": ("standards_by_owner.rst.j2", "groups", EVERY_TITLE_RST),
+    "standards/archive": ("standards_archive.rst.j2", "standards", EVERY_TITLE_RST),
+    "traceability/iso9001": ("traceability_iso9001.rst.j2", "clauses", EVERY_TITLE_RST),
+    "traceability/coverage": ("traceability_coverage.rst.j2", "uncovered", EVERY_TITLE_RST),
+    "gaps/gap1": ("gap.html.j2", "standards", EVERY_TITLE_HTML),
+    "gaps/index": ("gaps.html.j2", "summary", EVERY_TITLE_HTML),
+    "audits/AUD-20261001-MAIN-1A2B": ("audit.html.j2", "answers", EVERY_TITLE_HTML),
+}
+
+
+@pytest.mark.parametrize("page", sorted(OVERRIDES))
+def test_a_repository_page_that_shows_titles_follows_a_title_edit(
+        fixture_repo: Callable[[str], Path], page: str) -> None:
+    # qms's pages that count standards, or show only their ids, are not rendered again for a
+    # title edit; a repository's own version of one may show titles, and then it is.
     repo = fixture_repo("manual-small")
-    override = repo / "templates" / "manual" / "standards_by_owner.rst.j2"
+    template, block, shown = OVERRIDES[page]
+    override = repo / "templates" / "manual" / template
     override.parent.mkdir(parents=True, exist_ok=True)
-    override.write_text('{% extends "qms/manual/standards_by_owner.rst.j2" %}\n'
-                        '{% block groups %}\n{% for name, doc, members in groups %}\n'
-                        '{% for s in members %}\n- {{ s.title }}\n{% endfor %}\n{% endfor %}\n'
-                        '{% endblock %}\n', encoding="utf-8")
+    override.write_text(f'{{% extends "qms/manual/{template}" %}}\n'
+                        f"{{% block {block} %}}\n{shown}{{% endblock %}}\n", encoding="utf-8")
     build_once(repo, strict=True)
-    assert OLD in all_html(repo)["standards/by_owner.html"]
+    assert OLD in all_html(repo)[f"{page}.html"]
     target = repo / "standards" / "desk" / "DSK-001.yaml"
     target.write_text(target.read_text(encoding="utf-8").replace(OLD, NEW), encoding="utf-8")
     build_once(repo, strict=True)
-    page = all_html(repo)["standards/by_owner.html"]
-    assert NEW in page and OLD not in page
+    html = all_html(repo)[f"{page}.html"]
+    assert NEW in html and OLD not in html
+
+
+def test_an_audit_page_marks_answers_whose_standard_changed_since(
+        fixture_repo: Callable[[str], Path]) -> None:
+    # An audit's page depends on which of its answers changed since, not on the files of the
+    # standards it checked: a title edit marks a fingerprinted answer as changed all the same.
+    repo = fixture_repo("manual-small")
+    project = load_valid(repo, date.fromisoformat(TODAY))
+    checklist = project.checklists["CL-DESK"]
+    q1 = next(q for q in checklist.questions if q.id == "Q1")
+    record = repo / "audits" / "records" / "2026" / "AUD-20261001-MAIN-1A2B.yaml"
+    record.write_text(record.read_text(encoding="utf-8").replace(
+        "  - question: Q1\n    result: nonconform\n",
+        "  - question: Q1\n    result: nonconform\n    fingerprint: "
+        f"{question_fingerprint(q1, project.standards['DSK-001'])}\n"), encoding="utf-8")
+    build_once(repo, strict=True)
+    page = "audits/AUD-20261001-MAIN-1A2B.html"
+    before = all_html(repo)[page]
+    target = repo / "standards" / "desk" / "DSK-001.yaml"
+    target.write_text(target.read_text(encoding="utf-8").replace(OLD, NEW), encoding="utf-8")
+    result, _ = build_once(repo, strict=True)
+    after = all_html(repo)[page]
+    assert "audits/AUD-20261001-MAIN-1A2B" in result.rendered
+    assert after.count("changed since audited") == before.count("changed since audited") + 1
+    build_once(repo, strict=True, clean=True)
+    assert all_html(repo)[page] == after

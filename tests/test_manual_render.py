@@ -18,11 +18,13 @@ from docutils.core import publish_doctree
 
 from qms.base.errors import QmsError
 from qms.format.check import load_valid
-from qms.manual.build import BuildPaths, BuildResult, git_histories, render_source
+from qms.manual.build import BuildPaths, BuildResult
 from qms.manual.derive import derive
-from qms.manual.pages import slugs
+from qms.manual.pages import Docs, slugs
+from qms.manual.pipeline import git_histories, render_source
 from qms.manual.render import environment, escape, paragraphs, table, title, width, write_if_changed
 from qms.manual.tablehtml import relative_uri, table_html, table_words
+from qms.manual.views import Views
 
 from .conftest import TODAY
 
@@ -206,3 +208,25 @@ def test_a_template_error_with_forked_renderers_names_the_template(
     monkeypatch.setattr("qms.base.workers.usable_cpus", lambda: 2)
     with pytest.raises(QmsError, match=r"template manual/standard\.html\.j2 \(page standards/"):
         _render_small(repo, tmp_path / "build")
+
+
+def test_the_traceability_matrix_lists_questions_beyond_twelve_checklists(
+        fixture_repo: Callable[[str], Path]) -> None:
+    # Thirteen checklists no longer fit a grid: each standard gets one list of its checklists'
+    # questions, and a standard no question audits a dash.
+    repo = fixture_repo("manual-small")
+    original = repo / "audits" / "checklists" / "CL-DESK.yaml"
+    for number in range(12):
+        (original.parent / f"CL-X{number:02d}.yaml").write_text(original.read_text(
+            encoding="utf-8").replace("id: CL-DESK", f"id: CL-X{number:02d}"), encoding="utf-8")
+    project = load_valid(repo, date.fromisoformat(TODAY))
+    views = Views(project, derive(project, None), Docs(project))
+    current = project.current_standards()
+    matrix = views.traceability_table(current)
+    assert matrix.header == ["Standard", "Title", "Checklist questions"]
+    rows = {row[0]["t"]: row for row in matrix.rows}
+    asked = [span["t"] for span in rows["DSK-001"][2]]
+    assert asked == sorted(f"{c} Q1 " for c in ["CL-DESK", *(f"CL-X{n:02d}" for n in range(12))])
+    assert rows["DSK-001"][2][0]["doc"] == "checklists/CL-DESK"
+    unasked = [s.id for s in current if s.id not in project.questions_by_standard]
+    assert unasked and all(rows[i][2] == {"t": "—", "cls": "qms-changed"} for i in unasked)

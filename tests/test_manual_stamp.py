@@ -6,15 +6,17 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
 import pytest
 
+from qms.base import gitrepo
 from qms.format.load import open_config
 from qms.manual import buildstate
 
-from .conftest import TODAY
+from .conftest import TODAY, git
 from .manual_helpers import build_once
 
 PROBE = """\
@@ -79,3 +81,71 @@ def test_editing_other_commands_code_keeps_the_stamp(sample_repo: Path, tmp_path
         after = stamps()
         assert after[0] != before[0] and after[1] != before[1], own
         before = after
+
+
+NO_CHANGE_PROBE = """\
+import sys, datetime, pathlib
+from qms.manual.build import BuildOptions, build
+result = build(pathlib.Path(sys.argv[1]),
+               BuildOptions(today=datetime.date.fromisoformat(sys.argv[2]), echo=print))
+print("up to date" if result.up_to_date else "built")
+print(*sorted(name for name in sys.modules if "." not in name), sep="\\n")
+print(*sorted(name for name in sys.modules if name.startswith("qms.")), sep="\\n")
+"""
+
+
+def test_a_no_change_build_imports_no_pipeline(fixture_repo: Callable[[str], Path]) -> None:
+    # The stamp is checked before Sphinx, Jinja2, GitPython and the measurement library (numpy)
+    # are imported: together they were most of a no-change build's time.
+    repo = fixture_repo("manual-small")
+    build_once(repo)
+    done = subprocess.run([sys.executable, "-c", NO_CHANGE_PROBE, str(repo), TODAY],
+                          capture_output=True, text=True, check=True)
+    imported = set(done.stdout.split("\n"))
+    assert "up to date" in imported
+    assert imported & {"sphinx", "jinja2", "git", "numpy", "docutils", "furo"} == set()
+    assert "qms.manual.pipeline" not in imported and "qms.manual.build" in imported
+
+
+def _add_standard(repo: Path) -> None:
+    old = repo / "standards" / "desk" / "DSK-000.yaml"
+    (old.parent / "DSK-009.yaml").write_text(
+        old.read_text(encoding="utf-8").replace("id: DSK-000", "id: DSK-009"), encoding="utf-8")
+
+
+def _override_template(repo: Path) -> None:
+    target = repo / "templates" / "manual" / "plans_index.rst.j2"
+    target.parent.mkdir(parents=True)
+    target.write_text('{% extends "qms/manual/plans_index.rst.j2" %}\n', encoding="utf-8")
+
+
+CHANGES: dict[str, Callable[[Path], object]] = {
+    "a file added": _add_standard,
+    "a file removed": lambda repo: next((repo / "audits" / "records").rglob("*.yaml")).unlink(),
+    "qms.yaml edited": lambda repo: (repo / "qms.yaml").write_text(
+        (repo / "qms.yaml").read_text(encoding="utf-8") + "# a comment\n", encoding="utf-8"),
+    "a template overridden": _override_template,
+    "a commit alone": lambda repo: git(repo, "commit", "-q", "--allow-empty", "-m", "nothing"),
+}
+
+
+@pytest.mark.parametrize("change", sorted(CHANGES))
+def test_the_no_change_check_notices(fixture_repo: Callable[[str], Path], change: str) -> None:
+    repo = fixture_repo("manual-small")
+    build_once(repo)
+    assert build_once(repo)[0].up_to_date
+    CHANGES[change](repo)
+    again, _ = build_once(repo)
+    assert not again.up_to_date and "load" in again.seconds, change
+    assert build_once(repo)[0].up_to_date, change
+
+
+def test_head_commit_outside_git_before_and_after_the_first_commit(tmp_path: Path) -> None:
+    assert gitrepo.head_commit(tmp_path) is None
+    git(tmp_path, "init", "-q", "-b", "main")
+    assert gitrepo.head_commit(tmp_path) == ""
+    (tmp_path / "qms.yaml").write_text("organisation: x\n", encoding="utf-8")
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "commit", "-q", "-m", "first")
+    (tmp_path / "sub").mkdir()
+    assert gitrepo.head_commit(tmp_path / "sub") == git(tmp_path, "rev-parse", "HEAD").strip()

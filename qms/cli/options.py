@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from qms.format.project import Project
 from qms.format.tables import parse_date
+
+if TYPE_CHECKING:  # the models are a tenth of a second to import: not for every command
+    from qms.format.project import Project
 
 PATH_ARG = click.Path(path_type=Path)
 

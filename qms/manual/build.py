@@ -1,61 +1,35 @@
-"""`qms build` as a library call: the pipeline from the repository's files to build/html.
+"""`qms build` as a library call: where each manual goes, and whether it needs building.
 
     load -> validate -> derive (history, compliance, CAPA state) -> render reST -> Sphinx
 
-Each step is one call below, in that order (after mkdocs' commands/build.py). Incremental by
-construction: reST is written only where its text changed, so Sphinx re-reads only those pages;
-a build whose inputs all match the last build's stamp stops before loading anything.
+A build whose inputs all match the last build's stamp (qms.manual.buildstate) stops here,
+before loading anything or importing the pipeline; any other runs the steps above in order
+(qms.manual.pipeline), one manual per edition and language.
 """
 
 from __future__ import annotations
 
-import functools
-import gc
-import os
 import shutil
 import tempfile
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from qms.base import gitrepo
 from qms.base.errors import QmsError
 from qms.base.files import folder_lock
 from qms.base.links import is_inside, link_outside_message
-from qms.base.workers import can_fork
 from qms.format.load import open_config
-from qms.format.loadcache import cache_folder, load_valid_cached
 from qms.format.models import Config
-from qms.format.project import Project
-from qms.manual import doctreetrust, translations
-from qms.manual.buildstate import (
-    BuildState,
-    input_stamp,
-    item_versions,
-    page_key,
-    render_settings_key,
-)
-from qms.manual.derive import Derived, derive
-from qms.manual.edition import QUALITY, STAFF, folder_name, staff_project, without_authors
-from qms.manual.htmlpages import ITEM_TEMPLATES, html_environment
-from qms.manual.itemdata import ITEMS
-from qms.manual.measurepages import Measurement
-from qms.manual.pages import Docs, listed_versions, plan_pages, service_figures
-from qms.manual.render import environment, page_file, render_and_write, write_if_changed
-from qms.manual.sphinx_build import ItemPages, SphinxSession, engine_version, run_sphinx
-from qms.manual.sphinxconf import DOCUTILS_CONF, conf_py, conf_values
-from qms.manual.views import common_context
+from qms.manual import translations
+from qms.manual.buildstate import BuildState, input_stamp
+from qms.manual.edition import QUALITY, folder_name
 
-STATIC = Path(__file__).resolve().parent / "static"
-# Rendering this many pages leaves enough garbage to collect before Sphinx runs; after a few
-# pages, the collection would cost more than it frees.
-COLLECT_AFTER_PAGES = 100
-# What render_source writes besides pages (docnames) that the theme's frame is made from.
-FRAME_FILES = ("conf.py", "docutils.conf", "_static/", "_templates/", "locale/")
+if TYPE_CHECKING:  # the pipeline imports Sphinx: a build with nothing to do never does
+    from qms.manual.sphinx_build import SphinxSession
 
 
 @dataclass
@@ -80,6 +54,7 @@ class BuildResult:
     edition: str = QUALITY
     pages: int = 0
     written: list[str] = field(default_factory=list)
+    rendered: list[str] = field(default_factory=list)  # pages rendered (written or not)
     removed: list[str] = field(default_factory=list)
     item_pages: set[str] = field(default_factory=set)  # pages qms writes as HTML itself
     up_to_date: bool = False
@@ -188,7 +163,6 @@ def _build_locked(root: Path, config: Config, paths: BuildPaths,
                   options: BuildOptions) -> BuildResult:
     language = paths.language or config.manual.language
     result = BuildResult(html=paths.html, edition=paths.edition, language=language)
-    timed = functools.partial(_timed, result.seconds)
     head = gitrepo.head_commit(root)
     stamp = input_stamp(root, config, options.today, head, edition=paths.edition,
                         extra=f"language {paths.language}" if paths.language else "")
@@ -201,53 +175,15 @@ def _build_locked(root: Path, config: Config, paths: BuildPaths,
         return result
     state.stamp = ""  # until this build completes, the old stamp no longer holds
     state.save(paths.state)
-    options.echo(f"reading {root} ...")
-    gc.disable()  # loading makes millions of objects and no garbage: skip the collector's scans
-    try:
-        with timed("load"):
-            project = translations.in_language(
-                load_valid_cached(root, options.today, cache_folder(paths.root)), language)
-        with timed("derive"):
-            histories, prefix = git_histories(root)
-            if paths.edition == STAFF:  # left out before any page is made, not hidden after
-                project, histories = staff_project(project), without_authors(histories)
-            derived = derive(project, histories, prefix)
-        gc.freeze()
-    finally:
-        gc.enable()
-    options.echo(f"rendering the pages of {len(project.standards)} standards and "
-                 f"{len(project.audits)} audits ...")
-    with timed("render"):
-        state.pages = render_source(project, derived, paths, result, state.pages,
-                                    translations.manual_switcher(config, language))
-    del project, derived  # Sphinx needs the memory more
-    gc.unfreeze()
-    if options.clean or len(result.written) > COLLECT_AFTER_PAGES:
-        gc.collect()  # a third of a second where Sphinx's environment is kept in memory
-    engine = engine_version()
-    if (options.clean or result.written or result.removed or not result.index.is_file()
-            or state.engine != engine):
-        if state.engine != engine or any(name.startswith(FRAME_FILES) for name in result.written):
-            # conf.py, a template or a static file changed: the frame around item pages (its
-            # switcher, labels, styles) is drawn again, and every item page written again
-            state.frame = ""
-        with timed("sphinx"):
-            _sphinx(paths, options, state, result)
-        state.engine = engine
+    # Only now the heavy modules (Jinja2, Sphinx, the measurement libraries): a build with
+    # nothing to do stops above without importing them.
+    from qms.manual.pipeline import rebuild
+
+    rebuild(root, config, paths, options, state, result)
     result.warnings = state.all_warnings()
     state.stamp = stamp
     state.save(paths.state)
     return result
-
-
-@contextmanager
-def _timed(seconds: dict[str, float], name: str) -> Iterator[None]:
-    # Each step's time goes into the result, for the summary line and the benchmark.
-    start = time.perf_counter()
-    try:
-        yield
-    finally:
-        seconds[name] = time.perf_counter() - start
 
 
 CLEAN_PREFIX = ".qms-clean-"  # folders being removed by --clean (an interrupted one leaves them)
@@ -273,139 +209,3 @@ def _clean(paths: BuildPaths, keep: set[str]) -> None:
                 entry.rename(Path(trash) / entry.name)
     for leftover in paths.folder.glob(f"{CLEAN_PREFIX}*"):
         shutil.rmtree(leftover, ignore_errors=True)
-
-
-def git_histories(root: Path) -> tuple[dict | None, str]:
-    """Every file's revisions from one pass over git log, and the QMS folder's path in git."""
-    # git names files from its own top folder; the QMS may sit in a sub-folder of it.
-    histories = gitrepo.file_histories(root)
-    top = gitrepo.repository_root(root) if histories is not None else None
-    prefix = ""
-    if top is not None and root.resolve() != top.resolve():
-        prefix = root.resolve().relative_to(top.resolve()).as_posix() + "/"
-    return histories, prefix
-
-
-def render_source(project: Project, derived: Derived, paths: BuildPaths, result: BuildResult,
-                  known: dict[str, str] | None = None,
-                  switcher: list[dict[str, Any]] | None = None) -> dict[str, str]:
-    """Render the pages; write only changed files; remove pages that no longer exist.
-
-    `known` holds the page keys of the last build: a page with inputs whose key is unchanged
-    (and whose file exists) keeps its file without being rendered. `switcher` leads to the
-    manual in the other languages (translations.switcher). Returns the new keys.
-    """
-    config = project.config
-    docs = Docs(project)
-    common = common_context(project, derived, docs, paths.edition)
-    measurement = Measurement(project)
-    common["measure_page"] = measurement.page
-    service = service_figures(project)
-    templates = project.path("templates")
-    _refuse_old_item_templates(templates, project.root)
-    env = environment(templates, paths.state / "jinja", project.root)
-    html_env = html_environment(templates, paths.state / "jinja-html", project.root)
-    env.filters["t"] = html_env.filters["t"] = common["_"]
-    env.filters["shown_name"] = html_env.filters["shown_name"] = config.manual.shown_name
-    slug_maps = repr((docs.encounter_slug, docs.owner_slug, docs.site_slug))
-    settings = render_settings_key(project.root, config, project.today, slug_maps,
-                                   edition=paths.edition)
-    versions = item_versions(project.root, {i: s.path for i, s in project.sources.items()},
-                             derived.history)
-    versions.update(listed_versions(project))
-    versions.update(measurement.versions())
-    versions.update(service.versions())
-    known = known or {}
-    keys: dict[str, str] = {}
-    source = paths.source
-    present = _present_pages(source)
-    wanted: dict[str, str] = {}  # file -> docname
-    todo = []
-    for page in plan_pages(project, derived, measurement, service, paths.edition):
-        name = page_file(page)
-        wanted[name] = page.docname
-        if name.startswith(ITEMS):
-            result.item_pages.add(page.docname)
-        if page.inputs is not None:
-            key = keys[page.docname] = page_key(settings, page.inputs, versions)
-            if known.get(page.docname) == key and name in present:
-                continue
-        todo.append(page)
-    measurement.prepare(todo)
-    service.prepare(todo)
-    result.written.extend(render_and_write(env, todo, common, source, html_env))
-    result.pages = len(wanted)
-    languages, language = config.manual.languages, config.manual.language
-    theme = translations.theme_files(language, several=bool(switcher))
-    if switcher:
-        translations.refuse_clashes(wanted.values(), languages)
-    values = conf_values(config.manual.title, config.organisation, language, switcher, theme)
-    static = {f"_static/{name}": (STATIC / name).read_text(encoding="utf-8")
-              for name in ("qms.css", "qms-zh-search.js", "qms-search.js")}
-    static.update(theme)
-    for name, text in (("conf.py", conf_py(values)), ("docutils.conf", DOCUTILS_CONF),
-                       *static.items()):
-        if write_if_changed(source / name, text):
-            result.written.append(name)
-    docnames = set(wanted.values())
-    for name in sorted(present - wanted.keys()):
-        (source / name).unlink()
-        docname = name.removeprefix(f"{ITEMS}/").rsplit(".", 1)[0]
-        if docname not in docnames:  # not a page that only changed from reST to HTML
-            (paths.html / f"{docname}.html").unlink(missing_ok=True)
-            result.removed.append(docname)
-    return keys
-
-
-def _present_pages(source: Path) -> set[str]:
-    # The pages' files (reST, and item pages' JSON under _items/), relative to source.
-    # Plain strings, not Path objects: this runs over every page on every build.
-    found: set[str] = set()
-    top = len(str(source)) + 1
-    for folder, _dirs, files in os.walk(source):
-        prefix = folder[top:] + "/" if len(folder) >= top else ""
-        items = prefix.startswith(f"{ITEMS}/")
-        found.update(prefix + name for name in files
-                     if name.endswith(".json" if items else ".rst"))
-    return found
-
-
-def _refuse_old_item_templates(templates: Path, root: Path) -> None:
-    # A repository's override of an item page written for qms before item pages were HTML
-    # would silently stop applying: say so, and how to carry it over.
-    for name in ITEM_TEMPLATES:
-        old = templates / "manual" / f"{name}.rst.j2"
-        if old.is_file():
-            shown = old.relative_to(root).as_posix()
-            raise QmsError(f"{shown}: the {name} page is an HTML template now; write it as "
-                           f"templates/manual/{name}.html.j2 (extending "
-                           f"\"qms/manual/{name}.html.j2\", see README: \"Templates\") and "
-                           "remove this file")
-
-
-def _sphinx(paths: BuildPaths, options: BuildOptions, state: BuildState,
-            result: BuildResult) -> None:
-    # Sphinx's parallel jobs are forked processes too: one at a time where other threads run.
-    jobs = options.jobs if can_fork() else 1
-    known = doctreetrust.verified(paths.doctrees, paths.state)
-    if known is None:
-        doctreetrust.forget(paths.doctrees)
-        known = {}
-        options.echo(f"{paths.doctrees}: Sphinx's cache was not written by this qms (or was "
-                     "changed since); removed it, so every page is read again")
-    changed = None if options.clean else result.item_pages.intersection(result.written)
-    sphinx = run_sphinx(paths.source, paths.html, paths.doctrees, jobs=jobs,
-                        fresh=options.clean, echo=options.echo,
-                        items=ItemPages(changed=changed, frame=state.frame),
-                        session=_session(options.sphinx, paths))
-    state.frame = sphinx.frame
-    doctreetrust.sign(paths.doctrees, paths.state, known)
-    result.sphinx_ran = True
-    state.update_warnings(sphinx.reread, set(result.removed), sphinx.by_document(paths.source),
-                          full=options.clean)
-
-
-def _session(kept: SphinxSession | None, paths: BuildPaths) -> SphinxSession | None:
-    # `qms serve` keeps one Sphinx application per language: each other language's beside
-    # manual.language's (one kept application would start anew for every language).
-    return kept.sibling(paths.language) if kept is not None and paths.language else kept

@@ -10,10 +10,12 @@ styles), and the versions of Sphinx, docutils and furo (an upgrade rebuilds the 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
 from dataclasses import dataclass, field
 from datetime import date
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +23,6 @@ from qms import __version__
 from qms.base.cachekey import cache_key
 from qms.format.load import walk_files
 from qms.format.models import Config
-from qms.manual.sphinx_build import engine_libraries
 
 STATE_FILE = "state.json"
 PACKAGE = Path(__file__).resolve().parent.parent
@@ -30,6 +31,12 @@ PACKAGE = Path(__file__).resolve().parent.parent
 # build imports). The CLI and the other commands' code are left out: editing them changes no
 # page, and a stamp that covered them made every build after such an edit a full check.
 MANUAL_CODE = ("__init__.py", "base", "format", "manual", "measurement")
+
+
+def engine_libraries() -> str:
+    """The versions of Sphinx, docutils and furo, from their metadata: importing them (0.1 s
+    for Sphinx, 0.2 s for furo) would cost a no-change build more than the rest of it."""
+    return " ".join(f"{name} {metadata.version(name)}" for name in ("sphinx", "docutils", "furo"))
 
 
 def _walk(folder: Path, skip: set[Path], out: list[str]) -> None:
@@ -105,7 +112,11 @@ def item_versions(root: Path, paths: dict[str, str],
 
 def page_key(settings_key: str, inputs: tuple[str, ...], versions: dict[str, str]) -> str:
     """The key of a page: equal keys mean equal text."""
-    return _digest([settings_key, *(f"{i}={versions.get(i, '?')}" for i in inputs)])
+    # The names, then their versions ('?' for an unknown one), each joined in one call: a page
+    # that lists every standard has thousands of inputs, and a loop over them in Python cost
+    # more than rendering the pages an edit changes.
+    found = "\n".join(map(versions.get, inputs, itertools.repeat("?")))
+    return _digest([settings_key, "\n".join(inputs), "\0", found])
 
 
 @dataclass

@@ -55,6 +55,9 @@ class Derived:
     history: dict[str, list[Revision]] | None  # by object id; None outside git
     answers_by_audit: dict[str, list[AnswerRef]] = field(default_factory=dict)
     answers_by_standard: dict[str, list[AnswerRef]] = field(default_factory=dict)
+    # The audits that answered a standard's questions, and their checklists: what its
+    # compliance comes from (pages that show compliance depend on them).
+    answered_in: dict[str, tuple[set[str], set[str]]] = field(default_factory=dict)
     compliance: dict[str, Compliance] = field(default_factory=dict)  # by standard id
     site_compliance: dict[str, dict[str, Compliance]] = field(default_factory=dict)
     periods: list[str] = field(default_factory=list)
@@ -106,6 +109,7 @@ def _histories(project: Project, histories: dict[str, list[Revision]] | None,
 
 def _answers(project: Project, derived: Derived) -> None:
     by_standard: dict[str, list[AnswerRef]] = defaultdict(list)
+    answered_in: dict[str, tuple[set[str], set[str]]] = {}
     sites: dict[str, dict[str, Compliance]] = defaultdict(lambda: defaultdict(Compliance))
     periods: set[str] = set()
     for audit in sorted(project.audits.values(), key=lambda a: (a.started, a.id)):
@@ -121,11 +125,16 @@ def _answers(project: Project, derived: Derived) -> None:
             refs.append(ref)
             if question is not None:
                 by_standard[question.standard].append(ref)
+                if (sources := answered_in.get(question.standard)) is None:
+                    sources = answered_in[question.standard] = (set(), set())
+                sources[0].add(audit.id)
+                sources[1].add(audit.checklist)
                 derived.compliance.setdefault(question.standard, Compliance()).add(answer.result)
                 sites[audit.site][period].add(answer.result)
                 sites[audit.site]["all"].add(answer.result)
         derived.answers_by_audit[audit.id] = refs
     derived.answers_by_standard = dict(by_standard)
+    derived.answered_in = answered_in
     derived.site_compliance = {site: dict(v) for site, v in sorted(sites.items())}
     derived.periods = sorted(periods)
 

@@ -19,6 +19,7 @@ from markupsafe import Markup
 from qms.format.models import Standard
 from qms.format.project import Project
 from qms.manual.gapdiagram import GapMark, gap_diagram
+from qms.manual.inputs import counting, listed
 from qms.manual.measurepages import MEASURE_TARGETS, Measurement, measure_doc, readings_input
 from qms.manual.render import Page, Table, cell, make_table
 from qms.manual.servicepages import ServiceFigures
@@ -49,14 +50,16 @@ class GapFigures:
         self.project, self.measurement, self.service, self.docs = (project, measurement,
                                                                    service, docs)
         self.translate = measurement.translate
+        self._rows: dict[int, Row] = {}
 
     @functools.cached_property
+    def _off_target(self) -> list[Row]:
+        return off_target_now(self.measurement.all_rows)
+
+    @property
     def gaps(self) -> list[Row]:
         """The five gaps, as five_gaps gives them (over every reading and audit)."""
-        off_target = off_target_now(self.measurement.all_rows)
-        query = GapQuery()
-        return [*(provider_gap(self.project, gap, off_target, query) for gap in (1, 2, 3, 4)),
-                customer_gap(self.project)]
+        return [self.gap(gap) for gap in (1, 2, 3, 4, 5)]
 
     def name(self, gap: int) -> str:
         """The gap's name in the manual's language."""
@@ -98,8 +101,12 @@ class GapFigures:
                            _("Survey")], rows, cls="qms-gaps", search=False)
 
     def gap(self, gap: int) -> Row:
-        """The library's row of one gap."""
-        return self.gaps[gap - 1]
+        """The library's row of one gap, worked out when first asked for: an edit that
+        re-renders one gap's page needs only that one."""
+        if gap not in self._rows:
+            self._rows[gap] = (customer_gap(self.project) if gap == 5 else
+                               provider_gap(self.project, gap, self._off_target, GapQuery()))
+        return self._rows[gap]
 
     def standards(self, gap: int) -> list[Standard]:
         """The gap's current standards."""
@@ -157,18 +164,23 @@ class GapFigures:
                           search=False)
 
 
-def gap_pages(project: Project, figures: GapFigures, listed_all: tuple[str, ...]
-              ) -> Iterator[Page]:
+def gap_pages(project: Project, figures: GapFigures) -> Iterator[Page]:
     """The gaps index (the diagram and the summary) and one page per gap."""
     plans = tuple(sorted(project.plans))
     audits = (*sorted(project.audits), *sorted(project.checklists))
     waves = tuple(k for k in sorted(figures.service.versions()) if k.startswith("wave:"))
-    provider: list[tuple[str, ...]] = []
+    # Which standards a gap has is in their grouped fields (gap, status); a gap's page lists
+    # its own standards, the index only counts them.
+    members = counting(project, GAP_TEMPLATES[1])
+    measured_all: list[str] = []
     for gap in (1, 2, 3, 4):
+        own = [s for s in project.standards.values() if s.gap == gap]
         measured = tuple(readings_input(key) for key in figures.measurement.readings
                          if project.standards[key[0]].gap == gap)
-        provider.append((*listed_all, *plans, *audits, *measured, MEASURE_TARGETS))
-        yield Page(gap_doc(gap), GAP_TEMPLATES[1], {"gaps": figures, "gap": gap}, provider[-1])
+        measured_all += measured
+        yield Page(gap_doc(gap), GAP_TEMPLATES[1], {"gaps": figures, "gap": gap},
+                   (*members, *listed(own), *plans, *audits, *measured, MEASURE_TARGETS))
     yield Page(gap_doc(5), GAP_TEMPLATES[1], {"gaps": figures, "gap": 5}, waves)
-    every = tuple(sorted({i for inputs in provider for i in inputs}.union(waves)))
-    yield Page(GAPS_INDEX, GAP_TEMPLATES[0], {"gaps": figures}, every)
+    yield Page(GAPS_INDEX, GAP_TEMPLATES[0], {"gaps": figures},
+               (*counting(project, GAP_TEMPLATES[0]), *plans, *audits, *measured_all,
+                MEASURE_TARGETS, *waves))

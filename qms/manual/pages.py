@@ -24,6 +24,7 @@ from qms.manual.dashpages import HomeFigures
 from qms.manual.derive import Derived
 from qms.manual.edition import QUALITY, shows_audits
 from qms.manual.gappages import GapFigures, gap_pages
+from qms.manual.inputs import by_clause, changed_answers, counting, grouped, listed, overridden
 from qms.manual.measurepages import Measurement, measure_pages, readings_input
 from qms.manual.render import Page
 from qms.manual.servicepages import ServiceFigures, service_pages
@@ -108,46 +109,11 @@ class Docs:
         return finding_id.lower()
 
 
-# What listing pages show of a standard. A page that lists standards depends on these fields
-# only (input "<id>#listed"), so editing a statement re-renders the standard's own page alone.
-LISTED_FIELDS = ("title", "status", "type", "owner", "encounter", "gap", "dimensions",
-                 "clauses", "plans")
-
-
-# What pages that only count standards per group depend on (input "<id>#grouped"), so a title
-# edit leaves them alone.
-GROUPED_FIELDS = ("status", "owner", "encounter", "gap", "dimensions")
-
-
-def listed(standards: Iterable[Standard]) -> tuple[str, ...]:
-    """The listed-fields inputs of some standards."""
-    return tuple(f"{s.id}#listed" for s in standards)
-
-
-def grouped(standards: Iterable[Standard]) -> tuple[str, ...]:
-    """The grouped-fields inputs of some standards (pages that count them per group)."""
-    return tuple(f"{s.id}#grouped" for s in standards)
-
-
-def _counting(project: Project, template: str) -> tuple[str, ...]:
-    # The inputs of a page that counts standards per group; the repository's own version of
-    # such a page may show more of each standard (the template gets them whole).
-    if (project.path("templates") / template).is_file():
-        return listed(project.standards.values())
-    return grouped(project.standards.values())
-
-
-def listed_versions(project: Project) -> dict[str, str]:
-    """A version of each standard's listed fields and of its grouped fields, and each
-    encounter's place in the customer's order (its card shows it: step 2 of 8)."""
-    versions = {}
-    for s in project.standards.values():
-        for suffix, fields in (("listed", LISTED_FIELDS), ("grouped", GROUPED_FIELDS)):
-            versions[f"{s.id}#{suffix}"] = hashlib.sha1(
-                repr(tuple(getattr(s, f) for f in fields)).encode("utf-8")).hexdigest()
-    for step in encounter_steps(project):
-        versions[_place(step.name)] = repr((step.journey, step.number, step.of))
-    return versions
+def place_versions(project: Project) -> dict[str, str]:
+    """A version of each encounter's place in the customer's order (its card shows it: step 2
+    of 8)."""
+    return {_place(step.name): repr((step.journey, step.number, step.of))
+            for step in encounter_steps(project)}
 
 
 def encounter_steps(project: Project) -> list[Step]:
@@ -164,8 +130,13 @@ def _place(encounter: str) -> str:
 
 def _answered(derived: Derived, standards: Iterable[Standard]) -> tuple[str, ...]:
     # The checklists and audits behind the compliance of some standards.
-    refs = [ref for s in standards for ref in derived.answers_by_standard.get(s.id, [])]
-    return (*sorted({ref.audit.checklist for ref in refs}), *sorted({ref.audit.id for ref in refs}))
+    audits: set[str] = set()
+    checklists: set[str] = set()
+    for s in standards:
+        if found := derived.answered_in.get(s.id):
+            audits.update(found[0])
+            checklists.update(found[1])
+    return (*sorted(checklists), *sorted(audits))
 
 
 def _grouped(items: Iterable[T], key: Callable[[T], Iterable[Any]]) -> dict[Any, list[T]]:
@@ -197,7 +168,7 @@ def plan_pages(project: Project, derived: Derived, measurement: Measurement | No
     # page; the staff edition leaves them out.
     yield Page("index", "manual/index.rst.j2",
                {"current": current, "home": home, "audit_figures": audits},
-               (*_counting(project, "manual/index.rst.j2"), *home.inputs()))
+               (*counting(project, "manual/index.rst.j2"), *home.inputs()))
     yield from _standard_pages(project, derived, docs, current, retired, measurement)
     yield from _plan_pages(project)
     if audits:
@@ -207,11 +178,18 @@ def plan_pages(project: Project, derived: Derived, measurement: Measurement | No
     if not audits:
         return
     yield from audit_chart_pages(project, derived, docs)
-    yield from gap_pages(project, GapFigures(project, measurement, service, docs), every)
+    yield from gap_pages(project, GapFigures(project, measurement, service, docs))
+    standards = project.standards.values()
+    # The coverage page lists the standards no question audits (which ones: their status and
+    # the checklists); the clause map shows only ids under each clause.
     for name, inputs in (("index", ()), ("matrix", (*listed(current), *checklists)),
-                         ("coverage", (*every, *checklists)), ("iso9001", listed(current))):
-        yield Page(f"traceability/{name}", f"manual/traceability_{name}.rst.j2",
-                   {"current": current}, inputs)
+                         ("coverage", (*grouped(standards), *checklists,
+                                       *listed(derived.uncovered))),
+                         ("iso9001", by_clause(standards))):
+        template = f"manual/traceability_{name}.rst.j2"
+        if inputs and overridden(project, template):
+            inputs = (*every, *checklists)
+        yield Page(f"traceability/{name}", template, {"current": current}, inputs)
 
 
 def _checklist_and_audit_pages(project: Project, derived: Derived, docs: Docs
@@ -247,7 +225,7 @@ def _standard_pages(project: Project, derived: Derived, docs: Docs, current: lis
     index = "manual/standards_index.rst.j2"
     yield Page("standards/index", index, {
         "groups": [row for rows in by_journey.values() for row in rows],
-        "journeys": list(by_journey.items())}, _counting(project, index))
+        "journeys": list(by_journey.items())}, counting(project, index))
     for docname, template, counts in (
             ("standards/by_owner", "standards_by_owner",
              [(name, docs.owner(name), owners[name]) for name in sorted(owners)]),
@@ -256,10 +234,12 @@ def _standard_pages(project: Project, derived: Derived, docs: Docs, current: lis
             ("standards/by_gap", "standards_by_gap",
              [(gap, docs.gap(gap), gaps.get(gap, [])) for gap in gap_keys])):
         name = f"manual/{template}.rst.j2"
-        yield Page(docname, name, {"groups": counts}, _counting(project, name))
-    every = listed(project.standards.values())
-    yield Page("standards/archive", "manual/standards_archive.rst.j2", {"standards": retired},
-               (*every, *_answered(derived, retired)))
+        yield Page(docname, name, {"groups": counts}, counting(project, name))
+    # Which standards are retired is in their grouped fields; only those are listed.
+    archive = "manual/standards_archive.rst.j2"
+    shown = project.standards.values() if overridden(project, archive) else retired
+    yield Page("standards/archive", archive, {"standards": retired},
+               (*counting(project, archive), *listed(shown), *_answered(derived, retired)))
     for step in steps:
         yield _encounter_card(docs, step, encounters[step.name])
     for name, members in sorted(owners.items()):
@@ -305,11 +285,14 @@ def _audit_pages(project: Project, derived: Derived, docs: Docs) -> Iterator[Pag
     for site, members in sorted(sites.items()):
         yield Page(docs.site(site), "manual/audits_site.rst.j2",
                    {"site": site, "audits": members}, tuple(sorted(a.id for a in members)))
+    # An audit's page shows of the standards it checked their ids, and which answers changed
+    # since (a question or its standard edited after the audit): that, not their files.
+    own = overridden(project, "manual/audit.html.j2")
     for audit in audits:
         checklist = project.checklists.get(audit.checklist)
-        checked = sorted({q.standard for q in checklist.questions}) if checklist else []
+        checked = sorted({q.standard for q in checklist.questions}) if checklist and own else []
         yield Page(docs.audit(audit.id), "manual/audit.html.j2", {"audit": audit},
-                   (audit.id, audit.checklist, *checked))
+                   (audit.id, audit.checklist, changed_answers(audit.id), *checked))
 
 
 def _group_page(derived: Derived, docname: str, kind: str, name: Any,
@@ -330,7 +313,7 @@ def _encounter_card(docs: Docs, step: Step, members: list[Standard]) -> Page:
 def _standard_inputs(project: Project, derived: Derived, standard: Standard) -> tuple[str, ...]:
     # Its own file, the plans it implements, the checklists that audit it and the audits
     # that answered those questions or raised findings against it.
-    audits = {ref.audit.id for ref in derived.answers_by_standard.get(standard.id, [])}
+    audits = set(derived.answered_in.get(standard.id, ((), ()))[0])
     audits.update(ref.audit.id for ref in project.findings_by_standard.get(standard.id, []))
     checklists = {ref.checklist.id for ref in project.questions_by_standard.get(standard.id, [])}
     # Whether each measure has readings decides whether its row links to the measure's page.

@@ -19,11 +19,9 @@ import posixpath
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
 from typing import IO, Any, cast
 
-import docutils
 import sphinx
 import sphinx.locale
 from docutils import nodes
@@ -31,6 +29,7 @@ from docutils.utils import DependencyList
 from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective, docutils_namespace, patch_docutils
 
+from qms.manual.buildstate import engine_libraries
 from qms.manual.sphinx_card import add_cards
 from qms.manual.sphinx_excerpts import keep_search_texts
 from qms.manual.sphinx_items import (
@@ -380,13 +379,6 @@ def run_sphinx(srcdir: Path, outdir: Path, doctrees: Path, *, jobs: int = 1, fre
     finally:
         if own:
             active.close()
-
-
-def engine_libraries() -> str:
-    """The versions of Sphinx, docutils and furo (furo's from its metadata: importing furo
-    takes 0.2 s, and a no-change build asks for this)."""
-    return (f"sphinx {sphinx.__version__} docutils {docutils.__version__} "
-            f"furo {metadata.version('furo')}")
 
 
 def engine_version() -> str:

@@ -129,6 +129,34 @@ class Views:
                 row.append(pct(self.derived.rate(s.id)))
         return make_table(header, rows, cls="qms-standards", search=False)
 
+    def traceability_table(self, standards: list[Standard]) -> Table:
+        """Standards x checklists: a grid of question ids while the checklists fit on a screen
+        (twelve), one list of checklist questions per standard beyond."""
+        _, docs = self._, self.docs
+        checklists = sorted(self.project.checklists.values(), key=lambda c: c.id.lower())
+        by_standard = self.project.questions_by_standard
+        rows: list[Any] = []
+        grid = len(checklists) <= 12
+        for s in standards:
+            refs = by_standard.get(s.id, [])
+            row: list[Any] = [cell(s.id, doc=docs.standard(s.id)), s.title]
+            if grid:
+                found: dict[str, list[Any]] = {}
+                for ref in refs:
+                    found.setdefault(ref.checklist.id, []).append(cell(
+                        ref.question.id, doc=docs.checklist(ref.checklist.id),
+                        anchor=f"q-{ref.question.id}"))
+                row += [found.get(c.id, "") for c in checklists]
+            else:
+                row.append([cell(f"{ref.checklist.id} {ref.question.id} ",
+                                 doc=docs.checklist(ref.checklist.id),
+                                 anchor=f"q-{ref.question.id}") for ref in refs]
+                           or cell("—", cls="qms-changed"))
+            rows.append(row)
+        header = [_("Standard"), _("Title")] + ([c.id for c in checklists] if grid
+                                                else [_("Checklist questions")])
+        return make_table(header, rows, cls="qms-matrix", search=False)
+
     def site_compliance_table(self, sites: list[str] | None = None) -> Table:
         """Compliance of each site (or of the sites given) per quarter and overall."""
         found_by_site, periods = self.derived.site_compliance, self.derived.periods
@@ -147,6 +175,15 @@ class Views:
         ranked = [(standards[sid], c) for sid, c in self.derived.compliance.items()
                   if sid in standards and c.answered]
         return sorted(ranked, key=lambda sc: (sc[1].rate or 0.0, sc[0].id))
+
+    def compliance_table(self) -> Table:
+        """Every answered standard with its conforming and answered counts and rate, the
+        lowest rate first."""
+        _ = self._
+        rows = [[cell(s.id, doc=self.docs.standard(s.id)), s.title, c.conform, c.answered,
+                 pct(c.rate)] for s, c in self.compliance_ranking()]
+        return make_table([_("Standard"), _("Title"), _("Conforming"), _("Answered"), _("Rate")],
+                          rows, search=False)
 
     def audit_summary(self, audit_id: str) -> str:
         """An audit's answers counted by result, and its score (compliance) as a rate."""
@@ -202,8 +239,8 @@ def common_context(project: Project, derived: Derived, docs: Docs,
     clauses = clause_titles(config.manual.language)
     helpers = ("shown_name", "grade_label", "group_label", "result_cell", "changed_cell",
                "capa_cells", "finding_table", "answers_table", "standards_table",
-               "site_compliance_table", "compliance_ranking", "history_table", "last_change",
-               "audit_summary")
+               "site_compliance_table", "traceability_table", "compliance_table",
+               "compliance_ranking", "history_table", "last_change", "audit_summary")
     return {
         "edition": edition, "project": project, "derived": derived, "docs": docs,
         "config": config,

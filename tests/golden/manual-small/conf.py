@@ -19,6 +19,6 @@ html_last_updated_fmt = None
 html_show_search_summary = False
 html_permalinks = True
 smartquotes = False
-exclude_patterns = []
+exclude_patterns = ['_items']
 suppress_warnings = ['toc.not_included']
 html_theme_options = {'top_of_page_buttons': []}

@@ -1,0 +1,73 @@
+"""What a page depends on of each standard and audit, as named inputs with versions.
+
+A page names its inputs (qms.manual.render.Page); a page whose inputs' versions are unchanged
+is not rendered again. An item's whole file is one input (its id). A page that shows only some
+fields of many standards depends on a named set of those fields instead ("<id>#listed"), so an
+edit of another field leaves it alone: a statement edit re-renders the standard's own page, a
+title edit only the pages that show titles.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+
+from qms.format.models import Standard
+from qms.format.project import Project
+from qms.manual.derive import Derived
+
+# What listing pages show of a standard (input "<id>#listed").
+LISTED_FIELDS = ("title", "status", "type", "owner", "encounter", "gap", "dimensions",
+                 "clauses", "plans")
+# What pages that only count or sort standards per group depend on (input "<id>#grouped").
+GROUPED_FIELDS = ("status", "owner", "encounter", "gap", "dimensions")
+# What the clause map shows of a standard: its id under each clause, current ones only.
+CLAUSE_FIELDS = ("status", "clauses")
+FIELD_SETS = {"listed": LISTED_FIELDS, "grouped": GROUPED_FIELDS, "clauses": CLAUSE_FIELDS}
+
+
+def listed(standards: Iterable[Standard]) -> tuple[str, ...]:
+    """The listed-fields inputs of some standards."""
+    return tuple(f"{s.id}#listed" for s in standards)
+
+
+def grouped(standards: Iterable[Standard]) -> tuple[str, ...]:
+    """The grouped-fields inputs of some standards (pages that count them per group)."""
+    return tuple(f"{s.id}#grouped" for s in standards)
+
+
+def by_clause(standards: Iterable[Standard]) -> tuple[str, ...]:
+    """The clause inputs of some standards (pages that show their ids per clause)."""
+    return tuple(f"{s.id}#clauses" for s in standards)
+
+
+def overridden(project: Project, template: str) -> bool:
+    """Whether the repository has its own version of a page's template, which may show more of
+    each standard than qms's own (it gets them whole)."""
+    return (project.path("templates") / template).is_file()
+
+
+def counting(project: Project, template: str) -> tuple[str, ...]:
+    """The inputs of a page that counts standards per group: their grouped fields, or their
+    listed fields where the repository's own template may show more."""
+    if overridden(project, template):
+        return listed(project.standards.values())
+    return grouped(project.standards.values())
+
+
+def changed_answers(audit_id: str) -> str:
+    """The input of an audit's page that stands for which of its answers changed since (their
+    question or its standard edited after the audit): never an id, ids have no '#'."""
+    return f"{audit_id}#changed"
+
+
+def field_versions(project: Project, derived: Derived) -> dict[str, str]:
+    """A version of each standard's field sets and of each audit's changed answers."""
+    versions = {}
+    for s in project.standards.values():
+        for suffix, fields in FIELD_SETS.items():
+            versions[f"{s.id}#{suffix}"] = hashlib.sha1(
+                repr(tuple(getattr(s, f) for f in fields)).encode("utf-8")).hexdigest()
+    for audit_id, refs in derived.answers_by_audit.items():
+        versions[changed_answers(audit_id)] = repr([r.answer.question for r in refs if r.changed])
+    return versions
