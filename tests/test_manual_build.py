@@ -302,3 +302,30 @@ def test_exit_handlers_run_after_every_command(tmp_path: Path, command: str) -> 
                           env={**os.environ, "SOURCE_DATE_EPOCH": "1790000000"})
     assert done.returncode == 0, done.stderr
     assert marker.read_text() == "ran"
+
+
+def test_loading_and_rendering_run_in_a_child_and_build_what_they_build_here(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The repository's memory goes with the child instead of staying under Sphinx's; where
+    # no child can be forked, the same steps run in this process to the same bytes.
+    from qms.manual import pipeline
+
+    real, pids = pipeline._load_and_render, tmp_path / "pids"
+
+    def noting(*args: object, **kwargs: object) -> object:
+        with pids.open("a") as out:
+            out.write(f"{os.getpid()}\n")
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pipeline, "_load_and_render", noting)
+    forked = make_git_repo(copy_fixture("manual-small", tmp_path / "forked"))
+    result, _ = build_once(forked, strict=True)
+    assert pids.read_text().split() != [str(os.getpid())]
+    assert result.written and result.seconds["render"] > 0 and "sphinx" in result.seconds
+    pids.unlink()
+    monkeypatch.setattr("qms.base.workers.can_fork", lambda: False)
+    here = make_git_repo(copy_fixture("manual-small", tmp_path / "here"))
+    again, _ = build_once(here, strict=True)
+    assert pids.read_text().split() == [str(os.getpid())]
+    assert (again.written, again.item_pages) == (result.written, result.item_pages)
+    assert differing_files(forked / "build" / "html", here / "build" / "html") == []

@@ -16,7 +16,6 @@ import pytest
 from qms.format.listing import finding_is_open, finding_is_overdue
 from qms.format.load import load_project
 from qms.format.project import Project
-from qms.manual import render
 from qms.manual.auditcharts import AuditFigures
 from qms.manual.charts import age_buckets
 from qms.manual.dashpages import HomeFigures, quarter_compliance
@@ -198,7 +197,7 @@ def _page_mtimes(source: Path) -> dict[str, int]:
 
 
 def test_one_reading_updates_its_measure_the_home_figures_and_its_gap_alone(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        tmp_path: Path) -> None:
     repo = built(tmp_path, "sample")
     source = repo / "build" / "source"
     before = _page_mtimes(source)
@@ -206,17 +205,10 @@ def test_one_reading_updates_its_measure_the_home_figures_and_its_gap_alone(
     measure_before = html(repo, "measures/APP-001-uniform-compliance")
     with (repo / "audits" / "measurements" / "kpi-2026.csv").open("a", encoding="utf-8") as out:
         out.write(READING)
-    # Charts are drawn while their page renders: record the pages rendered (written or not),
-    # so a chart drawn again to the same bytes is seen too.
-    rendered: list[str] = []
-    real_render = render.render_page
-
-    def recording(env: object, page: render.Page, common: dict) -> str:
-        rendered.append(page.docname)
-        return real_render(env, page, common)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(render, "render_page", recording)
     result, _ = build_once(repo, strict=True)
+    # Charts are drawn while their page renders: the pages rendered (written or not), so a
+    # chart drawn again to the same bytes is seen too
+    rendered = [name for each in (result, *result.others) for name in each.rendered]
     after = _page_mtimes(source)
     rewritten = {name for name in after if after[name] != before.get(name)}
     assert {"measures/APP-001-uniform-compliance", "index", "gaps/gap3",
@@ -316,19 +308,12 @@ def test_an_edition_without_audit_figures_leaves_capas_and_compliance_out(sample
 
 
 def test_an_edit_of_a_measured_standard_leaves_the_measurement_overview_alone(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        tmp_path: Path) -> None:
     repo = built(tmp_path, "sample")
     path = next((repo / "standards").rglob("APP-001*.yaml"))
     path.write_text(path.read_text(encoding="utf-8") + "# reworded later\n", encoding="utf-8")
-    rendered: list[str] = []
-    real_render = render.render_page
-
-    def recording(env: object, page: render.Page, common: dict) -> str:
-        rendered.append(page.docname)
-        return real_render(env, page, common)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(render, "render_page", recording)
-    build_once(repo, strict=True)
+    result, _ = build_once(repo, strict=True)
+    rendered = [name for each in (result, *result.others) for name in each.rendered]
     assert {"standards/APP-001", "measures/APP-001-uniform-compliance"} <= set(rendered)
     assert not {"measurement/index", "index", "gaps/index"} & set(rendered), rendered
 

@@ -11,6 +11,8 @@ from pathlib import Path
 import jinja2
 import pytest
 
+from qms.base.errors import QmsError
+from qms.base.workers import ChildFailed, in_forked_child
 from qms.manual import render
 
 
@@ -51,3 +53,46 @@ def test_pages_are_not_forked_out_while_other_threads_run(
     finally:
         stop.set()
         server.join()
+
+
+def test_work_in_a_forked_child_returns_its_result_and_leaves_its_memory_there() -> None:
+    grown: list[int] = []
+
+    def work() -> tuple[int, int]:
+        grown.extend(range(100_000))  # in the child's memory only
+        return os.getpid(), len(grown)
+
+    child, size = in_forked_child(work)
+    assert child != os.getpid() and size == 100_000
+    assert grown == []
+
+
+def test_an_error_in_the_child_is_raised_here() -> None:
+    def refuse() -> None:
+        raise QmsError("templates/standard.html.j2:3: the template may not do that")
+
+    with pytest.raises(QmsError, match="standard.html.j2:3: the template may not do that"):
+        in_forked_child(refuse)
+
+    def unpicklable() -> None:
+        raise ValueError(lambda: None)  # cannot be pickled: its traceback comes instead
+
+    with pytest.raises(ChildFailed, match="ValueError"):
+        in_forked_child(unpicklable)
+
+    def dies() -> None:
+        os._exit(9)
+
+    with pytest.raises(ChildFailed, match="without a result"):
+        in_forked_child(dies)
+
+
+def test_beside_a_thread_the_work_runs_here() -> None:
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        assert in_forked_child(os.getpid) == os.getpid()
+    finally:
+        stop.set()
+        thread.join()

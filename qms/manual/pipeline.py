@@ -21,7 +21,7 @@ from typing import Any
 
 from qms.base import gitrepo
 from qms.base.errors import QmsError
-from qms.base.workers import can_fork
+from qms.base.workers import can_fork, in_forked_child
 from qms.format.loadcache import cache_folder, load_valid_cached
 from qms.format.models import Config
 from qms.format.project import Project
@@ -51,6 +51,32 @@ FRAME_FILES = ("conf.py", "docutils.conf", "_static/", "_templates/", "locale/")
 def rebuild(root: Path, config: Config, paths: BuildPaths, options: BuildOptions,
             state: BuildState, result: BuildResult) -> None:
     """Load, derive, render and run Sphinx for one manual, updating state (but not its stamp)."""
+    # Loading and rendering run in a forked child where they can: the loaded repository's
+    # memory goes with it instead of staying under Sphinx's (5,000 standards: 390 -> 290 MB
+    # peak). The child sends back the new page keys and what it wrote.
+    pages, rendered = in_forked_child(functools.partial(
+        _load_and_render, root, config, paths, options, state.pages, result))
+    state.pages = pages
+    result.__dict__.update(rendered.__dict__)
+    if options.clean or len(result.written) > COLLECT_AFTER_PAGES:
+        gc.collect()  # a third of a second where Sphinx's environment is kept in memory
+    engine = engine_version()
+    if (options.clean or result.written or result.removed or not result.index.is_file()
+            or state.engine != engine):
+        if state.engine != engine or any(name.startswith(FRAME_FILES) for name in result.written):
+            # conf.py, a template or a static file changed: the frame around item pages (its
+            # switcher, labels, styles) is drawn again, and every item page written again
+            state.frame = ""
+        with _timed(result.seconds, "sphinx"):
+            _sphinx(paths, options, state, result)
+        state.engine = engine
+
+
+def _load_and_render(root: Path, config: Config, paths: BuildPaths, options: BuildOptions,
+                     pages: dict[str, str], result: BuildResult
+                     ) -> tuple[dict[str, str], BuildResult]:
+    """Load the repository, derive and render its pages: the new page keys, and the result
+    with what was written and the steps' times."""
     language = result.language
     timed = functools.partial(_timed, result.seconds)
     options.echo(f"reading {root} ...")
@@ -70,22 +96,11 @@ def rebuild(root: Path, config: Config, paths: BuildPaths, options: BuildOptions
     options.echo(f"rendering the pages of {len(project.standards)} standards and "
                  f"{len(project.audits)} audits ...")
     with timed("render"):
-        state.pages = render_source(project, derived, paths, result, state.pages,
-                                    translations.manual_switcher(config, language))
-    del project, derived  # Sphinx needs the memory more
+        pages = render_source(project, derived, paths, result, pages,
+                              translations.manual_switcher(config, language))
+    del project, derived  # Sphinx needs the memory more (when this is not a child)
     gc.unfreeze()
-    if options.clean or len(result.written) > COLLECT_AFTER_PAGES:
-        gc.collect()  # a third of a second where Sphinx's environment is kept in memory
-    engine = engine_version()
-    if (options.clean or result.written or result.removed or not result.index.is_file()
-            or state.engine != engine):
-        if state.engine != engine or any(name.startswith(FRAME_FILES) for name in result.written):
-            # conf.py, a template or a static file changed: the frame around item pages (its
-            # switcher, labels, styles) is drawn again, and every item page written again
-            state.frame = ""
-        with timed("sphinx"):
-            _sphinx(paths, options, state, result)
-        state.engine = engine
+    return pages, result
 
 
 @contextmanager
