@@ -9,12 +9,15 @@ import json
 import posixpath
 import re
 import shutil
+import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from qms.base.files import atomic_write
 from qms.manual import sphinx_items
+from qms.manual.sphinx_excerpts import script_parts
 
 from .manual_helpers import build_once, differing_files
 
@@ -170,3 +173,21 @@ def test_a_changed_sidebar_reaches_every_item_page(fixture_repo: Callable[[str],
     audit = next((repo / "build" / "html" / "audits").glob("AUD-*.html"))
     assert "Our planning" in audit.read_text(encoding="utf-8")
 
+
+
+def test_search_texts_are_written_without_the_whole_file_in_memory(tmp_path: Path) -> None:
+    # searchtexts.js holds the text of every page (22 million characters at 5,000 standards):
+    # written page by page, the build's peak memory does not grow by copies of all of it.
+    texts = {f"standards/STD-{n:05}": f'Statement {n}: "quoted" 中文 </script> ' * 300
+             for n in range(800)}
+    path = tmp_path / "searchtexts.js"
+    tracemalloc.start()
+    try:
+        atomic_write(path, script_parts(texts))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    written = path.read_text(encoding="utf-8")
+    assert written == "qmsSearchTexts(" + json.dumps(
+        dict(sorted(texts.items())), ensure_ascii=False, separators=(",", ":")) + ");\n"
+    assert peak < len(written) / 20

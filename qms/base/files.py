@@ -6,7 +6,7 @@ import os
 import re
 import secrets
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
@@ -21,11 +21,13 @@ def temporary_name(path: Path) -> Path:
     return path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
 
 
-def atomic_write(path: Path, text: str) -> None:
-    """Write text so that a crash leaves either the old file or the new one, never half.
+def atomic_write(path: Path, text: str | Iterable[str]) -> None:
+    """Write text (or its parts in order) so that a crash leaves either the old file or the
+    new one, never half.
 
     A rewritten file keeps its permissions; a new one gets those the umask gives (0644 under
-    the usual umask 022), as any editor would create it.
+    the usual umask 022), as any editor would create it. Parts spare a large file's whole text
+    in memory.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_temporaries(path.parent)
@@ -40,7 +42,8 @@ def atomic_write(path: Path, text: str) -> None:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             if mode is not None:
                 os.chmod(fd if os.chmod in os.supports_fd else tmp, mode)
-            handle.write(text)
+            for part in [text] if isinstance(text, str) else text:
+                handle.write(part)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)

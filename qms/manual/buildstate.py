@@ -114,7 +114,7 @@ class BuildState:
 
     stamp: str = ""
     engine: str = ""  # sphinx_build.engine_version() of the last Sphinx run
-    frame: str = ""  # of the item pages in the last Sphinx run (sphinx_build._frame_key)
+    frame: str = ""  # of the item pages in the last Sphinx run (sphinx_items._frame_key)
     pages: dict[str, str] = field(default_factory=dict)  # page_key of each page with inputs
     warnings: dict[str, list[str]] = field(default_factory=dict)  # by document ('' = global)
 

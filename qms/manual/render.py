@@ -309,9 +309,10 @@ def _template_place(exc: BaseException, folder: str | None) -> str:
     return ""
 
 
-def write_if_changed(path: Path, text: str) -> bool:
-    """Write text to path unless it already holds exactly that; True when it wrote."""
-    data = text.encode("utf-8")
+def write_if_changed(path: Path, text: str | bytes) -> bool:
+    """Write text (UTF-8) or bytes to path unless it already holds exactly that; True when it
+    wrote."""
+    data = text.encode("utf-8") if isinstance(text, str) else text
     try:
         if path.stat().st_size == len(data) and path.read_bytes() == data:
             return False

@@ -2,8 +2,9 @@
 sphinx_build, the one module that runs Sphinx; this one only uses its search index and logging).
 
 They are not Sphinx documents: qms renders their articles to HTML (itemdata), and here they are
-handed to the HTML builder through `html-collect-pages`, which wraps each in the theme's page
-template, and fed to the search index, which keeps them between builds.
+written in the theme's page template (most in their folder's frame drawn once: sphinx_frame; the
+others handed to the HTML builder through `html-collect-pages`), and fed to the search index,
+which keeps them between builds.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from sphinx.search import IndexBuilder
 from sphinx.util import logging
 
 from qms.manual.itemdata import ITEMS, read_item
+from qms.manual.sphinx_frame import FramedPages, draw_frame, escaped_title, page_context
 from qms.manual.sphinx_nav import navigation
 
 if TYPE_CHECKING:  # only sphinx_build runs Sphinx
@@ -32,8 +34,6 @@ if TYPE_CHECKING:  # only sphinx_build runs Sphinx
 
 KEEP_INDEX = True  # False: always take the plain path below (the tests compare both)
 _LOG = logging.getLogger(__name__)
-# What docutils' HTML writer puts in the head of every document's page.
-VIEWPORT = '<meta name="viewport" content="width=device-width, initial-scale=1" />\n'
 
 
 @dataclass
@@ -108,14 +108,6 @@ def _item_docnames(app: Sphinx) -> list[str]:
     return sorted(found)
 
 
-def _page_context(builder: Any, title: str, body: str) -> dict[str, Any]:
-    # What the theme's page.html is given for a document (Sphinx's get_doc_context), for a
-    # page outside every toctree: no parents, no previous or next, no local contents.
-    return {"parents": [], "prev": None, "next": None, "title": title, "meta": None,
-            "body": body, "metatags": VIEWPORT, "rellinks": builder.globalcontext["rellinks"][:],
-            "sourcename": "", "toc": "", "display_toc": False, "page_source_suffix": ".html"}
-
-
 def _frame_is_known(app: Sphinx, frame: str) -> bool:
     # The frame is made of the theme, the configuration and the static files (a change to any
     # of them makes Sphinx read every document again: code_version covers the static files),
@@ -125,22 +117,15 @@ def _frame_is_known(app: Sphinx, frame: str) -> bool:
     return frame.startswith(navigation(app.env) + ":")
 
 
-def _frame_key(app: Sphinx, docnames: list[str]) -> str:
+def _frame_key(app: Sphinx, docnames: list[str], drawn: dict[str, str]) -> str:
     # Everything of an item page that is not its article (sidebar, header, scripts, styles,
-    # labels): a page with an empty article is written once per folder and hashed. When it
-    # changes, every item page is written again.
-    builder: Any = app.builder
+    # labels): its frame is drawn once per folder (kept in `drawn` for writing the pages) and
+    # hashed. When it changes, every item page is written again.
     digest = hashlib.sha256(code_version().to_bytes(4, "big"))
-    probe = Path(app.doctreedir) / "qms-frame.html"
     for folder in sorted({posixpath.dirname(name) for name in docnames}):
-        builder.handle_page(posixpath.join(folder, "qms-frame"),
-                            _page_context(builder, "", ""), "page.html", outfilename=probe)
-        digest.update(probe.read_bytes())
-    probe.unlink(missing_ok=True)
+        drawn[folder] = draw_frame(app, folder)
+        digest.update(drawn[folder].encode("utf-8", "surrogatepass"))
     return f"{navigation(app.env)}:{digest.hexdigest()}"
-
-
-_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", '"': "&quot;", ">": "&gt;", "@": "&#64;"})
 
 
 def _search_doctree(docname: str, data: dict[str, Any]) -> nodes.document:
@@ -174,7 +159,8 @@ def item_pages(app: Sphinx) -> Iterator[tuple[str, dict[str, Any], str]]:
     items: ItemPages = getattr(app, "qms_items", None) or ItemPages()
     docnames = _item_docnames(app)
     before = items.frame
-    items.frame = before if _frame_is_known(app, before) else _frame_key(app, docnames)
+    drawn: dict[str, str] = {}
+    items.frame = before if _frame_is_known(app, before) else _frame_key(app, docnames, drawn)
     outdir = Path(app.outdir)
     if items.changed is None or items.frame != before:
         todo = docnames
@@ -193,21 +179,24 @@ def item_pages(app: Sphinx) -> Iterator[tuple[str, dict[str, Any], str]]:
         search = set(todo)
     known = set(app.env.all_docs) | set(docnames) | {"search"}
     reread: set[str] = getattr(app, "qms_reread", set())
+    framed = FramedPages(app, todo, drawn)
     for docname in docnames:
         if docname not in search and docname not in todo:
             continue
         data = read_item((Path(app.srcdir) / ITEMS / f"{docname}.json").read_text("utf-8"))
         if indexer is not None and docname in search:
-            indexer.feed(docname, f"{docname}.html", html.escape(data["title"], quote=False)
-                         .translate(_ESCAPES), _search_doctree(docname, data))
+            indexer.feed(docname, f"{docname}.html",
+                         escaped_title(html.escape(data["title"], quote=False)),
+                         _search_doctree(docname, data))
         if docname in todo:
             reread.add(docname)
             for target in data["links"]:
                 if target not in known:
                     _LOG.warning("link to a page the manual does not have: %s", target,
                                  location=docname)
-            title = data["title"].translate(_ESCAPES)
-            yield docname, _page_context(builder, title, data["body"]), "page.html"
+            title = escaped_title(data["title"])
+            if not framed.write(docname, title, data["body"]):
+                yield docname, page_context(builder, title, data["body"]), "page.html"
     kept.update(docnames)
 
 
@@ -217,7 +206,7 @@ def code_version() -> int:
     here = Path(__file__).resolve().parent
     # the static files too: every page links them with their checksum, which Sphinx takes
     # before it copies a changed one
-    files = [here / name for name in ("sphinx_build.py", "sphinx_items.py",
+    files = [here / name for name in ("sphinx_build.py", "sphinx_items.py", "sphinx_frame.py",
                                       "sphinx_excerpts.py", "tablehtml.py")]
     files += sorted((here / "static").iterdir())
     # qms's page.html and the theme's words in other languages (qms.manual.translations)
