@@ -430,3 +430,22 @@ def test_the_width_table_is_what_its_script_writes_from_the_font() -> None:
     # the version line names the matplotlib the table was read with; the widths must agree
     assert written.split("TABLE")[1] == committed.split("TABLE")[1]
     assert font.units_per_EM == fontwidths.UNITS_PER_EM
+
+
+def test_an_xmr_charts_line_and_dots_pass_through_the_same_coordinates() -> None:
+    """The readings' line and their dots are written from one formatting of each point: every
+    vertex of the line has a dot at the very same text, and a gap (NaN) breaks the line and
+    has no dot."""
+    days = [date(2026, 1, 1) + timedelta(days=7 * i) for i in range(6)]
+    values = [1.005, 2.0 / 3.0, math.nan, 12.345, -0.001, 7.5]
+    svg = charts.xmr_chart(list(zip(days, values, strict=True)), None, None, None, None, [], "t")
+    root = ET.fromstring(svg)
+    ns = "{http://www.w3.org/2000/svg}"
+    readings = root.find(f"{ns}g[@class='qms-readings']")
+    assert readings is not None
+    line = readings.find(f"{ns}path").get("d")
+    dots = readings.find(f"{ns}g[@class='qms-dots']/{ns}path").get("d")
+    vertices = re.findall(r"[ML]([^ML]+)", line)
+    assert re.findall(r"M([^M]+?)h0", dots) == vertices
+    assert len(vertices) == 5 and line.count("M") == 2  # the gap starts a second stretch
+    assert all(re.fullmatch(r"-?\d+(\.\d{1,2})? -?\d+(\.\d{1,2})?", v) for v in vertices)

@@ -11,12 +11,15 @@ import re
 import shutil
 import tracemalloc
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 from qms.base.files import atomic_write
 from qms.manual import sphinx_items
+from qms.manual.charts import xmr_chart
+from qms.manual.itemdata import item_json
 from qms.manual.sphinx_excerpts import script_parts
 
 from .manual_helpers import build_once, differing_files
@@ -191,3 +194,17 @@ def test_search_texts_are_written_without_the_whole_file_in_memory(tmp_path: Pat
     assert written == "qmsSearchTexts(" + json.dumps(
         dict(sorted(texts.items())), ensure_ascii=False, separators=(",", ":")) + ");\n"
     assert peak < len(written) / 20
+
+
+def test_a_charts_title_and_description_are_searched_not_its_drawing() -> None:
+    """An item page's search text keeps what a chart says (its title and description) and the
+    text round it, without the chart's stylesheet, tick labels or legend."""
+    points = [(date(2026, 1, 5 + 7 * i), value) for i, value in enumerate([4.0, 5.5, 3.25])]
+    chart = xmr_chart(points, 4.25, 1.0, 7.5, None, [], "STD-00001 Zyxwv score: readings")
+    body = f"<h1>STD-00001</h1><p>Before the chart</p>{chart}<p>After the chart</p>"
+    text = json.loads(item_json("measures/STD-00001-zyxwv", body))["text"]
+    assert "STD-00001 Zyxwv score: readings" in text
+    assert "3 readings from 2026-01-05 to 2026-01-19" in text
+    assert text.startswith("STD-00001 Before the chart") and text.endswith("After the chart")
+    assert "font-family" not in text and "{" not in text  # the chart's stylesheet
+    assert text.count("centre line") == 1  # the description's, not the legend's too

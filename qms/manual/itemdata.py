@@ -19,6 +19,10 @@ from typing import Any
 ITEMS = "_items"  # folder, under the build's source folder, of the item pages' files
 _HEADERLINK = re.compile(r'<a class="headerlink"[^>]*>.*?</a>', re.S)
 _NO_SEARCH = re.compile(r'<div class="table-wrapper[^"]*\bno-search\b.*?</table>\s*</div>', re.S)
+# A chart's words for search are its title and description: its stylesheet, tick labels and
+# legend would fill the index (and the search's excerpts) with CSS and numbers.
+_CHART = re.compile(r'<svg [^>]*class="qms-chart".*?</svg>', re.S)
+_CHART_WORDS = re.compile(r"<(title|desc)>(.*?)</\1>", re.S)
 _H1 = re.compile(r"<h1\b[^>]*>(.*?)</h1>", re.S)
 _TAG = re.compile(r"<[^>]*>")
 # No \b before it: that stops the search for the literal, 25 times slower on a page of charts
@@ -29,6 +33,15 @@ _OUTSIDE = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|/|#)", re.I)  # other sites, abso
 
 def _text(fragment: str) -> str:
     return " ".join(html.unescape(_TAG.sub(" ", fragment)).split())
+
+
+def _chart_words(chart: re.Match[str]) -> str:
+    return " " + " ".join(words for _, words in _CHART_WORDS.findall(chart.group())) + " "
+
+
+def searchable(body: str) -> str:
+    """The words of a page's HTML that search finds: no `no-search` table, no chart's drawing."""
+    return _text(_CHART.sub(_chart_words, _NO_SEARCH.sub(" ", body)))
 
 
 @functools.lru_cache(maxsize=65536)
@@ -60,7 +73,7 @@ def item_json(docname: str, body: str) -> str:
     plain = _HEADERLINK.sub("", body)
     heading = _H1.search(plain)
     title = _text(heading.group(1)) if heading else docname
-    data = {"title": title, "text": _text(_NO_SEARCH.sub(" ", plain)), "body": body,
+    data = {"title": title, "text": searchable(plain), "body": body,
             "links": link_targets(docname, body)}
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 

@@ -40,15 +40,25 @@ def num(value: float) -> str:
     return "0" if text == "-0" else text
 
 
+def spots(points: Iterable[tuple[float, float] | None]) -> list[str | None]:
+    """Each point as 'x y' text (None stays None): formatted once, for a line and its dots."""
+    return [None if point is None else f"{num(point[0])} {num(point[1])}" for point in points]
+
+
 def polyline(points: Iterable[tuple[float, float] | None]) -> str:
     """Path data through the points; None breaks the line there."""
+    return path_through(spots(points))
+
+
+def path_through(texts: Iterable[str | None]) -> str:
+    """Path data through points already written as 'x y' text; None breaks the line there."""
     parts: list[str] = []
     pen_down = False
-    for point in points:
-        if point is None:
+    for text in texts:
+        if text is None:
             pen_down = False
             continue
-        parts.append(f"{'L' if pen_down else 'M'}{num(point[0])} {num(point[1])}")
+        parts.append(("L" if pen_down else "M") + text)
         pen_down = True
     return "".join(parts)
 
@@ -144,13 +154,17 @@ class Svg:
               edge: float = 1.0, hollow: bool = False) -> None:
         """A marker at each place, coloured by the enclosing group (its edge `edge` wide)."""
         if shape == "o" and not hollow:
-            # a round cap on a zero-length line is a filled dot: a fifth of the bytes of a <use>
-            self.path("".join(f"M{num(x)} {num(y)}h0" for x, y in places),
-                      f"fill:none;stroke-width:{num(size + edge)};stroke-linecap:round")
+            self.dots(spots(places), size, edge=edge)
             return
         name = f"qms-{MARKER_NAMES.get(shape, 'mark')}-{num(size)}"
         self.defs[name] = f'<path id="{name}" d="{marker_path(shape, size)}"/>'
         self.parts.extend(f'<use href="#{name}" x="{num(x)}" y="{num(y)}"/>' for x, y in places)
+
+    def dots(self, texts: Iterable[str | None], size: float, *, edge: float = 1.0) -> None:
+        """A filled round marker at each point written as 'x y' text (None: no dot there)."""
+        # a round cap on a zero-length line is a filled dot: a fifth of the bytes of a <use>
+        self.path("".join(f"M{text}h0" for text in texts if text is not None),
+                  f"fill:none;stroke-width:{num(size + edge)};stroke-linecap:round")
 
     def text(self, x: float, y: float, content: str, size: float = FONT_SIZE, *,
              anchor: str = "center", turn: float = 0.0, extra: str = "") -> None:

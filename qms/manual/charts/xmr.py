@@ -44,7 +44,7 @@ from qms.manual.charts.frame import (
 )
 from qms.manual.charts.layout import EDGE, GAP, LINE, fitted, label_space
 from qms.manual.charts.scales import data_range, tick_positions
-from qms.manual.charts.svg import INK, Svg, num, polyline, stroke
+from qms.manual.charts.svg import INK, Svg, num, path_through, spots, stroke
 
 COMPARATOR_SIGNS = {">=": "≥", "<=": "≤", "==": "=", ">": ">", "<": "<"}
 PANEL_COLUMNS = 3
@@ -203,10 +203,11 @@ def _draw_series(svg: Svg, area: Plot, series: XmrSeries, target: TargetLine | N
     """The readings, the lines that judge them and the signal marks, in one plot."""
     places = [(area.x.at(i), area.y.at(value)) if finite(value) else None
               for i, (_, value) in enumerate(series.points)]
+    texts = spots(places)  # every reading is on the line and has a dot: formatted once
     svg.open("qms-readings")
-    svg.path(polyline(places), stroke(READING.colour, READING.width))
+    svg.path(path_through(texts), stroke(READING.colour, READING.width))
     svg.open("qms-dots", marker_style(READING.colour))
-    svg.marks(READING.marker, READING.marker_size, [place for place in places if place])
+    svg.dots(texts, READING.marker_size)
     svg.close()
     svg.close()
     _across(svg, area, "qms-centre", series.centre, CENTRE)
@@ -230,10 +231,10 @@ def _target_text(target: TargetLine, translate: Translate) -> str:
 
 def _describe(series: XmrSeries, target: TargetLine | None, translate: Translate) -> str:
     """What the chart shows, in words: range, latest, centre, limits, target and signals."""
-    readings = [(clean(when), value) for when, value in series.points if finite(value)]
+    readings = [(when, value) for when, value in series.points if finite(value)]
     parts = [translate("{count} readings from {first} to {last}, latest {latest}",
-                       count=len(readings), first=readings[0][0], last=readings[-1][0],
-                       latest=number(readings[-1][1]))]
+                       count=len(readings), first=clean(readings[0][0]),
+                       last=clean(readings[-1][0]), latest=number(readings[-1][1]))]
     if finite(series.centre):
         parts.append(translate("centre line {centre}", centre=number(series.centre)))
     if finite(series.lower) and finite(series.upper):
