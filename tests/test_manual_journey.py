@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from qms.format.check import check, load_valid
+from qms.format.config import ManualConfig
 from qms.format.encounters import encounter_order, listed_encounters
 from qms.format.load import open_config
-from qms.format.models import ManualConfig
 from qms.manual.pages import Docs
 
 from .conftest import TODAY

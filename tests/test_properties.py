@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from qms.base.issues import ISSUE_CODES, Issue
 from qms.base.yamlread import YamlProblem, decode, load_file, parse
 from qms.format.check import check
-from qms.format.models import KINDS
+from qms.format.kinds import KINDS
 from qms.format.schema import validate_document
 
 from .conftest import FIXTURES

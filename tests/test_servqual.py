@@ -13,7 +13,7 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from qms.format.models import DEFAULT_INSTRUMENT, ServqualConfig
+from qms.format.config import DEFAULT_INSTRUMENT, ServqualConfig
 from qms.format.tables import read_survey
 from qms.measurement.servqual import score_wave
 from qms.measurement.stats import cronbach_alpha, t_critical_95

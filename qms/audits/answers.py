@@ -15,7 +15,8 @@ from typing import Any
 from qms.audits.auditing import RESULTS, Entry, FindingInput, grades_for
 from qms.base.errors import QmsError
 from qms.base.safetext import restore_formula
-from qms.format.models import Checklist, Grade
+from qms.format.config import Grade
+from qms.format.models import Checklist
 from qms.format.project import Project
 from qms.format.schema import did_you_mean
 

@@ -19,6 +19,7 @@ from qms.base.issues import Issue, Severity
 from qms.base.links import is_inside, link_outside_message
 from qms.base.yamlread import load_file
 from qms.format.check import resolve_today
+from qms.format.config import Grade
 from qms.format.fingerprint import checklist_fingerprint, question_fingerprint
 from qms.format.ids import require_id
 from qms.format.languages import localised
@@ -30,7 +31,7 @@ from qms.format.load import (
     load_project,
     stop_on_errors,
 )
-from qms.format.models import Audit, Checklist, Grade, Question, Standard
+from qms.format.models import Audit, Checklist, Question, Standard
 from qms.format.project import Project, Source
 from qms.format.schedule import add_days
 from qms.format.schema import did_you_mean

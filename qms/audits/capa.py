@@ -22,18 +22,10 @@ from qms.base import gitrepo
 from qms.base.errors import QmsError
 from qms.base.yamledit import append_item, dump_round_trip, set_key, update_file
 from qms.base.yamlread import YamlProblem, parse
+from qms.format.config import Config, Grade
 from qms.format.ids import require_id
 from qms.format.load import YAML_SUFFIXES, files_under, open_config
-from qms.format.models import (
-    CAPA_STATES,
-    Audit,
-    Capa,
-    CapaEvent,
-    Config,
-    Finding,
-    Grade,
-    Verification,
-)
+from qms.format.models import CAPA_STATES, Audit, Capa, CapaEvent, Finding, Verification
 from qms.format.schema import did_you_mean
 from qms.format.validate import capa_rule_breaches
 

@@ -15,7 +15,8 @@ import click
 from qms.audits import auditing
 from qms.audits.auditing import AuditContext, Entry, FindingInput
 from qms.base.safetext import visible
-from qms.format.models import Grade, Question
+from qms.format.config import Grade
+from qms.format.models import Question
 
 WIDTH = 78
 RULE = "-" * WIDTH

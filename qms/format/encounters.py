@@ -12,8 +12,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from qms.base.issues import Issue, warning
+from qms.format.config import Journey, ManualConfig
 from qms.format.load import CONFIG_FILE
-from qms.format.models import Journey, ManualConfig
 from qms.format.project import Project
 from qms.format.schema import did_you_mean
 

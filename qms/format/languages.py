@@ -20,7 +20,8 @@ from pydantic import BaseModel
 
 from qms.base.errors import UsageError
 from qms.base.issues import Issue, warning
-from qms.format.models import Checklist, Config, Plan, Standard
+from qms.format.config import Config
+from qms.format.models import Checklist, Plan, Standard
 from qms.format.project import Project
 from qms.format.texts import Texts
 

@@ -21,8 +21,9 @@ from qms.base.issues import Issue, Severity, error, sort_issues
 from qms.base.links import LINK_OUTSIDE, is_inside, link_outside_message
 from qms.base.workers import fork_workers
 from qms.base.yamlread import load_file
+from qms.format.config import Config
 from qms.format.languages import in_languages, lookup_order
-from qms.format.models import DIMENSIONS, ID_PATTERN, Audit, Config
+from qms.format.models import DIMENSIONS, ID_PATTERN, Audit
 from qms.format.project import Project, Source
 from qms.format.schema import validate_document
 from qms.format.tables import read_kpis, read_sqi, read_survey

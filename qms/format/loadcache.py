@@ -40,6 +40,7 @@ from qms.base.files import temporary_name
 from qms.base.issues import Issue, Severity
 from qms.base.yamlread import YamlProblem, load_file_bytes, read_bytes
 from qms.format.check import load_valid
+from qms.format.kinds import KINDS
 from qms.format.load import (
     document_files,
     load_config,
@@ -48,7 +49,6 @@ from qms.format.load import (
     register,
     walk_files,
 )
-from qms.format.models import KINDS
 from qms.format.project import Project, Source
 from qms.format.schema import validate_document
 from qms.format.validate import validate_project

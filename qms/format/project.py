@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from qms.base.yamlread import line_of
-from qms.format.models import Audit, Checklist, Config, Finding, Plan, Question, Standard
+from qms.format.config import Config
+from qms.format.models import Audit, Checklist, Finding, Plan, Question, Standard
 from qms.format.tables import KpiReading, SqiCount, SurveyWave
 
 

@@ -12,7 +12,8 @@ from pydantic_core import ErrorDetails
 
 from qms.base.issues import Issue, error
 from qms.base.yamlread import LineDict, line_of
-from qms.format.models import KINDS, Model
+from qms.format.kinds import KINDS
+from qms.format.models import Model
 from qms.format.texts import LANGUAGE_HINT, TEXT_ERROR
 
 _DATE_ERRORS = {

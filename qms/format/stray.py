@@ -8,8 +8,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from qms.base.issues import Issue, warning
+from qms.format.config import PathsConfig
 from qms.format.load import CONFIG_FILE, YAML_SUFFIXES, walk_files
-from qms.format.models import PathsConfig
 
 STRAY_FILE = "stray-file"
 DATA_SUFFIXES = (*YAML_SUFFIXES, ".csv")

@@ -22,8 +22,8 @@ from qms.base import gitrepo
 from qms.base.errors import QmsError
 from qms.base.files import folder_lock
 from qms.base.links import is_inside, link_outside_message
+from qms.format.config import Config
 from qms.format.load import open_config
-from qms.format.models import Config
 from qms.manual import translations
 from qms.manual.buildstate import BuildState, input_stamp
 from qms.manual.edition import QUALITY, folder_name

@@ -21,8 +21,8 @@ from typing import Any
 
 from qms import __version__
 from qms.base.cachekey import cache_key
+from qms.format.config import Config
 from qms.format.load import walk_files
-from qms.format.models import Config
 
 STATE_FILE = "state.json"
 PACKAGE = Path(__file__).resolve().parent.parent

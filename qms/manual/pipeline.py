@@ -22,8 +22,8 @@ from typing import Any
 from qms.base import gitrepo
 from qms.base.errors import QmsError
 from qms.base.workers import can_fork, in_forked_child
+from qms.format.config import Config
 from qms.format.loadcache import cache_folder, load_valid_cached
-from qms.format.models import Config
 from qms.format.project import Project
 from qms.manual import doctreetrust, translations
 from qms.manual.build import BuildOptions, BuildPaths, BuildResult

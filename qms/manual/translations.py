@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from qms.base.errors import QmsError
+from qms.format.config import Config
 from qms.format.languages import check_language, localised
-from qms.format.models import Config
 from qms.format.project import Project
 from qms.format.texts import LANGUAGE_PATTERN
 

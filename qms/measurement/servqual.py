@@ -12,7 +12,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from qms.base.errors import QmsError
-from qms.format.models import ServqualConfig
+from qms.format.config import ServqualConfig
 from qms.format.tables import SurveyWave
 from qms.measurement.stats import ALPHA_FLOOR, cronbach_alpha, mean_interval_95, rounded
 

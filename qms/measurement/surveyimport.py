@@ -17,8 +17,9 @@ from pathlib import Path
 from qms.base.errors import QmsError
 from qms.base.files import atomic_write, folder_lock
 from qms.base.links import is_inside, link_outside_message
+from qms.format.config import Config
 from qms.format.load import open_config
-from qms.format.models import DIMENSIONS, Config
+from qms.format.models import DIMENSIONS
 from qms.format.tables import WEIGHT_PREFIX
 from qms.measurement.surveysource import Export, read_export
 
