@@ -253,3 +253,17 @@ def test_a_closed_pipe_ends_quietly(sample_repo: Path) -> None:
         err = process.stderr.read().decode()
         assert process.wait() == 141
     assert "Traceback" not in err and "internal error" not in err
+
+
+def test_a_broken_qms_yaml_is_reported_alone(sample_repo: Path,
+                                             run: Callable[..., object]) -> None:
+    # Checked by the defaults it falls back to, every SQI row of the sample would be an
+    # unknown category: thousands of errors that follow from one, listed before it.
+    config = sample_repo / "qms.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        "  audience: quality", "  audience: everyone"), encoding="utf-8")
+    result = run("check", str(sample_repo))
+    assert result.exit_code == 1
+    errors = [line for line in result.stdout.splitlines() if " error [" in line]
+    assert errors == ["qms.yaml:14: error [bad-value] manual.audience: 'everyone' is not "
+                      "allowed; use one of: quality, staff"]
