@@ -112,6 +112,7 @@ ISSUE_CODES: dict[str, str] = {
     "that standards have",
     "unknown-encounter": "manual.encounters names an encounter no standard has (a typo?)",
     "duplicate-encounter": "manual.encounters names one encounter twice",
-    "unknown-name": "manual.names gives a display name for a name no encounter, owner or site has",
+    "unknown-name": "manual.names names something no encounter, owner, approver, site or SQI "
+    "category is called",
     "missing-translation": "a text written per language lacks one of manual.languages",
 }

@@ -73,12 +73,13 @@ class ManualConfig(Model):
     audience: Literal["quality", "staff"] = "quality"
     # The order a customer meets the encounters: names, journeys of names, or both mixed.
     encounters: list[EncounterEntry] = Field(default_factory=list)
-    # How an encounter, owner or site reads in each language: the name stays the key files
-    # refer to (and the pages' addresses); only what is shown changes.
+    # How an encounter, owner, site, approver or SQI category reads in each language: the name
+    # stays the key files refer to (and the pages' addresses); only what is shown changes.
     names: dict[Text, LocalText] = Field(default_factory=dict)
 
     def shown_name(self, name: str) -> str:
-        """An encounter's, owner's or site's name as shown: its manual.names text, else itself."""
+        """A name (encounter, owner, site, approver, SQI category) as shown: its manual.names
+        text, else itself."""
         return self.names.get(name, name)
 
     @model_validator(mode="after")
@@ -93,6 +94,7 @@ class ManualConfig(Model):
             name: Texts(shown, {**dict.fromkeys(languages, name), **shown.texts})
             if isinstance(shown, Texts) else shown for name, shown in self.names.items()})
         return self
+
 
 class ReviewConfig(Model):
     """Review cycle defaults."""

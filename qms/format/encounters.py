@@ -1,5 +1,6 @@
 """The customer's order of the service encounters (qms.yaml `manual.encounters`), the names
-shown for encounters, owners and sites (`manual.names`), and their checks.
+shown for encounters, owners, sites, approvers and SQI categories (`manual.names`), and their
+checks.
 
 The manual lists encounters in the order a customer meets them; encounters the list leaves out
 follow alphabetically. The list is optional: without it every encounter is alphabetical and
@@ -110,7 +111,9 @@ def check_encounters(project: Project) -> Iterator[Issue]:
 
 
 def named_things(project: Project) -> set[str]:
-    """Every encounter, owner and site name the repository uses (what manual.names may name)."""
+    """Every name the repository uses that manual.names may name: encounters, owners (of
+    standards, plans, actions, CAPAs), approvers, sites (of audits, KPI readings), SQI
+    categories."""
     found = {name for s in project.standards.values() for name in (s.encounter, s.owner)}
     found.update(s.approval.by for s in project.standards.values() if s.approval)
     for plan in project.plans.values():
@@ -135,6 +138,6 @@ def check_names(project: Project) -> Iterator[Issue]:
             line = source.line("manual", "names", name) if source is not None else 0
             yield warning(CONFIG_FILE, line, "unknown-name",
                           f"manual.names gives '{name}' a name per language, but no encounter, "
-                          "owner, site or SQI category is called that"
+                          "owner, approver, site or SQI category is called that"
                           f"{did_you_mean(name, sorted(used))}; "
                           "correct the name or remove the entry")

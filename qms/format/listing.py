@@ -235,6 +235,13 @@ def finding_was_open(ref: FindingRef, day: date) -> bool:
     return capa.verification is not None and capa.verification.on > day
 
 
+def finding_was_overdue(ref: FindingRef, day: date) -> bool:
+    """Whether a finding's CAPA was open at the end of a day and past its due date then."""
+    capa = ref.finding.capa
+    return (finding_was_open(ref, day) and capa is not None and capa.due is not None
+            and capa.due < day)
+
+
 def finding_is_overdue(ref: FindingRef, project: Project) -> bool:
     """An open finding whose CAPA is past its due date."""
     capa = ref.finding.capa

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from qms.format.listing import finding_was_open
+from qms.format.listing import finding_was_open, finding_was_overdue
 from qms.format.project import Project
 from qms.manual.derive import Compliance, Derived
 from qms.manual.measurepages import MEASURE_TARGETS, Measurement, readings_input
@@ -143,12 +143,11 @@ class HomeFigures:
         now = quarters[-1] if quarters else None
         before = quarters[-2] if len(quarters) > 1 else None
         day = self.project.today - timedelta(days=CAPA_LOOKBACK_DAYS)
-        was_open = [ref for ref in self.project.findings if finding_was_open(ref, day)]
-        was_overdue = [ref for ref in was_open
-                       if ref.finding.capa and ref.finding.capa.due and ref.finding.capa.due < day]
-        return [Standing(_("Open CAPAs"), len(derived.open), len(was_open), CAPA_DOC,
-                         _("today")),
-                Standing(_("Overdue CAPAs"), len(derived.overdue), len(was_overdue), CAPA_DOC,
+        findings = self.project.findings
+        was_open = sum(finding_was_open(ref, day) for ref in findings)
+        was_overdue = sum(finding_was_overdue(ref, day) for ref in findings)
+        return [Standing(_("Open CAPAs"), len(derived.open), was_open, CAPA_DOC, _("today")),
+                Standing(_("Overdue CAPAs"), len(derived.overdue), was_overdue, CAPA_DOC,
                          _("today")),
                 Standing(_("Compliance"), now[1].rate if now else None,
                          before[1].rate if before else None, COMPLIANCE_DOC,

@@ -115,10 +115,9 @@ class GapFigures:
     def plans_table(self, gap: int) -> Table:
         """The gap's planning items, with their overdue actions."""
         _, docs = self.translate, self.docs
-        rows = []
+        rows, shown = [], self.project.config.manual.shown_name
         for plan in self.gap(gap)["plans"]:
             category = self.project.plans[plan["id"]].category
-            shown = self.project.config.manual.shown_name
             late = [f"{a['due']} {shown(a['owner']) if a['owner'] else ''}: {a['action']}" for a in
                     plan["overdue_actions"]]
             rows.append([cell(plan["id"], doc=docs.plan_area(category),
