@@ -77,6 +77,9 @@ def test_show_keeps_the_name_beside_its_shown_name_and_list_finds_either(
         assert found.exit_code == 0 and "TEL-001" in found.output, (wanted, found.output)
     missed = run("list", "standards", "-C", str(repo), "--encounter", "送货", "--format", "csv")
     assert missed.exit_code == 0 and "TEL-001" not in missed.output
+    finding = run("show", "AUD-20261101-CSC-0A1B-F1", "-C", str(repo)).output
+    assert "at 客户服务中心 (Customer Service Centre)" in finding
+    assert "owner:        客户服务中心 (Customer Service Centre)" in finding  # the CAPA's
     audits = run("list", "audits", "-C", str(repo), "--site", "客户服务", "--format", "csv")
     assert audits.exit_code == 0 and "AUD-20261101-CSC-0A1B" in audits.output
 

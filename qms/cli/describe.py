@@ -149,7 +149,8 @@ def _finding(project: Project, ref: FindingRef) -> Iterator[str]:
     for label in ("owner", "due", "containment", "root_cause", "action"):
         value = getattr(capa, label)
         if value:
-            yield _field(label.replace("_", " "), value)
+            yield _field(label.replace("_", " "), _name(project, value) if label == "owner"
+                         else value)
     if capa.verification:
         v = capa.verification
         yield _field("verified", f"{v.result} by {v.by} on {v.on.isoformat()}")
