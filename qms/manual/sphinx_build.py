@@ -32,6 +32,7 @@ from sphinx.util.docutils import SphinxDirective, docutils_namespace, patch_docu
 from qms.manual.buildstate import engine_libraries
 from qms.manual.sphinx_card import add_cards
 from qms.manual.sphinx_excerpts import keep_search_texts
+from qms.manual.sphinx_index import keep_index_in_memory
 from qms.manual.sphinx_items import (
     ItemPages,
     code_version,
@@ -118,6 +119,7 @@ class DisabledDirective(SphinxDirective):
 def _builder_inited(app: Sphinx) -> None:
     app.env.settings.update(HARDENED_SETTINGS)
     keep_index_if_possible(app)
+    keep_index_in_memory(app)  # after: its loading wraps the one that keeps item pages
     keep_search_texts(app)
     app.add_js_file("qms-search.js")  # excerpts in search results (see the file)
     if str(app.config.language).startswith("zh"):

@@ -1,0 +1,127 @@
+"""What a kept Sphinx application (`qms serve`) remembers between builds to rebuild quickly: the
+search index, search texts, tables' HTML and the sidebar. Each shortcut writes the bytes the
+plain path writes, and a file changed behind the application's back is read again."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sphinx.search import js_index
+
+from qms.manual import sphinx_index
+from qms.manual.sphinx_build import SphinxSession
+
+from .manual_helpers import build_once, differing_files
+
+
+def _replace(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+@contextmanager
+def _session() -> Iterator[SphinxSession]:
+    session = SphinxSession()
+    try:
+        yield session
+    finally:
+        session.close()
+
+
+def _edits(repo: Path) -> Iterator[None]:
+    """A title shown on index pages, a new word and one other pages hold, a removed standard,
+    a word dropped."""
+    desk = repo / "standards" / "desk"
+    _replace(desk / "DSK-001.yaml", "Greet every visitor", "Welcome every visitor")
+    yield
+    _replace(desk / "DSK-002.yaml", "statement: ", "statement: Zanzibarian ")
+    _replace(desk / "DSK-001.yaml", "whatever the", "leaflets or whatever the")
+    yield
+    (desk / "DSK-003.yaml").unlink()
+    yield
+    _replace(desk / "DSK-002.yaml", "statement: Zanzibarian ", "statement: ")
+    yield
+
+
+def _kept_builds(repo: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[list[bytes], int]:
+    """The search index after each edit, built by one kept application, and how often Sphinx
+    read the index from its file."""
+    indexes, reads = [], [0]
+    loads = js_index.loads
+
+    def counted_loads(text: str) -> Any:
+        reads[0] += 1
+        return loads(text)
+
+    monkeypatch.setattr(js_index, "loads", counted_loads)
+    with _session() as session:
+        build_once(repo, strict=True, sphinx=session)
+        for _ in _edits(repo):
+            result, _lines = build_once(repo, strict=True, sphinx=session)
+            assert result.sphinx_ran
+            indexes.append((repo / "build" / "html" / "searchindex.js").read_bytes())
+        assert session.started == 1
+    return indexes, reads[0]
+
+
+def test_a_kept_search_index_is_the_one_sphinx_reads_and_freezes(
+        fixture_repo: Callable[[str], Path], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1790000000")
+    repo = fixture_repo("manual-small")
+    plain = tmp_path / "plain"
+    shutil.copytree(repo, plain)
+    kept, reads = _kept_builds(repo, monkeypatch)
+    assert reads == 0  # (the first build had no index to read)
+    monkeypatch.setattr(sphinx_index, "KEEP_IN_MEMORY", False)
+    assert _kept_builds(plain, monkeypatch) == (kept, 4)  # each step's index, byte for byte
+    assert b"zanzibarian" in kept[1] and b"zanzibarian" not in kept[3]
+    assert differing_files(repo / "build" / "html", plain / "build" / "html") == []
+    clean = tmp_path / "clean"
+    shutil.copytree(repo, clean, ignore=shutil.ignore_patterns("build"))
+    build_once(clean, strict=True, clean=True)
+    assert differing_files(repo / "build" / "html", clean / "build" / "html") == []
+
+
+def test_a_search_index_changed_on_disk_is_read_again(
+        fixture_repo: Callable[[str], Path]) -> None:
+    # The index in memory is the file this application wrote; a file changed since (another
+    # build, a hand) is what Sphinx reads, as without a kept application: here an unreadable
+    # one, which Sphinx warns of.
+    repo = fixture_repo("manual-small")
+    with _session() as session:
+        build_once(repo, strict=True, sphinx=session)
+        (repo / "build" / "html" / "searchindex.js").write_text("Search.setIndex(nonsense)",
+                                                                 encoding="utf-8")
+        _replace(repo / "standards" / "desk" / "DSK-001.yaml", "Greet every visitor",
+                 "Welcome every visitor")
+        result, _ = build_once(repo, sphinx=session)
+        assert session.started == 1
+    assert any("search index couldn't be loaded" in w for w in result.warnings), result.warnings
+
+
+class _OtherBuilder:
+    def load_indexer(self, docnames: object, keep: object) -> None:
+        """Another Sphinx's loading, with another signature."""
+
+    def dump_search_index(self) -> None:
+        """As Sphinx's."""
+
+
+class _SameBuilder:
+    def load_indexer(self, docnames: object) -> None:
+        """As Sphinx's."""
+
+    def dump_search_index(self) -> None:
+        """As Sphinx's."""
+
+
+def test_the_index_is_kept_only_with_the_sphinx_it_was_written_for() -> None:
+    assert sphinx_index._can_keep(_SameBuilder())
+    assert not sphinx_index._can_keep(_OtherBuilder())
