@@ -15,6 +15,7 @@ from sphinx.search import js_index
 
 from qms.manual import sphinx_index
 from qms.manual.sphinx_build import SphinxSession
+from qms.manual.sphinx_excerpts import script_parts
 
 from .manual_helpers import build_once, differing_files
 
@@ -125,3 +126,17 @@ class _SameBuilder:
 def test_the_index_is_kept_only_with_the_sphinx_it_was_written_for() -> None:
     assert sphinx_index._can_keep(_SameBuilder())
     assert not sphinx_index._can_keep(_OtherBuilder())
+
+
+def test_search_texts_kept_encoded_are_written_as_when_encoded_afresh() -> None:
+    # A kept application keeps each page's text with its JSON; after edits the script is the
+    # one encoding every text again gives, and pages gone are forgotten.
+    texts = {f"standards/STD-{n}": f'Statement {n}: "quoted" 中文 </script>' for n in range(5)}
+    encoded: dict[str, tuple[str, str]] = {}
+    assert "".join(script_parts(texts, encoded)) == "".join(script_parts(texts))
+    texts["standards/STD-1"] = "Changed"
+    del texts["standards/STD-2"]
+    texts["standards/STD-9"] = "New"
+    assert "".join(script_parts(texts, encoded)) == "".join(script_parts(texts))
+    assert sorted(encoded) == sorted(texts)
+    assert encoded["standards/STD-1"] == ("Changed", '"standards/STD-1":"Changed"')

@@ -70,17 +70,28 @@ def _load(path: Path) -> dict[str, str]:
             if isinstance(key, str) and isinstance(value, str)}
 
 
-def script_parts(texts: dict[str, str]) -> Iterator[str]:
+def script_parts(texts: dict[str, str],
+                 encoded: dict[str, tuple[str, str]] | None = None) -> Iterator[str]:
     """The script of the texts, one call with a JSON object (data, never code), page by page:
     written as one string it would be three copies of every text at once (the JSON, the
-    script, its bytes), 60 MB at 5,000 standards."""
+    script, its bytes), 60 MB at 5,000 standards. `encoded` keeps each page's JSON with its
+    text between builds of one application: encoding them all again is 0.1 s at 5,000
+    standards, when one page changed."""
     yield _CALL + "{"
     comma = ""
     for name, text in sorted(texts.items()):
-        yield (f"{comma}{json.dumps(name, ensure_ascii=False)}:"
-               f"{json.dumps(text, ensure_ascii=False)}")
+        last = encoded.get(name) if encoded is not None else None
+        if last is None or last[0] != text:
+            last = (text, f"{json.dumps(name, ensure_ascii=False)}:"
+                          f"{json.dumps(text, ensure_ascii=False)}")
+            if encoded is not None:
+                encoded[name] = last
+        yield comma + last[1]
         comma = ","
     yield "});\n"
+    if encoded is not None:
+        for name in encoded.keys() - texts.keys():  # pages gone
+            del encoded[name]
 
 
 def _signature(path: Path) -> tuple[int, int] | None:
@@ -125,7 +136,7 @@ def _follow_indexer(builder: Any, kept: dict[str, Any]) -> None:
             changed[0] = True
             del texts[name]
         if changed[0]:
-            atomic_write(path, script_parts(texts))
+            atomic_write(path, script_parts(texts, kept.setdefault("encoded", {})))
         kept.update(texts=texts, of=_signature(path))
 
     indexer.feed, indexer.dump = feed_and_keep, dump_both
