@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from sphinx.search import js_index
 
-from qms.manual import sphinx_index
+from qms.manual import sphinx_build, sphinx_index
 from qms.manual.sphinx_build import SphinxSession
 from qms.manual.sphinx_excerpts import script_parts
 
@@ -140,3 +140,35 @@ def test_search_texts_kept_encoded_are_written_as_when_encoded_afresh() -> None:
     assert "".join(script_parts(texts, encoded)) == "".join(script_parts(texts))
     assert sorted(encoded) == sorted(texts)
     assert encoded["standards/STD-1"] == ("Changed", '"standards/STD-1":"Changed"')
+
+
+def test_a_kept_application_makes_again_only_the_tables_that_changed(
+        fixture_repo: Callable[[str], Path], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = fixture_repo("manual-small")
+    made: list[str] = []  # tables made into HTML
+    written: list[str] = []  # tables written into a page
+    table_html, table_html_once = sphinx_build.table_html, sphinx_build._table_html_once
+
+    def counted(settings: dict[str, Any], rows: list[Any], docname: str) -> str:
+        made.append(docname)
+        return table_html(settings, rows, docname)
+
+    def counted_once(builder: Any, node: Any, docname: str) -> str:
+        written.append(docname)
+        return table_html_once(builder, node, docname)
+
+    monkeypatch.setattr(sphinx_build, "table_html", counted)
+    monkeypatch.setattr(sphinx_build, "_table_html_once", counted_once)
+    with _session() as session:
+        build_once(repo, strict=True, sphinx=session)
+        made.clear()
+        written.clear()
+        _replace(repo / "standards" / "desk" / "DSK-001.yaml", "Greet every visitor",
+                 "Welcome every visitor")
+        build_once(repo, strict=True, sphinx=session)
+    assert 0 < len(made) < len(written)  # the ones showing the title, not the others
+    clean = tmp_path / "clean"
+    shutil.copytree(repo, clean, ignore=shutil.ignore_patterns("build"))
+    build_once(clean, strict=True, clean=True)
+    assert differing_files(repo / "build" / "html", clean / "build" / "html") == []

@@ -13,9 +13,9 @@ incremental builds.
 from __future__ import annotations
 
 import copy
+import hashlib
 import io
 import json
-import posixpath
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -40,7 +40,7 @@ from qms.manual.sphinx_items import (
     keep_going_for_item_pages,
     keep_index_if_possible,
 )
-from qms.manual.sphinx_nav import rewrite_all_when_navigation_changes
+from qms.manual.sphinx_nav import rewrite_all_when_navigation_changes, shared_navigation
 from qms.manual.sphinxconf import ANSI, ProgressStream
 from qms.manual.tablehtml import table_html, table_words
 
@@ -57,9 +57,28 @@ class qms_table(nodes.General, nodes.Element):  # noqa: N801 - docutils names no
 
 
 def _visit_table_html(translator: Any, node: qms_table) -> None:
-    translator.body.append(table_html(node["settings"], node["rows"],
-                                      translator.builder.current_docname))
+    docname = translator.builder.current_docname
+    translator.body.append(_table_html_once(translator.builder, node, docname))
     raise nodes.SkipNode
+
+
+def _table_html_once(builder: Any, node: qms_table, docname: str) -> str:
+    # A page written again (a title on it changed) mostly holds tables that did not: an
+    # application kept between builds (`qms serve`) keeps the HTML of the tables it wrote last
+    # time, by the digest of their text and the depth of their page (links go through the top
+    # folder), and makes only new ones. In memory only: nothing is read from disk.
+    digest = node.get("digest")
+    if not digest:
+        return table_html(node["settings"], node["rows"], docname)
+    key = (digest, docname.count("/"))
+    written: dict[Any, str] = builder.__dict__.setdefault("_qms_tables", {})
+    html = written.get(key)
+    if html is None:
+        html = builder.__dict__.get("_qms_tables_before", {}).get(key)
+        if html is None:
+            html = table_html(node["settings"], node["rows"], docname)
+        written[key] = html
+    return html
 
 
 def _skip(translator: Any, node: nodes.Node) -> None:
@@ -95,7 +114,9 @@ class TableDirective(SphinxDirective):
             settings, lines = lines[0], lines[1:]
         if not lines and not settings.get("header"):
             return []
-        node = qms_table(settings=settings, rows=lines)
+        node = qms_table(settings=settings, rows=lines,
+                         digest=hashlib.sha256("\n".join(text).encode("utf-8",
+                                                                     "surrogatepass")).hexdigest())
         if settings.get("search", True):
             node += nodes.Text(table_words(settings, lines))
         else:
@@ -124,34 +145,6 @@ def _builder_inited(app: Sphinx) -> None:
     app.add_js_file("qms-search.js")  # excerpts in search results (see the file)
     if str(app.config.language).startswith("zh"):
         app.add_js_file("qms-zh-search.js")  # see the file: Chinese search fails without it
-
-
-def _shared_navigation(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any],
-                       doctree: Any) -> None:
-    # The sidebar of a page outside every toctree (a standard, an audit) marks no entry as
-    # current, so all such pages of one folder have the same sidebar: compute it once per
-    # folder instead of once per page (furo asks for it on every page).
-    if "toctree" not in context or pagename in _in_toctrees(app):
-        return
-    cache = app.__dict__.setdefault("_qms_navigation", {})
-    folder, compute = posixpath.dirname(pagename), context["toctree"]
-
-    def toctree(**kwargs: Any) -> str:
-        key = (folder, tuple(sorted(kwargs.items())))
-        if key not in cache:
-            cache[key] = compute(**kwargs)
-        return str(cache[key])
-
-    context["toctree"] = toctree
-
-
-def _in_toctrees(app: Sphinx) -> set[str]:
-    found: set[str] | None = app.__dict__.get("_qms_in_toctrees")
-    if found is None:
-        env = app.env
-        found = app.__dict__["_qms_in_toctrees"] = {env.config.root_doc}.union(
-            *env.toctree_includes.values())
-    return found
 
 
 def _forget_doctree_copies(app: Sphinx, *args: Any) -> None:
@@ -195,7 +188,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("env-get-updated", rewrite_all_when_navigation_changes)
     app.connect("doctree-read", _forget_doctree_copies)
     app.connect("doctree-resolved", _forget_doctree_copies)
-    app.connect("html-page-context", _shared_navigation, priority=400)  # before furo's
+    app.connect("html-page-context", shared_navigation, priority=400)  # before furo's
     app.connect("html-collect-pages", item_pages)
     app.connect("env-get-outdated", keep_going_for_item_pages)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True,
@@ -362,9 +355,13 @@ def _read(path: Path) -> bytes:
 
 def _forget_last_build(app: Sphinx) -> None:
     # What the extension remembers during one build: the shared sidebars and the pages in
-    # toctrees (either can change with the next build) and the search entries kept.
+    # toctrees (either can change with the next build) and the search entries kept. Of the
+    # tables' HTML, those written in the last build are kept for this one (and then those
+    # written again): a table no page holds any more is not kept for ever.
     for name in ("_qms_navigation", "_qms_in_toctrees", "_qms_kept"):
         app.__dict__.pop(name, None)
+    kept = app.builder.__dict__
+    kept["_qms_tables_before"] = kept.pop("_qms_tables", {})
 
 
 def run_sphinx(srcdir: Path, outdir: Path, doctrees: Path, *, jobs: int = 1, fresh: bool = False,

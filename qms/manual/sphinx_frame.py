@@ -64,7 +64,7 @@ KNOWN_LISTENERS = frozenset({
     ("sphinx.ext.mathjax", "install_mathjax"),
     ("alabaster", "update_context"),
     ("furo", "_html_page_context"),
-    ("qms.manual.sphinx_build", "_shared_navigation"),
+    ("qms.manual.sphinx_nav", "shared_navigation"),
 })
 
 
