@@ -225,9 +225,9 @@ def test_docutils_settings_made_once_change_no_page(tmp_path: Path,
 
     monkeypatch.setattr(docutils.frontend.OptionParser, "__init__", counted)
     outputs = []
-    for name, settings in (("once", sphinx_build._docutils_settings_made_once),
+    for name, settings in (("once", sphinx_build.docutils_settings_made_once),
                            ("per-page", contextlib.nullcontext)):
-        monkeypatch.setattr(sphinx_build, "_docutils_settings_made_once", settings)
+        monkeypatch.setattr(sphinx_build, "docutils_settings_made_once", settings)
         repo = make_git_repo(copy_fixture("manual-small", tmp_path / name))
         parsers.clear()
         result, _ = build_once(repo, strict=True)

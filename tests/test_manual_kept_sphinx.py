@@ -4,6 +4,7 @@ plain path writes, and a file changed behind the application's back is read agai
 
 from __future__ import annotations
 
+import gc
 import shutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -172,3 +173,46 @@ def test_a_kept_application_makes_again_only_the_tables_that_changed(
     shutil.copytree(repo, clean, ignore=shutil.ignore_patterns("build"))
     build_once(clean, strict=True, clean=True)
     assert differing_files(repo / "build" / "html", clean / "build" / "html") == []
+
+
+def test_sphinx_loads_and_builds_without_scanning_what_it_loaded(
+        fixture_repo: Callable[[str], Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    # Loading Sphinx's environment makes no garbage: the collector does not scan it then, and
+    # while Sphinx builds, what existed before (the environment) is left out of its scans.
+    # Afterwards the collector is as it was.
+    repo = fixture_repo("manual-small")
+    build_once(repo, strict=True)
+    _replace(repo / "standards" / "desk" / "DSK-001.yaml", "Greet every visitor",
+             "Welcome every visitor")
+    scans: list[str] = []
+    seen: dict[str, Any] = {}
+
+    def note(phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            scans.append(seen.get("step", ""))
+
+    real = sphinx_build.Sphinx
+
+    def started(*args: Any, **kwargs: Any) -> Any:
+        seen["step"] = "start"
+        app = real(*args, **kwargs)
+        seen["step"] = ""
+        build = app.build
+
+        def noted_build(*args: Any, **kwargs: Any) -> None:
+            seen["frozen"] = gc.get_freeze_count()
+            build(*args, **kwargs)
+
+        app.build = noted_build
+        return app
+
+    monkeypatch.setattr(sphinx_build, "Sphinx", started)
+    gc.callbacks.append(note)
+    try:
+        result, _ = build_once(repo, strict=True)
+    finally:
+        gc.callbacks.remove(note)
+    assert result.sphinx_ran
+    assert "start" not in scans
+    assert seen["frozen"] > 10000  # (the environment alone is more objects than that)
+    assert gc.isenabled() and gc.get_freeze_count() == 0

@@ -12,12 +12,11 @@ incremental builds.
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import io
 import json
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, cast
@@ -25,7 +24,6 @@ from typing import IO, Any, cast
 import sphinx
 import sphinx.locale
 from docutils import nodes
-from docutils.utils import DependencyList
 from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective, docutils_namespace, patch_docutils
 
@@ -41,6 +39,11 @@ from qms.manual.sphinx_items import (
     keep_index_if_possible,
 )
 from qms.manual.sphinx_nav import rewrite_all_when_navigation_changes, shared_navigation
+from qms.manual.sphinx_running import (
+    collector_paused,
+    docutils_settings_made_once,
+    older_objects_left_out_of_collections,
+)
 from qms.manual.sphinxconf import ANSI, ProgressStream
 from qms.manual.tablehtml import table_html, table_words
 
@@ -218,45 +221,6 @@ class SphinxResult:
         return grouped
 
 
-@contextmanager
-def _docutils_settings_made_once() -> Iterator[None]:
-    """While Sphinx builds, make docutils' settings once, not once per page.
-
-    Sphinx (8.2 and later) builds docutils' option parser anew for every page it reads: about
-    10 % of a clean build, for settings that are the same for every page of one build. Each
-    page gets its own copy, with its own list of dependencies (the one thing docutils adds to).
-    """
-    import sphinx.util.docutils as sphinx_docutils
-
-    original = getattr(sphinx_docutils, "_get_settings", None)
-    if original is None or not hasattr(sphinx_docutils, "_parse_str_to_doctree"):
-        yield  # another Sphinx: leave it as it is
-        return
-    made: list[tuple[tuple[Any, ...], Any]] = []
-
-    def get_settings(*components: Any, defaults: dict[str, Any],
-                     read_config_files: bool = False) -> Any:
-        key = (tuple(c if isinstance(c, type) else type(c) for c in components),
-               tuple(defaults.items()), read_config_files)
-        # Tuples compare item by item, identity first: the same env and config objects match
-        # at once. (A list, not a dict: some settings are not hashable.)
-        settings = next((s for known, s in made if known == key), None)
-        if settings is None:
-            settings = original(*components, defaults=defaults,
-                                read_config_files=read_config_files)
-            made.append((key, settings))
-        page = copy.copy(settings)
-        page.record_dependencies = DependencyList()
-        return page
-
-    patched: Any = sphinx_docutils  # a private name some Sphinx versions lack (checked above)
-    patched._get_settings = get_settings
-    try:
-        yield
-    finally:
-        patched._get_settings = original
-
-
 class SphinxSession:
     """A Sphinx application kept between builds of one manual (`qms serve`): a rebuild then
     skips Sphinx's start-up and the loading of its environment. A build with another
@@ -303,7 +267,8 @@ class SphinxSession:
         sphinx.locale.translators.clear()
         sphinx.locale.translators.update(self._translators)
         try:
-            app.build(force_all=fresh)
+            with older_objects_left_out_of_collections():
+                app.build(force_all=fresh)
         except BaseException:
             self._end()  # an application stopped half-way is not used again
             raise
@@ -321,12 +286,13 @@ class SphinxSession:
             # registrations that end with the application (serve builds many times).
             stack.enter_context(patch_docutils(str(srcdir)))
             stack.enter_context(docutils_namespace())
-            stack.enter_context(_docutils_settings_made_once())
+            stack.enter_context(docutils_settings_made_once())
             sphinx.locale.translators.clear()  # not another language's (see the class)
-            self._app = Sphinx(str(srcdir), str(srcdir), str(outdir), str(doctrees), "html",
-                               confoverrides={}, status=cast(IO[str], self._status),
-                               warning=self._warnings, freshenv=fresh,
-                               parallel=jobs if jobs > 1 else 0)
+            with collector_paused():  # unpickling the environment makes no garbage
+                self._app = Sphinx(str(srcdir), str(srcdir), str(outdir), str(doctrees),
+                                   "html", confoverrides={}, status=cast(IO[str], self._status),
+                                   warning=self._warnings, freshenv=fresh,
+                                   parallel=jobs if jobs > 1 else 0)
         except BaseException:
             stack.close()
             raise
