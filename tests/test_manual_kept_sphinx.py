@@ -9,10 +9,11 @@ import shutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from sphinx.search import js_index
+from sphinx.search import IndexBuilder, js_index
 
 from qms.manual import sphinx_build, sphinx_index
 from qms.manual.sphinx_build import SphinxSession
@@ -216,3 +217,20 @@ def test_sphinx_loads_and_builds_without_scanning_what_it_loaded(
     assert "start" not in scans
     assert seen["frozen"] > 10000  # (the environment alone is more objects than that)
     assert gc.isenabled() and gc.get_freeze_count() == 0
+
+
+def test_pruning_the_pages_that_go_leaves_what_sphinx_pruning_leaves() -> None:
+    pages = [f"p{n}" for n in range(12)]
+
+    def index() -> SimpleNamespace:
+        return SimpleNamespace(
+            _titles={p: p.upper() for p in pages}, _filenames={p: f"{p}.rst" for p in pages},
+            _all_titles={p: [(p.upper(), None)] for p in pages},
+            _mapping={f"w{n}": set(pages[n % 5::n % 4 + 1]) for n in range(30)},
+            _title_mapping={f"t{n}": set(pages[n:n + 3]) for n in range(12)})
+
+    for keep in ({"p1", "p2", "p7", "gone-already"}, set(pages), set(), {"p3"}):
+        plain, fast = index(), index()
+        IndexBuilder.prune(plain, keep)  # type: ignore[arg-type]
+        sphinx_index._prune_pages_gone(fast, keep)
+        assert vars(fast) == vars(plain)

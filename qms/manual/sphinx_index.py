@@ -70,6 +70,7 @@ def _can_keep(builder: Any) -> bool:
             and callable(getattr(type(builder), "dump_search_index", None))
             and _parameters(IndexBuilder.load) == ["self", "stream", "format"]
             and _parameters(IndexBuilder.get_terms) == ["self", "fn2index"]
+            and _parameters(IndexBuilder.prune) == ["self", "docnames"]
             and _parameters(IndexBuilder.feed)[:3] == ["self", "docname", "filename"])
 
 
@@ -150,7 +151,32 @@ def _follow(indexer: Any, build: _Build) -> None:
         build.docnames = tuple(fn2index)
         return build.terms
 
-    indexer.feed, indexer.get_terms = feed_and_note, terms
+    def prune(docnames: Any) -> None:
+        _prune_pages_gone(indexer, docnames)
+
+    indexer.feed, indexer.get_terms, indexer.prune = feed_and_note, terms, prune
+
+
+def _prune_pages_gone(indexer: Any, docnames: Any) -> None:
+    """Sphinx's prune (keep the entries of `docnames` only), by taking out the pages that go.
+
+    Sphinx intersects every word's pages with the pages kept: three times a build, 60 ms each
+    at 5,000 standards. A word's pages are always pages with a title (feeding and loading add
+    both together), so taking the pages that lose their title out of the words that hold them
+    leaves the same entries.
+    """
+    names = docnames if isinstance(docnames, (set, frozenset, dict)) else list(docnames)
+    keep = names if isinstance(names, (set, frozenset, dict)) else set(names)
+    gone = {name for name in indexer._titles if name not in keep}
+    kept = [name for name in names if name in indexer._titles]
+    indexer._titles = {name: indexer._titles[name] for name in kept}
+    indexer._filenames = {name: indexer._filenames[name] for name in kept}
+    indexer._all_titles = {name: indexer._all_titles[name] for name in kept}
+    if gone:
+        for words in (indexer._mapping, indexer._title_mapping):
+            for pages in words.values():
+                if not pages.isdisjoint(gone):
+                    pages.difference_update(gone)
 
 
 def keep_index_in_memory(app: Sphinx) -> None:
