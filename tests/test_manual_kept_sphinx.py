@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from sphinx.search import IndexBuilder, js_index
 
-from qms.manual import sphinx_build, sphinx_index
+from qms.manual import sphinx_build, sphinx_index, sphinx_nav
 from qms.manual.sphinx_build import SphinxSession
 from qms.manual.sphinx_excerpts import script_parts
 
@@ -234,3 +234,43 @@ def test_pruning_the_pages_that_go_leaves_what_sphinx_pruning_leaves() -> None:
         IndexBuilder.prune(plain, keep)  # type: ignore[arg-type]
         sphinx_index._prune_pages_gone(fast, keep)
         assert vars(fast) == vars(plain)
+
+
+def test_sidebars_marked_in_the_folders_sidebar_are_the_ones_sphinx_draws(
+        fixture_repo: Callable[[str], Path], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # Pages in a toctree (the home page, encounter cards, index pages) each mark their own
+    # entry in the sidebar: marked in the folder's sidebar drawn once, the pages are the
+    # ones Sphinx's drawing of every sidebar gives.
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1790000000")
+    drawn: list[str] = []
+    draw = sphinx_nav._marked
+
+    def counted(html: str, href: str) -> str | None:
+        drawn.append(href)
+        return draw(html, href)
+
+    monkeypatch.setattr(sphinx_nav, "_marked", counted)
+    marked = fixture_repo("manual-small")
+    plain = tmp_path / "plain"
+    shutil.copytree(marked, plain)
+    build_once(marked, strict=True)
+    assert len(drawn) > 10
+    monkeypatch.setattr(sphinx_nav, "MARK_PAGES", False)
+    build_once(plain, strict=True)
+    assert differing_files(marked / "build" / "html", plain / "build" / "html") == []
+    card = (marked / "build" / "html" / "standards" / "index.html").read_text(encoding="utf-8")
+    assert 'current-page"><a class="current reference internal" href="#">' in card
+
+
+def test_a_sidebar_not_as_expected_is_left_to_sphinx() -> None:
+    sidebar = ('<ul>\n<li class="toctree-l1"><a class="reference internal" href="a.html">A</a>'
+               '<ul>\n<li class="toctree-l2"><a class="reference internal" href="b.html">B</a>'
+               '</li>\n</ul>\n</li>\n</ul>\n')
+    assert sphinx_nav._marked(sidebar, "b.html") == (
+        '<ul class="current">\n<li class="toctree-l1 current"><a class="reference internal" '
+        'href="a.html">A</a><ul class="current">\n<li class="toctree-l2 current"><a '
+        'class="current reference internal" href="#">B</a></li>\n</ul>\n</li>\n</ul>\n')
+    assert sphinx_nav._marked(sidebar, "c.html") is None  # no entry of its own
+    assert sphinx_nav._marked(sidebar.replace("b.html", "a.html"), "a.html") is None  # two
+    assert sphinx_nav._marked(sidebar.replace("<ul>", '<ul class="x">', 1), "b.html") is None
