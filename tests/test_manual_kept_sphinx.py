@@ -274,3 +274,24 @@ def test_a_sidebar_not_as_expected_is_left_to_sphinx() -> None:
     assert sphinx_nav._marked(sidebar, "c.html") is None  # no entry of its own
     assert sphinx_nav._marked(sidebar.replace("b.html", "a.html"), "a.html") is None  # two
     assert sphinx_nav._marked(sidebar.replace("<ul>", '<ul class="x">', 1), "b.html") is None
+
+
+def test_a_kept_application_follows_a_change_of_the_home_pages_toctree(
+        fixture_repo: Callable[[str], Path], tmp_path: Path) -> None:
+    # Sphinx keeps the home page's document for drawing sidebars once it has read it
+    # (BuildEnvironment.master_doctree): a kept application reads it again for each build,
+    # or the sidebars would keep the toctree of the first one.
+    repo = fixture_repo("manual-small")
+    packaged = Path(sphinx_build.__file__).parent / "templates" / "manual" / "index.rst.j2"
+    override = repo / "templates" / "manual" / "index.rst.j2"
+    with _session() as session:
+        build_once(repo, strict=True, sphinx=session)
+        override.parent.mkdir(parents=True, exist_ok=True)
+        override.write_text(packaged.read_text(encoding="utf-8").replace(
+            "   plans/index\n", "", 1), encoding="utf-8")
+        build_once(repo, strict=True, sphinx=session)
+        assert session.started == 1
+    clean = tmp_path / "clean"
+    shutil.copytree(repo, clean, ignore=shutil.ignore_patterns("build"))
+    build_once(clean, strict=True, clean=True)
+    assert differing_files(repo / "build" / "html", clean / "build" / "html") == []

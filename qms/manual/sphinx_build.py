@@ -328,6 +328,9 @@ def _forget_last_build(app: Sphinx) -> None:
         app.__dict__.pop(name, None)
     kept = app.builder.__dict__
     kept["_qms_tables_before"] = kept.pop("_qms_tables", {})
+    # Sphinx keeps the home page's doctree, which sidebars are drawn from, once read
+    # (a cached property of the environment): read again, it has this build's toctrees.
+    app.env.__dict__.pop("master_doctree", None)
 
 
 def run_sphinx(srcdir: Path, outdir: Path, doctrees: Path, *, jobs: int = 1, fresh: bool = False,
