@@ -13,6 +13,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from sphinx.environment import BuildEnvironment
 from sphinx.search import IndexBuilder, js_index
 
 from qms.manual import sphinx_build, sphinx_index, sphinx_nav
@@ -295,3 +296,37 @@ def test_a_kept_application_follows_a_change_of_the_home_pages_toctree(
     shutil.copytree(repo, clean, ignore=shutil.ignore_patterns("build"))
     build_once(clean, strict=True, clean=True)
     assert differing_files(repo / "build" / "html", clean / "build" / "html") == []
+
+
+def test_a_build_reading_a_few_pages_writes_them_from_the_doctrees_it_read(
+        fixture_repo: Callable[[str], Path], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # (A build reading more pages drops each doctree once read, and loads it back to write.)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1790000000")
+    loaded: list[str] = []
+    get_doctree = BuildEnvironment.get_doctree
+
+    def counted(env: BuildEnvironment, docname: str) -> Any:
+        loaded.append(docname)
+        return get_doctree(env, docname)
+
+    monkeypatch.setattr(BuildEnvironment, "get_doctree", counted)
+    kept = fixture_repo("manual-small")
+    dropped = tmp_path / "dropped"
+    shutil.copytree(kept, dropped)
+    outcomes, keep = [], sphinx_build.KEEP_READ_DOCTREES
+    for repo in (kept, dropped):
+        build_once(repo, strict=True)
+        _replace(repo / "standards" / "desk" / "DSK-001.yaml", "Greet every visitor",
+                 "Welcome every visitor")
+        loaded.clear()
+        result, _ = build_once(repo, strict=True)
+        read = {name for name in result.written
+                if (repo / "build" / "source" / f"{name}.rst").is_file()}
+        outcomes.append((read, set(loaded)))
+        monkeypatch.setattr(sphinx_build, "KEEP_READ_DOCTREES", 0)
+    (read, loaded_kept), (_, loaded_dropped) = outcomes
+    assert 0 < len(read) <= keep  # the pages showing the title, read again
+    assert not loaded_kept & read
+    assert read <= loaded_dropped
+    assert differing_files(kept / "build" / "html", dropped / "build" / "html") == []

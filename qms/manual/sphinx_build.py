@@ -150,12 +150,21 @@ def _builder_inited(app: Sphinx) -> None:
         app.add_js_file("qms-zh-search.js")  # see the file: Chinese search fails without it
 
 
+# Up to this many pages read, a build keeps their doctrees for writing (as Sphinx does).
+KEEP_READ_DOCTREES = 10
+
+
 def _forget_doctree_copies(app: Sphinx, *args: Any) -> None:
     # A serial Sphinx build keeps every page's doctree in memory between reading and writing
     # (and every pickled doctree it loads while writing): 550 MB at 5,000 standards. Each is
     # on disk anyway; dropping the copies keeps one page in memory at a time, and writing
-    # reads each page back from disk once.
-    for name in ("_write_doc_doctree_cache", "_pickled_doctree_cache"):
+    # reads each page back from disk once. A build that reads a few pages (a title edit
+    # reads 7, the largest tables of the manual among them) keeps them: loading them back
+    # would cost more than their memory is worth.
+    names = ["_pickled_doctree_cache"]
+    if app.__dict__.get("_qms_reading", KEEP_READ_DOCTREES + 1) > KEEP_READ_DOCTREES:
+        names.append("_write_doc_doctree_cache")
+    for name in names:
         cache = getattr(app.env, name, None)
         if isinstance(cache, dict):
             cache.clear()
@@ -172,6 +181,7 @@ def _mark_unlisted_pages_orphans(app: Sphinx, env: Any) -> None:
 
 
 def _note_read(app: Sphinx, env: Any, docnames: list[str]) -> None:
+    app.__dict__["_qms_reading"] = len(docnames)
     reread = getattr(app, "qms_reread", None)
     if reread is not None:  # only when qms runs the build (not a plain sphinx-build)
         reread.update(docnames)
@@ -324,7 +334,7 @@ def _forget_last_build(app: Sphinx) -> None:
     # toctrees (either can change with the next build) and the search entries kept. Of the
     # tables' HTML, those written in the last build are kept for this one (and then those
     # written again): a table no page holds any more is not kept for ever.
-    for name in ("_qms_navigation", "_qms_in_toctrees", "_qms_kept"):
+    for name in ("_qms_navigation", "_qms_in_toctrees", "_qms_kept", "_qms_reading"):
         app.__dict__.pop(name, None)
     kept = app.builder.__dict__
     kept["_qms_tables_before"] = kept.pop("_qms_tables", {})
