@@ -5,6 +5,7 @@ plain path writes, and a file changed behind the application's back is read agai
 from __future__ import annotations
 
 import gc
+import json
 import shutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -330,3 +331,30 @@ def test_a_build_reading_a_few_pages_writes_them_from_the_doctrees_it_read(
     assert not loaded_kept & read
     assert read <= loaded_dropped
     assert differing_files(kept / "build" / "html", dropped / "build" / "html") == []
+
+
+def test_the_search_index_script_with_kept_json_is_the_one_sphinx_writes() -> None:
+    frozen: dict[str, Any] = {
+        "terms": {"b": [1, 2], "a": 3, "é": [0]}, "titleterms": {"x": [0, 1]},
+        "objtypes": {2: "x", 1: "y"}, "docnames": ("a", "b"), "titles": ("Té", "<x>")}
+    encoded: dict[str, dict[str, tuple[Any, str]]] = {"terms": {}, "titleterms": {}}
+    assert sphinx_index._script(js_index, frozen, encoded) == js_index.dumps(frozen)
+    frozen["terms"]["b"] = [1, 2, 5]  # a word's pages changed, one gone, one new
+    del frozen["terms"]["a"]
+    frozen["terms"]["c"] = 4
+    assert sphinx_index._script(js_index, frozen, encoded) == js_index.dumps(frozen)
+    assert sorted(encoded["terms"]) == ["b", "c", "é"]
+
+
+class _SpacedIndex:
+    PREFIX, SUFFIX = "Search.setIndex(", ")"
+
+    def dumps(self, data: Any) -> str:
+        """Another Sphinx's script: JSON with spaces."""
+        return self.PREFIX + json.dumps(data, sort_keys=True) + self.SUFFIX
+
+
+def test_a_search_index_script_of_another_form_is_left_to_sphinx() -> None:
+    assert sphinx_index._encodes_as_expected(js_index)
+    assert not sphinx_index._encodes_as_expected(_SpacedIndex())
+    assert not sphinx_index._encodes_as_expected(object())

@@ -21,6 +21,7 @@ for, and otherwise Sphinx loads and freezes as always (tests compare the two pat
 from __future__ import annotations
 
 import inspect
+import json
 from bisect import bisect_left
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,6 +44,7 @@ class _Kept:
     docnames: tuple[str, ...]  # the page of each number in the frozen lists
     terms: tuple[Terms, Terms]  # words and title words, as Sphinx froze them
     file: tuple[int, int, int]
+    encoded: dict[str, dict[str, tuple[Any, str]]]  # see _Build
 
 
 @dataclass
@@ -53,6 +55,9 @@ class _Build:
     fed: set[str] = field(default_factory=set)
     terms: tuple[Terms, Terms] | None = None
     docnames: tuple[str, ...] = ()
+    # each word's list of pages with its JSON, for words and title words
+    encoded: dict[str, dict[str, tuple[Any, str]]] = field(
+        default_factory=lambda: {"terms": {}, "titleterms": {}})
 
 
 def _parameters(function: Any) -> list[str]:
@@ -95,14 +100,17 @@ def _changed_pages(build: _Build, indexer: Any) -> set[str]:
 
 def _moved(frozen: list[int] | int, pages: set[str], changed: list[tuple[str, int]]) -> list[int]:
     # The last sorted list of a word, with the changed pages put in or taken out.
-    numbers = list(frozen) if isinstance(frozen, list) else [frozen]
+    # Unchanged, it is the same list (its JSON is kept by that: see _terms_json).
+    numbers = frozen if isinstance(frozen, list) else [frozen]
     for docname, number in changed:
         at = bisect_left(numbers, number)
         present = at < len(numbers) and numbers[at] == number
-        if docname in pages and not present:
-            numbers.insert(at, number)
-        elif present and docname not in pages:
-            del numbers[at]
+        if (docname in pages) != present:
+            numbers = list(numbers) if numbers is frozen else numbers
+            if present:
+                del numbers[at]
+            else:
+                numbers.insert(at, number)
     return numbers
 
 
@@ -154,7 +162,61 @@ def _follow(indexer: Any, build: _Build) -> None:
     def prune(docnames: Any) -> None:
         _prune_pages_gone(indexer, docnames)
 
+    dump = indexer.dump
+
+    def dump_encoding_once(stream: Any, format: Any) -> None:
+        if not _encodes_as_expected(format):
+            dump(stream, format)
+            return
+        if build.kept is not None:
+            build.encoded = build.kept.encoded
+        stream.write(_script(format, indexer.freeze(), build.encoded))
+
     indexer.feed, indexer.get_terms, indexer.prune = feed_and_note, terms, prune
+    indexer.dump = dump_encoding_once
+
+
+_SAMPLE = {"b": [2, 1], "a": {"y": 1, "x": "\u00e9"}}  # and how Sphinx's script holds it
+_SAMPLE_JSON = '{"a":{"x":"\\u00e9","y":1},"b":[2,1]}'
+
+
+def _encodes_as_expected(format: Any) -> bool:
+    # Sphinx's search index script: JSON with sorted keys and no spaces between a prefix and
+    # a suffix (sphinx.search.js_index). Anything else is dumped by Sphinx.
+    prefix, suffix = getattr(format, "PREFIX", None), getattr(format, "SUFFIX", None)
+    if not isinstance(prefix, str) or not isinstance(suffix, str):
+        return False
+    try:
+        return bool(format.dumps(_SAMPLE) == prefix + _SAMPLE_JSON + suffix)
+    except Exception:  # noqa: BLE001 - another format: Sphinx dumps it
+        return False
+
+
+def _script(format: Any, frozen: dict[str, Any],
+            encoded: dict[str, dict[str, tuple[Any, str]]]) -> str:
+    """Sphinx's search index script of the frozen index (js_index.dumps), with the JSON of
+    each word's pages kept while the list is the same: 0.1 s at 5,000 standards otherwise."""
+    parts = []
+    for key in sorted(frozen):
+        value = frozen[key]
+        text = (_terms_json(value, encoded[key]) if key in encoded and isinstance(value, dict)
+                else json.dumps(value, separators=(",", ":"), sort_keys=True))
+        parts.append(f"{json.dumps(key)}:{text}")
+    return f"{format.PREFIX}{{{','.join(parts)}}}{format.SUFFIX}"
+
+
+def _terms_json(terms: Terms, known: dict[str, tuple[Any, str]]) -> str:
+    out = []
+    for word in sorted(terms):
+        pages = terms[word]
+        last = known.get(word)
+        if last is None or not (last[0] is pages or last[0] == pages):
+            last = known[word] = (
+                pages, f"{json.dumps(word)}:{json.dumps(pages, separators=(',', ':'))}")
+        out.append(last[1])
+    for word in known.keys() - terms.keys():  # words gone
+        del known[word]
+    return "{" + ",".join(out) + "}"
 
 
 def _prune_pages_gone(indexer: Any, docnames: Any) -> None:
@@ -214,6 +276,6 @@ def keep_index_in_memory(app: Sphinx) -> None:
                 or not _has_entries(indexer)):
             return
         memory["index"] = _Kept({name: getattr(indexer, name) for name in _ENTRIES},
-                                build.docnames, build.terms, file)
+                                build.docnames, build.terms, file, build.encoded)
 
     builder.load_indexer, builder.dump_search_index = load_from_memory, dump_and_remember
