@@ -165,11 +165,13 @@ def _follow(indexer: Any, build: _Build) -> None:
     dump = indexer.dump
 
     def dump_encoding_once(stream: Any, format: Any) -> None:
-        if not _encodes_as_expected(format):
+        # Only from the second build of an application on: a build that loaded the index
+        # from its file encodes it in one go, as Sphinx does (faster, word by word, for the
+        # first time).
+        if build.kept is None or not _encodes_as_expected(format):
             dump(stream, format)
             return
-        if build.kept is not None:
-            build.encoded = build.kept.encoded
+        build.encoded = build.kept.encoded
         stream.write(_script(format, indexer.freeze(), build.encoded))
 
     indexer.feed, indexer.get_terms, indexer.prune = feed_and_note, terms, prune
