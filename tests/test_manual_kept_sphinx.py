@@ -172,6 +172,12 @@ def test_a_kept_application_makes_again_only_the_tables_that_changed(
                  "Welcome every visitor")
         build_once(repo, strict=True, sphinx=session)
     assert 0 < len(made) < len(written)  # the ones showing the title, not the others
+    # A build whose application ends with it keeps nothing for a next one: all are made.
+    made.clear()
+    written.clear()
+    _replace(repo / "standards" / "desk" / "DSK-001.yaml", "Welcome every", "Greet every")
+    build_once(repo, strict=True)
+    assert 0 < len(made) == len(written)
     clean = tmp_path / "clean"
     shutil.copytree(repo, clean, ignore=shutil.ignore_patterns("build"))
     build_once(clean, strict=True, clean=True)

@@ -71,7 +71,7 @@ def _table_html_once(builder: Any, node: qms_table, docname: str) -> str:
     # time, by the digest of their text and the depth of their page (links go through the top
     # folder), and makes only new ones. In memory only: nothing is read from disk.
     digest = node.get("digest")
-    if not digest:
+    if not digest or not builder.__dict__.get("_qms_keep_tables"):
         return table_html(node["settings"], node["rows"], docname)
     key = (digest, docname.count("/"))
     written: dict[Any, str] = builder.__dict__.setdefault("_qms_tables", {})
@@ -251,6 +251,7 @@ class SphinxSession:
         self.started = 0  # applications started so far
         self._translators: dict[Any, Any] = {}
         self._siblings: dict[str, SphinxSession] = {}
+        self.kept = True  # False: one build only (what it remembers for the next is not kept)
 
     def sibling(self, name: str) -> SphinxSession:
         """The session kept beside this one for another manual (another language's)."""
@@ -274,6 +275,7 @@ class SphinxSession:
         result = SphinxResult()
         app.qms_reread = result.reread  # type: ignore[attr-defined]
         app.qms_items = items  # type: ignore[attr-defined]
+        app.builder.__dict__["_qms_keep_tables"] = self.kept
         sphinx.locale.translators.clear()
         sphinx.locale.translators.update(self._translators)
         try:
@@ -351,6 +353,7 @@ def run_sphinx(srcdir: Path, outdir: Path, doctrees: Path, *, jobs: int = 1, fre
     application is used and kept."""
     own = session is None
     active = session or SphinxSession()
+    active.kept = not own
     try:
         return active.build(srcdir, outdir, doctrees, jobs=jobs, fresh=fresh, echo=echo,
                             items=items or ItemPages())
