@@ -71,7 +71,7 @@ def _table_html_once(builder: Any, node: qms_table, docname: str) -> str:
     # time, by the digest of their text and the depth of their page (links go through the top
     # folder), and makes only new ones. In memory only: nothing is read from disk.
     digest = node.get("digest")
-    if not digest or not builder.__dict__.get("_qms_keep_tables"):
+    if not digest or not builder.__dict__.get("_qms_kept_application"):
         return table_html(node["settings"], node["rows"], docname)
     key = (digest, docname.count("/"))
     written: dict[Any, str] = builder.__dict__.setdefault("_qms_tables", {})
@@ -275,7 +275,7 @@ class SphinxSession:
         result = SphinxResult()
         app.qms_reread = result.reread  # type: ignore[attr-defined]
         app.qms_items = items  # type: ignore[attr-defined]
-        app.builder.__dict__["_qms_keep_tables"] = self.kept
+        app.builder.__dict__["_qms_kept_application"] = self.kept
         sphinx.locale.translators.clear()
         sphinx.locale.translators.update(self._translators)
         try:

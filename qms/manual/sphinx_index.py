@@ -275,8 +275,9 @@ def keep_index_in_memory(app: Sphinx) -> None:
         indexer, build = builder.indexer, builds[0] if builds else None
         file = _file(path)
         if (indexer is None or build is None or build.terms is None or file is None
-                or not _has_entries(indexer)):
-            return
+                or not _has_entries(indexer)
+                or builder.__dict__.get("_qms_kept_application") is False):
+            return  # (an application that ends with this build keeps nothing for the next)
         memory["index"] = _Kept({name: getattr(indexer, name) for name in _ENTRIES},
                                 build.docnames, build.terms, file, build.encoded)
 
