@@ -56,9 +56,10 @@ def page_text(doctree: nodes.Node) -> str:
     return text[:_LIMIT]
 
 
-def _load(path: Path) -> dict[str, str]:
-    # The last build's texts; a missing or damaged file only means fewer excerpts until the
-    # pages are written again (as Sphinx does with its own index).
+def load_texts(path: Path) -> dict[str, str]:
+    """The texts of the last build's file."""
+    # A missing or damaged file only means fewer excerpts until the pages are written again
+    # (as Sphinx does with its own index).
     try:
         text = path.read_text(encoding="utf-8").strip()
         data = json.loads(text.removeprefix(_CALL).removesuffix(");"))
@@ -101,7 +102,7 @@ def _follow_indexer(builder: Any, kept: dict[str, Any]) -> None:
         return
     path = Path(builder.outdir) / FILENAME
     signature = _signature(path)
-    texts = kept["texts"] if signature is not None and kept.get("of") == signature else _load(
+    texts = kept["texts"] if signature is not None and kept.get("of") == signature else load_texts(
         path)
     feed, dump = indexer.feed, indexer.dump
     changed = [signature is None]

@@ -1,0 +1,262 @@
+"""Item pages written without Sphinx, after a build whose only changes are item pages.
+
+When rendering wrote nothing but item pages (`_items/*.json`: no reST page, no file of the
+frame, nothing removed), Sphinx's documents, its navigation and the theme's frame are as its
+last run left them. What Sphinx would do then is fill each changed page into its folder's
+frame, check the page's links, and replace the page's words in the search index and its
+excerpt. That is done here without starting Sphinx, from what the last Sphinx run recorded in
+build/.qms/items.json (signed with the cache key, as Sphinx's cache is: doctreetrust): the
+frames it checked, its documents, its search language, and the search files it left. The words
+of a page come from Sphinx's own indexer (sphinx.search, without an application), so the files
+are the bytes Sphinx writes: tests build both ways and compare.
+
+An edit of a standard's statement, do or don't changes its encounter's card (a reST page), and
+one of a title the tables of the index pages: those still go through Sphinx.
+
+At any doubt it declines, and Sphinx builds as before: a folder without a checked frame, a page
+name the frame cannot take, a link to no page (Sphinx warns about it), a search index or
+excerpts file that is not the one last written, an indexer other than the one this was
+written for.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import json
+import posixpath
+import zlib
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+from docutils import nodes
+
+from qms.base.cachekey import authentic, cache_key, mac
+from qms.base.files import atomic_write
+from qms.manual.buildstate import BuildState, engine_libraries
+from qms.manual.itemdata import ITEMS, read_item
+from qms.manual.itemframe import PLAIN_NAME, Frame, escaped_title
+from qms.manual.render import write_if_changed
+from qms.manual.sphinx_excerpts import FILENAME as TEXTS_FILE
+from qms.manual.sphinx_excerpts import load_texts, page_text, script_parts
+
+RECORD = "items.json"  # in the build's state folder
+# The record is authenticated like Sphinx's cache (doctreetrust): a build folder committed to the
+# repository, or filled by someone else, cannot hand qms frames (HTML) of its own.
+PURPOSE = "item-frames"
+INDEX_FILE = "searchindex.js"
+DIRECT = True  # False: every build with a change runs Sphinx (the tests compare both)
+_HERE = Path(__file__).resolve().parent
+
+
+def code_version() -> int:
+    """A number that changes with the code that turns pages into HTML: an extension's
+    env_version, so that Sphinx rebuilds every page when it changes."""
+    # the static files too: every page links them with their checksum, which Sphinx takes
+    # before it copies a changed one
+    files = [_HERE / name for name in ("sphinx_build.py", "sphinx_items.py", "sphinx_frame.py",
+                                       "itemframe.py", "itemdirect.py", "sphinx_excerpts.py",
+                                       "tablehtml.py")]
+    files += sorted((_HERE / "static").iterdir())
+    # qms's page.html and the theme's words in other languages (qms.manual.translations)
+    files += sorted([*(_HERE / "sphinx_templates").iterdir(), *(_HERE / "locale").rglob("*.po")])
+    data = b"".join(path.read_bytes() for path in files if path.is_file())
+    return zlib.crc32(data)
+
+
+def engine_version() -> str:
+    """What turns reST into HTML (qms's extension, Sphinx, docutils, furo): when it changes,
+    rebuild all. Known without importing Sphinx."""
+    return f"{code_version()} {engine_libraries()}"
+
+
+def search_title(title: str) -> str:
+    """An item page's title (text) as it is fed to the search index."""
+    return escaped_title(html.escape(title, quote=False))
+
+
+def search_doctree(docname: str, data: dict[str, Any]) -> nodes.document:
+    """An item page's text as the search index reads a document: a section with the title,
+    and a paragraph (no reST is parsed: the text is already plain)."""
+    document = nodes.document(None, None)  # type: ignore[arg-type]
+    section = nodes.section(ids=[docname.replace("/", "-")])
+    section += nodes.title(data["title"], data["title"])
+    section += nodes.paragraph(data["text"], data["text"])
+    document += section
+    return document
+
+
+def drop_words_of_no_page(indexer: Any) -> None:
+    """Forget the words left with no page after pruning (an incremental build's index would
+    otherwise differ from a clean build's by words nobody can find)."""
+    # Sphinx keeps the words in two dicts of page sets; left alone if that changes.
+    for name in ("_mapping", "_title_mapping"):
+        words = getattr(indexer, name, None)
+        if isinstance(words, dict):
+            for word in [word for word, pages in words.items() if not pages]:
+                del words[word]
+
+
+def _signature(path: Path) -> list[int]:
+    try:
+        st = path.stat()
+    except OSError:
+        return []
+    return [st.st_mtime_ns, st.st_size]
+
+
+@dataclass
+class ItemRecord:
+    """What the last Sphinx run left for writing item pages without it."""
+
+    frame: str  # the frame key (sphinx_items) the frames belong to
+    frames: dict[str, str] = field(default_factory=dict)  # folder -> frame as drawn, checked
+    known: list[str] = field(default_factory=list)  # every page a link may lead to
+    search: dict[str, Any] | None = None  # the search index's language and options
+    encoding: str = "utf-8"
+    suffix: str = ".html"
+    files: dict[str, list[int]] = field(default_factory=dict)  # search files as last written
+
+    @classmethod
+    def load(cls, folder: Path) -> ItemRecord | None:
+        """The record, or None when there is none or it cannot be used."""
+        try:
+            tag, _, body = (folder / RECORD).read_bytes().partition(b"\n")
+            if not authentic(cache_key(), PURPOSE, body, tag.decode("ascii")):
+                return None
+            record = cls(**json.loads(body))
+        except (OSError, ValueError, TypeError):
+            return None
+        fine = (isinstance(record.frame, str) and isinstance(record.frames, dict)
+                and all(isinstance(v, str) for v in record.frames.values())
+                and isinstance(record.known, list) and isinstance(record.files, dict)
+                and (record.search is None or isinstance(record.search, dict))
+                and isinstance(record.encoding, str) and isinstance(record.suffix, str))
+        return record if fine else None
+
+    def save(self, folder: Path) -> None:
+        """Write the record (atomically), authenticated with the cache key."""
+        body = json.dumps(asdict(self), ensure_ascii=False).encode("utf-8")
+        tag = mac(cache_key(), PURPOSE, body)
+        atomic_write(folder / RECORD, tag + "\n" + body.decode("utf-8"))
+
+
+def recorded_frames(state_folder: Path, frame: str) -> set[str]:
+    """The folders whose frames the record holds for this frame key."""
+    record = ItemRecord.load(state_folder)
+    return set(record.frames) if record is not None and record.frame == frame else set()
+
+
+def remember(state_folder: Path, html_folder: Path, frame: str, checked: dict[str, str],
+             known: set[str], search: dict[str, Any] | None, encoding: str,
+             suffix: str) -> None:
+    """After a Sphinx run: record its frames (those checked now, and those checked before
+    while the frame key is the same), documents, search settings and search files."""
+    old = ItemRecord.load(state_folder)
+    frames = dict(old.frames) if old is not None and old.frame == frame else {}
+    frames.update(checked)
+    record = ItemRecord(frame, frames, sorted(known), search, encoding, suffix,
+                        {name: _signature(html_folder / name)
+                         for name in (INDEX_FILE, TEXTS_FILE)})
+    record.save(state_folder)
+
+
+def write_without_sphinx(source: Path, html_folder: Path, state_folder: Path,
+                         state: BuildState, written: list[str], item_pages: set[str]) -> bool:
+    """Write the changed pages (`written`, document names) as Sphinx would, with the search
+    index and excerpts, when they are all item pages; False (nothing written): Sphinx is to."""
+    record = ItemRecord.load(state_folder)
+    if (not DIRECT or record is None or record.frame != state.frame or record.search is None
+            or not written or not item_pages.issuperset(written)):
+        return False
+    if any(record.files.get(name) != _signature(html_folder / name) or not record.files[name]
+           for name in (INDEX_FILE, TEXTS_FILE)):
+        return False
+    known = set(record.known)
+    pages: dict[str, dict[str, Any]] = {}
+    for docname in written:
+        folder, page = posixpath.split(docname)
+        data = read_item((source / ITEMS / f"{docname}.json").read_text(encoding="utf-8"))
+        if (folder not in record.frames or not PLAIN_NAME.fullmatch(page)
+                or docname not in known or not set(data["links"]) <= known):
+            return False
+        pages[docname] = data
+    index_path, texts_path = html_folder / INDEX_FILE, html_folder / TEXTS_FILE
+    index = _updated_index(index_path.read_text(encoding="utf-8"), pages, record.search)
+    if index is None:
+        return False
+    frames = {folder: Frame.of(record.frames[folder])
+              for folder in {posixpath.dirname(d) for d in pages}}
+    for docname, data in pages.items():
+        text = frames[posixpath.dirname(docname)].fill(
+            escaped_title(data["title"]), data["body"], posixpath.basename(docname))
+        write_if_changed(html_folder / f"{docname}{record.suffix}",
+                         text.encode(record.encoding, "xmlcharrefreplace"))
+        state.warnings.pop(docname, None)  # Sphinx would find none: every link leads to a page
+    atomic_write(index_path, index)
+    texts = load_texts(texts_path)
+    if _update_texts(texts, pages):
+        atomic_write(texts_path, script_parts(texts))
+    record.files = {name: _signature(html_folder / name) for name in (INDEX_FILE, TEXTS_FILE)}
+    record.save(state_folder)
+    return True
+
+
+def _update_texts(texts: dict[str, str], pages: dict[str, dict[str, Any]]) -> bool:
+    # As sphinx_excerpts keeps them when Sphinx feeds a page: a page without a title, no text.
+    changed = False
+    for docname, data in pages.items():
+        text = page_text(search_doctree(docname, data)) if search_title(data["title"]) else ""
+        if texts.get(docname) != (text or None):
+            changed = True
+            if text:
+                texts[docname] = text
+            else:
+                del texts[docname]
+    return changed
+
+
+def _updated_index(text: str, pages: dict[str, dict[str, Any]],
+                   search: dict[str, Any]) -> str | None:
+    # The search index with the pages' entries replaced, made by Sphinx's IndexBuilder fed as
+    # sphinx_items feeds it; None where the index or the indexer is not as expected.
+    try:
+        from sphinx.search import IndexBuilder, js_index
+
+        frozen = js_index.loads(text)
+        # JSON made the object types' numbers strings; as numbers again they sort as Sphinx
+        # sorted them. What comes out must be the file that came in, else hands off.
+        for name in ("objtypes", "objnames"):
+            frozen[name] = {int(key): value for key, value in frozen[name].items()}
+        if js_index.dumps(frozen) != text:
+            return None
+        docnames = frozen["docnames"]
+        empty: dict[str, Any] = {f"_search_index_{name}": {} for name in (
+            "titles", "filenames", "mapping", "title_mapping", "all_titles", "index_entries",
+            "objtypes", "objnames")}
+        env = SimpleNamespace(version=frozen["envversion"], domains=None, **empty)
+        indexer: Any = IndexBuilder(env, search["language"],  # type: ignore[arg-type]
+                                    search["options"], "")
+        indexer.load(io.StringIO(text), js_index)
+        indexer.prune(set(docnames).difference(pages))
+        for docname, data in pages.items():
+            indexer.feed(docname, f"{docname}.html", search_title(data["title"]),
+                         search_doctree(docname, data))
+        drop_words_of_no_page(indexer)
+        if sorted(indexer._titles) != docnames:
+            return None
+        position = {docname: i for i, docname in enumerate(docnames)}
+        terms, title_terms = indexer.get_terms(position)
+        all_titles: dict[str, list[tuple[int, str | None]]] = {}
+        for docname, titles in sorted(indexer._all_titles.items()):
+            for title, title_id in titles:
+                all_titles.setdefault(title, []).append((position[docname], title_id))
+        frozen.update(titles=[indexer._titles[d] for d in docnames],
+                      filenames=[indexer._filenames.get(d) for d in docnames],
+                      terms=terms, titleterms=title_terms, alltitles=all_titles)
+        return str(js_index.dumps(frozen))
+    except (ImportError, AttributeError, TypeError, ValueError, KeyError, IndexError):
+        return None
+

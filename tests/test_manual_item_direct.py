@@ -1,0 +1,158 @@
+"""An edit that changes item pages only is written without Sphinx (qms.manual.itemdirect): the
+same files as a clean build and as Sphinx writing the edit (pages, search index, excerpts), and
+handed to Sphinx at any doubt."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from qms.manual import itemdirect
+from qms.manual.buildstate import BuildState
+from qms.manual.itemdata import ITEMS
+
+from .manual_helpers import build_once, differing_files
+
+CHECKLIST = Path("audits") / "checklists" / "CL-DESK.yaml"
+
+
+def _guidance(repo: Path, words: str) -> None:
+    # A checklist question's guidance: on the checklist's page (and its audits') only.
+    path = repo / CHECKLIST
+    text, found = re.subn(r"guidance: .*", f"guidance: {words}", path.read_text("utf-8"))
+    assert found == 1
+    path.write_text(text, encoding="utf-8")
+
+
+def _terms(repo: Path) -> dict[str, list[str]]:
+    text = (repo / "build" / "html" / "searchindex.js").read_text(encoding="utf-8")
+    data = json.loads(text[text.index("(") + 1:text.rindex(")")])
+    docs = data["docnames"]
+    return {word: [docs[i] for i in ([at] if isinstance(at, int) else at)]
+            for word, at in data["terms"].items()}
+
+
+def test_an_edit_of_item_pages_only_is_written_as_sphinx_writes_it(
+        fixture_repo: Callable[[str], Path], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1790000000")
+    repo = fixture_repo("manual-small")
+    build_once(repo, strict=True)
+    # A title edit goes through Sphinx (index pages show titles) and writes few item pages:
+    # the frames checked by the clean build stay usable.
+    title = repo / "standards" / "desk" / "DSK-001.yaml"
+    title.write_text(title.read_text(encoding="utf-8").replace(
+        "Greet every visitor", "Welcome every visitor"), encoding="utf-8")
+    assert build_once(repo, strict=True)[0].sphinx_ran
+    by_sphinx = tmp_path / "by-sphinx"
+    shutil.copytree(repo, by_sphinx, symlinks=True)
+
+    _guidance(repo, "Observe twelve zanzibarian arrivals.")
+    result, _ = build_once(repo, strict=True)
+    assert not result.sphinx_ran and result.written
+    assert set(result.written) <= result.item_pages
+    assert "checklists/CL-DESK" in _terms(repo)["zanzibarian"]
+    assert "zanzibarian" in (repo / "build" / "html" / "searchtexts.js").read_text("utf-8")
+
+    clean = tmp_path / "clean"
+    shutil.copytree(repo, clean, ignore=shutil.ignore_patterns("build"))
+    build_once(clean, strict=True)
+    assert differing_files(repo / "build" / "html", clean / "build" / "html") == []
+
+    monkeypatch.setattr(itemdirect, "DIRECT", False)
+    _guidance(by_sphinx, "Observe twelve zanzibarian arrivals.")
+    assert build_once(by_sphinx, strict=True)[0].sphinx_ran
+    assert differing_files(repo / "build" / "html", by_sphinx / "build" / "html") == []
+
+
+def test_a_search_index_changed_since_the_last_build_hands_the_edit_to_sphinx(
+        fixture_repo: Callable[[str], Path], tmp_path: Path) -> None:
+    repo = fixture_repo("manual-small")
+    build_once(repo, strict=True)
+    index = repo / "build" / "html" / "searchindex.js"
+    # the same text, written since (by hand, another tool): not known to be what it was
+    later = index.stat().st_mtime_ns + 5_000_000_000
+    os.utime(index, ns=(later, later))
+    _guidance(repo, "Observe twelve arrivals.")
+    assert build_once(repo, strict=True)[0].sphinx_ran
+    clean = tmp_path / "clean"
+    shutil.copytree(repo, clean, ignore=shutil.ignore_patterns("build"))
+    build_once(clean, strict=True)
+    assert index.read_bytes() == (clean / "build" / "html" / "searchindex.js").read_bytes()
+    # once Sphinx wrote it, the next such edit is written without Sphinx again
+    _guidance(repo, "Observe twenty arrivals.")
+    assert not build_once(repo, strict=True)[0].sphinx_ran
+
+
+def test_a_link_to_no_page_or_a_folder_without_a_checked_frame_is_left_to_sphinx(
+        fixture_repo: Callable[[str], Path]) -> None:
+    repo = fixture_repo("manual-small")
+    build_once(repo, strict=True)
+    paths = repo / "build" / ".qms", repo / "build" / "source", repo / "build" / "html"
+    state = BuildState.load(paths[0])
+    page = paths[1] / ITEMS / "checklists" / "CL-DESK.json"
+    data = json.loads(page.read_text(encoding="utf-8"))
+    data["links"].append("standards/nowhere")
+    page.write_text(json.dumps(data), encoding="utf-8")
+    before = (paths[2] / "checklists" / "CL-DESK.html").read_bytes()
+    pages = {"checklists/CL-DESK"}
+    assert not itemdirect.write_without_sphinx(paths[1], paths[2], paths[0], state,
+                                               sorted(pages), pages)
+    assert (paths[2] / "checklists" / "CL-DESK.html").read_bytes() == before
+
+    data["links"].remove("standards/nowhere")
+    page.write_text(json.dumps(data), encoding="utf-8")
+    record = itemdirect.ItemRecord.load(paths[0])
+    assert record is not None and "checklists" in record.frames
+    del record.frames["checklists"]
+    record.save(paths[0])
+    assert not itemdirect.write_without_sphinx(paths[1], paths[2], paths[0], state,
+                                               sorted(pages), pages)
+    # a page that is not an item page is never written here
+    assert not itemdirect.write_without_sphinx(paths[1], paths[2], paths[0], state,
+                                               ["index"], pages)
+
+
+def test_a_record_not_written_by_this_qms_is_not_used(
+        fixture_repo: Callable[[str], Path]) -> None:
+    # A build folder committed to the repository cannot hand qms a frame of its own (HTML that
+    # would go around every page written without Sphinx).
+    repo = fixture_repo("manual-small")
+    build_once(repo, strict=True)
+    record = repo / "build" / ".qms" / itemdirect.RECORD
+    tag, _, body = record.read_bytes().partition(b"\n")
+    data = json.loads(body)
+    data["frames"]["checklists"] = "<script>alert(1)</script>" + data["frames"]["checklists"]
+    record.write_bytes(tag + b"\n" + json.dumps(data).encode("utf-8"))
+    assert itemdirect.ItemRecord.load(record.parent) is None
+    _guidance(repo, "Observe twelve arrivals.")
+    assert build_once(repo, strict=True)[0].sphinx_ran
+    page = (repo / "build" / "html" / "checklists" / "CL-DESK.html").read_text("utf-8")
+    assert "twelve" in page and "alert(1)" not in page
+
+
+def test_a_repository_template_of_item_pages_rewrites_them_all_without_sphinx(
+        fixture_repo: Callable[[str], Path], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1790000000")
+    repo = fixture_repo("manual-small")
+    build_once(repo, strict=True)
+    own = repo / "templates" / "manual" / "standard.html.j2"
+    own.parent.mkdir(parents=True)
+    own.write_text('{% extends "qms/manual/standard.html.j2" %}{% block statement %}'
+                   '{{ super() }}<p class="own">Ask at the zanzibar desk.</p>{% endblock %}',
+                   encoding="utf-8")
+    result, _ = build_once(repo, strict=True)
+    assert not result.sphinx_ran
+    assert len([name for name in result.written if name.startswith("standards/DSK-")]) >= 3
+    clean = tmp_path / "clean"
+    shutil.copytree(repo, clean, ignore=shutil.ignore_patterns("build"))
+    build_once(clean, strict=True)
+    assert differing_files(repo / "build" / "html", clean / "build" / "html") == []
+    assert len(_terms(repo)["zanzibar"]) == 4  # every standard
