@@ -156,3 +156,85 @@ def test_a_repository_template_of_item_pages_rewrites_them_all_without_sphinx(
     build_once(clean, strict=True)
     assert differing_files(repo / "build" / "html", clean / "build" / "html") == []
     assert len(_terms(repo)["zanzibar"]) == 4  # every standard
+
+
+def _statement(repo: Path, words: str) -> None:
+    # DSK-002's statement: on its page and on its encounter's card (a reST page).
+    path = repo / "standards" / "desk" / "DSK-002.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("statement: |\n", f"statement: |\n  {words}\n", 1), "utf-8")
+
+
+def test_a_statement_edit_patches_its_encounter_card_as_sphinx_writes_it(
+        fixture_repo: Callable[[str], Path], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1790000000")
+    repo = fixture_repo("manual-small")
+    build_once(repo, strict=True)
+    by_sphinx = tmp_path / "by-sphinx"
+    shutil.copytree(repo, by_sphinx, symlinks=True)
+
+    _statement(repo, "Zanzibarian clocks <b>are</b> wrong.")
+    result, _ = build_once(repo, strict=True)
+    assert not result.sphinx_ran
+    card = "standards/encounter/reception"
+    assert sorted(result.written) == ["standards/DSK-002", card]
+    assert sorted(_terms(repo)["zanzibarian"]) == ["standards/DSK-002", card]
+    page = (repo / "build" / "html" / f"{card}.html").read_text("utf-8")
+    assert "Zanzibarian clocks &lt;b&gt;are&lt;/b&gt; wrong." in page
+    # a second edit patches the page as the first one left it
+    _statement(repo, "Tasmanian too.")
+    assert not build_once(repo, strict=True)[0].sphinx_ran
+    assert "zanzibarian" in _terms(repo)
+
+    clean = tmp_path / "clean"
+    shutil.copytree(repo, clean, ignore=shutil.ignore_patterns("build"))
+    build_once(clean, strict=True)
+    assert differing_files(repo / "build" / "html", clean / "build" / "html") == []
+
+    monkeypatch.setattr(itemdirect, "DIRECT", False)
+    _statement(by_sphinx, "Zanzibarian clocks <b>are</b> wrong.")
+    _statement(by_sphinx, "Tasmanian too.")
+    assert build_once(by_sphinx, strict=True)[0].sphinx_ran
+    assert differing_files(repo / "build" / "html", by_sphinx / "build" / "html") == []
+
+
+def test_a_card_page_with_more_than_its_cards_changed_is_left_to_sphinx(
+        fixture_repo: Callable[[str], Path], tmp_path: Path) -> None:
+    repo = fixture_repo("manual-small")
+    build_once(repo, strict=True)
+    # DSK-003 moves to the reception: a card more there, one less in the waiting area
+    moved = repo / "standards" / "desk" / "DSK-003.yaml"
+    moved.write_text(moved.read_text("utf-8").replace("encounter: Waiting area",
+                                                      "encounter: Reception"), "utf-8")
+    assert build_once(repo, strict=True)[0].sphinx_ran
+    clean = tmp_path / "clean"
+    shutil.copytree(repo, clean, ignore=shutil.ignore_patterns("build"))
+    build_once(clean, strict=True)
+    assert differing_files(repo / "build" / "html", clean / "build" / "html") == []
+    # a built page whose card is not as recorded (changed by hand) is not patched either
+    page = repo / "build" / "html" / "standards" / "encounter" / "reception.html"
+    text = page.read_text("utf-8")
+    assert text.count("Tell every visitor how long") == 1
+    page.write_text(text.replace("Tell every visitor how long", "Tell them how long"), "utf-8")
+    _statement(repo, "Now.")
+    assert build_once(repo, strict=True)[0].sphinx_ran
+    assert "Tell every visitor how long" in page.read_text("utf-8")  # Sphinx wrote it whole
+
+
+def test_a_chinese_statement_edit_is_indexed_as_sphinx_indexes_it(
+        fixture_repo: Callable[[str], Path], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1790000000")
+    repo = fixture_repo("zh-sample")
+    build_once(repo, strict=True)
+    path = repo / "standards" / "DH-001.yaml"
+    text = path.read_text("utf-8")
+    path.write_text(text.replace("statement: >\n", "statement: >\n  麒麟踏雪，", 1), "utf-8")
+    assert not build_once(repo, strict=True)[0].sphinx_ran
+    found = _terms(repo)["麒麟"]
+    assert "standards/DH-001" in found and [p for p in found if "encounter/" in p]
+    clean = tmp_path / "clean"
+    shutil.copytree(repo, clean, ignore=shutil.ignore_patterns("build"))
+    build_once(clean, strict=True)
+    assert differing_files(repo / "build" / "html", clean / "build" / "html") == []

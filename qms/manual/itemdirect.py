@@ -36,6 +36,8 @@ from docutils import nodes
 from qms.base.cachekey import authentic, cache_key, mac
 from qms.base.files import atomic_write
 from qms.manual.buildstate import BuildState, engine_libraries
+from qms.manual.cardpatch import CardPatch
+from qms.manual.cardpatch import prepare as prepare_card_patch
 from qms.manual.itemdata import ITEMS, read_item
 from qms.manual.itemframe import PLAIN_NAME, Frame, escaped_title
 from qms.manual.render import write_if_changed
@@ -118,6 +120,7 @@ class ItemRecord:
     encoding: str = "utf-8"
     suffix: str = ".html"
     files: dict[str, list[int]] = field(default_factory=dict)  # search files as last written
+    cards: dict[str, dict[str, Any]] = field(default_factory=dict)  # pages cardpatch can patch
 
     @classmethod
     def load(cls, folder: Path) -> ItemRecord | None:
@@ -133,7 +136,8 @@ class ItemRecord:
                 and all(isinstance(v, str) for v in record.frames.values())
                 and isinstance(record.known, list) and isinstance(record.files, dict)
                 and (record.search is None or isinstance(record.search, dict))
-                and isinstance(record.encoding, str) and isinstance(record.suffix, str))
+                and isinstance(record.encoding, str) and isinstance(record.suffix, str)
+                and isinstance(record.cards, dict))
         return record if fine else None
 
     def save(self, folder: Path) -> None:
@@ -150,33 +154,48 @@ def recorded_frames(state_folder: Path, frame: str) -> set[str]:
 
 
 def remember(state_folder: Path, html_folder: Path, frame: str, checked: dict[str, str],
-             known: set[str], search: dict[str, Any] | None, encoding: str,
-             suffix: str) -> None:
+             known: set[str], search: dict[str, Any] | None, encoding: str, suffix: str,
+             cards: dict[str, dict[str, Any] | None]) -> None:
     """After a Sphinx run: record its frames (those checked now, and those checked before
-    while the frame key is the same), documents, search settings and search files."""
+    while the frame key is the same), documents, search settings, search files, and the card
+    pages it fed to the search index (None: a page without cards)."""
     old = ItemRecord.load(state_folder)
     frames = dict(old.frames) if old is not None and old.frame == frame else {}
     frames.update(checked)
+    pages: dict[str, dict[str, Any] | None] = dict(old.cards) if old is not None else {}
+    pages.update(cards)
     record = ItemRecord(frame, frames, sorted(known), search, encoding, suffix,
                         {name: _signature(html_folder / name)
-                         for name in (INDEX_FILE, TEXTS_FILE)})
+                         for name in (INDEX_FILE, TEXTS_FILE)},
+                        {d: e for d, e in sorted(pages.items()) if e is not None and d in known})
     record.save(state_folder)
 
 
 def write_without_sphinx(source: Path, html_folder: Path, state_folder: Path,
                          state: BuildState, written: list[str], item_pages: set[str]) -> bool:
     """Write the changed pages (`written`, document names) as Sphinx would, with the search
-    index and excerpts, when they are all item pages; False (nothing written): Sphinx is to."""
+    index and excerpts, when each is an item page or a card page whose cards alone changed;
+    False (nothing written): Sphinx is to."""
     record = ItemRecord.load(state_folder)
     if (not DIRECT or record is None or record.frame != state.frame or record.search is None
-            or not written or not item_pages.issuperset(written)):
+            or not written):
         return False
     if any(record.files.get(name) != _signature(html_folder / name) or not record.files[name]
            for name in (INDEX_FILE, TEXTS_FILE)):
         return False
     known = set(record.known)
     pages: dict[str, dict[str, Any]] = {}
+    patches: list[CardPatch] = []
     for docname in written:
+        if docname not in item_pages:  # an encounter's card page, else Sphinx's to write
+            entry = record.cards.get(docname)
+            patch = entry and prepare_card_patch(
+                source, html_folder / f"{docname}{record.suffix}", docname, entry, known,
+                record.encoding)
+            if not patch:
+                return False
+            patches.append(patch)
+            continue
         folder, page = posixpath.split(docname)
         data = read_item((source / ITEMS / f"{docname}.json").read_text(encoding="utf-8"))
         if (folder not in record.frames or not PLAIN_NAME.fullmatch(page)
@@ -184,7 +203,8 @@ def write_without_sphinx(source: Path, html_folder: Path, state_folder: Path,
             return False
         pages[docname] = data
     index_path, texts_path = html_folder / INDEX_FILE, html_folder / TEXTS_FILE
-    index = _updated_index(index_path.read_text(encoding="utf-8"), pages, record.search)
+    index = _updated_index(index_path.read_text(encoding="utf-8"), pages, patches,
+                           record.search)
     if index is None:
         return False
     frames = {folder: Frame.of(record.frames[folder])
@@ -195,20 +215,27 @@ def write_without_sphinx(source: Path, html_folder: Path, state_folder: Path,
         write_if_changed(html_folder / f"{docname}{record.suffix}",
                          text.encode(record.encoding, "xmlcharrefreplace"))
         state.warnings.pop(docname, None)  # Sphinx would find none: every link leads to a page
+    for patch in patches:
+        write_if_changed(html_folder / f"{patch.docname}{record.suffix}",
+                         patch.html.encode(record.encoding, "xmlcharrefreplace"))
+        record.cards[patch.docname] = patch.record
     atomic_write(index_path, index)
     texts = load_texts(texts_path)
-    if _update_texts(texts, pages):
+    if _update_texts(texts, pages, patches):
         atomic_write(texts_path, script_parts(texts))
     record.files = {name: _signature(html_folder / name) for name in (INDEX_FILE, TEXTS_FILE)}
     record.save(state_folder)
     return True
 
 
-def _update_texts(texts: dict[str, str], pages: dict[str, dict[str, Any]]) -> bool:
+def _update_texts(texts: dict[str, str], pages: dict[str, dict[str, Any]],
+                  patches: list[CardPatch]) -> bool:
     # As sphinx_excerpts keeps them when Sphinx feeds a page: a page without a title, no text.
     changed = False
-    for docname, data in pages.items():
-        text = page_text(search_doctree(docname, data)) if search_title(data["title"]) else ""
+    made = [(docname, page_text(search_doctree(docname, data))
+             if search_title(data["title"]) else "") for docname, data in pages.items()]
+    made += [(patch.docname, patch.text()) for patch in patches]
+    for docname, text in made:
         if texts.get(docname) != (text or None):
             changed = True
             if text:
@@ -218,12 +245,12 @@ def _update_texts(texts: dict[str, str], pages: dict[str, dict[str, Any]]) -> bo
     return changed
 
 
-def _updated_index(text: str, pages: dict[str, dict[str, Any]],
+def _updated_index(text: str, pages: dict[str, dict[str, Any]], patches: list[CardPatch],
                    search: dict[str, Any]) -> str | None:
     # The search index with the pages' entries replaced, made by Sphinx's IndexBuilder fed as
     # sphinx_items feeds it; None where the index or the indexer is not as expected.
     try:
-        from sphinx.search import IndexBuilder, js_index
+        from sphinx.search import IndexBuilder, WordStore, js_index
 
         frozen = js_index.loads(text)
         # JSON made the object types' numbers strings; as numbers again they sort as Sphinx
@@ -240,10 +267,17 @@ def _updated_index(text: str, pages: dict[str, dict[str, Any]],
         indexer: Any = IndexBuilder(env, search["language"],  # type: ignore[arg-type]
                                     search["options"], "")
         indexer.load(io.StringIO(text), js_index)
-        indexer.prune(set(docnames).difference(pages))
+        indexer.prune(set(docnames).difference(pages, (p.docname for p in patches)))
         for docname, data in pages.items():
             indexer.feed(docname, f"{docname}.html", search_title(data["title"]),
                          search_doctree(docname, data))
+        collect = indexer._word_collector
+        for patch in patches:  # the words Sphinx would collect from the page's document
+            store = patch.words(indexer.lang.split, WordStore)
+            indexer._word_collector = lambda _doctree, store=store: store
+            indexer.feed(patch.docname, patch.record["filename"], patch.record["title"],
+                         nodes.document(None, None))  # type: ignore[arg-type]
+        indexer._word_collector = collect
         drop_words_of_no_page(indexer)
         if sorted(indexer._titles) != docnames:
             return None

@@ -36,24 +36,39 @@ def _skipped(node: nodes.Node) -> bool:
         isinstance(node, nodes.Element) and "no-search" in node["classes"])
 
 
-def page_text(doctree: nodes.Node) -> str:
-    """A page's searchable text on one line without its title (the result's link shows it),
-    cut to the length kept for excerpts."""
-    parts: list[str] = []
+def page_parts(doctree: nodes.Node, hole: type[nodes.Node] | None = None
+               ) -> tuple[list[str | int], str | None]:
+    """The pieces of a page's searchable text in order, and its title; a node of type `hole`
+    gives its number (0, 1, ...) in place of its text (cardpatch fills it in)."""
+    parts: list[str | int] = []
     title = next(iter(doctree.findall(nodes.title)), None)
     stack = [doctree]
     while stack:
         node = stack.pop()
         if _skipped(node) or node is title:
             continue
-        if isinstance(node, nodes.Text):
+        if hole is not None and isinstance(node, hole):
+            parts.append(sum(isinstance(part, int) for part in parts))
+        elif isinstance(node, nodes.Text):
             parts.append(node.astext())
         else:
             stack.extend(reversed(node.children))
+    return parts, title.astext() if title is not None else None
+
+
+def joined_text(parts: list[str], title: str | None) -> str:
+    """A page's text from its pieces: on one line, without its title, cut to the length kept."""
     text = " ".join(" ".join(parts).split())
     if title is not None:  # an item page's text begins with its heading again
-        text = text.removeprefix(" ".join(title.astext().split())).lstrip()
+        text = text.removeprefix(" ".join(title.split())).lstrip()
     return text[:_LIMIT]
+
+
+def page_text(doctree: nodes.Node) -> str:
+    """A page's searchable text on one line without its title (the result's link shows it),
+    cut to the length kept for excerpts."""
+    parts, title = page_parts(doctree)
+    return joined_text([str(part) for part in parts], title)
 
 
 def load_texts(path: Path) -> dict[str, str]:
