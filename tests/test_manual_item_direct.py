@@ -1,6 +1,6 @@
-"""An edit that changes item pages only is written without Sphinx (qms.manual.itemdirect): the
-same files as a clean build and as Sphinx writing the edit (pages, search index, excerpts), and
-handed to Sphinx at any doubt."""
+"""An edit that changes item pages, and cards and tables on reST pages, only is written without
+Sphinx (qms.manual.itemdirect, blockpatch): the same files as a clean build and as Sphinx writing
+the edit (pages, search index, excerpts), and handed to Sphinx at any doubt."""
 
 from __future__ import annotations
 
@@ -30,12 +30,20 @@ def _guidance(repo: Path, words: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
-def _terms(repo: Path) -> dict[str, list[str]]:
+def _move(repo: Path, standard: str, encounter: str) -> None:
+    path = repo / "standards" / "desk" / f"{standard}.yaml"
+    text, found = re.subn(r"encounter: .*", f"encounter: {encounter}", path.read_text("utf-8"))
+    assert found == 1
+    path.write_text(text, encoding="utf-8")
+
+
+def _terms(repo: Path, kind: str = "terms") -> dict[str, list[str]]:
+    # The search index's words (or its title words: "titleterms") with the pages holding them.
     text = (repo / "build" / "html" / "searchindex.js").read_text(encoding="utf-8")
     data = json.loads(text[text.index("(") + 1:text.rindex(")")])
     docs = data["docnames"]
     return {word: [docs[i] for i in ([at] if isinstance(at, int) else at)]
-            for word, at in data["terms"].items()}
+            for word, at in data[kind].items()}
 
 
 def test_an_edit_of_item_pages_only_is_written_as_sphinx_writes_it(
@@ -44,11 +52,9 @@ def test_an_edit_of_item_pages_only_is_written_as_sphinx_writes_it(
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1790000000")
     repo = fixture_repo("manual-small")
     build_once(repo, strict=True)
-    # A title edit goes through Sphinx (index pages show titles) and writes few item pages:
-    # the frames checked by the clean build stay usable.
-    title = repo / "standards" / "desk" / "DSK-001.yaml"
-    title.write_text(title.read_text(encoding="utf-8").replace(
-        "Greet every visitor", "Welcome every visitor"), encoding="utf-8")
+    # A standard moved to another encounter goes through Sphinx (a card more on one page, one
+    # less on another) and writes few item pages: the frames the clean build checked stay.
+    _move(repo, "DSK-003", "Reception")
     assert build_once(repo, strict=True)[0].sphinx_ran
     by_sphinx = tmp_path / "by-sphinx"
     shutil.copytree(repo, by_sphinx, symlinks=True)
@@ -114,9 +120,11 @@ def test_a_link_to_no_page_or_a_folder_without_a_checked_frame_is_left_to_sphinx
     record.save(paths[0])
     assert not itemdirect.write_without_sphinx(paths[1], paths[2], paths[0], state,
                                                sorted(pages), pages)
-    # a page that is not an item page is never written here
+    # a reST page without a record of its blocks is never written here
+    plain = next(d for d in record.known if d not in record.pages and "/" in d
+                 and not d.startswith(("standards/DSK", "audits/AUD", "checklists/")))
     assert not itemdirect.write_without_sphinx(paths[1], paths[2], paths[0], state,
-                                               ["index"], pages)
+                                               [plain], pages)
 
 
 def test_a_record_not_written_by_this_qms_is_not_used(
@@ -203,10 +211,7 @@ def test_a_card_page_with_more_than_its_cards_changed_is_left_to_sphinx(
         fixture_repo: Callable[[str], Path], tmp_path: Path) -> None:
     repo = fixture_repo("manual-small")
     build_once(repo, strict=True)
-    # DSK-003 moves to the reception: a card more there, one less in the waiting area
-    moved = repo / "standards" / "desk" / "DSK-003.yaml"
-    moved.write_text(moved.read_text("utf-8").replace("encounter: Waiting area",
-                                                      "encounter: Reception"), "utf-8")
+    _move(repo, "DSK-003", "Reception")  # a card more there, one less in the waiting area
     assert build_once(repo, strict=True)[0].sphinx_ran
     clean = tmp_path / "clean"
     shutil.copytree(repo, clean, ignore=shutil.ignore_patterns("build"))
@@ -238,3 +243,34 @@ def test_a_chinese_statement_edit_is_indexed_as_sphinx_indexes_it(
     shutil.copytree(repo, clean, ignore=shutil.ignore_patterns("build"))
     build_once(clean, strict=True)
     assert differing_files(repo / "build" / "html", clean / "build" / "html") == []
+
+
+def test_a_title_edit_patches_every_table_and_card_that_shows_it(
+        fixture_repo: Callable[[str], Path], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1790000000")
+    repo = fixture_repo("manual-small")
+    build_once(repo, strict=True)
+    by_sphinx = tmp_path / "by-sphinx"
+    shutil.copytree(repo, by_sphinx, symlinks=True)
+    for where in (repo, by_sphinx):
+        path = where / "standards" / "desk" / "DSK-001.yaml"
+        path.write_text(path.read_text("utf-8").replace(
+            "Greet every visitor", "Welcome every zanzibarian visitor"), "utf-8")
+    result, _ = build_once(repo, strict=True)
+    assert not result.sphinx_ran
+    shown = set(result.written) - result.item_pages
+    assert {"standards/encounter/reception", "standards/owner/front-desk"} <= shown
+    assert "standards/encounter/reception" in _terms(repo)["zanzibarian"]
+    assert _terms(repo, "titleterms")["zanzibarian"] == ["standards/DSK-001"]
+    for page in shown:
+        assert "Welcome every zanzibarian visitor" in (
+            repo / "build" / "html" / f"{page}.html").read_text("utf-8")
+
+    clean = tmp_path / "clean"
+    shutil.copytree(repo, clean, ignore=shutil.ignore_patterns("build"))
+    build_once(clean, strict=True)
+    assert differing_files(repo / "build" / "html", clean / "build" / "html") == []
+    monkeypatch.setattr(itemdirect, "DIRECT", False)
+    assert build_once(by_sphinx, strict=True)[0].sphinx_ran
+    assert differing_files(repo / "build" / "html", by_sphinx / "build" / "html") == []

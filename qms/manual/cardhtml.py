@@ -1,5 +1,5 @@
 """One standard on an encounter's card as HTML, and the words search takes from it: no Sphinx
-here (sphinx_card's `qms-card` directive writes it in Sphinx's build; cardpatch writes it into a
+here (sphinx_card's `qms-card` directive writes it in Sphinx's build; blockpatch writes it into a
 built page without Sphinx)."""
 
 from __future__ import annotations

@@ -10,8 +10,8 @@ frames it checked, its documents, its search language, and the search files it l
 of a page come from Sphinx's own indexer (sphinx.search, without an application), so the files
 are the bytes Sphinx writes: tests build both ways and compare.
 
-An edit of a standard's statement, do or don't changes its encounter's card (a reST page), and
-one of a title the tables of the index pages: those still go through Sphinx.
+Pages that are reST documents are brought up to date here too when only their cards and tables
+changed (blockpatch): an edit of a standard's title, statement, do or don't.
 
 At any doubt it declines, and Sphinx builds as before: a folder without a checked frame, a page
 name the frame cannot take, a link to no page (Sphinx warns about it), a search index or
@@ -35,9 +35,9 @@ from docutils import nodes
 
 from qms.base.cachekey import authentic, cache_key, mac
 from qms.base.files import atomic_write
+from qms.manual.blockpatch import PagePatch
+from qms.manual.blockpatch import prepare as prepare_page_patch
 from qms.manual.buildstate import BuildState, engine_libraries
-from qms.manual.cardpatch import CardPatch
-from qms.manual.cardpatch import prepare as prepare_card_patch
 from qms.manual.itemdata import ITEMS, read_item
 from qms.manual.itemframe import PLAIN_NAME, Frame, escaped_title
 from qms.manual.render import write_if_changed
@@ -120,7 +120,7 @@ class ItemRecord:
     encoding: str = "utf-8"
     suffix: str = ".html"
     files: dict[str, list[int]] = field(default_factory=dict)  # search files as last written
-    cards: dict[str, dict[str, Any]] = field(default_factory=dict)  # pages cardpatch can patch
+    pages: dict[str, dict[str, Any]] = field(default_factory=dict)  # what blockpatch patches
 
     @classmethod
     def load(cls, folder: Path) -> ItemRecord | None:
@@ -137,7 +137,7 @@ class ItemRecord:
                 and isinstance(record.known, list) and isinstance(record.files, dict)
                 and (record.search is None or isinstance(record.search, dict))
                 and isinstance(record.encoding, str) and isinstance(record.suffix, str)
-                and isinstance(record.cards, dict))
+                and isinstance(record.pages, dict))
         return record if fine else None
 
     def save(self, folder: Path) -> None:
@@ -155,15 +155,15 @@ def recorded_frames(state_folder: Path, frame: str) -> set[str]:
 
 def remember(state_folder: Path, html_folder: Path, frame: str, checked: dict[str, str],
              known: set[str], search: dict[str, Any] | None, encoding: str, suffix: str,
-             cards: dict[str, dict[str, Any] | None]) -> None:
+             patchable: dict[str, dict[str, Any] | None]) -> None:
     """After a Sphinx run: record its frames (those checked now, and those checked before
     while the frame key is the same), documents, search settings, search files, and the card
-    pages it fed to the search index (None: a page without cards)."""
+    pages it fed to the search index (blockpatch; None: a page without blocks)."""
     old = ItemRecord.load(state_folder)
     frames = dict(old.frames) if old is not None and old.frame == frame else {}
     frames.update(checked)
-    pages: dict[str, dict[str, Any] | None] = dict(old.cards) if old is not None else {}
-    pages.update(cards)
+    pages: dict[str, dict[str, Any] | None] = dict(old.pages) if old is not None else {}
+    pages.update(patchable)
     record = ItemRecord(frame, frames, sorted(known), search, encoding, suffix,
                         {name: _signature(html_folder / name)
                          for name in (INDEX_FILE, TEXTS_FILE)},
@@ -174,7 +174,7 @@ def remember(state_folder: Path, html_folder: Path, frame: str, checked: dict[st
 def write_without_sphinx(source: Path, html_folder: Path, state_folder: Path,
                          state: BuildState, written: list[str], item_pages: set[str]) -> bool:
     """Write the changed pages (`written`, document names) as Sphinx would, with the search
-    index and excerpts, when each is an item page or a card page whose cards alone changed;
+    index and excerpts, when each is an item page or a reST page whose blocks alone changed;
     False (nothing written): Sphinx is to."""
     record = ItemRecord.load(state_folder)
     if (not DIRECT or record is None or record.frame != state.frame or record.search is None
@@ -185,11 +185,11 @@ def write_without_sphinx(source: Path, html_folder: Path, state_folder: Path,
         return False
     known = set(record.known)
     pages: dict[str, dict[str, Any]] = {}
-    patches: list[CardPatch] = []
+    patches: list[PagePatch] = []
     for docname in written:
-        if docname not in item_pages:  # an encounter's card page, else Sphinx's to write
-            entry = record.cards.get(docname)
-            patch = entry and prepare_card_patch(
+        if docname not in item_pages:  # a reST page whose blocks alone changed, else Sphinx's
+            entry = record.pages.get(docname)
+            patch = entry and prepare_page_patch(
                 source, html_folder / f"{docname}{record.suffix}", docname, entry, known,
                 record.encoding)
             if not patch:
@@ -218,7 +218,7 @@ def write_without_sphinx(source: Path, html_folder: Path, state_folder: Path,
     for patch in patches:
         write_if_changed(html_folder / f"{patch.docname}{record.suffix}",
                          patch.html.encode(record.encoding, "xmlcharrefreplace"))
-        record.cards[patch.docname] = patch.record
+        record.pages[patch.docname] = patch.record
     atomic_write(index_path, index)
     texts = load_texts(texts_path)
     if _update_texts(texts, pages, patches):
@@ -229,7 +229,7 @@ def write_without_sphinx(source: Path, html_folder: Path, state_folder: Path,
 
 
 def _update_texts(texts: dict[str, str], pages: dict[str, dict[str, Any]],
-                  patches: list[CardPatch]) -> bool:
+                  patches: list[PagePatch]) -> bool:
     # As sphinx_excerpts keeps them when Sphinx feeds a page: a page without a title, no text.
     changed = False
     made = [(docname, page_text(search_doctree(docname, data))
@@ -245,7 +245,7 @@ def _update_texts(texts: dict[str, str], pages: dict[str, dict[str, Any]],
     return changed
 
 
-def _updated_index(text: str, pages: dict[str, dict[str, Any]], patches: list[CardPatch],
+def _updated_index(text: str, pages: dict[str, dict[str, Any]], patches: list[PagePatch],
                    search: dict[str, Any]) -> str | None:
     # The search index with the pages' entries replaced, made by Sphinx's IndexBuilder fed as
     # sphinx_items feeds it; None where the index or the indexer is not as expected.

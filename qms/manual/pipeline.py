@@ -251,7 +251,7 @@ def _sphinx(paths: BuildPaths, options: BuildOptions, state: BuildState,
                         session=_session(options.sphinx, paths))
     state.frame = sphinx.frame
     itemdirect.remember(paths.state, paths.html, sphinx.frame, items.frames, items.known,
-                        items.search, items.encoding, items.suffix, items.cards)
+                        items.search, items.encoding, items.suffix, items.pages)
     doctreetrust.sign(paths.doctrees, paths.state, known)
     result.sphinx_ran = True
     state.update_warnings(sphinx.reread, set(result.removed), sphinx.by_document(paths.source),

@@ -36,19 +36,20 @@ def _skipped(node: nodes.Node) -> bool:
         isinstance(node, nodes.Element) and "no-search" in node["classes"])
 
 
-def page_parts(doctree: nodes.Node, hole: type[nodes.Node] | None = None
+def page_parts(doctree: nodes.Node, hole: tuple[type, ...] = ()
                ) -> tuple[list[str | int], str | None]:
-    """The pieces of a page's searchable text in order, and its title; a node of type `hole`
-    gives its number (0, 1, ...) in place of its text (cardpatch fills it in)."""
+    """The pieces of a page's searchable text in order, and its title; a node of a type in
+    `hole` gives its number (0, 1, ...) in place of its text, left out of search or not
+    (blockpatch fills it in)."""
     parts: list[str | int] = []
     title = next(iter(doctree.findall(nodes.title)), None)
     stack = [doctree]
     while stack:
         node = stack.pop()
-        if _skipped(node) or node is title:
-            continue
-        if hole is not None and isinstance(node, hole):
+        if hole and isinstance(node, hole):
             parts.append(sum(isinstance(part, int) for part in parts))
+        elif _skipped(node) or node is title:
+            continue
         elif isinstance(node, nodes.Text):
             parts.append(node.astext())
         else:

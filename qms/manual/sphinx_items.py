@@ -22,7 +22,7 @@ import sphinx
 from sphinx.search import IndexBuilder
 from sphinx.util import logging
 
-from qms.manual.cardpatch import follow as follow_cards
+from qms.manual.blockpatch import follow as follow_blocks
 from qms.manual.itemdata import ITEMS, read_item
 from qms.manual.itemdirect import (
     code_version,
@@ -56,7 +56,7 @@ class ItemPages:
     encoding: str = "utf-8"
     suffix: str = ".html"
     recorded: set[str] = field(default_factory=set)  # folders with a frame checked before
-    cards: dict[str, Any] = field(default_factory=dict)  # afterwards: cardpatch's records
+    pages: dict[str, Any] = field(default_factory=dict)  # afterwards: blockpatch's records
 
 
 def _parameters(function: Any) -> list[str]:
@@ -83,7 +83,7 @@ def _keep_item_pages_in_index(app: Sphinx) -> None:
     def load_indexer(docnames: Any) -> None:
         _keeping(app, builder.indexer, set(_item_docnames(app)))
         original(docnames)
-        follow_cards(app, builder.indexer)  # card pages, for patching them without Sphinx
+        follow_blocks(app, builder.indexer)  # pages of blocks, to patch them without Sphinx
 
     builder.load_indexer = load_indexer
     app.__dict__["_qms_index_kept"] = True
@@ -197,7 +197,7 @@ def item_pages(app: Sphinx) -> Iterator[tuple[str, dict[str, Any], str]]:
                           if folder not in items.recorded or items.frame != before})
     items.frames, items.known = framed.checked, known
     items.encoding, items.suffix = app.config.html_output_encoding, builder.out_suffix
-    items.cards = app.__dict__.get("_qms_cards", {})
+    items.pages = app.__dict__.get("_qms_pages", {})
     if indexer is not None and app.__dict__.get("_qms_index_kept"):
         items.search = {"language": app.config.html_search_language or app.config.language,
                         "options": dict(app.config.html_search_options)}

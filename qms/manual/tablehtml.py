@@ -8,6 +8,7 @@ such as `<script>` is shown, never run. The plain text is kept too, for the sear
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date, datetime
 from html import escape
@@ -135,3 +136,24 @@ def table_words(settings: dict[str, Any], rows: list[Any]) -> str:
         for cell in row.get("cells", []) if isinstance(row, dict) else row:
             collect(cell)
     return " ".join(dict.fromkeys(CONTROL.sub("", " ".join(words)).split()))
+
+
+def table_content(lines: list[str]) -> tuple[dict[str, Any], list[Any]]:
+    """A `qms-table`'s settings and rows from its content lines (ValueError: what is wrong)."""
+    decoded = []
+    for line in lines:
+        if line.strip():
+            try:
+                decoded.append(json.loads(line))
+            except ValueError as exc:
+                raise ValueError(f"qms-table: a line is not JSON ({exc})") from None
+    settings: dict[str, Any] = {}
+    rows: Any = decoded
+    if len(decoded) == 1 and isinstance(decoded[0], dict) and "rows" in decoded[0]:
+        settings = dict(decoded[0])
+        rows = settings.pop("rows")
+        if not isinstance(rows, list):
+            raise ValueError('qms-table: "rows" is not a list of rows')
+    elif decoded and isinstance(decoded[0], dict) and "header" in decoded[0]:
+        settings, rows = decoded[0], decoded[1:]
+    return settings, rows
