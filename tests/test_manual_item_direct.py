@@ -17,7 +17,7 @@ from qms.manual import itemdirect
 from qms.manual.buildstate import BuildState
 from qms.manual.itemdata import ITEMS
 
-from .manual_helpers import build_once, differing_files
+from .manual_helpers import build_once, differing_files, move_standard
 
 CHECKLIST = Path("audits") / "checklists" / "CL-DESK.yaml"
 
@@ -26,13 +26,6 @@ def _guidance(repo: Path, words: str) -> None:
     # A checklist question's guidance: on the checklist's page (and its audits') only.
     path = repo / CHECKLIST
     text, found = re.subn(r"guidance: .*", f"guidance: {words}", path.read_text("utf-8"))
-    assert found == 1
-    path.write_text(text, encoding="utf-8")
-
-
-def _move(repo: Path, standard: str, encounter: str) -> None:
-    path = repo / "standards" / "desk" / f"{standard}.yaml"
-    text, found = re.subn(r"encounter: .*", f"encounter: {encounter}", path.read_text("utf-8"))
     assert found == 1
     path.write_text(text, encoding="utf-8")
 
@@ -54,7 +47,7 @@ def test_an_edit_of_item_pages_only_is_written_as_sphinx_writes_it(
     build_once(repo, strict=True)
     # A standard moved to another encounter goes through Sphinx (a card more on one page, one
     # less on another) and writes few item pages: the frames the clean build checked stay.
-    _move(repo, "DSK-003", "Reception")
+    move_standard(repo, "DSK-003", "Reception")
     assert build_once(repo, strict=True)[0].sphinx_ran
     by_sphinx = tmp_path / "by-sphinx"
     shutil.copytree(repo, by_sphinx, symlinks=True)
@@ -121,8 +114,8 @@ def test_a_link_to_no_page_or_a_folder_without_a_checked_frame_is_left_to_sphinx
     assert not itemdirect.write_without_sphinx(paths[1], paths[2], paths[0], state,
                                                sorted(pages), pages)
     # a reST page without a record of its blocks is never written here
-    plain = next(d for d in record.known if d not in record.pages and "/" in d
-                 and not d.startswith(("standards/DSK", "audits/AUD", "checklists/")))
+    plain = next(d for d in record.known if itemdirect.page_record(paths[0], d) is None
+                 and "/" in d and not d.startswith(("standards/DSK", "audits/AUD", "checklists/")))
     assert not itemdirect.write_without_sphinx(paths[1], paths[2], paths[0], state,
                                                [plain], pages)
 
@@ -143,6 +136,13 @@ def test_a_record_not_written_by_this_qms_is_not_used(
     assert build_once(repo, strict=True)[0].sphinx_ran
     page = (repo / "build" / "html" / "checklists" / "CL-DESK.html").read_text("utf-8")
     assert "twelve" in page and "alert(1)" not in page
+    # nor the record of a page's blocks (their old HTML is looked for and replaced)
+    card = "standards/encounter/reception"
+    assert itemdirect.page_record(record.parent, card) is not None
+    path = next((record.parent / itemdirect.PAGES).iterdir())
+    docname = json.loads(path.read_bytes().partition(b"\n")[2])["docname"]
+    path.write_bytes(path.read_bytes().replace(b'"words"', b'"words":["alert"],"x"'))
+    assert itemdirect.page_record(record.parent, docname) is None
 
 
 def test_a_repository_template_of_item_pages_rewrites_them_all_without_sphinx(
@@ -211,7 +211,7 @@ def test_a_card_page_with_more_than_its_cards_changed_is_left_to_sphinx(
         fixture_repo: Callable[[str], Path], tmp_path: Path) -> None:
     repo = fixture_repo("manual-small")
     build_once(repo, strict=True)
-    _move(repo, "DSK-003", "Reception")  # a card more there, one less in the waiting area
+    move_standard(repo, "DSK-003", "Reception")  # a card more there, one less in the waiting area
     assert build_once(repo, strict=True)[0].sphinx_ran
     clean = tmp_path / "clean"
     shutil.copytree(repo, clean, ignore=shutil.ignore_patterns("build"))

@@ -21,12 +21,14 @@ written for.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import html
 import io
 import json
 import posixpath
 import zlib
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -48,6 +50,8 @@ RECORD = "items.json"  # in the build's state folder
 # The record is authenticated like Sphinx's cache (doctreetrust): a build folder committed to the
 # repository, or filled by someone else, cannot hand qms frames (HTML) of its own.
 PURPOSE = "item-frames"
+PAGE_PURPOSE = "item-frames-page"
+PAGES = "pages"  # folder of the reST pages' records (blockpatch), in the state folder
 INDEX_FILE = "searchindex.js"
 DIRECT = True  # False: every build with a change runs Sphinx (the tests compare both)
 _HERE = Path(__file__).resolve().parent
@@ -120,31 +124,24 @@ class ItemRecord:
     encoding: str = "utf-8"
     suffix: str = ".html"
     files: dict[str, list[int]] = field(default_factory=dict)  # search files as last written
-    pages: dict[str, dict[str, Any]] = field(default_factory=dict)  # what blockpatch patches
 
     @classmethod
     def load(cls, folder: Path) -> ItemRecord | None:
         """The record, or None when there is none or it cannot be used."""
         try:
-            tag, _, body = (folder / RECORD).read_bytes().partition(b"\n")
-            if not authentic(cache_key(), PURPOSE, body, tag.decode("ascii")):
-                return None
-            record = cls(**json.loads(body))
+            record = cls(**_read_signed(folder / RECORD, PURPOSE))
         except (OSError, ValueError, TypeError):
             return None
         fine = (isinstance(record.frame, str) and isinstance(record.frames, dict)
                 and all(isinstance(v, str) for v in record.frames.values())
                 and isinstance(record.known, list) and isinstance(record.files, dict)
                 and (record.search is None or isinstance(record.search, dict))
-                and isinstance(record.encoding, str) and isinstance(record.suffix, str)
-                and isinstance(record.pages, dict))
+                and isinstance(record.encoding, str) and isinstance(record.suffix, str))
         return record if fine else None
 
     def save(self, folder: Path) -> None:
         """Write the record (atomically), authenticated with the cache key."""
-        body = json.dumps(asdict(self), ensure_ascii=False).encode("utf-8")
-        tag = mac(cache_key(), PURPOSE, body)
-        atomic_write(folder / RECORD, tag + "\n" + body.decode("utf-8"))
+        _write_signed(folder / RECORD, PURPOSE, vars(self))
 
 
 def recorded_frames(state_folder: Path, frame: str) -> set[str]:
@@ -153,22 +150,64 @@ def recorded_frames(state_folder: Path, frame: str) -> set[str]:
     return set(record.frames) if record is not None and record.frame == frame else set()
 
 
+def _write_signed(path: Path, purpose: str, data: dict[str, Any]) -> None:
+    body = json.dumps(data, ensure_ascii=False)
+    tag = mac(cache_key(), purpose, body.encode("utf-8"))
+    atomic_write(path, tag + "\n" + body)
+
+
+def _read_signed(path: Path, purpose: str) -> Any:
+    # The data of a file _write_signed wrote with this cache key (ValueError: not such a file).
+    tag, _, body = path.read_bytes().partition(b"\n")
+    if not authentic(cache_key(), purpose, body, tag.decode("ascii")):
+        raise ValueError("not signed with this cache key")
+    return json.loads(body)
+
+
+def _page_file(state_folder: Path, docname: str) -> Path:
+    # One file per page (read only when the page changes): the name is its document name's
+    # digest, never the name itself (a page name is not a path).
+    digest = hashlib.sha256(docname.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+    return state_folder / PAGES / f"{digest}.json"
+
+
+def page_record(state_folder: Path, docname: str) -> dict[str, Any] | None:
+    """What the last Sphinx run (or patch) recorded of a reST page for blockpatch, if any."""
+    try:
+        data = _read_signed(_page_file(state_folder, docname), PAGE_PURPOSE)
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) and data.get("docname") == docname else None
+
+
+def save_page_record(state_folder: Path, docname: str, data: dict[str, Any]) -> None:
+    """Record a page for blockpatch (signed with the cache key)."""
+    _write_signed(_page_file(state_folder, docname), PAGE_PURPOSE, {**data, "docname": docname})
+
+
 def remember(state_folder: Path, html_folder: Path, frame: str, checked: dict[str, str],
              known: set[str], search: dict[str, Any] | None, encoding: str, suffix: str,
              patchable: dict[str, dict[str, Any] | None]) -> None:
     """After a Sphinx run: record its frames (those checked now, and those checked before
-    while the frame key is the same), documents, search settings, search files, and the card
+    while the frame key is the same), documents, search settings, search files, and the reST
     pages it fed to the search index (blockpatch; None: a page without blocks)."""
     old = ItemRecord.load(state_folder)
     frames = dict(old.frames) if old is not None and old.frame == frame else {}
     frames.update(checked)
-    pages: dict[str, dict[str, Any] | None] = dict(old.pages) if old is not None else {}
-    pages.update(patchable)
-    record = ItemRecord(frame, frames, sorted(known), search, encoding, suffix,
-                        {name: _signature(html_folder / name)
-                         for name in (INDEX_FILE, TEXTS_FILE)},
-                        {d: e for d, e in sorted(pages.items()) if e is not None and d in known})
-    record.save(state_folder)
+    ItemRecord(frame, frames, sorted(known), search, encoding, suffix,
+               {name: _signature(html_folder / name) for name in (INDEX_FILE, TEXTS_FILE)}
+               ).save(state_folder)
+    for docname, entry in patchable.items():
+        if entry is None:
+            _page_file(state_folder, docname).unlink(missing_ok=True)
+        else:
+            save_page_record(state_folder, docname, entry)
+    # the records of pages gone from the manual go with them
+    kept = {_page_file(state_folder, docname).name for docname in known}
+    with contextlib.suppress(OSError):
+        for path in (state_folder / PAGES).iterdir():
+            if path.name not in kept:
+                path.unlink()
 
 
 def write_without_sphinx(source: Path, html_folder: Path, state_folder: Path,
@@ -188,7 +227,7 @@ def write_without_sphinx(source: Path, html_folder: Path, state_folder: Path,
     patches: list[PagePatch] = []
     for docname in written:
         if docname not in item_pages:  # a reST page whose blocks alone changed, else Sphinx's
-            entry = record.pages.get(docname)
+            entry = page_record(state_folder, docname)
             patch = entry and prepare_page_patch(
                 source, html_folder / f"{docname}{record.suffix}", docname, entry, known,
                 record.encoding)
@@ -218,7 +257,7 @@ def write_without_sphinx(source: Path, html_folder: Path, state_folder: Path,
     for patch in patches:
         write_if_changed(html_folder / f"{patch.docname}{record.suffix}",
                          patch.html.encode(record.encoding, "xmlcharrefreplace"))
-        record.pages[patch.docname] = patch.record
+        save_page_record(state_folder, patch.docname, patch.record)
     atomic_write(index_path, index)
     texts = load_texts(texts_path)
     if _update_texts(texts, pages, patches):
