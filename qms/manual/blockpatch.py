@@ -26,7 +26,13 @@ from typing import Any
 
 from qms.manual.cardhtml import card_html, card_text, valid_card
 from qms.manual.sphinx_excerpts import joined_text, page_parts
-from qms.manual.tablehtml import table_content, table_html, table_words
+from qms.manual.tablehtml import (
+    rows_html,
+    table_content,
+    table_html,
+    table_width,
+    table_words,
+)
 
 # A block in a page's reST, as qms's templates write it: the directive, a blank line, its JSON
 # on one indented line.
@@ -85,6 +91,29 @@ class Block:
         if self.kind == "qms-card":
             return bool(node.get("card") == self.data)
         return bool((node.get("settings"), node.get("rows")) == self.data)
+
+    def patch(self, old: Block, docname: str, page: str) -> str | None:
+        """The page (text) with this block's HTML where `old`'s was: a table of the same
+        shape row by row (a title changes one row of the matrix), else the whole block;
+        None when the old HTML is not in the page exactly once."""
+        if self.kind == "qms-table" and self._same_shape(old):
+            (settings, rows), (_, old_rows) = self.data, old.data
+            changed = [i for i, (a, b) in enumerate(zip(old_rows, rows, strict=True)) if a != b]
+            befores = rows_html(settings, old_rows, docname, changed)
+            afters = rows_html(settings, rows, docname, changed)
+            if all(page.count(before) == 1 for before in befores):
+                for before, after in zip(befores, afters, strict=True):
+                    page = page.replace(before, after)
+                return page
+        before = old.html(docname)
+        return page.replace(before, self.html(docname)) if page.count(before) == 1 else None
+
+    def _same_shape(self, old: Block) -> bool:
+        (settings, rows), (old_settings, old_rows) = self.data, old.data
+        if settings != old_settings or len(rows) != len(old_rows) or not rows:
+            return False
+        header = settings.get("header")
+        return table_width(header, rows) == table_width(header, old_rows)
 
     def links(self) -> set[str]:
         """The pages a card links to (tables' links are not checked by Sphinx either)."""
@@ -186,13 +215,23 @@ def prepare(source: Path, page: Path, docname: str, record: dict[str, Any],
         blocks = [Block.of(kind, line) for kind, line in lines]
         if not all(block.links() <= known for block in blocks):
             return None
-        text = page.read_text(encoding=encoding)
+        if signature(page) != record.get("html"):
+            return None  # not the page as Sphinx (or the last patch) left it
+        text: str | None = page.read_text(encoding=encoding)
         for (kind, old), (_, new), block in zip(old_lines, lines, blocks, strict=True):
-            if old != new:
-                before, after = Block.of(kind, old).html(docname), block.html(docname)
-                if text.count(before) != 1:
-                    return None
-                text = text.replace(before, after)
+            if old != new and text is not None:
+                text = block.patch(Block.of(kind, old), docname, text)
+        if text is None:
+            return None
     except (OSError, ValueError, KeyError, TypeError):
         return None
     return PagePatch(docname, text, blocks, {**record, "blocks": lines})
+
+
+def signature(path: Path) -> list[int]:
+    """What tells a file from one changed since: its time and size ([] when there is none)."""
+    try:
+        st = path.stat()
+    except OSError:
+        return []
+    return [st.st_mtime_ns, st.st_size]

@@ -24,7 +24,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import html
-import io
 import json
 import posixpath
 import zlib
@@ -37,7 +36,7 @@ from docutils import nodes
 
 from qms.base.cachekey import authentic, cache_key, mac
 from qms.base.files import atomic_write
-from qms.manual.blockpatch import PagePatch
+from qms.manual.blockpatch import PagePatch, signature
 from qms.manual.blockpatch import prepare as prepare_page_patch
 from qms.manual.buildstate import BuildState, engine_libraries
 from qms.manual.itemdata import ITEMS, read_item
@@ -103,14 +102,6 @@ def drop_words_of_no_page(indexer: Any) -> None:
         if isinstance(words, dict):
             for word in [word for word, pages in words.items() if not pages]:
                 del words[word]
-
-
-def _signature(path: Path) -> list[int]:
-    try:
-        st = path.stat()
-    except OSError:
-        return []
-    return [st.st_mtime_ns, st.st_size]
 
 
 @dataclass
@@ -195,13 +186,14 @@ def remember(state_folder: Path, html_folder: Path, frame: str, checked: dict[st
     frames = dict(old.frames) if old is not None and old.frame == frame else {}
     frames.update(checked)
     ItemRecord(frame, frames, sorted(known), search, encoding, suffix,
-               {name: _signature(html_folder / name) for name in (INDEX_FILE, TEXTS_FILE)}
+               {name: signature(html_folder / name) for name in (INDEX_FILE, TEXTS_FILE)}
                ).save(state_folder)
     for docname, entry in patchable.items():
         if entry is None:
             _page_file(state_folder, docname).unlink(missing_ok=True)
         else:
-            save_page_record(state_folder, docname, entry)
+            html = signature(html_folder / f"{docname}{suffix}")
+            save_page_record(state_folder, docname, {**entry, "html": html})
     # the records of pages gone from the manual go with them
     kept = {_page_file(state_folder, docname).name for docname in known}
     with contextlib.suppress(OSError):
@@ -219,7 +211,7 @@ def write_without_sphinx(source: Path, html_folder: Path, state_folder: Path,
     if (not DIRECT or record is None or record.frame != state.frame or record.search is None
             or not written):
         return False
-    if any(record.files.get(name) != _signature(html_folder / name) or not record.files[name]
+    if any(record.files.get(name) != signature(html_folder / name) or not record.files[name]
            for name in (INDEX_FILE, TEXTS_FILE)):
         return False
     known = set(record.known)
@@ -255,14 +247,14 @@ def write_without_sphinx(source: Path, html_folder: Path, state_folder: Path,
                          text.encode(record.encoding, "xmlcharrefreplace"))
         state.warnings.pop(docname, None)  # Sphinx would find none: every link leads to a page
     for patch in patches:
-        write_if_changed(html_folder / f"{patch.docname}{record.suffix}",
-                         patch.html.encode(record.encoding, "xmlcharrefreplace"))
-        save_page_record(state_folder, patch.docname, patch.record)
+        built = html_folder / f"{patch.docname}{record.suffix}"
+        write_if_changed(built, patch.html.encode(record.encoding, "xmlcharrefreplace"))
+        save_page_record(state_folder, patch.docname, {**patch.record, "html": signature(built)})
     atomic_write(index_path, index)
     texts = load_texts(texts_path)
     if _update_texts(texts, pages, patches):
         atomic_write(texts_path, script_parts(texts))
-    record.files = {name: _signature(html_folder / name) for name in (INDEX_FILE, TEXTS_FILE)}
+    record.files = {name: signature(html_folder / name) for name in (INDEX_FILE, TEXTS_FILE)}
     record.save(state_folder)
     return True
 
@@ -286,8 +278,11 @@ def _update_texts(texts: dict[str, str], pages: dict[str, dict[str, Any]],
 
 def _updated_index(text: str, pages: dict[str, dict[str, Any]], patches: list[PagePatch],
                    search: dict[str, Any]) -> str | None:
-    # The search index with the pages' entries replaced, made by Sphinx's IndexBuilder fed as
-    # sphinx_items feeds it; None where the index or the indexer is not as expected.
+    # The search index with the pages' entries replaced: their words taken out of the frozen
+    # index and put back as Sphinx's IndexBuilder finds them, fed as sphinx_items feeds it
+    # (the other pages' entries are not touched, nor every word sorted again: at 1,000
+    # standards that was most of an edit). None where the index or the indexer is not as
+    # expected.
     try:
         from sphinx.search import IndexBuilder, WordStore, js_index
 
@@ -298,38 +293,70 @@ def _updated_index(text: str, pages: dict[str, dict[str, Any]], patches: list[Pa
             frozen[name] = {int(key): value for key, value in frozen[name].items()}
         if js_index.dumps(frozen) != text:
             return None
-        docnames = frozen["docnames"]
-        empty: dict[str, Any] = {f"_search_index_{name}": {} for name in (
-            "titles", "filenames", "mapping", "title_mapping", "all_titles", "index_entries",
-            "objtypes", "objnames")}
-        env = SimpleNamespace(version=frozen["envversion"], domains=None, **empty)
-        indexer: Any = IndexBuilder(env, search["language"],  # type: ignore[arg-type]
-                                    search["options"], "")
-        indexer.load(io.StringIO(text), js_index)
-        indexer.prune(set(docnames).difference(pages, (p.docname for p in patches)))
-        for docname, data in pages.items():
-            indexer.feed(docname, f"{docname}.html", search_title(data["title"]),
-                         search_doctree(docname, data))
-        collect = indexer._word_collector
-        for patch in patches:  # the words Sphinx would collect from the page's document
-            store = patch.words(indexer.lang.split, WordStore)
-            indexer._word_collector = lambda _doctree, store=store: store
-            indexer.feed(patch.docname, patch.record["filename"], patch.record["title"],
-                         nodes.document(None, None))  # type: ignore[arg-type]
-        indexer._word_collector = collect
-        drop_words_of_no_page(indexer)
-        if sorted(indexer._titles) != docnames:
-            return None
-        position = {docname: i for i, docname in enumerate(docnames)}
-        terms, title_terms = indexer.get_terms(position)
-        all_titles: dict[str, list[tuple[int, str | None]]] = {}
-        for docname, titles in sorted(indexer._all_titles.items()):
-            for title, title_id in titles:
-                all_titles.setdefault(title, []).append((position[docname], title_id))
-        frozen.update(titles=[indexer._titles[d] for d in docnames],
-                      filenames=[indexer._filenames.get(d) for d in docnames],
-                      terms=terms, titleterms=title_terms, alltitles=all_titles)
+        position = {docname: i for i, docname in enumerate(frozen["docnames"])}
+        indexer = _fed(IndexBuilder, WordStore, frozen["envversion"], search, pages, patches)
+        if not set(indexer._titles) <= position.keys():
+            return None  # a page the index does not have: Sphinx adds it
+        changed = {position[docname] for docname in indexer._titles}
+        for name, mapping in (("terms", indexer._mapping), ("titleterms",
+                                                             indexer._title_mapping)):
+            frozen[name] = _merged(frozen[name], changed, mapping, position)
+        for docname, title in indexer._titles.items():
+            frozen["titles"][position[docname]] = title
+            frozen["filenames"][position[docname]] = indexer._filenames.get(docname)
+        frozen["alltitles"] = _merged_titles(frozen["alltitles"], changed,
+                                             indexer._all_titles, position)
         return str(js_index.dumps(frozen))
     except (ImportError, AttributeError, TypeError, ValueError, KeyError, IndexError):
         return None
 
+
+def _fed(builder: Any, word_store: Any, version: Any, search: dict[str, Any],
+         pages: dict[str, dict[str, Any]], patches: list[PagePatch]) -> Any:
+    # An IndexBuilder of no page, fed the changed pages as Sphinx (or sphinx_items) feeds them.
+    empty: dict[str, Any] = {f"_search_index_{name}": {} for name in (
+        "titles", "filenames", "mapping", "title_mapping", "all_titles", "index_entries",
+        "objtypes", "objnames")}
+    env = SimpleNamespace(version=version, domains=None, **empty)
+    indexer = builder(env, search["language"], search["options"], "")
+    for docname, data in pages.items():
+        indexer.feed(docname, f"{docname}.html", search_title(data["title"]),
+                     search_doctree(docname, data))
+    collect = indexer._word_collector
+    for patch in patches:  # the words Sphinx would collect from the page's document
+        store = patch.words(indexer.lang.split, word_store)
+        indexer._word_collector = lambda _doctree, store=store: store
+        indexer.feed(patch.docname, patch.record["filename"], patch.record["title"],
+                     nodes.document(None, None))  # type: ignore[arg-type]
+    indexer._word_collector = collect
+    return indexer
+
+
+def _merged(frozen: dict[str, Any], changed: set[int], fed: dict[str, set[str]],
+            position: dict[str, int]) -> dict[str, Any]:
+    # Sphinx's frozen word -> page (one) or sorted pages (several), with the changed pages'
+    # numbers taken out and put back where the fed indexer has them; a word of no page goes.
+    added: dict[str, set[int]] = {word: {position[d] for d in docs} for word, docs in fed.items()}
+    merged: dict[str, Any] = {}
+    for word in frozen.keys() | added.keys():
+        held = frozen.get(word, [])
+        docs = {held} if isinstance(held, int) else set(held)
+        if word in added or not docs.isdisjoint(changed):
+            docs = (docs - changed) | added.get(word, set())
+        if docs:
+            merged[word] = next(iter(docs)) if len(docs) == 1 else sorted(docs)
+    return merged
+
+
+def _merged_titles(frozen: dict[str, list[Any]], changed: set[int],
+                   fed: dict[str, list[tuple[str, str | None]]],
+                   position: dict[str, int]) -> dict[str, list[Any]]:
+    # Every section title -> [page, anchor] in page order (and the page's own order), as
+    # Sphinx's freeze makes it, with the changed pages' titles replaced.
+    merged = {title: [entry for entry in entries if entry[0] not in changed]
+              for title, entries in frozen.items()}
+    for docname, titles in fed.items():
+        for title, title_id in titles:
+            merged.setdefault(title, []).append([position[docname], title_id])
+    return {title: sorted(entries, key=lambda entry: entry[0])
+            for title, entries in merged.items() if entries}

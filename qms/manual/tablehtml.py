@@ -101,11 +101,23 @@ def _row(row: Any, width: int, stubs: int, head: bool, index: int, up: str) -> s
     return f'<tr class="{classes}"{attributes}>' + "".join(cells) + "</tr>\n"
 
 
+def table_width(header: Any, rows: list[Any]) -> int:
+    """The number of columns of a table: its longest row's (header included)."""
+    return max(len(r.get("cells", []) if isinstance(r, dict) else r) for r in [header or [], *rows])
+
+
+def rows_html(settings: dict[str, Any], rows: list[Any], docname: str,
+              indices: list[int]) -> list[str]:
+    """The HTML of some of a table's rows (by index), as table_html writes them."""
+    width, stubs = table_width(settings.get("header"), rows), int(settings.get("stub", 0))
+    up = relative_uri(docname, "")[:-len(".html")]
+    return [_row(rows[i], width, stubs, False, i, up) for i in indices]
+
+
 def table_html(settings: dict[str, Any], rows: list[Any], docname: str) -> str:
     """The HTML of a table on page `docname`, as Sphinx would write the table."""
     header = settings.get("header")
-    width = max(len(r.get("cells", []) if isinstance(r, dict) else r)
-                for r in [header or [], *rows])
+    width = table_width(header, rows)
     stubs = int(settings.get("stub", 0))
     up = relative_uri(docname, "")[:-len(".html")]
     extra = _classes(settings.get("class", ""))
