@@ -36,13 +36,25 @@ ANCHORS = {"left": "start", "center": "middle", "right": "end"}
 
 def num(value: float) -> str:
     """A coordinate with at most two decimals and no trailing zeros, the same on every machine."""
-    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    text = f"{value:.2f}"
+    if text[-1] != "0":  # most coordinates: two decimals, nothing to strip (and never -0)
+        return text
+    text = text.rstrip("0").rstrip(".")
     return "0" if text == "-0" else text
 
 
 def spots(points: Iterable[tuple[float, float] | None]) -> list[str | None]:
     """Each point as 'x y' text (None stays None): formatted once, for a line and its dots."""
-    return [None if point is None else f"{num(point[0])} {num(point[1])}" for point in points]
+    # num written out: a year of weekly readings per site makes half a million coordinates
+    texts: list[str | None] = []
+    for point in points:
+        if point is None:
+            texts.append(None)
+            continue
+        x, y = f"{point[0]:.2f}", f"{point[1]:.2f}"
+        texts.append(f"{x if x[-1] != '0' else num(point[0])} "
+                     f"{y if y[-1] != '0' else num(point[1])}")
+    return texts
 
 
 def polyline(points: Iterable[tuple[float, float] | None]) -> str:
