@@ -108,6 +108,7 @@ def dashes(style: str, width: float) -> str:
     return ",".join(num(part * width) for part in pattern) if pattern else ""
 
 
+@lru_cache(maxsize=256)  # a chart strokes a few dozen paths in a handful of styles
 def stroke(colour: str, width: float, style: str = "-", opacity: float = 1.0) -> str:
     """The style of a stroked, unfilled path."""
     text = f"fill:none;stroke:{colour};stroke-width:{num(width)}"
@@ -117,6 +118,17 @@ def stroke(colour: str, width: float, style: str = "-", opacity: float = 1.0) ->
     if opacity < 1:
         text += f";stroke-opacity:{num(opacity)}"
     return text
+
+
+@lru_cache(maxsize=256)
+def _text_style(size: float, anchor: str, extra: str) -> str:
+    # A chart writes a score of texts in two or three styles: each style's attribute made once.
+    styles = [f"font-size:{num(size)}px"] if size != FONT_SIZE else []
+    if anchor != "center":
+        styles.append(f"text-anchor:{ANCHORS[anchor]}")
+    if extra:
+        styles.append(extra)
+    return f' style="{";".join(styles)}"' if styles else ""
 
 
 class Svg:
@@ -182,14 +194,9 @@ class Svg:
              anchor: str = "center", turn: float = 0.0, extra: str = "") -> None:
         """Text whose baseline starts (left), centres (center) or ends (right) at x, y; turned
         counter-clockwise by `turn` degrees round that point."""
-        turned = f' transform="rotate({num(-turn)} {num(x)} {num(y)})"' if turn else ""
-        styles = [f"font-size:{num(size)}px"] if size != FONT_SIZE else []
-        if anchor != "center":
-            styles.append(f"text-anchor:{ANCHORS[anchor]}")
-        if extra:
-            styles.append(extra)
-        styled = f' style="{";".join(styles)}"' if styles else ""
-        self.parts.append(f'<text x="{num(x)}" y="{num(y)}"{turned}{styled}>'
+        at_x, at_y = num(x), num(y)
+        turned = f' transform="rotate({num(-turn)} {at_x} {at_y})"' if turn else ""
+        self.parts.append(f'<text x="{at_x}" y="{at_y}"{turned}{_text_style(size, anchor, extra)}>'
                           f"{escape(content, quote=False)}</text>")
 
     def document(self, title: str, description: str) -> str:
