@@ -12,10 +12,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from qms.manual import itemdirect
 from qms.manual.buildstate import BuildState
 from qms.manual.itemdata import ITEMS
+from qms.manual.sphinx_excerpts import replaced_texts, script_parts
 
 from .manual_helpers import build_once, differing_files, move_standard
 
@@ -274,3 +277,20 @@ def test_a_title_edit_patches_every_table_and_card_that_shows_it(
     monkeypatch.setattr(itemdirect, "DIRECT", False)
     assert build_once(by_sphinx, strict=True)[0].sphinx_ran
     assert differing_files(repo / "build" / "html", by_sphinx / "build" / "html") == []
+
+
+_NAMES = st.text(alphabet=st.sampled_from('ab/"\\:,{}-é中'), min_size=1, max_size=6)
+_TEXTS = st.text(alphabet=st.sampled_from('ab "\\:,{}\n\t中é'), min_size=1, max_size=12)
+
+
+@given(st.dictionaries(_NAMES, _TEXTS, min_size=1, max_size=6), st.data())
+def test_texts_replaced_in_their_script_are_the_script_written_anew(
+        texts: dict[str, str], data: st.DataObject) -> None:
+    # Names and texts full of quotes, backslashes, colons and braces: a page's text is found
+    # by its key alone, never inside another page's text.
+    script = "".join(script_parts(texts))
+    names = data.draw(st.lists(st.sampled_from(sorted(texts)), min_size=1, unique=True))
+    changes = {name: data.draw(_TEXTS) for name in names}
+    assert replaced_texts(script, changes) == "".join(script_parts({**texts, **changes}))
+    assert replaced_texts(script, {"no such page": "x"}) is None
+    assert replaced_texts(script, {names[0]: ""}) is None  # a text dropped: written anew

@@ -43,7 +43,7 @@ from qms.manual.itemdata import ITEMS, read_item
 from qms.manual.itemframe import PLAIN_NAME, Frame, escaped_title
 from qms.manual.render import write_if_changed
 from qms.manual.sphinx_excerpts import FILENAME as TEXTS_FILE
-from qms.manual.sphinx_excerpts import load_texts, page_text, script_parts
+from qms.manual.sphinx_excerpts import load_texts, page_text, replaced_texts, script_parts
 
 RECORD = "items.json"  # in the build's state folder
 # The record is authenticated like Sphinx's cache (doctreetrust): a build folder committed to the
@@ -251,22 +251,33 @@ def write_without_sphinx(source: Path, html_folder: Path, state_folder: Path,
         write_if_changed(built, patch.html.encode(record.encoding, "xmlcharrefreplace"))
         save_page_record(state_folder, patch.docname, {**patch.record, "html": signature(built)})
     atomic_write(index_path, index)
-    texts = load_texts(texts_path)
-    if _update_texts(texts, pages, patches):
-        atomic_write(texts_path, script_parts(texts))
+    _write_texts(texts_path, pages, patches)
     record.files = {name: signature(html_folder / name) for name in (INDEX_FILE, TEXTS_FILE)}
     record.save(state_folder)
     return True
 
 
-def _update_texts(texts: dict[str, str], pages: dict[str, dict[str, Any]],
-                  patches: list[PagePatch]) -> bool:
-    # As sphinx_excerpts keeps them when Sphinx feeds a page: a page without a title, no text.
+def _write_texts(path: Path, pages: dict[str, dict[str, Any]],
+                 patches: list[PagePatch]) -> None:
+    # The pages' excerpt texts, as sphinx_excerpts keeps them when Sphinx feeds a page (a page
+    # without a title has none): replaced in the file where they are, else the file anew.
+    made = {docname: page_text(search_doctree(docname, data))
+            if search_title(data["title"]) else "" for docname, data in pages.items()}
+    made.update((patch.docname, patch.text()) for patch in patches)
+    script = path.read_text(encoding="utf-8")
+    replaced = replaced_texts(script, made)
+    if replaced is not None:
+        if replaced != script:
+            atomic_write(path, replaced)
+        return
+    texts = load_texts(path)
+    if _update_texts(texts, made):
+        atomic_write(path, script_parts(texts))
+
+
+def _update_texts(texts: dict[str, str], made: dict[str, str]) -> bool:
     changed = False
-    made = [(docname, page_text(search_doctree(docname, data))
-             if search_title(data["title"]) else "") for docname, data in pages.items()]
-    made += [(patch.docname, patch.text()) for patch in patches]
-    for docname, text in made:
+    for docname, text in made.items():
         if texts.get(docname) != (text or None):
             changed = True
             if text:
