@@ -292,5 +292,6 @@ def test_texts_replaced_in_their_script_are_the_script_written_anew(
     names = data.draw(st.lists(st.sampled_from(sorted(texts)), min_size=1, unique=True))
     changes = {name: data.draw(_TEXTS) for name in names}
     assert replaced_texts(script, changes) == "".join(script_parts({**texts, **changes}))
-    assert replaced_texts(script, {"no such page": "x"}) is None
+    assert replaced_texts(script, {"no such page": "x"}) is None  # a text added: anew
     assert replaced_texts(script, {names[0]: ""}) is None  # a text dropped: written anew
+    assert replaced_texts(script, {"no such page": ""}) == script  # no text, as before

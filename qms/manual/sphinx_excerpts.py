@@ -170,14 +170,14 @@ def replaced_texts(script: str, changes: dict[str, str]) -> str | None:
     decoder = json.JSONDecoder()
     pieces: list[tuple[int, int, str]] = []
     for name, text in changes.items():
-        if not text:
-            return None
         key = json.dumps(name, ensure_ascii=False) + ":"
         # A key is preceded by '{' or ','; inside a text every '"' is escaped (\"), so this
         # cannot be found inside one.
         at = next((found + 1 for lead in ("{", ",")
                    if (found := script.find(lead + key)) >= 0), -1)
-        if at < 0:
+        if not text and at < 0:
+            continue  # a page without text, as before
+        if not text or at < 0:
             return None
         start = at + len(key)
         old, end = decoder.raw_decode(script, start)
