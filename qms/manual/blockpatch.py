@@ -96,11 +96,12 @@ class Block:
         """The page (text) with this block's HTML where `old`'s was: a table of the same
         shape row by row (a title changes one row of the matrix), else the whole block;
         None when the old HTML is not in the page exactly once."""
-        if self.kind == "qms-table" and self._same_shape(old):
+        width = self._same_width(old) if self.kind == "qms-table" else 0
+        if width:
             (settings, rows), (_, old_rows) = self.data, old.data
             changed = [i for i, (a, b) in enumerate(zip(old_rows, rows, strict=True)) if a != b]
-            befores = rows_html(settings, old_rows, docname, changed)
-            afters = rows_html(settings, rows, docname, changed)
+            befores = rows_html(settings, old_rows, docname, changed, width)
+            afters = rows_html(settings, rows, docname, changed, width)
             if all(page.count(before) == 1 for before in befores):
                 for before, after in zip(befores, afters, strict=True):
                     page = page.replace(before, after)
@@ -108,12 +109,13 @@ class Block:
         before = old.html(docname)
         return page.replace(before, self.html(docname)) if page.count(before) == 1 else None
 
-    def _same_shape(self, old: Block) -> bool:
+    def _same_width(self, old: Block) -> int:
+        # The tables' width when they have the same settings, rows and width (else 0).
         (settings, rows), (old_settings, old_rows) = self.data, old.data
         if settings != old_settings or len(rows) != len(old_rows) or not rows:
-            return False
-        header = settings.get("header")
-        return table_width(header, rows) == table_width(header, old_rows)
+            return 0
+        width = table_width(settings.get("header"), rows)
+        return width if width == table_width(settings.get("header"), old_rows) else 0
 
     def links(self) -> set[str]:
         """The pages a card links to (tables' links are not checked by Sphinx either)."""

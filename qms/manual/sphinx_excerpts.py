@@ -171,10 +171,11 @@ def replaced_texts(script: str, changes: dict[str, str]) -> str | None:
     pieces: list[tuple[int, int, str]] = []
     for name, text in changes.items():
         key = json.dumps(name, ensure_ascii=False) + ":"
-        # A key is preceded by '{' or ','; inside a text every '"' is escaped (\"), so this
-        # cannot be found inside one.
-        at = next((found + 1 for lead in ("{", ",")
-                   if (found := script.find(lead + key)) >= 0), -1)
+        # A key is preceded by '{' or ','; inside a text every '"' is escaped (\"), so a
+        # key so preceded cannot be found inside one.
+        at = script.find(key)
+        while at > 0 and script[at - 1] not in "{,":
+            at = script.find(key, at + 1)
         if not text and at < 0:
             continue  # a page without text, as before
         if not text or at < 0:

@@ -106,10 +106,11 @@ def table_width(header: Any, rows: list[Any]) -> int:
     return max(len(r.get("cells", []) if isinstance(r, dict) else r) for r in [header or [], *rows])
 
 
-def rows_html(settings: dict[str, Any], rows: list[Any], docname: str,
-              indices: list[int]) -> list[str]:
-    """The HTML of some of a table's rows (by index), as table_html writes them."""
-    width, stubs = table_width(settings.get("header"), rows), int(settings.get("stub", 0))
+def rows_html(settings: dict[str, Any], rows: list[Any], docname: str, indices: list[int],
+              width: int) -> list[str]:
+    """The HTML of some of a table's rows (by index) in a table `width` columns wide (see
+    table_width), as table_html writes them."""
+    stubs = int(settings.get("stub", 0))
     up = relative_uri(docname, "")[:-len(".html")]
     return [_row(rows[i], width, stubs, False, i, up) for i in indices]
 
