@@ -17,11 +17,15 @@ reST: the same standard and audit pages, tables as list-tables, furo). Then, per
 - clean           `qms build --clean`
 - no-op           `qms build` again, nothing changed
 - edit-title      `qms build` after changing the same standard's title (index pages show it too)
-- edit-text       `qms build` after changing that standard's statement (its page only)
+- edit-text       `qms build` after changing that standard's statement (its page and its
+                  encounter's card)
+- edit-item       `qms build` after changing a measure's source (the first standard with one):
+                  its page only, an item page, written without Sphinx
 - sphinx          plain `sphinx-build -E` on qms's own build/source (a fresh environment)
 - sphinx-noop     plain `sphinx-build` again on the same output
 - serve-edit      `qms serve`: seconds from saving a title edit to the page showing it over
                   HTTP (median of five edits; wall only)
+- serve-edit-item the same for an edit of a measure's source
 
 (the last two not with --skip-qms-source). With --readings-per-measure N the repository has N
 weekly readings of every measure at each of its sites (52: a year, issue 12's charts at scale)
@@ -136,6 +140,20 @@ def edit(repo: Path, field: str) -> None:
     path.write_text("\n".join(lines), encoding="utf-8")
 
 
+def measured_standard(repo: Path) -> Path:
+    """The standard edit-item changes: the first by file name with a measure's source."""
+    return next(path for path in sorted((repo / "standards").rglob("STD-*.yaml"))
+                if "\n    source: " in path.read_text(encoding="utf-8"))
+
+
+def edit_source(repo: Path, marker: str = "(edited)") -> None:
+    """Put marker at the end of the first measure's source (after an earlier marker's place)."""
+    path = measured_standard(repo)
+    text = re.sub(r"^(    source: .*?)( \(\w+ \d+\)| \(edited\))?$", rf"\1 {marker}",
+                  path.read_text(encoding="utf-8"), count=1, flags=re.M)
+    path.write_text(text, encoding="utf-8")
+
+
 def edit_reference_title(page: Path) -> None:
     """Change the title of one reference page (its first line), underline lengthened to fit."""
     title, underline, rest = page.read_text(encoding="utf-8").split("\n", 2)
@@ -187,8 +205,11 @@ def measure_qms(repo: Path, size: int, jobs: str, workdir: Path,
     qms = [str(BIN / "qms"), "build", "--today", "2026-11-23", "-j", jobs, "-q"]
     rows = {}
     for name, extra, before in (("clean", ["--clean"], None), ("no-op", [], None),
-                                ("edit-title", [], "title"), ("edit-text", [], "text")):
-        if before:
+                                ("edit-title", [], "title"), ("edit-text", [], "text"),
+                                ("edit-item", [], "source")):
+        if before == "source":
+            edit_source(repo)
+        elif before:
             edit(repo, before)
         rows[name] = timed([*qms, *extra], repo)
         report(size, name, rows[name], rows[name].out.strip()[-120:])
@@ -206,8 +227,9 @@ SERVE_EDITS = 5
 
 
 def measure_serve(repo: Path, size: int, jobs: str) -> dict[str, Sample]:
-    """`qms serve`: seconds from saving a title edit to the page showing it over HTTP (the
-    median of SERVE_EDITS edits in one server; CPU is not measured: 0)."""
+    """`qms serve`: seconds from saving a title edit, and a measure's source, to the page
+    showing it over HTTP (the median of SERVE_EDITS edits of each in one server; CPU is not
+    measured: 0)."""
     server = subprocess.Popen([str(BIN / "qms"), "serve", "--today", "2026-11-23", "-j", jobs,
                                "--port", "0", str(repo)], stdout=subprocess.PIPE,
                               stderr=subprocess.DEVNULL, text=True)
@@ -220,28 +242,34 @@ def measure_serve(repo: Path, size: int, jobs: str) -> dict[str, Sample]:
                 raise SystemExit("qms serve ended before serving")
             found = re.search(r"serving the manual at (http://127\.0\.0\.1:\d+/)", line)
             address = found.group(1) if found else ""
-        path = edited_standard(repo)
-        url = f"{address}standards/{path.stem}.html"
-        latencies = []
-        for number in range(SERVE_EDITS):
-            marker = f"(served {number})"
-            text = path.read_text(encoding="utf-8")
-            text = re.sub(r"^(title: .*?)( \(served \d+\))?(\"?)$", rf"\1 {marker}\3", text,
-                          count=1, flags=re.M)
-            saved = time.perf_counter()
-            path.write_text(text, encoding="utf-8")
-            while marker not in _fetch(url):
-                if time.perf_counter() - saved > 120:
-                    raise SystemExit(f"{url}: the edit did not show within 120 s")
-                time.sleep(0.02)
-            latencies.append(time.perf_counter() - saved)
-            time.sleep(1)  # let the server settle before the next save
+        rows = {}
+        for name, path in (("serve-edit", edited_standard(repo)),
+                           ("serve-edit-item", measured_standard(repo))):
+            url = f"{address}standards/{path.stem}.html"
+            latencies = []
+            for number in range(SERVE_EDITS):
+                # its own words: the two edits may be of one standard's page
+                marker = f"(served {number})" if name == "serve-edit" else f"(sourced {number})"
+                saved = time.perf_counter()
+                if name == "serve-edit":
+                    text = path.read_text(encoding="utf-8")
+                    text = re.sub(r"^(title: .*?)( \(served \d+\))?(\"?)$", rf"\1 {marker}\3",
+                                  text, count=1, flags=re.M)
+                    path.write_text(text, encoding="utf-8")
+                else:
+                    edit_source(repo, marker)
+                while marker not in _fetch(url):
+                    if time.perf_counter() - saved > 120:
+                        raise SystemExit(f"{url}: the edit did not show within 120 s")
+                    time.sleep(0.02)
+                latencies.append(time.perf_counter() - saved)
+                time.sleep(1)  # let the server settle before the next save
+            rows[name] = Sample(statistics.median(latencies), 0.0, 0, "")
+            report(size, name, rows[name], " ".join(f"{x:.2f}" for x in latencies))
     finally:
         server.send_signal(signal.SIGINT)
         server.wait(timeout=60)
-    sample = Sample(statistics.median(latencies), 0.0, 0, "")
-    report(size, "serve-edit", sample, " ".join(f"{x:.2f}" for x in latencies))
-    return {"serve-edit": sample}
+    return rows
 
 
 def _fetch(url: str) -> str:

@@ -90,6 +90,15 @@ def differing_files(left: Path, right: Path) -> list[str]:
     return differing
 
 
+def move_standard(repo: Path, standard: str, encounter: str) -> None:
+    """Move a standard of tests/fixtures/manual-small to another encounter (one card more on
+    that encounter's page, one less on its own: more than cards change, so Sphinx runs)."""
+    path = repo / "standards" / "desk" / f"{standard}.yaml"
+    text, found = re.subn(r"encounter: .*", f"encounter: {encounter}", path.read_text("utf-8"))
+    assert found == 1
+    path.write_text(text, encoding="utf-8")
+
+
 def html(repo: Path, page: str) -> str:
     """The HTML of one page of a built manual."""
     return (repo / "build" / "html" / f"{page}.html").read_text(encoding="utf-8")

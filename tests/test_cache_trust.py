@@ -20,7 +20,7 @@ from qms.base.cachekey import key_file
 from qms.manual import buildstate
 
 from .conftest import ROOT, counting_reads
-from .manual_helpers import build_once
+from .manual_helpers import build_once, move_standard
 
 Run = Callable[..., Any]
 TITLE = b"Wear the name badge"  # APP-002's title, which `qms due` shows
@@ -131,10 +131,11 @@ def test_a_cache_from_another_pydantic_core_is_ignored(sample_repo: Path, run: R
 
 
 def _edit_a_standard(repo: Path) -> None:
-    # A new word in the statement: the page's text changes, so Sphinx runs.
+    # The standard moves to the other encounter (and back): more than cards change on the two
+    # encounters' pages, so Sphinx runs.
     target = repo / "standards" / "desk" / "DSK-003.yaml"
-    target.write_text(target.read_text(encoding="utf-8").replace(
-        "statement: ", "statement: Really, "), encoding="utf-8")
+    here = "Reception" not in target.read_text(encoding="utf-8")
+    move_standard(repo, "DSK-003", "Reception" if here else "Waiting area")
 
 
 def test_a_planted_environment_pickle_runs_nothing(fixture_repo: Callable[[str], Path],

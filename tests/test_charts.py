@@ -20,8 +20,8 @@ from hypothesis import strategies as st
 from qms.manual import charts
 from qms.manual.charts import fontwidths
 from qms.manual.charts.layout import text_width
-from qms.manual.charts.scales import nice_ticks
-from qms.manual.charts.svg import FALLBACK_INK
+from qms.manual.charts.scales import Scale, nice_ticks
+from qms.manual.charts.svg import FALLBACK_INK, num, spots
 from qms.manual.labels import ZH_CN, translator
 from qms.measurement.targets import parse_target
 from tests.conftest import ROOT
@@ -449,3 +449,24 @@ def test_an_xmr_charts_line_and_dots_pass_through_the_same_coordinates() -> None
     assert re.findall(r"M([^M]+?)h0", dots) == vertices
     assert len(vertices) == 5 and line.count("M") == 2  # the gap starts a second stretch
     assert all(re.fullmatch(r"-?\d+(\.\d{1,2})? -?\d+(\.\d{1,2})?", v) for v in vertices)
+
+
+@given(st.floats(allow_nan=True, allow_infinity=True))
+def test_a_coordinate_is_written_with_two_decimals_at_most_and_never_as_minus_zero(
+        value: float) -> None:
+    """num and spots write a coordinate as its value rounded to two decimals, trailing zeros
+    (and a bare '-0') dropped, whichever way they take to it."""
+    expected = f"{value:.2f}".rstrip("0").rstrip(".")
+    expected = "0" if expected == "-0" else expected
+    assert num(value) == expected
+    assert spots([(value, -value), None]) == [f"{expected} {num(-value)}", None]
+
+
+@given(st.lists(st.floats(-1e6, 1e6), max_size=20), st.floats(-1e3, 1e3), st.floats(0, 1e3),
+       st.floats(0, 500), st.floats(0, 500))
+def test_a_scale_places_many_values_where_it_places_each(
+        values: list[float], low: float, width: float, start: float, end: float) -> None:
+    """Scale.each gives, to the last bit, what Scale.at gives one value at a time (a flat
+    scale too)."""
+    scale = Scale(low, low + width, start, end)
+    assert scale.each(values) == [scale.at(value) for value in values]

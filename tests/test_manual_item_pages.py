@@ -208,3 +208,18 @@ def test_a_charts_title_and_description_are_searched_not_its_drawing() -> None:
     assert text.startswith("STD-00001 Before the chart") and text.endswith("After the chart")
     assert "font-family" not in text and "{" not in text  # the chart's stylesheet
     assert text.count("centre line") == 1  # the description's, not the legend's too
+
+
+def test_search_text_leaves_out_each_hidden_table_and_chart_drawing_up_to_its_own_end() -> None:
+    """Each `no-search` table and each chart is cut from its opening to the first end after it
+    (the text between two of them stays), and an opening that never ends cuts nothing."""
+    hidden = ('<div class="table-wrapper qms-table no-search docutils container">\n<table>'
+              '<tr><td>hiddenword{}</td></tr></table>\n</div>')
+    chart = ('<svg xmlns="http://www.w3.org/2000/svg" class="qms-chart"><title>Title{0}</title>'
+             '<desc>Said{0}</desc><text>tick{0}</text></svg>')
+    body = (f"<h1>T</h1>{hidden.format(1)}<p>between</p>{chart.format(1)}<p>kept</p>"
+            f"{hidden.format(2)}{chart.format(2)}<p>last</p>"
+            '<div class="table-wrapper no-search"><table><tr><td>unended</td></tr>'
+            '<svg class="qms-chart"><title>open</title><text>drawn</text>')
+    text = json.loads(item_json("measures/X", body))["text"]
+    assert text == "T between Title1 Said1 kept Title2 Said2 last unended open drawn"

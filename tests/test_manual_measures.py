@@ -63,6 +63,21 @@ def test_a_measure_page_shows_the_library_figures_and_its_charts(sample: Path) -
     assert not EXTERNAL.search(page)
 
 
+def test_each_row_of_a_measure_table_words_its_own_series_figures(sample: Path) -> None:
+    """Every column of every row is the library's figure for that site and month: a second
+    site's rows carry its own centre line and limits, not the first site's."""
+    project, _ = load_project(sample, date.fromisoformat(TODAY))
+    page = html(sample, "measures/APP-001-uniform-compliance")
+    rows = [r for r in kpi_rows(project, KpiQuery(standard=TWO_SITES[0], measure=TWO_SITES[1]))
+            if r["period"] is not None]
+    expected = [[r["site"], r["period"], str(r["n"]), figure(r["mean"]), figure(r["last"]),
+                 r["state"], figure(r["centre"]),
+                 f"{figure(r['lower_limit'])} – {figure(r['upper_limit'])}",
+                 str(len(r["signals"]))] for r in rows]
+    assert len({(row[0], row[6], row[7]) for row in expected}) == 2  # two sites, two series
+    assert _table_rows(page, "qms-kpi") == expected
+
+
 def test_every_measure_with_readings_has_a_page_linked_from_its_standard(sample: Path) -> None:
     project, _ = load_project(sample, date.fromisoformat(TODAY))
     measured = sorted({(r.standard, r.measure) for r in project.kpis})

@@ -10,7 +10,15 @@ from pathlib import Path
 
 from qms.manual.sphinx_build import SphinxSession
 
-from .manual_helpers import build_once, differing_files, fetch, html, serving, wait_for
+from .manual_helpers import (
+    build_once,
+    differing_files,
+    fetch,
+    html,
+    move_standard,
+    serving,
+    wait_for,
+)
 
 QMS = str(Path(sys.executable).parent / "qms")
 
@@ -41,12 +49,14 @@ def test_a_kept_sphinx_application_builds_what_a_new_one_builds(
         target.write_text(text.replace("Greet every visitor within 30 seconds",
                                        "Welcome every visitor within 20 seconds"),
                           encoding="utf-8")
-        first, _ = build_once(repo, strict=True, sphinx=session)
+        first, _ = build_once(repo, strict=True, sphinx=session)  # written by qms itself
+        move_standard(repo, "DSK-003", "Reception")  # a card more on the reception's page: Sphinx
+        moved, _ = build_once(repo, strict=True, sphinx=session)
         config = repo / "qms.yaml"
         config.write_text(config.read_text(encoding="utf-8").replace(
             "title: Small", "title: Kept - Small", 1), encoding="utf-8")
         second, _ = build_once(repo, strict=True, sphinx=session)
-        assert first.sphinx_ran and second.sphinx_ran
+        assert not first.sphinx_ran and moved.sphinx_ran and second.sphinx_ran
         # the configuration changed with the title in conf.py: a new application for that one
         assert session.started == 2
     finally:
@@ -76,6 +86,8 @@ def test_a_kept_application_is_reused_while_the_configuration_stays(
                               if word == "one" else text.replace(previous, word, 1),
                               encoding="utf-8")
             previous = word
+            # and a standard to the other encounter (and back), so that Sphinx runs
+            move_standard(repo, "DSK-003", "Reception" if word != "two" else "Waiting area")
             result, _ = build_once(repo, strict=True, sphinx=session)
             assert result.sphinx_ran
             assert f"{word} Tell every visitor" in html(repo, "standards/DSK-002")

@@ -92,21 +92,17 @@ def _commit(repo: git.Repo, message: str, only: list[str]) -> str:
 def file_histories(path: Path) -> dict[str, list[Revision]] | None:
     """Every file's revisions (newest first) from ONE pass over `git log`; None outside git.
 
-    Keys are paths relative to the repository root that holds `path`.
+    Keys are paths relative to the repository root that holds `path`. Run as `git` itself,
+    not through GitPython, whose import alone cost a one-page edit's build a tenth of a second.
     """
-    repo = open_repo(path)
-    if repo is None:
+    head = head_commit(path)
+    if head is None:
         return None
-    try:
-        if not repo.head.is_valid():
-            return {}
-        output = repo.git.log(
-            "--name-only",
-            "--no-renames",
-            "-z",
-            "--format=%x1e%H%x1f%at%x1f%an%x1f%s",
-        )
-    except _git().GitCommandError:
+    if not head:
+        return {}
+    output = _git_output(path, "log", "--name-only", "--no-renames", "-z",
+                         "--format=%x1e%H%x1f%at%x1f%an%x1f%s")
+    if output is None:
         return None
     histories: dict[str, list[Revision]] = defaultdict(list)
     for record in output.split("\x1e"):
@@ -125,8 +121,20 @@ def file_histories(path: Path) -> dict[str, list[Revision]] | None:
 
 def repository_root(path: Path) -> Path | None:
     """The top folder of the git repository containing path, if any."""
-    repo = open_repo(path)
-    return Path(repo.working_tree_dir) if repo and repo.working_tree_dir else None
+    top = _git_output(path, "rev-parse", "--show-toplevel")
+    return Path(top.strip("\n")) if top and top.strip("\n") else None
+
+
+def _git_output(path: Path, *args: str) -> str | None:
+    # What git prints (as GitPython decoded it: UTF-8, undecodable bytes kept as surrogates),
+    # or None where it fails (no git, not a repository).
+    try:
+        done = subprocess.run(["git", *args], cwd=path, capture_output=True, check=False)
+    except OSError:
+        return None
+    if done.returncode != 0:
+        return None
+    return done.stdout.decode("utf-8", "surrogateescape")
 
 
 def head_commit(path: Path) -> str | None:

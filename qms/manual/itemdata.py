@@ -14,14 +14,19 @@ import html
 import json
 import posixpath
 import re
+from collections.abc import Callable
 from typing import Any
 
 ITEMS = "_items"  # folder, under the build's source folder, of the item pages' files
 _HEADERLINK = re.compile(r'<a class="headerlink"[^>]*>.*?</a>', re.S)
-_NO_SEARCH = re.compile(r'<div class="table-wrapper[^"]*\bno-search\b.*?</table>\s*</div>', re.S)
-# A chart's words for search are its title and description: its stylesheet, tick labels and
-# legend would fill the index (and the search's excerpts) with CSS and numbers.
-_CHART = re.compile(r'<svg [^>]*class="qms-chart".*?</svg>', re.S)
+# What search leaves out, each from its opening to the first end after it: a `no-search` table,
+# and a chart, whose words for search are its title and description (its stylesheet, tick labels
+# and legend would fill the index, and the search's excerpts, with CSS and numbers). The end is
+# looked for with str.find, not a lazy `.*?` (which tries the end at every character: a page of
+# charts spent two thirds of its search text there).
+_NO_SEARCH = re.compile(r'<div class="table-wrapper[^"]*\bno-search\b')
+_NO_SEARCH_END = re.compile(r"</table>\s*</div>")
+_CHART = re.compile(r'<svg [^>]*class="qms-chart"')
 _CHART_WORDS = re.compile(r"<(title|desc)>(.*?)</\1>", re.S)
 _H1 = re.compile(r"<h1\b[^>]*>(.*?)</h1>", re.S)
 _TAG = re.compile(r"<[^>]*>")
@@ -35,13 +40,41 @@ def _text(fragment: str) -> str:
     return " ".join(html.unescape(_TAG.sub(" ", fragment)).split())
 
 
-def _chart_words(chart: re.Match[str]) -> str:
-    return " " + " ".join(words for _, words in _CHART_WORDS.findall(chart.group())) + " "
+def _chart_words(chart: str) -> str:
+    return " " + " ".join(words for _, words in _CHART_WORDS.findall(chart)) + " "
+
+
+def _cut(html_text: str, opening: re.Pattern[str], end: Callable[[str, int], tuple[int, int]],
+         keep: Callable[[str], str]) -> str:
+    # Each piece from a match of `opening` to its end replaced by keep(piece); a piece without
+    # an end stays as it is (as a lazy regex would leave it).
+    parts: list[str] = []
+    done = 0
+    for match in opening.finditer(html_text):
+        if match.start() < done:
+            continue  # inside the piece just cut
+        start, stop = end(html_text, match.end())
+        if start < 0:
+            continue
+        parts += (html_text[done:match.start()], keep(html_text[match.start():stop]))
+        done = stop
+    return "".join(parts) + html_text[done:] if parts else html_text
+
+
+def _table_end(html_text: str, at: int) -> tuple[int, int]:
+    found = _NO_SEARCH_END.search(html_text, at)
+    return (found.start(), found.end()) if found else (-1, -1)
+
+
+def _svg_end(html_text: str, at: int) -> tuple[int, int]:
+    found = html_text.find("</svg>", at)
+    return (found, found + len("</svg>")) if found >= 0 else (-1, -1)
 
 
 def searchable(body: str) -> str:
     """The words of a page's HTML that search finds: no `no-search` table, no chart's drawing."""
-    return _text(_CHART.sub(_chart_words, _NO_SEARCH.sub(" ", body)))
+    without_tables = _cut(body, _NO_SEARCH, _table_end, lambda _table: " ")
+    return _text(_cut(without_tables, _CHART, _svg_end, _chart_words))
 
 
 @functools.lru_cache(maxsize=65536)

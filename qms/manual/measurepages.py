@@ -239,15 +239,27 @@ class MeasureFigures:
         """The figures per site and month, as kpi_rows gives them."""
         _ = self._measurement.translate
         rows = []
+        series: tuple[Any, ...] = ()
+        site = centre = limits = ""
+        states: dict[str, str] = {}
         for row in self._measurement.rows_of(self.standard.id):
             if row["measure"] != self.measure.id:
                 continue
-            limits = ("" if row["lower_limit"] is None else
-                      f"{figure(row['lower_limit'])} – {figure(row['upper_limit'])}")
-            site = self._measurement.shown_name(row["site"]) if row["site"] else "—"
-            rows.append([site, row["period"], row["n"], figure(row["mean"]),
-                         figure(row["last"]), cell(_(row["state"]), cls=f"qms-{row['state']}"),
-                         figure(row["centre"]), limits, len(row["signals"])])
+            # a series' rows share its site and limits (the same objects): worded once
+            shared = (row["site"], row["centre"], row["lower_limit"], row["upper_limit"])
+            if not series or any(a is not b for a, b in zip(series, shared, strict=True)):
+                series = shared
+                site = self._measurement.shown_name(row["site"]) if row["site"] else "—"
+                centre = figure(row["centre"])
+                limits = ("" if row["lower_limit"] is None else
+                          f"{figure(row['lower_limit'])} – {figure(row['upper_limit'])}")
+            state = row["state"]
+            if state not in states:
+                states[state] = _(state)
+            # counts as text: a table prints a text cell without working out its kind
+            rows.append([site, row["period"], str(row["n"]), figure(row["mean"]),
+                         figure(row["last"]), cell(states[state], cls=f"qms-{state}"),
+                         centre, limits, str(len(row["signals"]))])
         return make_table([_("Site"), _("Month"), _("Readings"), _("Mean"), _("Last"), _("State"),
                            _("Centre line"), _("Limits"), _("Signals")], rows,
                           cls="qms-kpi", search=False)

@@ -17,7 +17,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qms.base import gitrepo
 from qms.base.errors import QmsError
@@ -25,7 +25,7 @@ from qms.base.workers import can_fork, in_forked_child
 from qms.format.config import Config
 from qms.format.loadcache import cache_folder, load_valid_cached
 from qms.format.project import Project
-from qms.manual import doctreetrust, translations
+from qms.manual import doctreetrust, itemdirect, translations
 from qms.manual.build import BuildOptions, BuildPaths, BuildResult
 from qms.manual.buildstate import BuildState, item_versions, page_key, render_settings_key
 from qms.manual.derive import Derived, derive
@@ -36,9 +36,11 @@ from qms.manual.itemdata import ITEMS
 from qms.manual.measurepages import Measurement
 from qms.manual.pages import Docs, place_versions, plan_pages, service_figures
 from qms.manual.render import environment, page_file, render_and_write, write_if_changed
-from qms.manual.sphinx_build import ItemPages, SphinxSession, engine_version, run_sphinx
 from qms.manual.sphinxconf import DOCUTILS_CONF, conf_py, conf_values
 from qms.manual.views import common_context
+
+if TYPE_CHECKING:  # Sphinx is imported only when it runs (not for item pages alone)
+    from qms.manual.sphinx_build import SphinxSession
 
 STATIC = Path(__file__).resolve().parent / "static"
 # Rendering this many pages leaves enough garbage to collect before Sphinx runs; after a few
@@ -60,9 +62,15 @@ def rebuild(root: Path, config: Config, paths: BuildPaths, options: BuildOptions
     result.__dict__.update(rendered.__dict__)
     if options.clean or len(result.written) > COLLECT_AFTER_PAGES:
         gc.collect()  # a third of a second where Sphinx's environment is kept in memory
-    engine = engine_version()
+    engine = itemdirect.engine_version()
     if (options.clean or result.written or result.removed or not result.index.is_file()
             or state.engine != engine):
+        if not (options.clean or result.removed or state.engine != engine
+                or not result.index.is_file()):
+            with _timed(result.seconds, "items"):
+                if itemdirect.write_without_sphinx(paths.source, paths.html, paths.state,
+                                                   state, result.written, result.item_pages):
+                    return
         if state.engine != engine or any(name.startswith(FRAME_FILES) for name in result.written):
             # conf.py, a template or a static file changed: the frame around item pages (its
             # switcher, labels, styles) is drawn again, and every item page written again
@@ -233,12 +241,17 @@ def _sphinx(paths: BuildPaths, options: BuildOptions, state: BuildState,
         known = {}
         options.echo(f"{paths.doctrees}: Sphinx's cache was not written by this qms (or was "
                      "changed since); removed it, so every page is read again")
+    from qms.manual.sphinx_build import ItemPages, run_sphinx
+
     changed = None if options.clean else result.item_pages.intersection(result.written)
+    items = ItemPages(changed=changed, frame=state.frame,
+                      recorded=itemdirect.recorded_frames(paths.state, state.frame))
     sphinx = run_sphinx(paths.source, paths.html, paths.doctrees, jobs=jobs,
-                        fresh=options.clean, echo=options.echo,
-                        items=ItemPages(changed=changed, frame=state.frame),
+                        fresh=options.clean, echo=options.echo, items=items,
                         session=_session(options.sphinx, paths))
     state.frame = sphinx.frame
+    itemdirect.remember(paths.state, paths.html, sphinx.frame, items.frames, items.known,
+                        items.search, items.encoding, items.suffix, items.pages)
     doctreetrust.sign(paths.doctrees, paths.state, known)
     result.sphinx_ran = True
     state.update_warnings(sphinx.reread, set(result.removed), sphinx.by_document(paths.source),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
@@ -20,8 +20,10 @@ from qms.manual.charts import grouped_bars, interval_chart, line_chart, pareto_c
 from qms.manual.labels import translator
 from qms.manual.render import Page, Table, cell, make_table
 from qms.measurement.kpi import figure
-from qms.measurement.servqual import WaveScore, score_waves
 from qms.measurement.sqi import SqiPeriod, SqiReport, sqi_report
+
+if TYPE_CHECKING:
+    from qms.measurement.servqual import WaveScore
 
 SQI_DOC = "measurement/sqi"
 TREND_DOC = "measurement/servqual"
@@ -64,6 +66,8 @@ class ServiceFigures:
     @functools.cached_property
     def scores(self) -> dict[str, WaveScore]:
         """Every wave's SERVQUAL figures, each with its change on the wave before."""
+        from qms.measurement.servqual import score_waves  # numpy: only where waves are scored
+
         return {s.wave: s for s in score_waves(self.project.surveys, self.project.config.servqual)}
 
     def prepare(self, pages: list[Any]) -> None:

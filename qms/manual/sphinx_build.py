@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import json
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -45,7 +44,7 @@ from qms.manual.sphinx_running import (
     older_objects_left_out_of_collections,
 )
 from qms.manual.sphinxconf import ANSI, ProgressStream
-from qms.manual.tablehtml import table_html, table_words
+from qms.manual.tablehtml import table_content, table_html, table_words
 
 # docutils settings that make the manual text-only (and `raw`, `include` and `literalinclude`
 # are replaced by a directive that only warns, below).
@@ -104,17 +103,9 @@ class TableDirective(SphinxDirective):
         """One qms_table node holding the table's rows and the words search indexes."""
         text = [line for line in self.content if line.strip()]
         try:
-            lines = [json.loads(line) for line in text]
+            settings, lines = table_content(text)
         except ValueError as exc:
-            raise self.error(f"qms-table: a line is not JSON ({exc})") from None
-        settings: dict[str, Any] = {}
-        if len(lines) == 1 and isinstance(lines[0], dict) and "rows" in lines[0]:
-            settings = dict(lines[0])
-            lines = settings.pop("rows")
-            if not isinstance(lines, list):
-                raise self.error('qms-table: "rows" is not a list of rows')
-        elif lines and isinstance(lines[0], dict) and "header" in lines[0]:
-            settings, lines = lines[0], lines[1:]
+            raise self.error(str(exc)) from None
         if not lines and not settings.get("header"):
             return []
         node = qms_table(settings=settings, rows=lines,

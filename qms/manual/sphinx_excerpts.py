@@ -36,29 +36,46 @@ def _skipped(node: nodes.Node) -> bool:
         isinstance(node, nodes.Element) and "no-search" in node["classes"])
 
 
-def page_text(doctree: nodes.Node) -> str:
-    """A page's searchable text on one line without its title (the result's link shows it),
-    cut to the length kept for excerpts."""
-    parts: list[str] = []
+def page_parts(doctree: nodes.Node, hole: tuple[type, ...] = ()
+               ) -> tuple[list[str | int], str | None]:
+    """The pieces of a page's searchable text in order, and its title; a node of a type in
+    `hole` gives its number (0, 1, ...) in place of its text, left out of search or not
+    (blockpatch fills it in)."""
+    parts: list[str | int] = []
     title = next(iter(doctree.findall(nodes.title)), None)
     stack = [doctree]
     while stack:
         node = stack.pop()
-        if _skipped(node) or node is title:
+        if hole and isinstance(node, hole):
+            parts.append(sum(isinstance(part, int) for part in parts))
+        elif _skipped(node) or node is title:
             continue
-        if isinstance(node, nodes.Text):
+        elif isinstance(node, nodes.Text):
             parts.append(node.astext())
         else:
             stack.extend(reversed(node.children))
+    return parts, title.astext() if title is not None else None
+
+
+def joined_text(parts: list[str], title: str | None) -> str:
+    """A page's text from its pieces: on one line, without its title, cut to the length kept."""
     text = " ".join(" ".join(parts).split())
     if title is not None:  # an item page's text begins with its heading again
-        text = text.removeprefix(" ".join(title.astext().split())).lstrip()
+        text = text.removeprefix(" ".join(title.split())).lstrip()
     return text[:_LIMIT]
 
 
-def _load(path: Path) -> dict[str, str]:
-    # The last build's texts; a missing or damaged file only means fewer excerpts until the
-    # pages are written again (as Sphinx does with its own index).
+def page_text(doctree: nodes.Node) -> str:
+    """A page's searchable text on one line without its title (the result's link shows it),
+    cut to the length kept for excerpts."""
+    parts, title = page_parts(doctree)
+    return joined_text([str(part) for part in parts], title)
+
+
+def load_texts(path: Path) -> dict[str, str]:
+    """The texts of the last build's file."""
+    # A missing or damaged file only means fewer excerpts until the pages are written again
+    # (as Sphinx does with its own index).
     try:
         text = path.read_text(encoding="utf-8").strip()
         data = json.loads(text.removeprefix(_CALL).removesuffix(");"))
@@ -112,7 +129,7 @@ def _follow_indexer(builder: Any, kept: dict[str, Any]) -> None:
         return
     path = Path(builder.outdir) / FILENAME
     signature = _signature(path)
-    texts = kept["texts"] if signature is not None and kept.get("of") == signature else _load(
+    texts = kept["texts"] if signature is not None and kept.get("of") == signature else load_texts(
         path)
     feed, dump = indexer.feed, indexer.dump
     changed = [signature is None]
@@ -155,3 +172,34 @@ def keep_search_texts(app: Sphinx) -> None:
         _follow_indexer(builder, kept)
 
     builder.prepare_writing = prepare_writing
+
+
+def replaced_texts(script: str, changes: dict[str, str]) -> str | None:
+    """The script (as script_parts writes it) with these pages' texts replaced in place, not
+    decoded and encoded whole (22 MB at 5,000 standards); None where a page is not in it, or
+    a text is to be added or dropped (then the script is written anew)."""
+    decoder = json.JSONDecoder()
+    pieces: list[tuple[int, int, str]] = []
+    for name, text in changes.items():
+        key = json.dumps(name, ensure_ascii=False) + ":"
+        # A key is preceded by '{' or ','; inside a text every '"' is escaped (\"), so a
+        # key so preceded cannot be found inside one.
+        at = script.find(key)
+        while at > 0 and script[at - 1] not in "{,":
+            at = script.find(key, at + 1)
+        if not text and at < 0:
+            continue  # a page without text, as before
+        if not text or at < 0:
+            return None
+        start = at + len(key)
+        old, end = decoder.raw_decode(script, start)
+        if not isinstance(old, str):
+            return None
+        pieces.append((start, end, json.dumps(text, ensure_ascii=False)))
+    out: list[str] = []
+    last = 0
+    for start, end, encoded in sorted(pieces):
+        out += (script[last:start], encoded)
+        last = end
+    out.append(script[last:])
+    return "".join(out)

@@ -25,16 +25,14 @@ filled-in frame byte for byte (else that folder's pages are all written by Sphin
 from __future__ import annotations
 
 import posixpath
-import re
 from collections import Counter
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from markupsafe import Markup, escape
 from sphinx.builders.html import StandaloneHTMLBuilder
 from sphinx.util import logging
 
+from qms.manual.itemframe import BODY, NAME, PLAIN_NAME, TITLE, Frame, escaped_title
 from qms.manual.render import write_if_changed
 
 if TYPE_CHECKING:  # only sphinx_build runs Sphinx
@@ -47,13 +45,6 @@ MIN_PAGES = 3
 _LOG = logging.getLogger(__name__)
 # What docutils' HTML writer puts in the head of every document's page.
 VIEWPORT = '<meta name="viewport" content="width=device-width, initial-scale=1" />\n'
-_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", '"': "&quot;", ">": "&gt;", "@": "&#64;"})
-# The stand-ins. The title's characters are escaped differently by the title as it is and by
-# `striptags|e` (' " @); the name is letters and digits only, as shown by any escaping.
-_NAME = "qms0frame0page0name"
-_TITLE = "qms0frame0title '\"@<&>"
-_BODY = "<!--qms0frame0body-->"
-_PLAIN_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
 # (module, name) of the html-page-context listeners whose additions are the same for every item
 # page of a folder: Sphinx's resource paths and tag helpers, MathJax (none on item pages), the
 # two themes' version and navigation, and qms's shared sidebar.
@@ -68,11 +59,6 @@ KNOWN_LISTENERS = frozenset({
 })
 
 
-def escaped_title(title: str) -> str:
-    """A page's title (text) as the page's context gives it to the theme (HTML)."""
-    return title.translate(_ESCAPES)
-
-
 def page_context(builder: Any, title: str, body: str) -> dict[str, Any]:
     """What the theme's page.html is given for an item page (Sphinx's get_doc_context for a
     page outside every toctree: no parents, no previous or next, no local contents)."""
@@ -85,45 +71,12 @@ def draw_frame(app: Sphinx, folder: str) -> str:
     """The theme's page for an item page of the folder, with the stand-ins in it."""
     builder: Any = app.builder
     probe = Path(app.doctreedir) / "qms-frame.html"
-    builder.handle_page(posixpath.join(folder, _NAME),
-                        page_context(builder, escaped_title(_TITLE), _BODY), "page.html",
+    builder.handle_page(posixpath.join(folder, NAME),
+                        page_context(builder, escaped_title(TITLE), BODY), "page.html",
                         outfilename=probe)
     text = probe.read_text(encoding=app.config.html_output_encoding)
     probe.unlink()
     return text
-
-
-def _title_text(title: str) -> str:
-    # `title|striptags|e` of the theme's <title>
-    return str(escape(Markup(title).striptags()))
-
-
-_FILLERS = {escaped_title(_TITLE): "title", _title_text(escaped_title(_TITLE)): "title-text",
-            _BODY: "body", _NAME: "name"}
-_STAND_INS = re.compile("|".join(re.escape(text) for text in _FILLERS))
-
-
-@dataclass(frozen=True)
-class Frame:
-    """An item page's frame: its text between the places each page fills in, and what goes
-    in each place."""
-
-    pieces: tuple[str, ...]
-    places: tuple[str, ...]
-
-    @classmethod
-    def of(cls, drawn: str) -> Frame:
-        """The frame of a page drawn with the stand-ins."""
-        parts = _STAND_INS.split(drawn)
-        return cls(tuple(parts), tuple(_FILLERS[m.group()] for m in _STAND_INS.finditer(drawn)))
-
-    def fill(self, title: str, body: str, name: str) -> str:
-        """The page with this title (as the context gives it), article and name."""
-        values = {"title": title, "title-text": _title_text(title), "body": body, "name": name}
-        out = [self.pieces[0]]
-        for place, piece in zip(self.places, self.pieces[1:], strict=True):
-            out += (values[place], piece)
-        return "".join(out)
 
 
 def _listeners_known(app: Sphinx) -> bool:
@@ -143,18 +96,20 @@ class FramedPages:
     def __init__(self, app: Sphinx, todo: list[str], drawn: dict[str, str]) -> None:
         self._app = app
         builder: Any = app.builder
-        usable = FRAME_ONCE and type(builder) is StandaloneHTMLBuilder and _listeners_known(app)
+        self._usable = usable = (FRAME_ONCE and type(builder) is StandaloneHTMLBuilder
+                                 and _listeners_known(app))
         counts = Counter(posixpath.dirname(docname) for docname in todo)
         self._folders = {f for f, n in counts.items() if n >= MIN_PAGES} if usable else set()
         self._drawn = drawn  # frames drawn already in this build, by folder
         self._frames: dict[str, Frame | None] = {}
+        self.checked: dict[str, str] = {}  # folder -> its frame as drawn, once checked
         self._encoding = app.config.html_output_encoding
 
     def write(self, docname: str, title: str, body: str) -> bool:
         """Write the page (title as the context gives it) in its frame; False: not done here,
         Sphinx's builder is to write it."""
         folder, name = posixpath.split(docname)
-        if folder not in self._folders or not _PLAIN_NAME.fullmatch(name):
+        if folder not in self._folders or not PLAIN_NAME.fullmatch(name):
             return False
         builder: Any = self._app.builder
         path = Path(self._app.outdir) / f"{docname}{builder.out_suffix}"
@@ -172,13 +127,30 @@ class FramedPages:
                  body: str) -> Frame | None:
         # The folder's first page is written by Sphinx, and must be its frame filled in.
         drawn = self._drawn.get(folder)
-        frame = Frame.of(drawn if drawn is not None else draw_frame(self._app, folder))
+        if drawn is None:
+            drawn = draw_frame(self._app, folder)
+        frame = Frame.of(drawn)
         builder: Any = self._app.builder
         builder.handle_page(docname, page_context(builder, title, body), "page.html",
                             outfilename=path)
         filled = frame.fill(title, body, posixpath.basename(docname))
         if filled.encode(self._encoding, "xmlcharrefreplace") == path.read_bytes():
+            self.checked[folder] = drawn
             return frame
         _LOG.debug("[qms] item pages of %s: the frame filled in is not the page Sphinx writes; "
                    "Sphinx writes each of them", folder or "the top folder")
         return None
+
+    def check_written(self, written: dict[str, tuple[str, str, str]]) -> None:
+        """Check the frames of folders whose pages Sphinx wrote (few to write): `written` holds
+        one page of each (document name, title, article), written already."""
+        builder: Any = self._app.builder
+        for folder, (docname, title, body) in sorted(written.items()):
+            if (not self._usable or folder in self.checked
+                    or not PLAIN_NAME.fullmatch(posixpath.basename(docname))):
+                continue
+            path = Path(self._app.outdir) / f"{docname}{builder.out_suffix}"
+            drawn = self._drawn.get(folder) or draw_frame(self._app, folder)
+            filled = Frame.of(drawn).fill(title, body, posixpath.basename(docname))
+            if filled.encode(self._encoding, "xmlcharrefreplace") == path.read_bytes():
+                self.checked[folder] = drawn

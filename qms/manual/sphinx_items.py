@@ -10,23 +10,28 @@ which keeps them between builds.
 from __future__ import annotations
 
 import hashlib
-import html
 import inspect
 import os
 import posixpath
-import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import sphinx
-from docutils import nodes
 from sphinx.search import IndexBuilder
 from sphinx.util import logging
 
+from qms.manual.blockpatch import follow as follow_blocks
 from qms.manual.itemdata import ITEMS, read_item
-from qms.manual.sphinx_frame import FramedPages, draw_frame, escaped_title, page_context
+from qms.manual.itemdirect import (
+    code_version,
+    drop_words_of_no_page,
+    search_doctree,
+    search_title,
+)
+from qms.manual.itemframe import escaped_title
+from qms.manual.sphinx_frame import FramedPages, draw_frame, page_context
 from qms.manual.sphinx_nav import navigation
 
 if TYPE_CHECKING:  # only sphinx_build runs Sphinx
@@ -43,6 +48,15 @@ class ItemPages:
 
     changed: set[str] | None = None
     frame: str = ""
+    # afterwards, for writing item pages without Sphinx (itemdirect): the frames checked in
+    # this run by folder, every page a link may lead to, the search index's language
+    frames: dict[str, str] = field(default_factory=dict)
+    known: set[str] = field(default_factory=set)
+    search: dict[str, Any] | None = None
+    encoding: str = "utf-8"
+    suffix: str = ".html"
+    recorded: set[str] = field(default_factory=set)  # folders with a frame checked before
+    pages: dict[str, Any] = field(default_factory=dict)  # afterwards: blockpatch's records
 
 
 def _parameters(function: Any) -> list[str]:
@@ -69,6 +83,7 @@ def _keep_item_pages_in_index(app: Sphinx) -> None:
     def load_indexer(docnames: Any) -> None:
         _keeping(app, builder.indexer, set(_item_docnames(app)))
         original(docnames)
+        follow_blocks(app, builder.indexer)  # pages of blocks, to patch them without Sphinx
 
     builder.load_indexer = load_indexer
     app.__dict__["_qms_index_kept"] = True
@@ -80,22 +95,11 @@ def _keeping(app: Sphinx, indexer: Any, kept: set[str]) -> set[str]:
 
     def prune(docnames: Any) -> None:
         original(set(docnames) | kept)
-        _drop_words_of_no_page(indexer)
+        drop_words_of_no_page(indexer)
 
     indexer.prune = prune
     app.__dict__["_qms_kept"] = kept
     return kept
-
-
-def _drop_words_of_no_page(indexer: Any) -> None:
-    # Pruning leaves a word whose every page was pruned with an empty list of pages: an
-    # incremental build's index would then differ from a clean build's by words nobody can
-    # find. Sphinx keeps the words in two dicts of page sets; left alone if that changes.
-    for name in ("_mapping", "_title_mapping"):
-        words = getattr(indexer, name, None)
-        if isinstance(words, dict):
-            for word in [word for word, pages in words.items() if not pages]:
-                del words[word]
 
 
 def _item_docnames(app: Sphinx) -> list[str]:
@@ -126,17 +130,6 @@ def _frame_key(app: Sphinx, docnames: list[str], drawn: dict[str, str]) -> str:
         drawn[folder] = draw_frame(app, folder)
         digest.update(drawn[folder].encode("utf-8", "surrogatepass"))
     return f"{navigation(app.env)}:{digest.hexdigest()}"
-
-
-def _search_doctree(docname: str, data: dict[str, Any]) -> nodes.document:
-    # The page's text as the search index reads a document: a section with the title, and a
-    # paragraph (no reST is parsed: the text is already plain).
-    document = nodes.document(None, None)  # type: ignore[arg-type]
-    section = nodes.section(ids=[docname.replace("/", "-")])
-    section += nodes.title(data["title"], data["title"])
-    section += nodes.paragraph(data["text"], data["text"])
-    document += section
-    return document
 
 
 # Sphinx before 8.2 ends a build in which no document is outdated before its writing phase,
@@ -180,14 +173,14 @@ def item_pages(app: Sphinx) -> Iterator[tuple[str, dict[str, Any], str]]:
     known = set(app.env.all_docs) | set(docnames) | {"search"}
     reread: set[str] = getattr(app, "qms_reread", set())
     framed = FramedPages(app, todo, drawn)
+    by_sphinx: dict[str, tuple[str, str, str]] = {}
     for docname in docnames:
         if docname not in search and docname not in todo:
             continue
         data = read_item((Path(app.srcdir) / ITEMS / f"{docname}.json").read_text("utf-8"))
         if indexer is not None and docname in search:
-            indexer.feed(docname, f"{docname}.html",
-                         escaped_title(html.escape(data["title"], quote=False)),
-                         _search_doctree(docname, data))
+            indexer.feed(docname, f"{docname}.html", search_title(data["title"]),
+                         search_doctree(docname, data))
         if docname in todo:
             reread.add(docname)
             for target in data["links"]:
@@ -197,22 +190,17 @@ def item_pages(app: Sphinx) -> Iterator[tuple[str, dict[str, Any], str]]:
             title = escaped_title(data["title"])
             if not framed.write(docname, title, data["body"]):
                 yield docname, page_context(builder, title, data["body"]), "page.html"
+                by_sphinx[posixpath.dirname(docname)] = (docname, title, data["body"])
     kept.update(docnames)
-
-
-def code_version() -> int:
-    """A number that changes with the code that turns pages into HTML: an extension's
-    env_version, so that Sphinx rebuilds every page when it changes."""
-    here = Path(__file__).resolve().parent
-    # the static files too: every page links them with their checksum, which Sphinx takes
-    # before it copies a changed one
-    files = [here / name for name in ("sphinx_build.py", "sphinx_items.py", "sphinx_frame.py",
-                                      "sphinx_excerpts.py", "tablehtml.py")]
-    files += sorted((here / "static").iterdir())
-    # qms's page.html and the theme's words in other languages (qms.manual.translations)
-    files += sorted([*(here / "sphinx_templates").iterdir(), *(here / "locale").rglob("*.po")])
-    data = b"".join(path.read_bytes() for path in files if path.is_file())
-    return zlib.crc32(data)
+    # the frames of folders Sphinx wrote pages of, for writing them without Sphinx next time
+    framed.check_written({folder: page for folder, page in by_sphinx.items()
+                          if folder not in items.recorded or items.frame != before})
+    items.frames, items.known = framed.checked, known
+    items.encoding, items.suffix = app.config.html_output_encoding, builder.out_suffix
+    items.pages = app.__dict__.get("_qms_pages", {})
+    if indexer is not None and app.__dict__.get("_qms_index_kept"):
+        items.search = {"language": app.config.html_search_language or app.config.language,
+                        "options": dict(app.config.html_search_options)}
 
 
 def keep_index_if_possible(app: Sphinx) -> None:

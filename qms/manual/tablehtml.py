@@ -8,6 +8,7 @@ such as `<script>` is shown, never run. The plain text is kept too, for the sear
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date, datetime
 from html import escape
@@ -100,11 +101,24 @@ def _row(row: Any, width: int, stubs: int, head: bool, index: int, up: str) -> s
     return f'<tr class="{classes}"{attributes}>' + "".join(cells) + "</tr>\n"
 
 
+def table_width(header: Any, rows: list[Any]) -> int:
+    """The number of columns of a table: its longest row's (header included)."""
+    return max(len(r.get("cells", []) if isinstance(r, dict) else r) for r in [header or [], *rows])
+
+
+def rows_html(settings: dict[str, Any], rows: list[Any], docname: str, indices: list[int],
+              width: int) -> list[str]:
+    """The HTML of some of a table's rows (by index) in a table `width` columns wide (see
+    table_width), as table_html writes them."""
+    stubs = int(settings.get("stub", 0))
+    up = relative_uri(docname, "")[:-len(".html")]
+    return [_row(rows[i], width, stubs, False, i, up) for i in indices]
+
+
 def table_html(settings: dict[str, Any], rows: list[Any], docname: str) -> str:
     """The HTML of a table on page `docname`, as Sphinx would write the table."""
     header = settings.get("header")
-    width = max(len(r.get("cells", []) if isinstance(r, dict) else r)
-                for r in [header or [], *rows])
+    width = table_width(header, rows)
     stubs = int(settings.get("stub", 0))
     up = relative_uri(docname, "")[:-len(".html")]
     extra = _classes(settings.get("class", ""))
@@ -135,3 +149,24 @@ def table_words(settings: dict[str, Any], rows: list[Any]) -> str:
         for cell in row.get("cells", []) if isinstance(row, dict) else row:
             collect(cell)
     return " ".join(dict.fromkeys(CONTROL.sub("", " ".join(words)).split()))
+
+
+def table_content(lines: list[str]) -> tuple[dict[str, Any], list[Any]]:
+    """A `qms-table`'s settings and rows from its content lines (ValueError: what is wrong)."""
+    decoded = []
+    for line in lines:
+        if line.strip():
+            try:
+                decoded.append(json.loads(line))
+            except ValueError as exc:
+                raise ValueError(f"qms-table: a line is not JSON ({exc})") from None
+    settings: dict[str, Any] = {}
+    rows: Any = decoded
+    if len(decoded) == 1 and isinstance(decoded[0], dict) and "rows" in decoded[0]:
+        settings = dict(decoded[0])
+        rows = settings.pop("rows")
+        if not isinstance(rows, list):
+            raise ValueError('qms-table: "rows" is not a list of rows')
+    elif decoded and isinstance(decoded[0], dict) and "header" in decoded[0]:
+        settings, rows = decoded[0], decoded[1:]
+    return settings, rows

@@ -16,7 +16,6 @@ from qms.format.listing import finding_is_open
 from qms.format.project import Project
 from qms.measurement.kpi import KpiQuery, kpi_rows, off_target_now
 from qms.measurement.periods import within
-from qms.measurement.servqual import score_waves
 
 Row = dict[str, Any]
 NAMES = {
@@ -69,6 +68,8 @@ def provider_gap(project: Project, gap: int, off_target: list[Row],
 
 def customer_gap(project: Project) -> Row:
     """Gap 5: the latest wave's dimension gaps and their change on the previous wave."""
+    from qms.measurement.servqual import score_waves  # numpy: only where waves are scored
+
     scores = score_waves(project.surveys, project.config.servqual)
     row: Row = {"gap": 5, "name": NAMES[5], "wave": None, "previous": None, "unweighted": None,
                 "change_unweighted": None, "weighted": None, "weighting": None,

@@ -211,9 +211,11 @@ def draw_y_axis(svg: Svg, area: Plot, values: Sequence[float], labels: Sequence[
     """Tick marks, labels and (faint) grid lines at values on the y axis."""
     places = [area.y.at(value) for value in values]
     if grid:
-        svg.path("".join(f"M{num(area.left)} {num(y)}H{num(area.right)}" for y in places), GRID)
+        left, right_end = num(area.left), num(area.right)
+        svg.path("".join(f"M{left} {num(y)}H{right_end}" for y in places), GRID)
     edge, out = (area.right, TICK_LENGTH) if right else (area.left, -TICK_LENGTH)
-    svg.path("".join(f"M{num(edge)} {num(y)}h{num(out)}" for y in places), stroke(INK, SPINE))
+    at_edge, tick = num(edge), num(out)
+    svg.path("".join(f"M{at_edge} {num(y)}h{tick}" for y in places), stroke(INK, SPINE))
     if show:
         x = edge + (TICK if right else -TICK)
         for y, label in zip(places, labels, strict=True):
@@ -224,10 +226,11 @@ def draw_x_axis(svg: Svg, area: Plot, values: Sequence[float], labels: Sequence[
                 turned: bool = False, grid: bool = False) -> None:
     """Tick marks, labels (turned when long or many) and grid lines at values on the x axis."""
     places = [area.x.at(value) for value in values]
+    top, bottom = num(area.top), num(area.bottom)
     if grid:
-        svg.path("".join(f"M{num(x)} {num(area.top)}V{num(area.bottom)}" for x in places), GRID)
-    svg.path("".join(f"M{num(x)} {num(area.bottom)}v{num(TICK_LENGTH)}" for x in places),
-             stroke(INK, SPINE))
+        svg.path("".join(f"M{num(x)} {top}V{bottom}" for x in places), GRID)
+    tick = num(TICK_LENGTH)
+    svg.path("".join(f"M{num(x)} {bottom}v{tick}" for x in places), stroke(INK, SPINE))
     turn = TURN if turned else 0.0
     y = area.bottom + TICK + TOP * FONT * math.cos(math.radians(turn))
     for x, label in zip(places, labels, strict=True):

@@ -31,6 +31,14 @@ class Scale(NamedTuple):
             return (self.start + self.end) / 2
         return self.start + (value - self.low) * (self.end - self.start) / (self.high - self.low)
 
+    def each(self, values: Iterable[float]) -> list[float]:
+        """Where each value stands, as `at` works it out (a series of a year of readings per
+        site maps thousands of values: the scale's own figures are taken once)."""
+        if self.high == self.low:
+            return [(self.start + self.end) / 2 for _ in values]
+        start, low, length, span = self.start, self.low, self.end - self.start, self.high - self.low
+        return [start + (value - low) * length / span for value in values]
+
 
 def data_range(values: Iterable[float], *, floor: float | None = None,
                margin: float = MARGIN) -> tuple[float, float]:

@@ -36,13 +36,25 @@ ANCHORS = {"left": "start", "center": "middle", "right": "end"}
 
 def num(value: float) -> str:
     """A coordinate with at most two decimals and no trailing zeros, the same on every machine."""
-    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    text = f"{value:.2f}"
+    if text[-1] != "0":  # most coordinates: two decimals, nothing to strip (and never -0)
+        return text
+    text = text.rstrip("0").rstrip(".")
     return "0" if text == "-0" else text
 
 
 def spots(points: Iterable[tuple[float, float] | None]) -> list[str | None]:
     """Each point as 'x y' text (None stays None): formatted once, for a line and its dots."""
-    return [None if point is None else f"{num(point[0])} {num(point[1])}" for point in points]
+    # num written out: a year of weekly readings per site makes half a million coordinates
+    texts: list[str | None] = []
+    for point in points:
+        if point is None:
+            texts.append(None)
+            continue
+        x, y = f"{point[0]:.2f}", f"{point[1]:.2f}"
+        texts.append(f"{x if x[-1] != '0' else num(point[0])} "
+                     f"{y if y[-1] != '0' else num(point[1])}")
+    return texts
 
 
 def polyline(points: Iterable[tuple[float, float] | None]) -> str:
@@ -96,6 +108,7 @@ def dashes(style: str, width: float) -> str:
     return ",".join(num(part * width) for part in pattern) if pattern else ""
 
 
+@lru_cache(maxsize=256)  # a chart strokes a few dozen paths in a handful of styles
 def stroke(colour: str, width: float, style: str = "-", opacity: float = 1.0) -> str:
     """The style of a stroked, unfilled path."""
     text = f"fill:none;stroke:{colour};stroke-width:{num(width)}"
@@ -105,6 +118,17 @@ def stroke(colour: str, width: float, style: str = "-", opacity: float = 1.0) ->
     if opacity < 1:
         text += f";stroke-opacity:{num(opacity)}"
     return text
+
+
+@lru_cache(maxsize=256)
+def _text_style(size: float, anchor: str, extra: str) -> str:
+    # A chart writes a score of texts in two or three styles: each style's attribute made once.
+    styles = [f"font-size:{num(size)}px"] if size != FONT_SIZE else []
+    if anchor != "center":
+        styles.append(f"text-anchor:{ANCHORS[anchor]}")
+    if extra:
+        styles.append(extra)
+    return f' style="{";".join(styles)}"' if styles else ""
 
 
 class Svg:
@@ -170,14 +194,9 @@ class Svg:
              anchor: str = "center", turn: float = 0.0, extra: str = "") -> None:
         """Text whose baseline starts (left), centres (center) or ends (right) at x, y; turned
         counter-clockwise by `turn` degrees round that point."""
-        turned = f' transform="rotate({num(-turn)} {num(x)} {num(y)})"' if turn else ""
-        styles = [f"font-size:{num(size)}px"] if size != FONT_SIZE else []
-        if anchor != "center":
-            styles.append(f"text-anchor:{ANCHORS[anchor]}")
-        if extra:
-            styles.append(extra)
-        styled = f' style="{";".join(styles)}"' if styles else ""
-        self.parts.append(f'<text x="{num(x)}" y="{num(y)}"{turned}{styled}>'
+        at_x, at_y = num(x), num(y)
+        turned = f' transform="rotate({num(-turn)} {at_x} {at_y})"' if turn else ""
+        self.parts.append(f'<text x="{at_x}" y="{at_y}"{turned}{_text_style(size, anchor, extra)}>'
                           f"{escape(content, quote=False)}</text>")
 
     def document(self, title: str, description: str) -> str:

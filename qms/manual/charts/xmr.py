@@ -201,8 +201,11 @@ def _across(svg: Svg, area: Plot, name: str, value: float | None, entry: Entry) 
 
 def _draw_series(svg: Svg, area: Plot, series: XmrSeries, target: TargetLine | None) -> None:
     """The readings, the lines that judge them and the signal marks, in one plot."""
-    places = [(area.x.at(i), area.y.at(value)) if finite(value) else None
-              for i, (_, value) in enumerate(series.points)]
+    drawn = [finite(value) for _, value in series.points]
+    heights = area.y.each([value if shown else 0.0
+                           for shown, (_, value) in zip(drawn, series.points, strict=True)])
+    places = [(x, y) if shown else None for x, y, shown
+              in zip(area.x.each(range(len(drawn))), heights, drawn, strict=True)]
     texts = spots(places)  # every reading is on the line and has a dot: formatted once
     svg.open("qms-readings")
     svg.path(path_through(texts), stroke(READING.colour, READING.width))
