@@ -17,11 +17,18 @@ import pytest
 from sphinx.environment import BuildEnvironment
 from sphinx.search import IndexBuilder, js_index
 
-from qms.manual import sphinx_build, sphinx_index, sphinx_nav
+from qms.manual import itemdirect, sphinx_build, sphinx_index, sphinx_nav
 from qms.manual.sphinx_build import SphinxSession
 from qms.manual.sphinx_excerpts import script_parts
 
 from .manual_helpers import build_once, differing_files
+
+
+@pytest.fixture(autouse=True)
+def _sphinx_writes_every_edit(monkeypatch: pytest.MonkeyPatch) -> None:
+    # These tests follow what a kept Sphinx application does from build to build: the edits
+    # qms would write without Sphinx (itemdirect, tested on its own) go through Sphinx here.
+    monkeypatch.setattr(itemdirect, "DIRECT", False)
 
 
 def _replace(path: Path, old: str, new: str) -> None:
