@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import os
 import pickle
 import subprocess
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
 import docutils.frontend
 import pytest
 
+from qms.base.errors import QmsError
 from qms.manual import sphinx_build
 
 from .conftest import make_git_repo
@@ -329,3 +332,23 @@ def test_loading_and_rendering_run_in_a_child_and_build_what_they_build_here(
     assert pids.read_text().split() == [str(os.getpid())]
     assert (again.written, again.item_pages) == (result.written, result.item_pages)
     assert differing_files(forked / "build" / "html", here / "build" / "html") == []
+
+
+def test_a_build_that_fails_in_a_process_that_goes_on_leaves_the_collector_as_it_was(
+        fixture_repo: Callable[[str], Path]) -> None:
+    # Beside other threads (as in qms serve) the repository is loaded and rendered in this
+    # process, its objects frozen out of the collector's scans meanwhile: a build that fails
+    # while rendering (here: an item template of the old kind) must not leave them frozen.
+    repo = fixture_repo("manual-small")
+    old = repo / "templates" / "manual" / "standard.rst.j2"
+    old.parent.mkdir(parents=True)
+    old.write_text("{{ s.title }}\n", encoding="utf-8")
+    stop = threading.Event()
+    beside = threading.Thread(target=stop.wait, daemon=True)
+    beside.start()
+    try:
+        with pytest.raises(QmsError, match="HTML template now"):
+            build_once(repo)
+    finally:
+        stop.set()
+    assert gc.isenabled() and gc.get_freeze_count() == 0

@@ -88,7 +88,10 @@ def _load_and_render(root: Path, config: Config, paths: BuildPaths, options: Bui
     language = result.language
     timed = functools.partial(_timed, result.seconds)
     options.echo(f"reading {root} ...")
-    gc.disable()  # loading makes millions of objects and no garbage: skip the collector's scans
+    # Loading makes millions of objects and no garbage: the collector does not scan them then,
+    # nor (frozen) while pages are rendered; objects a caller froze are left as they are.
+    freezing = not gc.get_freeze_count()
+    gc.disable()
     try:
         with timed("load"):
             project = translations.in_language(
@@ -98,16 +101,20 @@ def _load_and_render(root: Path, config: Config, paths: BuildPaths, options: Bui
             if paths.edition == STAFF:  # left out before any page is made, not hidden after
                 project, histories = staff_project(project), without_authors(histories)
             derived = derive(project, histories, prefix)
-        gc.freeze()
+        if freezing:
+            gc.freeze()
     finally:
         gc.enable()
-    options.echo(f"rendering the pages of {len(project.standards)} standards and "
-                 f"{len(project.audits)} audits ...")
-    with timed("render"):
-        pages = render_source(project, derived, paths, result, pages,
-                              translations.manual_switcher(config, language))
-    del project, derived  # Sphinx needs the memory more (when this is not a child)
-    gc.unfreeze()
+    try:
+        options.echo(f"rendering the pages of {len(project.standards)} standards and "
+                     f"{len(project.audits)} audits ...")
+        with timed("render"):
+            pages = render_source(project, derived, paths, result, pages,
+                                  translations.manual_switcher(config, language))
+        del project, derived  # Sphinx needs the memory more (when this is not a child)
+    finally:
+        if freezing:  # also after an error: a process that goes on (qms serve) scans them again
+            gc.unfreeze()
     return pages, result
 
 
