@@ -42,6 +42,38 @@ def _terms(repo: Path, kind: str = "terms") -> dict[str, list[str]]:
             for word, at in data[kind].items()}
 
 
+@pytest.fixture
+def built(fixture_repo: Callable[[str], Path], tmp_path: Path,
+          monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
+    """manual-small built, and a copy of it as built (for Sphinx to write the same edits)."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1790000000")
+    repo = fixture_repo("manual-small")
+    build_once(repo, strict=True)
+    by_sphinx = tmp_path / "by-sphinx"
+    shutil.copytree(repo, by_sphinx, symlinks=True)
+    return repo, by_sphinx
+
+
+def _ends_as_a_clean_build(repo: Path, tmp_path: Path) -> None:
+    # The repository's build/html is what a clean build of the same files writes.
+    clean = tmp_path / "clean"
+    shutil.rmtree(clean, ignore_errors=True)
+    shutil.copytree(repo, clean, ignore=shutil.ignore_patterns("build"))
+    build_once(clean, strict=True)
+    assert differing_files(repo / "build" / "html", clean / "build" / "html") == []
+
+
+def _as_sphinx_writes_it(repo: Path, copy: Path, monkeypatch: pytest.MonkeyPatch,
+                         *edits: Callable[[Path], None]) -> None:
+    # The same edits made to `copy` (the repository as it was before them) and written by
+    # Sphinx end in the same build/html.
+    monkeypatch.setattr(itemdirect, "DIRECT", False)
+    for edit in edits:
+        edit(copy)
+    assert build_once(copy, strict=True)[0].sphinx_ran
+    assert differing_files(repo / "build" / "html", copy / "build" / "html") == []
+
+
 def test_an_edit_of_item_pages_only_is_written_as_sphinx_writes_it(
         fixture_repo: Callable[[str], Path], tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:
@@ -62,15 +94,10 @@ def test_an_edit_of_item_pages_only_is_written_as_sphinx_writes_it(
     assert "checklists/CL-DESK" in _terms(repo)["zanzibarian"]
     assert "zanzibarian" in (repo / "build" / "html" / "searchtexts.js").read_text("utf-8")
 
-    clean = tmp_path / "clean"
-    shutil.copytree(repo, clean, ignore=shutil.ignore_patterns("build"))
-    build_once(clean, strict=True)
-    assert differing_files(repo / "build" / "html", clean / "build" / "html") == []
+    _ends_as_a_clean_build(repo, tmp_path)
 
-    monkeypatch.setattr(itemdirect, "DIRECT", False)
-    _guidance(by_sphinx, "Observe twelve zanzibarian arrivals.")
-    assert build_once(by_sphinx, strict=True)[0].sphinx_ran
-    assert differing_files(repo / "build" / "html", by_sphinx / "build" / "html") == []
+    _as_sphinx_writes_it(repo, by_sphinx, monkeypatch,
+                         lambda copy: _guidance(copy, "Observe twelve zanzibarian arrivals."))
 
 
 def test_a_search_index_changed_since_the_last_build_hands_the_edit_to_sphinx(
@@ -162,10 +189,7 @@ def test_a_repository_template_of_item_pages_rewrites_them_all_without_sphinx(
     result, _ = build_once(repo, strict=True)
     assert not result.sphinx_ran
     assert len([name for name in result.written if name.startswith("standards/DSK-")]) >= 3
-    clean = tmp_path / "clean"
-    shutil.copytree(repo, clean, ignore=shutil.ignore_patterns("build"))
-    build_once(clean, strict=True)
-    assert differing_files(repo / "build" / "html", clean / "build" / "html") == []
+    _ends_as_a_clean_build(repo, tmp_path)
     assert len(_terms(repo)["zanzibar"]) == 4  # every standard
 
 
@@ -177,13 +201,8 @@ def _statement(repo: Path, words: str) -> None:
 
 
 def test_a_statement_edit_patches_its_encounter_card_as_sphinx_writes_it(
-        fixture_repo: Callable[[str], Path], tmp_path: Path,
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1790000000")
-    repo = fixture_repo("manual-small")
-    build_once(repo, strict=True)
-    by_sphinx = tmp_path / "by-sphinx"
-    shutil.copytree(repo, by_sphinx, symlinks=True)
+        built: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo, by_sphinx = built
 
     _statement(repo, "Zanzibarian clocks <b>are</b> wrong.")
     result, _ = build_once(repo, strict=True)
@@ -198,16 +217,11 @@ def test_a_statement_edit_patches_its_encounter_card_as_sphinx_writes_it(
     assert not build_once(repo, strict=True)[0].sphinx_ran
     assert "zanzibarian" in _terms(repo)
 
-    clean = tmp_path / "clean"
-    shutil.copytree(repo, clean, ignore=shutil.ignore_patterns("build"))
-    build_once(clean, strict=True)
-    assert differing_files(repo / "build" / "html", clean / "build" / "html") == []
+    _ends_as_a_clean_build(repo, tmp_path)
 
-    monkeypatch.setattr(itemdirect, "DIRECT", False)
-    _statement(by_sphinx, "Zanzibarian clocks <b>are</b> wrong.")
-    _statement(by_sphinx, "Tasmanian too.")
-    assert build_once(by_sphinx, strict=True)[0].sphinx_ran
-    assert differing_files(repo / "build" / "html", by_sphinx / "build" / "html") == []
+    _as_sphinx_writes_it(repo, by_sphinx, monkeypatch,
+                         lambda copy: _statement(copy, "Zanzibarian clocks <b>are</b> wrong."),
+                         lambda copy: _statement(copy, "Tasmanian too."))
 
 
 def test_a_card_page_with_more_than_its_cards_changed_is_left_to_sphinx(
@@ -216,10 +230,7 @@ def test_a_card_page_with_more_than_its_cards_changed_is_left_to_sphinx(
     build_once(repo, strict=True)
     move_standard(repo, "DSK-003", "Reception")  # a card more there, one less in the waiting area
     assert build_once(repo, strict=True)[0].sphinx_ran
-    clean = tmp_path / "clean"
-    shutil.copytree(repo, clean, ignore=shutil.ignore_patterns("build"))
-    build_once(clean, strict=True)
-    assert differing_files(repo / "build" / "html", clean / "build" / "html") == []
+    _ends_as_a_clean_build(repo, tmp_path)
     # a built page whose card is not as recorded (changed by hand) is not patched either
     page = repo / "build" / "html" / "standards" / "encounter" / "reception.html"
     text = page.read_text("utf-8")
@@ -242,24 +253,19 @@ def test_a_chinese_statement_edit_is_indexed_as_sphinx_indexes_it(
     assert not build_once(repo, strict=True)[0].sphinx_ran
     found = _terms(repo)["麒麟"]
     assert "standards/DH-001" in found and [p for p in found if "encounter/" in p]
-    clean = tmp_path / "clean"
-    shutil.copytree(repo, clean, ignore=shutil.ignore_patterns("build"))
-    build_once(clean, strict=True)
-    assert differing_files(repo / "build" / "html", clean / "build" / "html") == []
+    _ends_as_a_clean_build(repo, tmp_path)
 
 
 def test_a_title_edit_patches_every_table_and_card_that_shows_it(
-        fixture_repo: Callable[[str], Path], tmp_path: Path,
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1790000000")
-    repo = fixture_repo("manual-small")
-    build_once(repo, strict=True)
-    by_sphinx = tmp_path / "by-sphinx"
-    shutil.copytree(repo, by_sphinx, symlinks=True)
-    for where in (repo, by_sphinx):
+        built: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo, by_sphinx = built
+
+    def retitle(where: Path) -> None:
         path = where / "standards" / "desk" / "DSK-001.yaml"
         path.write_text(path.read_text("utf-8").replace(
             "Greet every visitor", "Welcome every zanzibarian visitor"), "utf-8")
+
+    retitle(repo)
     result, _ = build_once(repo, strict=True)
     assert not result.sphinx_ran
     shown = set(result.written) - result.item_pages
@@ -270,13 +276,8 @@ def test_a_title_edit_patches_every_table_and_card_that_shows_it(
         assert "Welcome every zanzibarian visitor" in (
             repo / "build" / "html" / f"{page}.html").read_text("utf-8")
 
-    clean = tmp_path / "clean"
-    shutil.copytree(repo, clean, ignore=shutil.ignore_patterns("build"))
-    build_once(clean, strict=True)
-    assert differing_files(repo / "build" / "html", clean / "build" / "html") == []
-    monkeypatch.setattr(itemdirect, "DIRECT", False)
-    assert build_once(by_sphinx, strict=True)[0].sphinx_ran
-    assert differing_files(repo / "build" / "html", by_sphinx / "build" / "html") == []
+    _ends_as_a_clean_build(repo, tmp_path)
+    _as_sphinx_writes_it(repo, by_sphinx, monkeypatch, retitle)
 
 
 _NAMES = st.text(alphabet=st.sampled_from('ab/"\\:,{}-é中'), min_size=1, max_size=6)

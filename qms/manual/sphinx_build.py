@@ -26,6 +26,7 @@ from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective, docutils_namespace, patch_docutils
 
+from qms.format.partial import without_collector
 from qms.manual.buildstate import engine_libraries
 from qms.manual.sphinx_card import add_cards
 from qms.manual.sphinx_excerpts import keep_search_texts
@@ -39,7 +40,6 @@ from qms.manual.sphinx_items import (
 )
 from qms.manual.sphinx_nav import rewrite_all_when_navigation_changes, shared_navigation
 from qms.manual.sphinx_running import (
-    collector_paused,
     docutils_settings_made_once,
     older_objects_left_out_of_collections,
 )
@@ -291,7 +291,7 @@ class SphinxSession:
             stack.enter_context(docutils_namespace())
             stack.enter_context(docutils_settings_made_once())
             sphinx.locale.translators.clear()  # not another language's (see the class)
-            with collector_paused():  # unpickling the environment makes no garbage
+            with without_collector():  # unpickling the environment makes no garbage
                 self._app = Sphinx(str(srcdir), str(srcdir), str(outdir), str(doctrees),
                                    "html", confoverrides={}, status=cast(IO[str], self._status),
                                    warning=self._warnings, freshenv=fresh,

@@ -54,20 +54,6 @@ def docutils_settings_made_once() -> Iterator[None]:
 
 
 @contextmanager
-def collector_paused() -> Iterator[None]:
-    """Without the garbage collector's scans: loading Sphinx's environment (5 MB of pickle at
-    5,000 standards) makes a million objects and no garbage, and the scans that so many new
-    objects set off cost four times the loading (0.3 s)."""
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if collecting:
-            gc.enable()
-
-
-@contextmanager
 def older_objects_left_out_of_collections() -> Iterator[None]:
     """While Sphinx builds, the garbage collector scans only what the build makes: the loaded
     environment (and, kept between builds, the search index) is millions of objects, and each
