@@ -349,17 +349,33 @@ def test_a_build_reading_a_few_pages_writes_them_from_the_doctrees_it_read(
     assert differing_files(kept / "build" / "html", dropped / "build" / "html") == []
 
 
+class _CompactIndex:
+    PREFIX, SUFFIX = "Search.setIndex(", ")"
+
+    def dumps(self, data: Any) -> str:
+        """The script of the Sphinx versions that write it compact (sphinx.search.js_index of
+        Sphinx 9: JSON without spaces, keys sorted); Sphinx 8.0 writes spaces."""
+        return self.PREFIX + json.dumps(data, separators=(",", ":"), sort_keys=True) + self.SUFFIX
+
+
+def _compact(index: Any) -> bool:
+    return bool(index.dumps({"a": [1, 2]}) == 'Search.setIndex({"a":[1,2]})')
+
+
 def test_the_search_index_script_with_kept_json_is_the_one_sphinx_writes() -> None:
-    frozen: dict[str, Any] = {
-        "terms": {"b": [1, 2], "a": 3, "é": [0]}, "titleterms": {"x": [0, 1]},
-        "objtypes": {2: "x", 1: "y"}, "docnames": ("a", "b"), "titles": ("Té", "<x>")}
-    encoded: dict[str, dict[str, tuple[Any, str]]] = {"terms": {}, "titleterms": {}}
-    assert sphinx_index._script(js_index, frozen, encoded) == js_index.dumps(frozen)
-    frozen["terms"]["b"] = [1, 2, 5]  # a word's pages changed, one gone, one new
-    del frozen["terms"]["a"]
-    frozen["terms"]["c"] = 4
-    assert sphinx_index._script(js_index, frozen, encoded) == js_index.dumps(frozen)
-    assert sorted(encoded["terms"]) == ["b", "c", "é"]
+    # Against the installed Sphinx's own script where it is compact (where it is not, the
+    # index is not kept: the next test), and against the compact script in any case.
+    for index in [_CompactIndex(), *([js_index] if _compact(js_index) else [])]:
+        frozen: dict[str, Any] = {
+            "terms": {"b": [1, 2], "a": 3, "é": [0]}, "titleterms": {"x": [0, 1]},
+            "objtypes": {2: "x", 1: "y"}, "docnames": ("a", "b"), "titles": ("Té", "<x>")}
+        encoded: dict[str, dict[str, tuple[Any, str]]] = {"terms": {}, "titleterms": {}}
+        assert sphinx_index._script(index, frozen, encoded) == index.dumps(frozen)
+        frozen["terms"]["b"] = [1, 2, 5]  # a word's pages changed, one gone, one new
+        del frozen["terms"]["a"]
+        frozen["terms"]["c"] = 4
+        assert sphinx_index._script(index, frozen, encoded) == index.dumps(frozen)
+        assert sorted(encoded["terms"]) == ["b", "c", "é"]
 
 
 class _SpacedIndex:
@@ -371,6 +387,7 @@ class _SpacedIndex:
 
 
 def test_a_search_index_script_of_another_form_is_left_to_sphinx() -> None:
-    assert sphinx_index._encodes_as_expected(js_index)
+    assert sphinx_index._encodes_as_expected(_CompactIndex())
+    assert sphinx_index._encodes_as_expected(js_index) == _compact(js_index)
     assert not sphinx_index._encodes_as_expected(_SpacedIndex())
     assert not sphinx_index._encodes_as_expected(object())
