@@ -20,12 +20,13 @@ for, and otherwise Sphinx loads and freezes as always (tests compare the two pat
 
 from __future__ import annotations
 
-import inspect
 import json
 from bisect import bisect_left
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from qms.manual.sphinx_items import parameters
 
 if TYPE_CHECKING:  # only sphinx_build runs Sphinx
     from sphinx.application import Sphinx
@@ -60,23 +61,16 @@ class _Build:
         default_factory=lambda: {"terms": {}, "titleterms": {}})
 
 
-def _parameters(function: Any) -> list[str]:
-    try:
-        return list(inspect.signature(function).parameters)
-    except (TypeError, ValueError):
-        return []
-
-
 def _can_keep(builder: Any) -> bool:
     from sphinx.search import IndexBuilder
 
     return (KEEP_IN_MEMORY
-            and _parameters(getattr(type(builder), "load_indexer", None)) == ["self", "docnames"]
+            and parameters(getattr(type(builder), "load_indexer", None)) == ["self", "docnames"]
             and callable(getattr(type(builder), "dump_search_index", None))
-            and _parameters(IndexBuilder.load) == ["self", "stream", "format"]
-            and _parameters(IndexBuilder.get_terms) == ["self", "fn2index"]
-            and _parameters(IndexBuilder.prune) == ["self", "docnames"]
-            and _parameters(IndexBuilder.feed)[:3] == ["self", "docname", "filename"])
+            and parameters(IndexBuilder.load) == ["self", "stream", "format"]
+            and parameters(IndexBuilder.get_terms) == ["self", "fn2index"]
+            and parameters(IndexBuilder.prune) == ["self", "docnames"]
+            and parameters(IndexBuilder.feed)[:3] == ["self", "docname", "filename"])
 
 
 def _file(path: Path) -> tuple[int, int, int] | None:

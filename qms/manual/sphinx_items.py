@@ -59,7 +59,9 @@ class ItemPages:
     pages: dict[str, Any] = field(default_factory=dict)  # afterwards: blockpatch's records
 
 
-def _parameters(function: Any) -> list[str]:
+def parameters(function: Any) -> list[str]:
+    """The names of a function's parameters ([] where they cannot be read): guards on
+    what Sphinx does not document check them."""
     try:
         return list(inspect.signature(function).parameters)
     except (TypeError, ValueError):
@@ -69,8 +71,8 @@ def _parameters(function: Any) -> list[str]:
 def _index_can_be_kept(builder: Any) -> bool:
     # Keeping the entries of item pages that are not written again goes through two
     # methods Sphinx does not document; used only when they are the ones this was written for.
-    return (_parameters(getattr(type(builder), "load_indexer", None)) == ["self", "docnames"]
-            and _parameters(IndexBuilder.prune) == ["self", "docnames"])
+    return (parameters(getattr(type(builder), "load_indexer", None)) == ["self", "docnames"]
+            and parameters(IndexBuilder.prune) == ["self", "docnames"])
 
 
 def _keep_item_pages_in_index(app: Sphinx) -> None:
