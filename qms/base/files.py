@@ -21,9 +21,9 @@ def temporary_name(path: Path) -> Path:
     return path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
 
 
-def atomic_write(path: Path, text: str | Iterable[str]) -> None:
-    """Write text (or its parts in order) so that a crash leaves either the old file or the
-    new one, never half.
+def atomic_write(path: Path, text: str | bytes | Iterable[str]) -> None:
+    """Write text (or its parts in order, or bytes) so that a crash leaves either the old
+    file or the new one, never half.
 
     A rewritten file keeps its permissions; a new one gets those the umask gives (0644 under
     the usual umask 022), as any editor would create it. Parts spare a large file's whole text
@@ -39,11 +39,11 @@ def atomic_write(path: Path, text: str | Iterable[str]) -> None:
     # 0o666 before the umask: the kernel applies it, as it does for any new file.
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+        with os.fdopen(fd, "wb") as handle:
             if mode is not None:
                 os.chmod(fd if os.chmod in os.supports_fd else tmp, mode)
-            for part in [text] if isinstance(text, str) else text:
-                handle.write(part)
+            for part in [text] if isinstance(text, (str, bytes)) else text:
+                handle.write(part if isinstance(part, bytes) else part.encode("utf-8"))
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)

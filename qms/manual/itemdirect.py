@@ -115,6 +115,7 @@ class ItemRecord:
     encoding: str = "utf-8"
     suffix: str = ".html"
     files: dict[str, list[int]] = field(default_factory=dict)  # search files as last written
+    checked: str = ""  # the engine whose search index was found to come back the same
 
     @classmethod
     def load(cls, folder: Path) -> ItemRecord | None:
@@ -127,7 +128,8 @@ class ItemRecord:
                 and all(isinstance(v, str) for v in record.frames.values())
                 and isinstance(record.known, list) and isinstance(record.files, dict)
                 and (record.search is None or isinstance(record.search, dict))
-                and isinstance(record.encoding, str) and isinstance(record.suffix, str))
+                and isinstance(record.encoding, str) and isinstance(record.suffix, str)
+                and isinstance(record.checked, str))
         return record if fine else None
 
     def save(self, folder: Path) -> None:
@@ -185,9 +187,18 @@ def remember(state_folder: Path, html_folder: Path, frame: str, checked: dict[st
     old = ItemRecord.load(state_folder)
     frames = dict(old.frames) if old is not None and old.frame == frame else {}
     frames.update(checked)
-    ItemRecord(frame, frames, sorted(known), search, encoding, suffix,
-               {name: signature(html_folder / name) for name in (INDEX_FILE, TEXTS_FILE)}
-               ).save(state_folder)
+    files = {name: signature(html_folder / name) for name in (INDEX_FILE, TEXTS_FILE)}
+    # Whether the index comes back the same depends on the encoder and the index's shape,
+    # which are the engine's: checked once per engine (reading and writing it whole again
+    # cost a fifth of a one-title edit at 5,000 standards).
+    engine = engine_version()
+    checked = engine if (old is not None and old.checked == engine) else ""
+    if search is not None and not checked:
+        checked = engine if index_round_trips(html_folder / INDEX_FILE) else ""
+    if not checked:
+        files[INDEX_FILE] = []  # an index qms cannot change without changing more: Sphinx's
+    ItemRecord(frame, frames, sorted(known), search, encoding, suffix, files,
+               checked).save(state_folder)
     for docname, entry in patchable.items():
         if entry is None:
             _page_file(state_folder, docname).unlink(missing_ok=True)
@@ -264,7 +275,7 @@ def _write_texts(path: Path, pages: dict[str, dict[str, Any]],
     made = {docname: page_text(search_doctree(docname, data))
             if search_title(data["title"]) else "" for docname, data in pages.items()}
     made.update((patch.docname, patch.text()) for patch in patches)
-    script = path.read_text(encoding="utf-8")
+    script = path.read_bytes()
     replaced = replaced_texts(script, made)
     if replaced is not None:
         if replaced != script:
@@ -297,13 +308,7 @@ def _updated_index(text: str, pages: dict[str, dict[str, Any]], patches: list[Pa
     try:
         from sphinx.search import IndexBuilder, WordStore, js_index
 
-        frozen = js_index.loads(text)
-        # JSON made the object types' numbers strings; as numbers again they sort as Sphinx
-        # sorted them. What comes out must be the file that came in, else hands off.
-        for name in ("objtypes", "objnames"):
-            frozen[name] = {int(key): value for key, value in frozen[name].items()}
-        if js_index.dumps(frozen) != text:
-            return None
+        frozen = _loaded_index(js_index, text)
         position = {docname: i for i, docname in enumerate(frozen["docnames"])}
         indexer = _fed(IndexBuilder, WordStore, frozen["envversion"], search, pages, patches)
         if not set(indexer._titles) <= position.keys():
@@ -320,6 +325,28 @@ def _updated_index(text: str, pages: dict[str, dict[str, Any]], patches: list[Pa
         return str(js_index.dumps(frozen))
     except (ImportError, AttributeError, TypeError, ValueError, KeyError, IndexError):
         return None
+
+
+def _loaded_index(js_index: Any, text: str) -> dict[str, Any]:
+    # The frozen index as Sphinx froze it: JSON made the object types' numbers strings; as
+    # numbers again they sort as Sphinx sorted them.
+    frozen: dict[str, Any] = js_index.loads(text)
+    for name in ("objtypes", "objnames"):
+        frozen[name] = {int(key): value for key, value in frozen[name].items()}
+    return frozen
+
+
+def index_round_trips(path: Path) -> bool:
+    """Whether the search index written there comes out of Sphinx's own encoder as the same
+    bytes once decoded: the condition for replacing a page's words in it (an index qms wrote
+    since is that encoder's output)."""
+    try:
+        from sphinx.search import js_index
+
+        text = path.read_text(encoding="utf-8")
+        return bool(js_index.dumps(_loaded_index(js_index, text)) == text)
+    except (ImportError, OSError, AttributeError, TypeError, ValueError, KeyError):
+        return False
 
 
 def _fed(builder: Any, word_store: Any, version: Any, search: dict[str, Any],
@@ -347,16 +374,23 @@ def _merged(frozen: dict[str, Any], changed: set[int], fed: dict[str, set[str]],
             position: dict[str, int]) -> dict[str, Any]:
     # Sphinx's frozen word -> page (one) or sorted pages (several), with the changed pages'
     # numbers taken out and put back where the fed indexer has them; a word of no page goes.
-    added: dict[str, set[int]] = {word: {position[d] for d in docs} for word, docs in fed.items()}
-    merged: dict[str, Any] = {}
-    for word in frozen.keys() | added.keys():
+    # Changed in place, and only the words of a changed page are touched (a set per word of
+    # the whole index cost a fifth of an edit's search update at 5,000 standards).
+    added = {word: {position[d] for d in docs} for word, docs in fed.items()}
+    touched = [word for word, held in frozen.items()
+               if (held in changed if isinstance(held, int) else not changed.isdisjoint(held))]
+    for word in {*touched, *added}:
         held = frozen.get(word, [])
-        docs = {held} if isinstance(held, int) else set(held)
-        if word in added or not docs.isdisjoint(changed):
-            docs = (docs - changed) | added.get(word, set())
-        if docs:
-            merged[word] = next(iter(docs)) if len(docs) == 1 else sorted(docs)
-    return merged
+        kept = [held] if isinstance(held, int) else held
+        docs = [doc for doc in kept if doc not in changed]
+        more = added.get(word)
+        if more:
+            docs = sorted(more.union(docs))
+        if not docs:
+            del frozen[word]
+        else:
+            frozen[word] = docs[0] if len(docs) == 1 else docs
+    return frozen
 
 
 def _merged_titles(frozen: dict[str, list[Any]], changed: set[int],

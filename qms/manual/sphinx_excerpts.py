@@ -13,6 +13,7 @@ those of pages gone from the index are dropped.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,6 +26,8 @@ if TYPE_CHECKING:  # only sphinx_build runs Sphinx
     from sphinx.application import Sphinx
 
 FILENAME = "searchtexts.js"
+_STRING = rb'"[^"\\]*(?:\\.[^"\\]*)*"'  # one JSON string, its escapes and all
+_ENTRY = re.compile(rb"(" + _STRING + rb"):(" + _STRING + rb"),?", re.S)  # key:text,
 _CALL = "qmsSearchTexts("  # the function static/qms-search.js defines
 _LIMIT = 20000  # characters kept of one page (an excerpt past them shows the page's start)
 
@@ -174,32 +177,38 @@ def keep_search_texts(app: Sphinx) -> None:
     builder.prepare_writing = prepare_writing
 
 
-def replaced_texts(script: str, changes: dict[str, str]) -> str | None:
-    """The script (as script_parts writes it) with these pages' texts replaced in place, not
-    decoded and encoded whole (22 MB at 5,000 standards); None where a page is not in it, or
-    a text is to be added or dropped (then the script is written anew)."""
-    decoder = json.JSONDecoder()
-    pieces: list[tuple[int, int, str]] = []
+def replaced_texts(script: bytes, changes: dict[str, str]) -> bytes | None:
+    """The script (as script_parts writes it, in UTF-8) with these pages' texts replaced in
+    place, as bytes: not decoded and encoded whole (20 MB at 5,000 standards, a tenth of a
+    second each way); None where a page is not in it, a text is to be added or dropped (then
+    the script is written anew), or the script is not as script_parts writes it."""
+    wanted = {json.dumps(name, ensure_ascii=False).encode("utf-8"): name for name in changes}
+    found: dict[str, tuple[int, int]] = {}
+    # Every key and its text, one after the other from the object's start: a key is known by
+    # its place, never looked for (a text may hold what looks like a key: '","' then ':').
+    at = len(_CALL) + 1
+    if not script.startswith((_CALL + "{").encode("ascii")):
+        return None
+    for entry in _ENTRY.finditer(script, at):
+        if entry.start() != at:
+            return None
+        if entry.group(1) in wanted:
+            found[wanted[entry.group(1)]] = entry.span(2)
+        at = entry.end()
+    if script[at:] != b"});\n":
+        return None
+    pieces: list[tuple[int, int, bytes]] = []
     for name, text in changes.items():
-        key = json.dumps(name, ensure_ascii=False) + ":"
-        # A key is preceded by '{' or ','; inside a text every '"' is escaped (\"), so a
-        # key so preceded cannot be found inside one.
-        at = script.find(key)
-        while at > 0 and script[at - 1] not in "{,":
-            at = script.find(key, at + 1)
-        if not text and at < 0:
+        if not text and name not in found:
             continue  # a page without text, as before
-        if not text or at < 0:
+        if not text or name not in found:
             return None
-        start = at + len(key)
-        old, end = decoder.raw_decode(script, start)
-        if not isinstance(old, str):
-            return None
-        pieces.append((start, end, json.dumps(text, ensure_ascii=False)))
-    out: list[str] = []
+        start, end = found[name]
+        pieces.append((start, end, json.dumps(text, ensure_ascii=False).encode("utf-8")))
+    out: list[bytes] = []
     last = 0
     for start, end, encoded in sorted(pieces):
         out += (script[last:start], encoded)
         last = end
     out.append(script[last:])
-    return "".join(out)
+    return b"".join(out)
