@@ -192,13 +192,13 @@ def remember(state_folder: Path, html_folder: Path, frame: str, checked: dict[st
     # which are the engine's: checked once per engine (reading and writing it whole again
     # cost a fifth of a one-title edit at 5,000 standards).
     engine = engine_version()
-    checked = engine if (old is not None and old.checked == engine) else ""
-    if search is not None and not checked:
-        checked = engine if index_round_trips(html_folder / INDEX_FILE) else ""
-    if not checked:
+    verified = engine if (old is not None and old.checked == engine) else ""
+    if search is not None and not verified:
+        verified = engine if index_round_trips(html_folder / INDEX_FILE) else ""
+    if not verified:
         files[INDEX_FILE] = []  # an index qms cannot change without changing more: Sphinx's
     ItemRecord(frame, frames, sorted(known), search, encoding, suffix, files,
-               checked).save(state_folder)
+               verified).save(state_folder)
     for docname, entry in patchable.items():
         if entry is None:
             _page_file(state_folder, docname).unlink(missing_ok=True)
