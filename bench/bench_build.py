@@ -47,6 +47,7 @@ import signal
 import statistics
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections import defaultdict
@@ -266,9 +267,17 @@ def measure_serve(repo: Path, size: int, jobs: str) -> dict[str, Sample]:
                 time.sleep(1)  # let the server settle before the next save
             rows[name] = Sample(statistics.median(latencies), 0.0, 0, "")
             report(size, name, rows[name], " ".join(f"{x:.2f}" for x in latencies))
+        # what the server writes from now on is read (and dropped): a full pipe would stop it
+        threading.Thread(target=server.stdout.read, daemon=True).start()
     finally:
         server.send_signal(signal.SIGINT)
-        server.wait(timeout=60)
+        try:
+            server.wait(timeout=60)
+        except subprocess.TimeoutExpired:  # noted, not fatal: the figures above stand
+            print(f"qms serve (pid {server.pid}) did not stop within 60 s of Ctrl-C; "
+                  "killed", file=sys.stderr)
+            server.kill()
+            server.wait()
     return rows
 
 
