@@ -66,12 +66,6 @@ def finite(value: float | None) -> TypeGuard[float]:
     return value is not None and math.isfinite(value)
 
 
-def finite_flags(values: Iterable[float | None]) -> list[bool]:
-    """finite() of each value, in one pass (a year of weekly readings per site is thousands)."""
-    isfinite = math.isfinite
-    return [value is not None and isfinite(value) for value in values]
-
-
 def as_float(value: float | None) -> float:
     """A value to draw: a gap becomes NaN, which breaks the line there."""
     return float(value) if finite(value) else math.nan

@@ -44,7 +44,7 @@ def data_range(values: Iterable[float], *, floor: float | None = None,
                margin: float = MARGIN) -> tuple[float, float]:
     """The range of the values with a margin at each end (none below `floor`, where bars stand
     on zero); a single value gets room round it."""
-    finite = list(filter(math.isfinite, values))  # no Python call per value
+    finite = [value for value in values if math.isfinite(value)]
     if floor is not None:
         finite.append(floor)
     low, high = (min(finite), max(finite)) if finite else (0.0, 1.0)

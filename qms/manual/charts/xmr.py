@@ -13,7 +13,6 @@ from qms.manual.charts.canvas import (
     Translate,
     clean,
     finite,
-    finite_flags,
     listing,
     no_data,
     number,
@@ -153,7 +152,7 @@ def small_multiples(panels: Mapping[str, XmrSeries], target: TargetLine | None, 
 
 def _drawable(series: XmrSeries) -> bool:
     """Whether a series has at least one reading to draw."""
-    return any(finite_flags([value for _, value in series.points]))
+    return any(finite(value) for _, value in series.points)
 
 
 def _marked(series: XmrSeries) -> list[int]:
@@ -165,9 +164,8 @@ def _marked(series: XmrSeries) -> list[int]:
 def _values(series: XmrSeries, target: TargetLine | None) -> list[float]:
     """Every value the chart must show: readings, centre line, limits and target."""
     lines = [series.centre, series.lower, series.upper, target.value if target else None]
-    every = [value for _, value in series.points] + lines
-    return [float(value) for value, shown in zip(every, finite_flags(every), strict=True)
-            if shown]
+    return [float(value) for value in [value for _, value in series.points] + lines
+            if finite(value)]
 
 
 def _x_labels(series: XmrSeries, most: int) -> tuple[list[str], list[float]]:
@@ -203,10 +201,9 @@ def _across(svg: Svg, area: Plot, name: str, value: float | None, entry: Entry) 
 
 def _draw_series(svg: Svg, area: Plot, series: XmrSeries, target: TargetLine | None) -> None:
     """The readings, the lines that judge them and the signal marks, in one plot."""
-    values = [value for _, value in series.points]
-    drawn = finite_flags(values)
+    drawn = [finite(value) for _, value in series.points]
     heights = area.y.each([value if shown else 0.0
-                           for shown, value in zip(drawn, values, strict=True)])
+                           for shown, (_, value) in zip(drawn, series.points, strict=True)])
     places = [(x, y) if shown else None for x, y, shown
               in zip(area.x.each(range(len(drawn))), heights, drawn, strict=True)]
     texts = spots(places)  # every reading is on the line and has a dot: formatted once
@@ -237,8 +234,7 @@ def _target_text(target: TargetLine, translate: Translate) -> str:
 
 def _describe(series: XmrSeries, target: TargetLine | None, translate: Translate) -> str:
     """What the chart shows, in words: range, latest, centre, limits, target and signals."""
-    flags = finite_flags([value for _, value in series.points])
-    readings = [point for point, drawn in zip(series.points, flags, strict=True) if drawn]
+    readings = [(when, value) for when, value in series.points if finite(value)]
     parts = [translate("{count} readings from {first} to {last}, latest {latest}",
                        count=len(readings), first=clean(readings[0][0]),
                        last=clean(readings[-1][0]), latest=number(readings[-1][1]))]
