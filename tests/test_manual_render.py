@@ -99,6 +99,23 @@ def test_table_html_escapes_text_links_and_classes() -> None:
     assert words.split() == ["<h>", "<script>alert(1)</script>", "a", "&", "b"]
 
 
+@pytest.mark.parametrize("cells", [["1", "2026-01", "88.5"], ["a & b", "x"], ["<i>", "y"],
+                                   ["bell\x07", "z"], ["", "\u00e9\u95e8"],
+                                   ["tab\tline\nend", "q"]])
+def test_a_row_of_plain_texts_is_written_as_each_cell_would_be(cells: list[str]) -> None:
+    """Rows of plain texts skip the per-cell calls when nothing in them needs escaping; the
+    HTML is the same either way: each text escaped, control characters dropped."""
+    import html as html_module
+    import re
+
+    control = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+    expected = "".join(f"<td><p>{html_module.escape(control.sub('', c), quote=False)}</p></td>"
+                       for c in cells)
+    written = table_html({"header": None}, [cells, [*cells]], "measures/M-1")
+    assert written.count(f'<tr class="row-even">{expected}</tr>') == 1
+    assert written.count(f'<tr class="row-odd">{expected}</tr>') == 1
+
+
 def test_relative_links_climb_to_the_top_folder() -> None:
     assert relative_uri("index", "standards/S-1") == "standards/S-1.html"
     assert relative_uri("standards/encounter/x", "standards/S-1") == "../../standards/S-1.html"
