@@ -233,7 +233,7 @@ def measure_serve(repo: Path, size: int, jobs: str) -> dict[str, Sample]:
     measured: 0)."""
     server = subprocess.Popen([str(BIN / "qms"), "serve", "--today", "2026-11-23", "-j", jobs,
                                "--port", "0", str(repo)], stdout=subprocess.PIPE,
-                              stderr=subprocess.DEVNULL, text=True)
+                              stderr=subprocess.DEVNULL, text=True, preexec_fn=_interruptible)
     try:
         assert server.stdout is not None
         address = ""
@@ -279,6 +279,12 @@ def measure_serve(repo: Path, size: int, jobs: str) -> dict[str, Sample]:
             server.kill()
             server.wait()
     return rows
+
+
+def _interruptible() -> None:
+    # A benchmark started in the background (`... &`) has Ctrl-C ignored, and so would the
+    # server it starts (Python keeps an inherited SIG_IGN): it is stopped with Ctrl-C below.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _fetch(url: str) -> str:
