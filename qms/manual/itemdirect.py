@@ -180,10 +180,11 @@ def save_page_record(state_folder: Path, docname: str, data: dict[str, Any]) -> 
 
 def remember(state_folder: Path, html_folder: Path, frame: str, checked: dict[str, str],
              known: set[str], search: dict[str, Any] | None, encoding: str, suffix: str,
-             patchable: dict[str, dict[str, Any] | None]) -> None:
-    """After a Sphinx run: record its frames (those checked now, and those checked before
-    while the frame key is the same), documents, search settings, search files, and the reST
-    pages it fed to the search index (blockpatch; None: a page without blocks)."""
+             patchable: dict[str, dict[str, Any] | None], engine: str) -> None:
+    """After a Sphinx run of `engine` (engine_version): record its frames (those checked
+    now, and those checked before while the frame key is the same), documents, search
+    settings, search files, and the reST pages it fed to the search index (blockpatch; None:
+    a page without blocks)."""
     old = ItemRecord.load(state_folder)
     frames = dict(old.frames) if old is not None and old.frame == frame else {}
     frames.update(checked)
@@ -192,7 +193,6 @@ def remember(state_folder: Path, html_folder: Path, frame: str, checked: dict[st
     # which are the engine's: checked by the first edit written without Sphinx, once per
     # engine (not here: beside Sphinx's memory it raised a clean build's peak by 50 MB at
     # 5,000 standards)
-    engine = engine_version()
     verified = old.checked if old is not None and old.checked == engine else ""
     ItemRecord(frame, frames, sorted(known), search, encoding, suffix, files,
                verified).save(state_folder)

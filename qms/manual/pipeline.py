@@ -76,7 +76,7 @@ def rebuild(root: Path, config: Config, paths: BuildPaths, options: BuildOptions
             # switcher, labels, styles) is drawn again, and every item page written again
             state.frame = ""
         with _timed(result.seconds, "sphinx"):
-            _sphinx(paths, options, state, result)
+            _sphinx(paths, options, state, result, engine)
         state.engine = engine
 
 
@@ -239,7 +239,7 @@ def _refuse_old_item_templates(templates: Path, root: Path) -> None:
 
 
 def _sphinx(paths: BuildPaths, options: BuildOptions, state: BuildState,
-            result: BuildResult) -> None:
+            result: BuildResult, engine: str) -> None:
     # Sphinx's parallel jobs are forked processes too: one at a time where other threads run.
     jobs = options.jobs if can_fork() else 1
     known = doctreetrust.verified(paths.doctrees, paths.state)
@@ -258,7 +258,7 @@ def _sphinx(paths: BuildPaths, options: BuildOptions, state: BuildState,
                         session=_session(options.sphinx, paths))
     state.frame = sphinx.frame
     itemdirect.remember(paths.state, paths.html, sphinx.frame, items.frames, items.known,
-                        items.search, items.encoding, items.suffix, items.pages)
+                        items.search, items.encoding, items.suffix, items.pages, engine)
     doctreetrust.sign(paths.doctrees, paths.state, known)
     result.sphinx_ran = True
     state.update_warnings(sphinx.reread, set(result.removed), sphinx.by_document(paths.source),

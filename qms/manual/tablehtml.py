@@ -19,7 +19,7 @@ _NOT_ID = re.compile(r"[^a-z0-9]+")
 _NOT_CLASS = re.compile(r"[^A-Za-z0-9_-]+")
 # What a cell's text needs done to it (escaping, or control characters dropped): a row of plain
 # texts without any is written without a call per cell (a page of readings is mostly such rows)
-_NEEDS_WORK = re.compile(r"[&<>\x00-\x08\x0b-\x1f\x7f]")
+_NEEDS_WORK = re.compile("[&<>" + CONTROL.pattern[1:])  # CONTROL and what escape() changes
 
 
 def make_id(text: str) -> str:
