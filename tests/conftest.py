@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import signal
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -27,6 +28,12 @@ GIT_IDENTITY = {
     "GIT_CONFIG_GLOBAL": "/dev/null",
     "GIT_CONFIG_NOSYSTEM": "1",
 }
+
+
+def interruptible() -> None:
+    """Run in a child before it starts: Ctrl-C stops it even where the test run was started
+    with Ctrl-C ignored (`pytest &` in a script), which the child would keep (Python does)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 @pytest.fixture(autouse=True)

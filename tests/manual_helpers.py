@@ -21,7 +21,7 @@ import pytest
 
 from qms.manual.build import BuildOptions, BuildResult, build
 
-from .conftest import FIXTURES, GIT_IDENTITY, ROOT, TODAY, make_git_repo
+from .conftest import FIXTURES, GIT_IDENTITY, ROOT, TODAY, interruptible, make_git_repo
 
 EXTERNAL = re.compile(r"<(?:link|script|img|iframe)\b[^>]*(?:href|src)=\"(?:https?:)?//", re.I)
 
@@ -127,7 +127,7 @@ def serving(repo: Path, *options: str) -> Iterator[Server]:
     """`qms serve` of the repository on a free port, stopped with Ctrl-C afterwards."""
     process = subprocess.Popen([QMS, "serve", str(repo), "--port", "0", *options],
                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-                               env=os.environ.copy())
+                               env=os.environ.copy(), preexec_fn=interruptible)
     server = Server("")
     try:
         assert process.stdout is not None

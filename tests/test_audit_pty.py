@@ -18,7 +18,7 @@ import pytest
 from qms.format.check import check
 
 from .audit_helpers import ID_IN_OUTPUT, read_record, record_file
-from .conftest import GIT_IDENTITY, TODAY
+from .conftest import GIT_IDENTITY, TODAY, interruptible
 
 QMS = Path(sys.executable).with_name("qms")
 COMMAND = [str(QMS)] if QMS.exists() else [sys.executable, "-m", "qms.cli.main"]
@@ -28,7 +28,8 @@ START = ["audit", "start", "CL-PREMISES", "--site", "Nanjing Road store", "--aud
 def _spawn(repo: Path, *args: str) -> pexpect.spawn:
     env = {**os.environ, **GIT_IDENTITY, "QMS_TODAY": TODAY, "COLUMNS": "100"}
     return pexpect.spawn(COMMAND[0], [*COMMAND[1:], *args], cwd=str(repo), env=env,
-                         encoding="utf-8", timeout=30, dimensions=(50, 100))
+                         encoding="utf-8", timeout=30, dimensions=(50, 100),
+                         preexec_fn=interruptible)
 
 
 def _answer(child: pexpect.spawn, number: int, result: str, note: str,
