@@ -191,8 +191,10 @@ def test_search_texts_are_written_without_the_whole_file_in_memory(tmp_path: Pat
     finally:
         tracemalloc.stop()
     written = path.read_text(encoding="utf-8")
-    assert written == "qmsSearchTexts(" + json.dumps(
-        dict(sorted(texts.items())), ensure_ascii=False, separators=(",", ":")) + ");\n"
+    assert written == "qmsSearchTexts({\n" + ",\n".join(
+        f"{json.dumps(name, ensure_ascii=False)}:{json.dumps(text, ensure_ascii=False)}"
+        for name, text in sorted(texts.items())) + "\n});\n"
+    assert json.loads(written.removeprefix("qmsSearchTexts(").removesuffix(");\n")) == texts
     assert peak < len(written) / 20
 
 

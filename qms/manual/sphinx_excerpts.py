@@ -26,9 +26,11 @@ if TYPE_CHECKING:  # only sphinx_build runs Sphinx
     from sphinx.application import Sphinx
 
 FILENAME = "searchtexts.js"
-_STRING = rb'"[^"\\]*(?:\\.[^"\\]*)*"'  # one JSON string, its escapes and all
-_ENTRY = re.compile(rb"(" + _STRING + rb"):(" + _STRING + rb"),?", re.S)  # key:text,
+_STRING = rb'"[^"\\\n]*(?:\\.[^"\\\n]*)*"'  # one JSON string, its escapes and all
+_KEY = re.compile(rb"(" + _STRING + rb"):")
+_VALUE = re.compile(rb"(" + _STRING + rb")")
 _CALL = "qmsSearchTexts("  # the function static/qms-search.js defines
+_START, _END = _CALL + "{\n", "\n});\n"
 _LIMIT = 20000  # characters kept of one page (an excerpt past them shows the page's start)
 
 
@@ -96,8 +98,12 @@ def script_parts(texts: dict[str, str],
     written as one string it would be three copies of every text at once (the JSON, the
     script, its bytes), 60 MB at 5,000 standards. `encoded` keeps each page's JSON with its
     text between builds of one application: encoding them all again is 0.1 s at 5,000
-    standards, when one page changed."""
-    yield _CALL + "{"
+    standards, when one page changed.
+
+    One page a line, in the order of their names: a JSON string never holds a line break, so
+    each line is one page's entry, and replaced_texts finds a page without reading the others.
+    """
+    yield _START
     comma = ""
     for name, text in sorted(texts.items()):
         last = encoded.get(name) if encoded is not None else None
@@ -107,8 +113,8 @@ def script_parts(texts: dict[str, str],
             if encoded is not None:
                 encoded[name] = last
         yield comma + last[1]
-        comma = ","
-    yield "});\n"
+        comma = ",\n"
+    yield _END
     if encoded is not None:
         for name in encoded.keys() - texts.keys():  # pages gone
             del encoded[name]
@@ -182,28 +188,16 @@ def replaced_texts(script: bytes, changes: dict[str, str]) -> bytes | None:
     place, as bytes: not decoded and encoded whole (20 MB at 5,000 standards, a tenth of a
     second each way); None where a page is not in it, a text is to be added or dropped (then
     the script is written anew), or the script is not as script_parts writes it."""
-    wanted = {json.dumps(name, ensure_ascii=False).encode("utf-8"): name for name in changes}
-    found: dict[str, tuple[int, int]] = {}
-    # Every key and its text, one after the other from the object's start: a key is known by
-    # its place, never looked for (a text may hold what looks like a key: '","' then ':').
-    at = len(_CALL) + 1
-    if not script.startswith((_CALL + "{").encode("ascii")):
-        return None
-    for entry in _ENTRY.finditer(script, at):
-        if entry.start() != at:
-            return None
-        if entry.group(1) in wanted:
-            found[wanted[entry.group(1)]] = entry.span(2)
-        at = entry.end()
-    if script[at:] != b"});\n":
+    if not (script.startswith(_START.encode("ascii")) and script.endswith(_END.encode("ascii"))):
         return None
     pieces: list[tuple[int, int, bytes]] = []
     for name, text in changes.items():
-        if not text and name not in found:
+        found = _entry(script, name)
+        if not text and found is None:
             continue  # a page without text, as before
-        if not text or name not in found:
+        if not text or found is None:
             return None
-        start, end = found[name]
+        start, end = found
         pieces.append((start, end, json.dumps(text, ensure_ascii=False).encode("utf-8")))
     out: list[bytes] = []
     last = 0
@@ -212,3 +206,36 @@ def replaced_texts(script: bytes, changes: dict[str, str]) -> bytes | None:
         last = end
     out.append(script[last:])
     return b"".join(out)
+
+
+def _entry(script: bytes, name: str) -> tuple[int, int] | None:
+    # Where the text of a page is in the script (start and end of its JSON string), found by
+    # halving the range of lines: the entries are one a line, in the order of their names (a
+    # line break in a JSON string is always written \n, so each line break is between two).
+    low, high = len(_START), len(script) - len(_END)
+    while low < high:
+        start = script.rfind(b"\n", low, (low + high) // 2) + 1 or low
+        key, span, following = _line(script, start)
+        if key is None:
+            return None  # not as script_parts writes it
+        if key == name:
+            return span
+        if key < name:
+            low = following
+        else:
+            high = start
+    return None
+
+
+def _line(script: bytes, start: int) -> tuple[str | None, tuple[int, int], int]:
+    # The page name of the entry on the line that starts here, its text's span, and where the
+    # next line starts.
+    key = _KEY.match(script, start)
+    text = key and _VALUE.match(script, key.end())
+    if not key or not text or script[text.end():text.end() + 2] not in (b",\n", b"\n}"):
+        return None, (0, 0), 0
+    try:
+        name = json.loads(key.group(1))
+    except ValueError:
+        return None, (0, 0), 0
+    return (name if isinstance(name, str) else None), text.span(1), text.end() + 2
