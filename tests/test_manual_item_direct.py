@@ -10,6 +10,7 @@ import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -225,6 +226,46 @@ def test_a_statement_edit_patches_its_encounter_card_as_sphinx_writes_it(
                          lambda copy: _statement(copy, "Tasmanian too."))
 
 
+def _patching(monkeypatch: pytest.MonkeyPatch) -> list[str | None]:
+    # What each edit's in-place change of the index's text gave (None: the index was merged
+    # whole instead).
+    made: list[str | None] = []
+    patched = itemdirect.patched_index
+
+    def spy(*args: Any) -> str | None:
+        made.append(patched(*args))
+        return made[-1]
+
+    monkeypatch.setattr(itemdirect, "patched_index", spy)
+    return made
+
+
+def test_the_index_text_is_changed_only_where_the_words_of_an_edit_changed(
+        built: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo, by_sphinx = built
+    made = _patching(monkeypatch)
+
+    def first(where: Path) -> None:  # the first edit checks that the index comes back whole
+        _statement(where, "Zanzibarian clocks are wrong.")
+
+    def second(where: Path) -> None:  # a word of no other page goes, new ones come
+        path = where / "standards" / "desk" / "DSK-002.yaml"
+        path.write_text(path.read_text("utf-8").replace(
+            "Zanzibarian clocks are wrong.", "Aardvark quokka clocks.").replace(
+            "title: ", "title: Quokka ", 1), "utf-8")
+
+    for edit in (first, second):
+        edit(repo)
+        assert not build_once(repo, strict=True)[0].sphinx_ran
+    assert made and all(made), "the second edit's words were changed in the index's text"
+    terms = _terms(repo)
+    assert "zanzibarian" not in terms and "aardvark" in terms
+    assert "standards/DSK-002" in _terms(repo, "titleterms")["quokka"]
+
+    _ends_as_a_clean_build(repo, tmp_path)
+    _as_sphinx_writes_it(repo, by_sphinx, monkeypatch, first, second)
+
+
 def test_a_card_page_with_more_than_its_cards_changed_is_left_to_sphinx(
         fixture_repo: Callable[[str], Path], tmp_path: Path) -> None:
     repo = fixture_repo("manual-small")
@@ -248,12 +289,19 @@ def test_a_chinese_statement_edit_is_indexed_as_sphinx_indexes_it(
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1790000000")
     repo = fixture_repo("zh-sample")
     build_once(repo, strict=True)
+    made = _patching(monkeypatch)
     path = repo / "standards" / "DH-001.yaml"
     text = path.read_text("utf-8")
     path.write_text(text.replace("statement: >\n", "statement: >\n  麒麟踏雪，", 1), "utf-8")
     assert not build_once(repo, strict=True)[0].sphinx_ran
     found = _terms(repo)["麒麟"]
     assert "standards/DH-001" in found and [p for p in found if "encounter/" in p]
+    _ends_as_a_clean_build(repo, tmp_path)
+    # the next edit's words (keys written \\u...) are changed in the index's text
+    path.write_text(text.replace("statement: >\n", "statement: >\n  凤凰涅槃，", 1), "utf-8")
+    assert not build_once(repo, strict=True)[0].sphinx_ran
+    assert made and all(made)
+    assert "麒麟" not in _terms(repo) and "standards/DH-001" in _terms(repo)["凤凰"]
     _ends_as_a_clean_build(repo, tmp_path)
 
 

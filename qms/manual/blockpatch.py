@@ -188,11 +188,13 @@ class PagePatch:
     html: str
     blocks: list[Block]
     record: dict[str, Any]
+    before: list[Block]  # the blocks the page had
 
-    def words(self, split: Any, word_store: Any) -> Any:
-        """The page's words for Sphinx's indexer (a WordStore): its own, and every block's."""
+    def words(self, split: Any, word_store: Any, old: bool = False) -> Any:
+        """The page's words for Sphinx's indexer (a WordStore): its own, and every block's
+        (old: every block's it had)."""
         words = list(self.record["words"])
-        for block in self.blocks:
+        for block in self.before if old else self.blocks:
             words += split(block.text())
         return word_store(words=words, titles=[tuple(t) for t in self.record["titles"]],
                           title_words=list(self.record["title_words"]))
@@ -227,7 +229,8 @@ def prepare(source: Path, page: Path, docname: str, record: dict[str, Any],
             return None
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    return PagePatch(docname, text, blocks, {**record, "blocks": lines})
+    return PagePatch(docname, text, blocks, {**record, "blocks": lines},
+                     [Block.of(kind, old) for kind, old in old_lines])
 
 
 def signature(path: Path) -> list[int]:

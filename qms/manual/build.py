@@ -57,6 +57,8 @@ class BuildResult:
     rendered: list[str] = field(default_factory=list)  # pages rendered (written or not)
     removed: list[str] = field(default_factory=list)
     item_pages: set[str] = field(default_factory=set)  # pages qms writes as HTML itself
+    # Item pages' files as they were before this build wrote them (an edit's few pages)
+    previous: dict[str, str] = field(default_factory=dict)
     up_to_date: bool = False
     sphinx_ran: bool = False
     warnings: list[str] = field(default_factory=list)

@@ -22,10 +22,12 @@ written for.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import html
 import json
 import posixpath
+import re
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +44,7 @@ from qms.manual.buildstate import BuildState, engine_libraries
 from qms.manual.itemdata import ITEMS, read_item
 from qms.manual.itemframe import PLAIN_NAME, Frame, escaped_title
 from qms.manual.render import write_if_changed
+from qms.manual.searchpatch import merged_titles, merged_words, patched_index
 from qms.manual.sphinx_excerpts import FILENAME as TEXTS_FILE
 from qms.manual.sphinx_excerpts import load_texts, page_text, replaced_texts, script_parts
 
@@ -52,6 +55,8 @@ PURPOSE = "item-frames"
 PAGE_PURPOSE = "item-frames-page"
 PAGES = "pages"  # folder of the reST pages' records (blockpatch), in the state folder
 INDEX_FILE = "searchindex.js"
+# The index's "envversion" (Sphinx's and its domains' versions), found without decoding it all
+_ENVVERSION = re.compile(r'"envversion":(\{[^{}]*\})')
 DIRECT = True  # False: every build with a change runs Sphinx (the tests compare both)
 _HERE = Path(__file__).resolve().parent
 
@@ -211,10 +216,13 @@ def remember(state_folder: Path, html_folder: Path, frame: str, checked: dict[st
 
 
 def write_without_sphinx(source: Path, html_folder: Path, state_folder: Path,
-                         state: BuildState, written: list[str], item_pages: set[str]) -> bool:
+                         state: BuildState, written: list[str], item_pages: set[str],
+                         previous: dict[str, str] | None = None) -> bool:
     """Write the changed pages (`written`, document names) as Sphinx would, with the search
     index and excerpts, when each is an item page or a reST page whose blocks alone changed;
-    False (nothing written): Sphinx is to."""
+    False (nothing written): Sphinx is to. `previous` holds item pages' files as they were
+    before this build wrote them (render_and_write): with them, only the words that changed
+    are changed in the search index."""
     record = ItemRecord.load(state_folder)
     if (not DIRECT or record is None or record.frame != state.frame or record.search is None
             or not written):
@@ -243,7 +251,8 @@ def write_without_sphinx(source: Path, html_folder: Path, state_folder: Path,
         pages[docname] = data
     index_path, texts_path = html_folder / INDEX_FILE, html_folder / TEXTS_FILE
     index = _updated_index(index_path.read_text(encoding="utf-8"), pages, patches,
-                           record.search, verified=record.checked == state.engine)
+                           record.search, verified=record.checked == state.engine,
+                           before=_previous_pages(previous or {}, pages))
     if index is None:
         return False
     record.checked = state.engine
@@ -296,16 +305,34 @@ def _update_texts(texts: dict[str, str], made: dict[str, str]) -> bool:
     return changed
 
 
+def _previous_pages(previous: dict[str, str], pages: dict[str, dict[str, Any]]
+                    ) -> dict[str, dict[str, Any]] | None:
+    # The changed item pages as they were, when each one's previous file is known.
+    try:
+        return {docname: read_item(previous[docname]) for docname in pages}
+    except (KeyError, ValueError, TypeError):
+        return None
+
+
 def _updated_index(text: str, pages: dict[str, dict[str, Any]], patches: list[PagePatch],
-                   search: dict[str, Any], verified: bool) -> str | None:
+                   search: dict[str, Any], verified: bool,
+                   before: dict[str, dict[str, Any]] | None = None) -> str | None:
     # The search index with the pages' entries replaced: their words taken out of the frozen
     # index and put back as Sphinx's IndexBuilder finds them, fed as sphinx_items feeds it
     # (the other pages' entries are not touched, nor every word sorted again: at 1,000
-    # standards that was most of an edit). None where the index or the indexer is not as
-    # expected.
+    # standards that was most of an edit). With the pages as they were (`before`), only the
+    # words they gained or lost are changed, in the index's text (searchpatch). None where
+    # the index or the indexer is not as expected.
     try:
         from sphinx.search import IndexBuilder, WordStore, js_index
 
+        version = _ENVVERSION.search(text)
+        if verified and before is not None and version:
+            fed = functools.partial(_fed, IndexBuilder, WordStore,
+                                    json.loads(version.group(1)), search)
+            patched = patched_index(text, fed(before, patches, old=True), fed(pages, patches))
+            if patched is not None:
+                return patched
         frozen = _loaded_index(js_index, text)
         # What comes out must be the file that came in, else hands off: checked once per
         # engine (the encoder and the index's shape are the engine's)
@@ -318,12 +345,12 @@ def _updated_index(text: str, pages: dict[str, dict[str, Any]], patches: list[Pa
         changed = {position[docname] for docname in indexer._titles}
         for name, mapping in (("terms", indexer._mapping), ("titleterms",
                                                              indexer._title_mapping)):
-            frozen[name] = _merged(frozen[name], changed, mapping, position)
+            frozen[name] = merged_words(frozen[name], changed, mapping, position)
         for docname, title in indexer._titles.items():
             frozen["titles"][position[docname]] = title
             frozen["filenames"][position[docname]] = indexer._filenames.get(docname)
-        frozen["alltitles"] = _merged_titles(frozen["alltitles"], changed,
-                                             indexer._all_titles, position)
+        frozen["alltitles"] = merged_titles(frozen["alltitles"], changed,
+                                            indexer._all_titles, position)
         return str(js_index.dumps(frozen))
     except (ImportError, AttributeError, TypeError, ValueError, KeyError, IndexError):
         return None
@@ -339,8 +366,9 @@ def _loaded_index(js_index: Any, text: str) -> dict[str, Any]:
 
 
 def _fed(builder: Any, word_store: Any, version: Any, search: dict[str, Any],
-         pages: dict[str, dict[str, Any]], patches: list[PagePatch]) -> Any:
-    # An IndexBuilder of no page, fed the changed pages as Sphinx (or sphinx_items) feeds them.
+         pages: dict[str, dict[str, Any]], patches: list[PagePatch], old: bool = False) -> Any:
+    # An IndexBuilder of no page, fed the changed pages as Sphinx (or sphinx_items) feeds them
+    # (old: the reST pages with the blocks they had).
     empty: dict[str, Any] = {f"_search_index_{name}": {} for name in (
         "titles", "filenames", "mapping", "title_mapping", "all_titles", "index_entries",
         "objtypes", "objnames")}
@@ -351,46 +379,9 @@ def _fed(builder: Any, word_store: Any, version: Any, search: dict[str, Any],
                      search_doctree(docname, data))
     collect = indexer._word_collector
     for patch in patches:  # the words Sphinx would collect from the page's document
-        store = patch.words(indexer.lang.split, word_store)
+        store = patch.words(indexer.lang.split, word_store, old=old)
         indexer._word_collector = lambda _doctree, store=store: store
         indexer.feed(patch.docname, patch.record["filename"], patch.record["title"],
                      nodes.document(None, None))  # type: ignore[arg-type]
     indexer._word_collector = collect
     return indexer
-
-
-def _merged(frozen: dict[str, Any], changed: set[int], fed: dict[str, set[str]],
-            position: dict[str, int]) -> dict[str, Any]:
-    # Sphinx's frozen word -> page (one) or sorted pages (several), with the changed pages'
-    # numbers taken out and put back where the fed indexer has them; a word of no page goes.
-    # Changed in place, and only the words of a changed page are touched (a set per word of
-    # the whole index cost a fifth of an edit's search update at 5,000 standards).
-    added = {word: {position[d] for d in docs} for word, docs in fed.items()}
-    touched = [word for word, held in frozen.items()
-               if (held in changed if isinstance(held, int) else not changed.isdisjoint(held))]
-    for word in {*touched, *added}:
-        held = frozen.get(word, [])
-        kept = [held] if isinstance(held, int) else held
-        docs = [doc for doc in kept if doc not in changed]
-        more = added.get(word)
-        if more:
-            docs = sorted(more.union(docs))
-        if not docs:
-            del frozen[word]
-        else:
-            frozen[word] = docs[0] if len(docs) == 1 else docs
-    return frozen
-
-
-def _merged_titles(frozen: dict[str, list[Any]], changed: set[int],
-                   fed: dict[str, list[tuple[str, str | None]]],
-                   position: dict[str, int]) -> dict[str, list[Any]]:
-    # Every section title -> [page, anchor] in page order (and the page's own order), as
-    # Sphinx's freeze makes it, with the changed pages' titles replaced.
-    merged = {title: [entry for entry in entries if entry[0] not in changed]
-              for title, entries in frozen.items()}
-    for docname, titles in fed.items():
-        for title, title_id in titles:
-            merged.setdefault(title, []).append([position[docname], title_id])
-    return {title: sorted(entries, key=lambda entry: entry[0])
-            for title, entries in merged.items() if entries}

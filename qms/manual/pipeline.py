@@ -69,7 +69,8 @@ def rebuild(root: Path, config: Config, paths: BuildPaths, options: BuildOptions
                 or not result.index.is_file()):
             with _timed(result.seconds, "items"):
                 if itemdirect.write_without_sphinx(paths.source, paths.html, paths.state,
-                                                   state, result.written, result.item_pages):
+                                                   state, result.written, result.item_pages,
+                                                   result.previous):
                     return
         if state.engine != engine or any(name.startswith(FRAME_FILES) for name in result.written):
             # conf.py, a template or a static file changed: the frame around item pages (its
@@ -188,7 +189,8 @@ def render_source(project: Project, derived: Derived, paths: BuildPaths, result:
     measurement.prepare(todo)
     service.prepare(todo)
     result.rendered.extend(page.docname for page in todo)
-    result.written.extend(render_and_write(env, todo, common, source, html_env))
+    result.written.extend(render_and_write(env, todo, common, source, html_env,
+                                           result.previous))
     result.pages = len(wanted)
     languages, language = config.manual.languages, config.manual.language
     theme = translations.theme_files(language, several=bool(switcher))

@@ -12,6 +12,7 @@ Jinja2's sandbox, which also keeps it away from files, modules, classes and pyda
 
 from __future__ import annotations
 
+import contextlib
 import json
 import multiprocessing as mp
 import os
@@ -330,9 +331,12 @@ _SHARED: tuple[Any, ...] | None = None  # what a forked renderer inherits (nothi
 
 
 def render_and_write(env: jinja2.Environment, pages: Sequence[Any], common: dict[str, Any],
-                     source: Path, html_env: jinja2.Environment | None = None) -> list[str]:
+                     source: Path, html_env: jinja2.Environment | None = None,
+                     previous: dict[str, str] | None = None) -> list[str]:
     """Render pages into source/<docname>.rst (an HTML template's page: into
     source/_items/<docname>.json, made with html_env), writing only changes; the docnames written.
+    `previous` gets the files of the item pages written as they were before, where pages are
+    few enough to be rendered in this process (an edit's).
 
     Many pages are shared out over the CPUs this process may use by fork: the children inherit
     the project, the templates and the context as they are, and send back only the names
@@ -340,7 +344,7 @@ def render_and_write(env: jinja2.Environment, pages: Sequence[Any], common: dict
     """
     workers = fork_workers(4)
     if len(pages) < PARALLEL_PAGES or workers < 2:
-        return _render_share((env, html_env), pages, common, source)
+        return _render_share((env, html_env), pages, common, source, previous)
     global _SHARED
     _SHARED = ((env, html_env), pages, common, source, workers)
     try:
@@ -369,13 +373,19 @@ def page_file(page: Page) -> str:
 
 
 def _render_share(envs: tuple[jinja2.Environment, jinja2.Environment | None],
-                  pages: Sequence[Any], common: dict[str, Any], source: Path) -> list[str]:
+                  pages: Sequence[Any], common: dict[str, Any], source: Path,
+                  previous: dict[str, str] | None = None) -> list[str]:
     written = []
     for page in pages:
         name = page_file(page)
         if name.startswith(ITEMS):
             assert envs[1] is not None, "an HTML page needs the HTML environment"
             text = item_json(page.docname, render_page(envs[1], page, common))
+            if previous is not None:
+                with contextlib.suppress(OSError, UnicodeDecodeError):
+                    before = (source / name).read_text(encoding="utf-8")
+                    if before != text:
+                        previous[page.docname] = before
         else:
             text = render_page(envs[0], page, common)
         if write_if_changed(source / name, text):
