@@ -17,7 +17,13 @@ from qms.manual.searchpatch import PREFIX, SUFFIX, patched_index
 _WORDS = st.text(alphabet=st.sampled_from('ab"\\:,{}[]é中\u2028'), min_size=1, max_size=4)
 _PAGE = st.fixed_dictionaries({
     "words": st.sets(_WORDS, max_size=5), "title_words": st.sets(_WORDS, max_size=2),
-    "title": st.text(alphabet=st.sampled_from('Ab "\\:,]中'), min_size=1, max_size=6)})
+    "title": st.text(alphabet=st.sampled_from('Ab "\\:,]中'), min_size=1, max_size=6),
+    "sections": st.lists(st.sampled_from(["Do", "Don't", "中文", 'a"b']), max_size=3)})
+
+
+def _all_titles(page: dict[str, Any]) -> list[tuple[str, str | None]]:
+    # A page's title, then its sections' (with their anchors), in the page's order.
+    return [(page["title"], None), *((title, f"s{n}") for n, title in enumerate(page["sections"]))]
 
 
 def _frozen_words(pages: list[dict[str, Any]], field: str) -> dict[str, Any]:
@@ -33,7 +39,8 @@ def _frozen_words(pages: list[dict[str, Any]], field: str) -> dict[str, Any]:
 def _index(pages: list[dict[str, Any]]) -> str:
     alltitles: dict[str, list[list[Any]]] = {}
     for number, page in enumerate(pages):
-        alltitles.setdefault(page["title"], []).append([number, None])
+        for title, anchor in _all_titles(page):
+            alltitles.setdefault(title, []).append([number, anchor])
     data = {"alltitles": alltitles, "docnames": [f"p/{n}" for n in range(len(pages))],
             "envversion": {"sphinx": 65}, "filenames": [f"p/{n}.rst" for n in range(len(pages))],
             "indexentries": {}, "objects": {}, "objnames": {}, "objtypes": {},
@@ -55,7 +62,7 @@ def _fed(pages: dict[int, dict[str, Any]]) -> SimpleNamespace:
         _mapping=mapping, _title_mapping=title_mapping,
         _titles={f"p/{n}": p["title"] for n, p in pages.items()},
         _filenames={f"p/{n}": f"p/{n}.rst" for n in pages},
-        _all_titles={f"p/{n}": [(p["title"], None)] for n, p in pages.items()})
+        _all_titles={f"p/{n}": _all_titles(p) for n, p in pages.items()})
 
 
 @given(st.lists(_PAGE, min_size=1, max_size=8), st.data())

@@ -229,8 +229,9 @@ def prepare(source: Path, page: Path, docname: str, record: dict[str, Any],
             return None
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    return PagePatch(docname, text, blocks, {**record, "blocks": lines},
-                     [Block.of(kind, old) for kind, old in old_lines])
+    before = [block if old == new else Block.of(kind, old)
+              for (kind, old), (_, new), block in zip(old_lines, lines, blocks, strict=True)]
+    return PagePatch(docname, text, blocks, {**record, "blocks": lines}, before)
 
 
 def signature(path: Path) -> list[int]:

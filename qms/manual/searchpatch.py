@@ -51,11 +51,10 @@ def patched_index(text: str, before: Any, after: Any) -> str | None:
 
 
 def _patched(text: str, before: Any, after: Any) -> str | None:
-    sections, words = _sections(text)
+    sections, values, words = _sections(text)
     if sections is None or set(before._titles) != set(after._titles):
         return None
-    docnames = _value(text, sections["docnames"])
-    position = {docname: i for i, docname in enumerate(docnames)}
+    position = {docname: i for i, docname in enumerate(values["docnames"])}
     changed = {position[docname]: docname for docname in after._titles}
     replaced: dict[str, str] = {}
     for name, attribute in WORD_SECTIONS:
@@ -66,17 +65,21 @@ def _patched(text: str, before: Any, after: Any) -> str | None:
                 return None
             replaced[name] = patched
     for name, attribute in (("titles", "_titles"), ("filenames", "_filenames")):
-        if any(getattr(before, attribute).get(d) != getattr(after, attribute).get(d)
-               for d in changed.values()):
-            listed = _value(text, sections[name])
+        was, now = getattr(before, attribute), getattr(after, attribute)
+        if any(was.get(d) != now.get(d) for d in changed.values()):
+            listed = values[name]
             for number, docname in changed.items():
-                if listed[number] != getattr(before, attribute).get(docname):
+                if listed[number] != was.get(docname):
                     return None  # the index does not hold the page as it was
-                listed[number] = getattr(after, attribute).get(docname)
+                listed[number] = now.get(docname)
             replaced[name] = dumps(listed)
     if any(before._all_titles.get(d) != after._all_titles.get(d) for d in changed.values()):
-        replaced["alltitles"] = dumps(merged_titles(
-            _value(text, sections["alltitles"]), set(changed), after._all_titles, position))
+        alltitles = values["alltitles"]
+        for number, docname in changed.items():
+            if not _retitled(alltitles, number, before._all_titles.get(docname, []),
+                             after._all_titles.get(docname, [])):
+                return None
+        replaced["alltitles"] = dumps(alltitles)
     pieces: list[str] = []
     last = 0
     for name, (start, end) in sorted(sections.items(), key=lambda item: item[1]):
@@ -87,31 +90,52 @@ def _patched(text: str, before: Any, after: Any) -> str | None:
     return "".join(pieces)
 
 
-def _sections(text: str) -> tuple[dict[str, Span] | None, dict[str, list[Entry]]]:
-    # Where each top-level section's value is; the word sections' entries, each as its key
-    # (as encoded), its start and the end of its value.
+def _retitled(alltitles: dict[str, list[list[Any]]], number: int,
+              was: list[tuple[str, str | None]], now: list[tuple[str, str | None]]) -> bool:
+    # A page's section titles (title -> [page, anchor], in page order) replaced in place;
+    # False when one it had is not there.
+    for title, anchor in was:
+        entries = alltitles.get(title, [])
+        if [number, anchor] not in entries:
+            return False
+        entries.remove([number, anchor])
+        if not entries:
+            del alltitles[title]
+    for title, anchor in now:
+        entries = alltitles.setdefault(title, [])
+        entries.append([number, anchor])
+        entries.sort(key=lambda entry: entry[0])  # stable: the page's own order stays
+    return True
+
+
+def _sections(text: str) -> tuple[dict[str, Span] | None, dict[str, Any],
+                                  dict[str, list[Entry]]]:
+    # Where each top-level section's value is, the values of all but the word sections, and
+    # the word sections' entries.
     if not text.startswith(PREFIX + "{") or not text.endswith("}" + SUFFIX):
-        return None, {}
+        return None, {}, {}
     sections: dict[str, Span] = {}
+    values: dict[str, Any] = {}
     words: dict[str, list[Entry]] = {}
     at = len(PREFIX) + 1
     while True:
         key = _KEY.match(text, at)
         if key is None:
-            return None, {}
-        if key.group(1) in dict(WORD_SECTIONS):
-            words[key.group(1)], end = _entries(text, key.end())
+            return None, {}, {}
+        name = key.group(1)
+        if name in dict(WORD_SECTIONS):
+            words[name], end = _entries(text, key.end())
         else:
-            end = _DECODER.raw_decode(text, key.end())[1]
-        sections[key.group(1)] = (key.end(), end)
+            values[name], end = _DECODER.raw_decode(text, key.end())
+        sections[name] = (key.end(), end)
         if text[end] != ",":
             break
         at = end + 1
     if end != len(text) - len(SUFFIX) - 1 or not {"docnames", "titles", "filenames",
                                                     "alltitles", *dict(WORD_SECTIONS)} <= \
             sections.keys():
-        return None, {}
-    return sections, words
+        return None, {}, {}
+    return sections, values, words
 
 
 def _entries(text: str, start: int) -> tuple[list[Entry], int]:
@@ -140,10 +164,6 @@ def _entries(text: str, start: int) -> tuple[list[Entry], int]:
         if text[end] != ",":
             raise ValueError("not an entry")
         at = end + 1
-
-
-def _value(text: str, span: Span) -> Any:
-    return json.loads(text[span[0]:span[1]])
 
 
 def _word_changes(before: dict[str, set[str]], after: dict[str, set[str]],
