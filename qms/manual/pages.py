@@ -129,14 +129,12 @@ def _place(encounter: str) -> str:
 
 
 def _answered(derived: Derived, standards: Iterable[Standard]) -> tuple[str, ...]:
-    # The checklists and audits behind the compliance of some standards.
-    audits: set[str] = set()
-    checklists: set[str] = set()
-    for s in standards:
-        if found := derived.answered_in.get(s.id):
-            audits.update(found[0])
-            checklists.update(found[1])
-    return (*sorted(checklists), *sorted(audits))
+    # The checklists and audits behind the compliance of some standards (one union of all their
+    # sets: a call per standard cost most of planning a page of thousands).
+    answered_in = derived.answered_in
+    found = [sources for s in standards if (sources := answered_in.get(s.id))]
+    return (*sorted(set().union(*[checklists for _, checklists in found])),
+            *sorted(set().union(*[audits for audits, _ in found])))
 
 
 def _grouped(items: Iterable[T], key: Callable[[T], Iterable[Any]]) -> dict[Any, list[T]]:
@@ -313,9 +311,12 @@ def _encounter_card(docs: Docs, step: Step, members: list[Standard]) -> Page:
 def _standard_inputs(project: Project, derived: Derived, standard: Standard) -> tuple[str, ...]:
     # Its own file, the plans it implements, the checklists that audit it and the audits
     # that answered those questions or raised findings against it.
-    audits = set(derived.answered_in.get(standard.id, ((), ()))[0])
-    audits.update(ref.audit.id for ref in project.findings_by_standard.get(standard.id, []))
-    checklists = {ref.checklist.id for ref in project.questions_by_standard.get(standard.id, [])}
+    answered = derived.answered_in.get(standard.id)
+    audits = set(answered[0]) if answered else set()
+    if findings := project.findings_by_standard.get(standard.id):
+        audits.update([ref.audit.id for ref in findings])
+    questions = project.questions_by_standard.get(standard.id)
+    checklists = sorted({ref.checklist.id for ref in questions}) if questions else []
     # Whether each measure has readings decides whether its row links to the measure's page.
-    measured = (readings_input((standard.id, m.id)) for m in standard.measures)
-    return (standard.id, *standard.plans, *sorted(checklists), *sorted(audits), *measured)
+    measured = [readings_input((standard.id, m.id)) for m in standard.measures]
+    return (standard.id, *standard.plans, *checklists, *sorted(audits), *measured)
