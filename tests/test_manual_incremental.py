@@ -3,6 +3,7 @@ and pages that do not show it are not rewritten (neither their reST nor their HT
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -11,9 +12,10 @@ import pytest
 
 from qms.format.check import load_valid
 from qms.format.fingerprint import question_fingerprint
+from qms.manual import itemdirect, pipeline
 
 from .conftest import TODAY, git
-from .manual_helpers import all_html, build_once
+from .manual_helpers import all_html, build_once, differing_files
 
 OLD = "Greet every visitor within 30 seconds"
 NEW = "Welcome every visitor within 20 seconds"
@@ -213,3 +215,39 @@ def test_an_audit_page_marks_answers_whose_standard_changed_since(
     assert after.count("changed since audited") == before.count("changed since audited") + 1
     build_once(repo, strict=True, clean=True)
     assert all_html(repo)[page] == after
+
+
+def _stopped() -> None:
+    raise KeyboardInterrupt  # Ctrl-C, or the machine going down
+
+
+@pytest.mark.parametrize("stopped_in", ["itemdirect", "sphinx"])
+def test_a_build_stopped_before_its_html_is_written_is_finished_by_the_next(
+        fixture_repo: Callable[[str], Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        stopped_in: str) -> None:
+    # The stopped build rendered the edit's pages; the next one finds them as it would render
+    # them, and must still carry them (and a removed standard) to the HTML and search.
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1790000000")
+    repo = fixture_repo("manual-small")
+    build_once(repo, strict=True)
+    path = repo / "standards" / "desk" / "DSK-001.yaml"
+    path.write_text(path.read_text("utf-8").replace(OLD, NEW), "utf-8")
+    if stopped_in == "sphinx":
+        (repo / "standards" / "desk" / "DSK-003.yaml").unlink()
+    with monkeypatch.context() as patch:
+        patch.setattr(itemdirect, "write_without_sphinx", lambda *args: _stopped())
+        patch.setattr(pipeline, "_sphinx", lambda *args: _stopped())
+        with pytest.raises(KeyboardInterrupt):
+            build_once(repo, strict=True)
+    result, _ = build_once(repo, strict=True)
+    assert "standards/DSK-001" in result.written
+    html = all_html(repo)
+    assert NEW in html["standards/DSK-001.html"] and not any(OLD in t for t in html.values())
+    search = (repo / "build" / "html" / "searchindex.js").read_text("utf-8")
+    assert ("DSK-003" in search) is (stopped_in != "sphinx")
+
+    clean = tmp_path / "clean"
+    shutil.copytree(repo, clean, ignore=shutil.ignore_patterns("build"))
+    build_once(clean, strict=True)
+    assert differing_files(repo / "build" / "html", clean / "build" / "html") == []
+    assert build_once(repo, strict=True)[0].up_to_date

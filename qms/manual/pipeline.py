@@ -60,6 +60,7 @@ def rebuild(root: Path, config: Config, paths: BuildPaths, options: BuildOptions
         _load_and_render, root, config, paths, options, state.pages, result))
     state.pages = pages
     result.__dict__.update(rendered.__dict__)
+    _carry_pending(state, result, paths)
     if options.clean or len(result.written) > COLLECT_AFTER_PAGES:
         gc.collect()  # a third of a second where Sphinx's environment is kept in memory
     engine = itemdirect.engine_version()
@@ -71,6 +72,7 @@ def rebuild(root: Path, config: Config, paths: BuildPaths, options: BuildOptions
                 if itemdirect.write_without_sphinx(paths.source, paths.html, paths.state,
                                                    state, result.written, result.item_pages,
                                                    result.previous):
+                    state.pending, state.pending_removed = [], []
                     return
         if state.engine != engine or any(name.startswith(FRAME_FILES) for name in result.written):
             # conf.py, a template or a static file changed: the frame around item pages (its
@@ -79,6 +81,24 @@ def rebuild(root: Path, config: Config, paths: BuildPaths, options: BuildOptions
         with _timed(result.seconds, "sphinx"):
             _sphinx(paths, options, state, result, engine)
         state.engine = engine
+    state.pending, state.pending_removed = [], []
+
+
+def _carry_pending(state: BuildState, result: BuildResult, paths: BuildPaths) -> None:
+    # What a stopped build wrote or removed and never carried to the HTML goes with this
+    # build's changes (its files are as this build would write them, so it did not write
+    # them again), and this build's changes are noted as pending until they reach the HTML.
+    removed = set(result.removed)
+    result.written.extend(name for name in state.pending
+                          if name not in removed and name not in result.written)
+    written = set(result.written)
+    result.removed.extend(name for name in state.pending_removed
+                          if name not in written and name not in removed)
+    for name in state.pending:  # their previous files are not the ones the HTML shows
+        result.previous.pop(name, None)
+    if result.written or result.removed:
+        state.pending, state.pending_removed = list(result.written), list(result.removed)
+        state.save(paths.state)
 
 
 def _load_and_render(root: Path, config: Config, paths: BuildPaths, options: BuildOptions,
