@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
 import math
 import re
@@ -208,13 +209,25 @@ def test_a_chinese_chart_draws_and_describes_in_chinese_with_cjk_fonts_to_fall_b
 
 def test_charts_are_written_without_matplotlib_and_importing_them_loads_no_numpy() -> None:
     # matplotlib cost ~44 ms a chart; commands that draw no chart must not pay for numpy and the
-    # models (0.5 s) either
-    loaded = "print('matplotlib' in sys.modules, 'numpy' in sys.modules)"
+    # models (0.5 s) either. The package imports its chart modules (16 ms) when one is asked for.
+    loaded = ("print('matplotlib' in sys.modules, 'numpy' in sys.modules, "
+              "'qms.manual.charts.xmr' in sys.modules)")
     code = (f"import sys, qms.manual.charts as c; {loaded}; "
-            "from tests.test_charts import digests; digests(); print('matplotlib' in sys.modules)")
+            "from tests.test_charts import digests; digests(); "
+            "print('matplotlib' in sys.modules, 'qms.manual.charts.xmr' in sys.modules)")
     fresh = subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True,
                            capture_output=True, text=True)
-    assert fresh.stdout.split() == ["False", "False", "False"]
+    assert fresh.stdout.split() == ["False", "False", "False", "False", "True"]
+
+
+def test_the_charts_package_gives_each_name_of_its_modules() -> None:
+    assert set(charts.__all__) <= set(dir(charts))
+    modules = [importlib.import_module(f"qms.manual.charts.{name}")
+               for name in ("bars", "canvas", "plots", "xmr")]
+    for name in charts.__all__:
+        assert any(getattr(module, name, None) is getattr(charts, name) for module in modules), name
+    with pytest.raises(AttributeError, match="no attribute 'pie_chart'"):
+        charts.pie_chart  # noqa: B018
 
 
 def text_box(node: ET.Element) -> tuple[float, float, float, float] | None:

@@ -217,6 +217,35 @@ def test_a_large_output_through_a_pipe_arrives_whole() -> None:
     assert "standard" in json.loads(done.stdout)  # cut short, it would not parse
 
 
+PLUGINS_PROBE = """\
+import atexit, os, sys
+from pydantic.plugin import _loader
+from qms.cli.main import main
+atexit.register(lambda: print(repr(os.environ.get("PYDANTIC_DISABLE_PLUGINS")),
+                              _loader._plugins is None))
+sys.argv = ["qms", "check", sys.argv[1]]
+main()
+"""
+
+
+@pytest.mark.parametrize(("setting", "seen", "searched"), [
+    (None, "'__all__'", False),  # qms's default: pydantic never looks for plugins
+    ("", "''", True),  # the user's word stands: plugins are looked for again
+])
+def test_the_qms_command_turns_off_pydantics_plugin_search_unless_told(
+        sample_repo: Path, setting: str | None, seen: str, searched: bool) -> None:
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "PYDANTIC_DISABLE_PLUGINS"}
+    if setting is not None:
+        env["PYDANTIC_DISABLE_PLUGINS"] = setting
+    done = subprocess.run([sys.executable, "-c", PLUGINS_PROBE, str(sample_repo)],
+                          capture_output=True, text=True, check=False, env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split()[-2:] == [seen, str(not searched)]
+
+
 @pytest.mark.parametrize("args", [
     ("build", "{repo}"),
     ("capa", "AUD-20261015-NJR-7F3A-F1", "--owner", "X", "-C", "{repo}"),

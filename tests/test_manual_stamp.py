@@ -107,6 +107,59 @@ def test_a_no_change_build_imports_no_pipeline(fixture_repo: Callable[[str], Pat
     assert "qms.manual.pipeline" not in imported and "qms.manual.build" in imported
 
 
+BUILD_PROBE = """\
+import sys, datetime, pathlib, threading
+# Another thread keeps the build from forking (workers.can_fork), so what its child would
+# import shows here too.
+threading.Thread(target=threading.Event().wait, daemon=True).start()
+from qms.manual.build import BuildOptions, build
+result = build(pathlib.Path(sys.argv[1]),
+               BuildOptions(today=datetime.date.fromisoformat(sys.argv[2]), echo=print))
+print("written", *result.written)
+print(*sorted(sys.modules), sep="\\n")
+"""
+
+# What an edit build leaves alone: the charts (a measure page is not drawn again), the gap
+# diagram and SQI figures, the processes to share work over (-j 1), difflib (for a mistake's
+# suggestion), numpy (SERVQUAL scores). Together about 40 ms of imports, as much as the edit.
+NOT_FOR_AN_EDIT = {"qms.manual.charts.xmr", "qms.manual.charts.bars", "qms.manual.charts.plots",
+                   "qms.manual.charts.canvas", "qms.manual.gapdiagram", "qms.measurement.sqi",
+                   "multiprocessing", "concurrent.futures", "difflib", "numpy"}
+
+
+def _built_importing(repo: Path) -> tuple[list[str], set[str]]:
+    done = subprocess.run([sys.executable, "-c", BUILD_PROBE, str(repo), TODAY],
+                          capture_output=True, text=True, check=True)
+    written = next(line for line in done.stdout.splitlines() if line.startswith("written"))
+    return written.split()[1:], set(done.stdout.splitlines())
+
+
+def _retitle(standard: Path, old: str, new: str) -> None:
+    text = standard.read_text(encoding="utf-8")
+    assert old in text
+    standard.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def test_an_edit_build_imports_what_it_uses(sample_repo: Path) -> None:
+    # A clean build draws every chart and scores the SQI: it imports them ...
+    written, imported = _built_importing(sample_repo)
+    assert "standards/CMP-003" in written
+    assert imported >= NOT_FOR_AN_EDIT - {"multiprocessing", "concurrent.futures", "difflib"}
+    # ... an edit of one standard's title (a standard without measures) writes its pages
+    # without them
+    standards = sample_repo / "standards"
+    _retitle(standards / "complaints" / "CMP-003.yaml", "on the spot", "there and then")
+    written, imported = _built_importing(sample_repo)
+    assert "standards/CMP-003" in written
+    assert "qms.manual.pipeline" in imported and "qms.manual.charts" in imported
+    assert imported & NOT_FOR_AN_EDIT == set()
+    # a standard's measure pages show its title: retitled, they are drawn again, charts and all
+    _retitle(standards / "floor" / "PRES-002.yaml", "selling the new", "selling any new")
+    written, imported = _built_importing(sample_repo)
+    assert "measures/PRES-002-knowledge-test-pass-rate" in written
+    assert "qms.manual.charts.xmr" in imported
+
+
 def _add_standard(repo: Path) -> None:
     old = repo / "standards" / "desk" / "DSK-000.yaml"
     (old.parent / "DSK-009.yaml").write_text(

@@ -11,7 +11,16 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Discriminator, Field, Tag, model_validator
 
-from qms.format.models import DIMENSIONS, CapaPolicy, Dimension, Model, Slug, Text
+from qms.format.models import (
+    DIMENSIONS,
+    CapaPolicy,
+    Dimension,
+    Model,
+    Slug,
+    Text,
+    empty_dict,
+    empty_list,
+)
 from qms.format.texts import Language, LocalText, Texts, settle_languages
 
 
@@ -69,13 +78,13 @@ class ManualConfig(Model):
     # The language texts are shown in (default: the first of `languages`), and the languages
     # they are written in, the main one (which a missing translation falls back to) first.
     language: Language = "en"
-    languages: list[Language] = Field(default_factory=list)
+    languages: list[Language] = Field(default_factory=empty_list)
     audience: Literal["quality", "staff"] = "quality"
     # The order a customer meets the encounters: names, journeys of names, or both mixed.
-    encounters: list[EncounterEntry] = Field(default_factory=list)
+    encounters: list[EncounterEntry] = Field(default_factory=empty_list)
     # How an encounter, owner, site, approver or SQI category reads in each language: the name
     # stays the key files refer to (and the pages' addresses); only what is shown changes.
-    names: dict[Text, LocalText] = Field(default_factory=dict)
+    names: dict[Text, LocalText] = Field(default_factory=empty_dict)
 
     def shown_name(self, name: str) -> str:
         """A name (encounter, owner, site, approver, SQI category) as shown: its manual.names
@@ -105,7 +114,7 @@ class ReviewConfig(Model):
 class SqiConfig(Model):
     """Service quality indicator: failure categories and their weights."""
 
-    weights: dict[Slug, float] = Field(default_factory=dict)
+    weights: dict[Slug, float] = Field(default_factory=empty_dict)
 
 
 class ServqualConfig(Model):
@@ -116,7 +125,7 @@ class ServqualConfig(Model):
     instrument: dict[Dimension, list[Annotated[int, Field(ge=1)]]] = Field(
         default_factory=lambda: {k: list(v) for k, v in DEFAULT_INSTRUMENT.items()}
     )
-    reverse: list[int] = Field(default_factory=list)
+    reverse: list[int] = Field(default_factory=empty_list)
 
 
 def _inside_repository(value: str) -> str:

@@ -7,11 +7,9 @@ into typed objects (or issues) and gathers them into one Project.
 from __future__ import annotations
 
 import gc
-import multiprocessing as mp
 import os
 import re
 from collections.abc import Callable, Collection, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -274,6 +272,9 @@ def read_many(paths: list[Any], shown: list[str],
     owners = [[i for i in range(len(paths)) if pattern[i % len(pattern)] == w]
               for w in range(workers)]
     shares = [([paths[i] for i in mine], [shown[i] for i in mine]) for mine in owners]
+    import multiprocessing as mp  # 12 ms to import: only where the reading is shared out
+    from concurrent.futures import ProcessPoolExecutor
+
     with ProcessPoolExecutor(workers - 1, mp_context=mp.get_context("fork")) as pool:
         futures = [pool.submit(chunk, *share) for share in shares[1:]]
         if meanwhile is not None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import json
 from pathlib import Path
 from typing import Any, get_args
@@ -40,6 +39,8 @@ _KIND_NAMES = {
 
 def did_you_mean(word: str, choices: list[str]) -> str:
     """A ' (did you mean 'x'?)' suffix when a close match exists, else ''."""
+    import difflib  # only for a mistake (1 ms to import on every command that loads)
+
     close = difflib.get_close_matches(str(word), choices, n=1, cutoff=0.6)
     return f" (did you mean '{close[0]}'?)" if close else ""
 

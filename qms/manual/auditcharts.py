@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from markupsafe import Markup
 
 from qms.format.project import Project
-from qms.manual.charts import age_bars, age_buckets, grouped_bars, line_chart
+from qms.manual import charts  # its modules are imported when a chart is drawn
 from qms.manual.dashpages import CAPA_DOC, COMPLIANCE_DOC, FINDINGS_DOC, quarter_compliance
 from qms.manual.derive import Compliance, Derived
 from qms.manual.labels import translator
@@ -80,7 +80,7 @@ class AuditFigures:
                       "latest quarter", n=len(sites))
         for site, found in sites.items():
             series[self.shown_name(site)] = _percents(found, periods)
-        return _svg(line_chart(periods, series, title,
+        return _svg(charts.line_chart(periods, series, title,
                                y_label=_("per cent conforming"), translate=_),
                     "qms-compliance-line")
 
@@ -96,7 +96,7 @@ class AuditFigures:
         """Findings per site, one bar per grade."""
         sites, grades, counts = self.findings_counts()
         bars = {self.grades.get(g, g): [counts.get((s, g), 0) for s in sites] for g in grades}
-        return _svg(grouped_bars([self.shown_name(s) for s in sites], bars,
+        return _svg(charts.grouped_bars([self.shown_name(s) for s in sites], bars,
                                  self.translate("Findings by grade and site"),
                                  y_label=self.translate("findings"), translate=self.translate),
                     "qms-findings-bars")
@@ -116,7 +116,7 @@ class AuditFigures:
 
     def capa_bars(self) -> Markup:
         """Open CAPAs by how many days they have been open."""
-        return _svg(age_bars(capa_ages(self.project, self.derived),
+        return _svg(charts.age_bars(capa_ages(self.project, self.derived),
                              self.translate("Open CAPAs by age"), translate=self.translate),
                     "qms-capa-bars")
 
@@ -126,9 +126,9 @@ class AuditFigures:
         ages = capa_ages(self.project, self.derived)
         overdue = [(self.project.today - ref.audit.started.date()).days
                    for ref in self.project.findings if ref.finding.id in self.derived.overdue]
-        late = dict(age_buckets(overdue))
+        late = dict(charts.age_buckets(overdue))
         rows = [[_("{bucket} days", bucket=name), count, late.get(name, 0)]
-                for name, count in age_buckets(ages)]
+                for name, count in charts.age_buckets(ages)]
         rows.append([_("Total"), len(ages), len(overdue)])
         return make_table([_("Age"), _("Open CAPAs"), _("Overdue CAPAs")], rows,
                           cls="qms-capa-ages", search=False)

@@ -18,7 +18,6 @@ from markupsafe import Markup
 
 from qms.format.models import Standard
 from qms.format.project import Project
-from qms.manual.gapdiagram import GapMark, gap_diagram
 from qms.manual.inputs import counting, listed
 from qms.manual.measurepages import MEASURE_TARGETS, Measurement, measure_doc, readings_input
 from qms.manual.render import Page, Table, cell, make_table
@@ -27,6 +26,7 @@ from qms.measurement.gaps import NAMES, GapQuery, customer_gap, provider_gap, ta
 from qms.measurement.kpi import Row, figure, off_target_now
 
 if TYPE_CHECKING:  # pages imports this module
+    from qms.manual.gapdiagram import GapMark
     from qms.manual.pages import Docs
 
 GAPS_INDEX = "gaps/index"
@@ -67,10 +67,12 @@ class GapFigures:
 
     def marks(self) -> list[GapMark]:
         """Each gap's current figure, as the diagram writes it."""
+        from qms.manual.gapdiagram import GapMark as Mark  # only where the diagram is drawn
+
         _, marks = self.translate, []
         for row in table_rows(self.gaps):
             if row["gap"] != 5:
-                marks.append(GapMark(row["gap"], [
+                marks.append(Mark(row["gap"], [
                     _("{n} standards", n=row["standards"]),
                     _("{n} open findings", n=row["open_findings"]),
                     _("{n} KPIs off target", n=row["off_target"])], gap_doc(row["gap"])))
@@ -78,11 +80,13 @@ class GapFigures:
         lines = ([_("no survey waves")] if five["wave"] is None else
                  [f"{five['wave']}: {_signed(five['unweighted'])}",
                   _("change {change}", change=_signed(five["change_unweighted"]))])
-        marks.append(GapMark(5, lines, gap_doc(5)))
+        marks.append(Mark(5, lines, gap_doc(5)))
         return marks
 
     def diagram(self, pagename: str) -> Markup:
         """The five-gap model with each gap's figure, linking to the gap pages."""
+        from qms.manual.gapdiagram import gap_diagram
+
         return Markup(gap_diagram(self.marks(), pagename, self.translate))
 
     def summary(self) -> Table:

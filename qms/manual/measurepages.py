@@ -23,7 +23,7 @@ from markupsafe import Markup
 from qms.format.models import Measure, Standard
 from qms.format.project import Project
 from qms.format.tables import KpiReading
-from qms.manual.charts import XmrSeries, small_multiples, xmr_chart
+from qms.manual import charts  # its modules are imported when a chart is drawn
 from qms.manual.labels import translator
 from qms.manual.render import Page, Table, cell, make_table
 from qms.manual.servicepages import SQI_DOC, TREND_DOC, ServiceFigures
@@ -212,7 +212,7 @@ class MeasureFigures:
         limits = xmr_limits(values)
         signals = ([i for i, rules in enumerate(xmr_signals(values, limits)) if rules]
                    if limits else [])
-        return _svg(xmr_chart(
+        return _svg(charts.xmr_chart(
             [(r.date, r.value) for r in every], limits.centre if limits else None,
             limits.lower if limits else None, limits.upper if limits else None,
             parse_target(self.measure.target), signals, self._title("readings"),
@@ -228,10 +228,10 @@ class MeasureFigures:
             limits = xmr_limits(values)
             signals = ([i for i, rules in enumerate(xmr_signals(values, limits)) if rules]
                        if limits else [])
-            panels[self._measurement.shown_name(site) if site else "—"] = XmrSeries(
+            panels[self._measurement.shown_name(site) if site else "—"] = charts.XmrSeries(
                 [(r.date, r.value) for r in found], limits.centre if limits else None,
                 limits.lower if limits else None, limits.upper if limits else None, signals)
-        return _svg(small_multiples(panels, parse_target(self.measure.target),
+        return _svg(charts.small_multiples(panels, parse_target(self.measure.target),
                                     self._title("by site"), unit=self.measure.unit,
                                     translate=self._measurement.translate), "qms-multiples")
 

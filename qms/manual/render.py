@@ -14,13 +14,11 @@ from __future__ import annotations
 
 import contextlib
 import json
-import multiprocessing as mp
 import os
 import re
 import traceback
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from types import ModuleType
@@ -345,6 +343,9 @@ def render_and_write(env: jinja2.Environment, pages: Sequence[Any], common: dict
     workers = fork_workers(4)
     if len(pages) < PARALLEL_PAGES or workers < 2:
         return _render_share((env, html_env), pages, common, source, previous)
+    import multiprocessing as mp  # 12 ms to import: only where pages are shared out
+    from concurrent.futures import ProcessPoolExecutor
+
     global _SHARED
     _SHARED = ((env, html_env), pages, common, source, workers)
     try:

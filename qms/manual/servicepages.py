@@ -15,15 +15,15 @@ from typing import TYPE_CHECKING, Any
 from markupsafe import Markup
 
 from qms.format.project import Project
+from qms.manual import charts  # its modules are imported when a chart is drawn
 from qms.manual.buildstate import item_versions
-from qms.manual.charts import grouped_bars, interval_chart, line_chart, pareto_chart, quadrant_chart
 from qms.manual.labels import translator
 from qms.manual.render import Page, Table, cell, make_table
 from qms.measurement.kpi import figure
-from qms.measurement.sqi import SqiPeriod, SqiReport, sqi_report
 
 if TYPE_CHECKING:
     from qms.measurement.servqual import WaveScore
+    from qms.measurement.sqi import SqiPeriod, SqiReport
 
 SQI_DOC = "measurement/sqi"
 TREND_DOC = "measurement/servqual"
@@ -61,6 +61,8 @@ class ServiceFigures:
     @functools.cached_property
     def sqi(self) -> SqiReport:
         """The SQI by month, with the Pareto of categories over every day."""
+        from qms.measurement.sqi import sqi_report  # only where an SQI figure is shown
+
         return sqi_report(self.project.sqi, self.project.config.sqi.weights, "month")
 
     @functools.cached_property
@@ -88,6 +90,8 @@ class ServiceFigures:
             return self.sqi
         period: SqiPeriod = "day" if by == "day" else "week"
         if period not in self._sqi_by:
+            from qms.measurement.sqi import sqi_report
+
             self._sqi_by[period] = sqi_report(self.project.sqi, self.project.config.sqi.weights,
                                               period)
         return self._sqi_by[period]
@@ -95,7 +99,7 @@ class ServiceFigures:
     def sqi_line(self, by: str = "month") -> Markup:
         """The index (points per 100 units of work) period by period."""
         _, periods = self.translate, self.sqi_by(by).periods
-        return _svg(line_chart(list(periods), {_("SQI per 100 units"): [
+        return _svg(charts.line_chart(list(periods), {_("SQI per 100 units"): [
             f.index_percent for f in periods.values()]}, _(f"Service quality index by {by}"),
             y_label=_("points per 100 units"), translate=_),
             "qms-sqi-line" if by == "month" else f"qms-sqi-{by}")
@@ -104,9 +108,10 @@ class ServiceFigures:
         """The categories by points, with the cumulative share."""
         pareto = self.sqi.pareto
         shown = self.project.config.manual.shown_name
-        return _svg(pareto_chart([shown(c.category) for c in pareto], [c.points for c in pareto],
-                                 self.translate("Failure points by category"),
-                                 translate=self.translate), "qms-pareto")
+        return _svg(charts.pareto_chart([shown(c.category) for c in pareto],
+                                        [c.points for c in pareto],
+                                        self.translate("Failure points by category"),
+                                        translate=self.translate), "qms-pareto")
 
     def sqi_periods(self, by: str = "month") -> Table:
         """Per period: failures, points, volume and the index."""
@@ -131,7 +136,7 @@ class ServiceFigures:
     def wave_bars(self, wave: str) -> Markup:
         """Expectation and perception per dimension."""
         _, dims = self.translate, list(self.scores[wave].dimensions.values())
-        return _svg(grouped_bars([_(d.dimension) for d in dims], {
+        return _svg(charts.grouped_bars([_(d.dimension) for d in dims], {
             _("expectation"): [d.expectation for d in dims],
             _("perception"): [d.perception for d in dims]},
             _("Expectation and perception by dimension"), translate=_), "qms-wave-bars")
@@ -139,7 +144,7 @@ class ServiceFigures:
     def wave_items(self, wave: str) -> Markup:
         """Each item's gap with its 95 % interval."""
         _, items = self.translate, self.scores[wave].items
-        return _svg(interval_chart(
+        return _svg(charts.interval_chart(
             [f"{_('Item')} {i.item}" for i in items], [i.gap for i in items],
             [i.gap_interval[0] if i.gap_interval else None for i in items],
             [i.gap_interval[1] if i.gap_interval else None for i in items],
@@ -153,7 +158,7 @@ class ServiceFigures:
                   if d.importance is not None and d.perception is not None]
         x_split = sum(p[1] for p in points) / len(points) if points else float("nan")
         y_split = sum(p[2] for p in points) / len(points) if points else float("nan")
-        return _svg(quadrant_chart(points, x_split, y_split, _("Importance and performance"),
+        return _svg(charts.quadrant_chart(points, x_split, y_split, _("Importance and performance"),
                                    translate=_), "qms-wave-grid")
 
     def grid_table(self, wave: str) -> Table:
@@ -195,7 +200,7 @@ class ServiceFigures:
         """Each dimension's gap, wave by wave."""
         _, scores = self.translate, list(self.scores.values())
         names = list(scores[0].dimensions) if scores else []
-        return _svg(line_chart([s.wave for s in scores], {
+        return _svg(charts.line_chart([s.wave for s in scores], {
             _(name): [s.dimensions[name].gap if name in s.dimensions else None for s in scores]
             for name in names}, _("Gap by dimension and wave"), y_label=_("gap"), translate=_),
             "qms-trend")
