@@ -27,7 +27,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bench_build import edit  # bench/ is on the path of a script run from it
+from bench_build import compiled, edit  # bench/ is on the path of a script run from it
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -77,6 +77,7 @@ def export(target: Path, strip: bool) -> Path:
         if text not in code:
             raise SystemExit(f"{name}: the dashboards are no longer where STRIP looks: {text!r}")
         path.write_text(code.replace(text, replacement), encoding="utf-8")
+    compiled(target / "qms")
     return target
 
 
