@@ -13,9 +13,13 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import hmac
+import json
 import os
 import secrets
 from pathlib import Path
+from typing import Any
+
+from qms.base.files import atomic_write
 
 KEY_VARIABLE = "QMS_CACHE_KEY"
 KEY_FILE = "cache-key"
@@ -52,6 +56,21 @@ def mac(key: bytes, purpose: str, data: bytes) -> str:
 def authentic(key: bytes, purpose: str, data: bytes, tag: str) -> bool:
     """Whether tag is the MAC of data for purpose (compared in constant time)."""
     return hmac.compare_digest(mac(key, purpose, data), tag)
+
+
+def write_signed(path: Path, purpose: str, data: Any) -> None:
+    """Write data as JSON (atomically) with its MAC for one purpose, made with the cache key."""
+    body = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    atomic_write(path, mac(cache_key(), purpose, body.encode("utf-8")) + "\n" + body)
+
+
+def read_signed(path: Path, purpose: str) -> Any:
+    """The data of a file write_signed wrote for this purpose with this cache key (ValueError:
+    not such a file; OSError: none)."""
+    tag, _, body = path.read_bytes().partition(b"\n")
+    if not authentic(cache_key(), purpose, body, tag.decode("ascii", "replace")):
+        raise ValueError("not signed with this cache key")
+    return json.loads(body)
 
 
 def _user_key(path: Path) -> bytes:

@@ -13,11 +13,12 @@ import hashlib
 import itertools
 import json
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from qms import __version__
 from qms.base.cachekey import cache_key
@@ -128,27 +129,17 @@ class BuildState:
     frame: str = ""  # of the item pages in the last Sphinx run (sphinx_items._frame_key)
     pages: dict[str, str] = field(default_factory=dict)  # page_key of each page with inputs
     warnings: dict[str, list[str]] = field(default_factory=dict)  # by document ('' = global)
-    # What a build wrote to the source folder (or removed from it) that has not reached the
-    # HTML yet: a build stopped before Sphinx (or the writing without it) ran leaves them here,
-    # and the next build writes them, though it finds their files as it would make them.
-    pending: list[str] = field(default_factory=list)
-    pending_removed: list[str] = field(default_factory=list)
 
     @classmethod
     def load(cls, folder: Path) -> BuildState:
         """The saved state, or an empty one when there is none (or it cannot be read)."""
         try:
             data = json.loads((folder / STATE_FILE).read_text(encoding="utf-8"))
-            state = cls(stamp=str(data["stamp"]), engine=str(data.get("engine", "")),
-                        frame=str(data.get("frame", "")),
-                        pages=dict(data.get("pages", {})), warnings=dict(data["warnings"]),
-                        pending=list(data.get("pending", [])),
-                        pending_removed=list(data.get("pending_removed", [])))
+            return cls(stamp=str(data["stamp"]), engine=str(data.get("engine", "")),
+                       frame=str(data.get("frame", "")),
+                       pages=dict(data.get("pages", {})), warnings=dict(data["warnings"]))
         except (OSError, ValueError, KeyError, TypeError):
             return cls()
-        if not all(isinstance(name, str) for name in (*state.pending, *state.pending_removed)):
-            return cls()
-        return state
 
     def save(self, folder: Path) -> None:
         """Write the state (atomically, so an interrupted build leaves the old one)."""
@@ -158,8 +149,6 @@ class BuildState:
         # its C encoder, and the file is written twice by a build (9,000 pages at 5,000 standards)
         temporary.write_text(json.dumps({"stamp": self.stamp, "engine": self.engine,
                                          "frame": self.frame, "warnings": self.warnings,
-                                         "pending": self.pending,
-                                         "pending_removed": self.pending_removed,
                                          "pages": self.pages},
                                         ensure_ascii=False, separators=(",", ":")),
                              encoding="utf-8")
@@ -178,3 +167,66 @@ class BuildState:
             self.warnings.pop(docname, None)
         for docname, found in fresh.items():
             self.warnings[docname] = list(found)
+
+
+# What a build writes to the source folder (pages, and the files of the frame) or removes from
+# it is noted here before it is, and forgotten once the HTML shows it: a build stopped in
+# between (Ctrl-C, a crash, a failing Sphinx run) leaves it for the next build, which finds those
+# files as it would write them and would otherwise carry nothing to the HTML.
+PENDING = "pending.log"  # in the state folder: a line per name, "+" written or "-" removed
+
+
+def note_pending(state_folder: Path, names: Iterable[str], removed: bool = False) -> None:
+    """Note names (relative to the source folder; pages by document name) about to be
+    written, or removed."""
+    mark = "-" if removed else "+"
+    state_folder.mkdir(parents=True, exist_ok=True)
+    with open(state_folder / PENDING, "a", encoding="utf-8") as log:  # one write: O_APPEND
+        log.write("".join(f"{mark}{name}\n" for name in names))
+
+
+class PendingNotes:
+    """note_pending of one name at a time, through one open log (a clean build writes 9,000
+    pages: a file opened for each would cost a tenth of a second)."""
+
+    def __init__(self, state_folder: Path) -> None:
+        self.folder = state_folder
+        self._log: TextIO | None = None
+
+    def __call__(self, name: str) -> None:
+        if self._log is None:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            self._log = open(self.folder / PENDING, "a", encoding="utf-8")  # noqa: SIM115
+        self._log.write(f"+{name}\n")
+        self._log.flush()  # in the file before the page is (and before a render worker forks)
+
+    def close(self) -> None:
+        """Close the log."""
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+
+def pending(state_folder: Path) -> tuple[list[str], list[str]]:
+    """The names noted and not yet shown in the HTML: written, removed (each once, in order).
+    The log is in the build folder, which may come from anyone: a name that could lead out of
+    the source folder is not taken."""
+    try:
+        lines = (state_folder / PENDING).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return [], []
+    names = {mark: list(dict.fromkeys(line[1:] for line in lines
+                                      if line[:1] == mark and _inside(line[1:])))
+             for mark in "+-"}
+    return names["+"], names["-"]
+
+
+def clear_pending(state_folder: Path) -> None:
+    """Forget what was noted: the HTML shows it."""
+    (state_folder / PENDING).unlink(missing_ok=True)
+
+
+def _inside(name: str) -> bool:
+    parts = name.split("/")
+    return bool(name) and "\\" not in name and "\0" not in name and not name.startswith("/") \
+        and ".." not in parts and "" not in parts

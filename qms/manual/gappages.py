@@ -11,7 +11,8 @@ with every target; the customer gap's on the survey waves.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
+from collections import defaultdict
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
@@ -167,23 +168,28 @@ class GapFigures:
                           search=False)
 
 
-def gap_pages(project: Project, figures: GapFigures) -> Iterator[Page]:
-    """The gaps index (the diagram and the summary) and one page per gap."""
+def gap_pages(project: Project, figures: GapFigures,
+              wanted: Callable[[str], bool] = lambda _docname: True) -> Iterator[Page]:
+    """The gaps index (the diagram and the summary) and one page per gap (those `wanted`)."""
     plans = tuple(sorted(project.plans))
     audits = (*sorted(project.audits), *sorted(project.checklists))
     waves = tuple(k for k in sorted(figures.service.versions()) if k.startswith("wave:"))
     # Which standards a gap has is in their grouped fields (gap, status); a gap's page lists
     # its own standards, the index only counts them.
-    members = counting(project, GAP_TEMPLATES[1])
-    measured_all: list[str] = []
-    for gap in (1, 2, 3, 4):
+    measured: dict[int | None, list[str]] = defaultdict(list)
+    gaps = [gap for gap in (1, 2, 3, 4) if wanted(gap_doc(gap))]
+    if gaps or wanted(GAPS_INDEX):
+        for key in figures.measurement.readings:
+            measured[project.standards[key[0]].gap].append(readings_input(key))
+    members = counting(project, GAP_TEMPLATES[1]) if gaps else ()
+    for gap in gaps:
         own = [s for s in project.standards.values() if s.gap == gap]
-        measured = tuple(readings_input(key) for key in figures.measurement.readings
-                         if project.standards[key[0]].gap == gap)
-        measured_all += measured
         yield Page(gap_doc(gap), GAP_TEMPLATES[1], {"gaps": figures, "gap": gap},
-                   (*members, *listed(own), *plans, *audits, *measured, MEASURE_TARGETS))
-    yield Page(gap_doc(5), GAP_TEMPLATES[1], {"gaps": figures, "gap": 5}, waves)
-    yield Page(GAPS_INDEX, GAP_TEMPLATES[0], {"gaps": figures},
-               (*counting(project, GAP_TEMPLATES[0]), *plans, *audits, *measured_all,
-                MEASURE_TARGETS, *waves))
+                   (*members, *listed(own), *plans, *audits, *measured[gap], MEASURE_TARGETS))
+    if wanted(gap_doc(5)):
+        yield Page(gap_doc(5), GAP_TEMPLATES[1], {"gaps": figures, "gap": 5}, waves)
+    if wanted(GAPS_INDEX):
+        yield Page(GAPS_INDEX, GAP_TEMPLATES[0], {"gaps": figures},
+                   (*counting(project, GAP_TEMPLATES[0]), *plans, *audits,
+                    *(name for gap in (1, 2, 3, 4) for name in measured[gap]),
+                    MEASURE_TARGETS, *waves))

@@ -24,7 +24,15 @@ LISTED_FIELDS = ("title", "status", "type", "owner", "encounter", "gap", "dimens
 GROUPED_FIELDS = ("status", "owner", "encounter", "gap", "dimensions")
 # What the clause map shows of a standard: its id under each clause, current ones only.
 CLAUSE_FIELDS = ("status", "clauses")
-FIELD_SETS = {"listed": LISTED_FIELDS, "grouped": GROUPED_FIELDS, "clauses": CLAUSE_FIELDS}
+# What of a standard may decide which pages there are and what they show it with (pageplan): all
+# but its texts. A title edit changes no page's inputs, only their versions.
+TEXT_FIELDS = ("title", "statement", "do", "dont")
+STRUCTURE_FIELDS = tuple(name for name in Standard.model_fields if name not in TEXT_FIELDS)
+FIELD_SETS = {"listed": LISTED_FIELDS, "grouped": GROUPED_FIELDS, "clauses": CLAUSE_FIELDS,
+              "structure": STRUCTURE_FIELDS}
+# Inputs whose versions never decide a page's inputs (pageplan): a standard's listed fields (its
+# other fields are in "#structure"), an audit's changed answers; and a standard's file, by id.
+NOT_DECIDING = ("#listed", "#changed")
 
 
 # (A list made first and then a tuple: a generator into tuple() costs a third more, and pages

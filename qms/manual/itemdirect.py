@@ -36,7 +36,7 @@ from typing import Any
 
 from docutils import nodes
 
-from qms.base.cachekey import authentic, cache_key, mac
+from qms.base.cachekey import read_signed, write_signed
 from qms.base.files import atomic_write
 from qms.manual.blockpatch import PagePatch, signature
 from qms.manual.blockpatch import prepare as prepare_page_patch
@@ -126,7 +126,7 @@ class ItemRecord:
     def load(cls, folder: Path) -> ItemRecord | None:
         """The record, or None when there is none or it cannot be used."""
         try:
-            record = cls(**_read_signed(folder / RECORD, PURPOSE))
+            record = cls(**read_signed(folder / RECORD, PURPOSE))
         except (OSError, ValueError, TypeError):
             return None
         fine = (isinstance(record.frame, str) and isinstance(record.frames, dict)
@@ -139,27 +139,13 @@ class ItemRecord:
 
     def save(self, folder: Path) -> None:
         """Write the record (atomically), authenticated with the cache key."""
-        _write_signed(folder / RECORD, PURPOSE, vars(self))
+        write_signed(folder / RECORD, PURPOSE, vars(self))
 
 
 def recorded_frames(state_folder: Path, frame: str) -> set[str]:
     """The folders whose frames the record holds for this frame key."""
     record = ItemRecord.load(state_folder)
     return set(record.frames) if record is not None and record.frame == frame else set()
-
-
-def _write_signed(path: Path, purpose: str, data: dict[str, Any]) -> None:
-    body = json.dumps(data, ensure_ascii=False)
-    tag = mac(cache_key(), purpose, body.encode("utf-8"))
-    atomic_write(path, tag + "\n" + body)
-
-
-def _read_signed(path: Path, purpose: str) -> Any:
-    # The data of a file _write_signed wrote with this cache key (ValueError: not such a file).
-    tag, _, body = path.read_bytes().partition(b"\n")
-    if not authentic(cache_key(), purpose, body, tag.decode("ascii")):
-        raise ValueError("not signed with this cache key")
-    return json.loads(body)
 
 
 def _page_file(state_folder: Path, docname: str) -> Path:
@@ -172,7 +158,7 @@ def _page_file(state_folder: Path, docname: str) -> Path:
 def page_record(state_folder: Path, docname: str) -> dict[str, Any] | None:
     """What the last Sphinx run (or patch) recorded of a reST page for blockpatch, if any."""
     try:
-        data = _read_signed(_page_file(state_folder, docname), PAGE_PURPOSE)
+        data = read_signed(_page_file(state_folder, docname), PAGE_PURPOSE)
     except (OSError, ValueError):
         return None
     return data if isinstance(data, dict) and data.get("docname") == docname else None
@@ -180,7 +166,7 @@ def page_record(state_folder: Path, docname: str) -> dict[str, Any] | None:
 
 def save_page_record(state_folder: Path, docname: str, data: dict[str, Any]) -> None:
     """Record a page for blockpatch (signed with the cache key)."""
-    _write_signed(_page_file(state_folder, docname), PAGE_PURPOSE, {**data, "docname": docname})
+    write_signed(_page_file(state_folder, docname), PAGE_PURPOSE, {**data, "docname": docname})
 
 
 def remember(state_folder: Path, html_folder: Path, frame: str, checked: dict[str, str],

@@ -265,19 +265,23 @@ class MeasureFigures:
                           cls="qms-kpi", search=False)
 
 
-def measure_pages(project: Project, measurement: Measurement,
-                  service: ServiceFigures) -> Iterator[Page]:
-    """The overview of the measurement section and one page per measure with readings."""
-    inputs = tuple(readings_input(key) for key in measurement.readings)
-    _ = measurement.translate
-    others = ([[cell(_("Service quality index"), doc=SQI_DOC)]] if project.sqi else []) + (
-        [[cell(_("SERVQUAL across waves"), doc=TREND_DOC)]] if service.waves else []) + [
-        [cell(f"{_('SERVQUAL wave')} {wave}", doc=service.wave_doc(wave))]
-        for wave in service.waves]
-    yield Page("measurement/index", "manual/measurement_index.rst.j2",
-               {"rows": LazyRows(measurement.overview_rows), "others": others},
-               (MEASURES_LISTED, *inputs, *service.versions()))
+def measure_pages(project: Project, measurement: Measurement, service: ServiceFigures,
+                  wanted: Callable[[str], bool] = lambda _docname: True) -> Iterator[Page]:
+    """The overview of the measurement section and one page per measure with readings (those
+    `wanted`)."""
+    if wanted("measurement/index"):
+        inputs = tuple(readings_input(key) for key in measurement.readings)
+        _ = measurement.translate
+        others = ([[cell(_("Service quality index"), doc=SQI_DOC)]] if project.sqi else []) + (
+            [[cell(_("SERVQUAL across waves"), doc=TREND_DOC)]] if service.waves else []) + [
+            [cell(f"{_('SERVQUAL wave')} {wave}", doc=service.wave_doc(wave))]
+            for wave in service.waves]
+        yield Page("measurement/index", "manual/measurement_index.rst.j2",
+                   {"rows": LazyRows(measurement.overview_rows), "others": others},
+                   (MEASURES_LISTED, *inputs, *service.versions()))
     for key in measurement.readings:
+        if not wanted(measure_doc(*key)):
+            continue
         standard = project.standards[key[0]]
         yield Page(measure_doc(*key), MEASURE_TEMPLATE,
                    {"s": standard, "figures": MeasureFigures(measurement, standard,

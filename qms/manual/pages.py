@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Container, Iterable, Iterator
 from typing import Any, TypeVar
 
 from qms.format.encounters import Step, encounter_order
@@ -146,12 +146,15 @@ def _grouped(items: Iterable[T], key: Callable[[T], Iterable[Any]]) -> dict[Any,
 
 
 def plan_pages(project: Project, derived: Derived, measurement: Measurement | None = None,
-               service: ServiceFigures | None = None, edition: str = QUALITY) -> Iterator[Page]:
-    """Every page of an edition of the manual, in a stable order.
+               service: ServiceFigures | None = None, edition: str = QUALITY,
+               only: Container[str] | None = None) -> Iterator[Page]:
+    """Every page of an edition of the manual, in a stable order (`only`: those of these
+    document names, the others' inputs not worked out: pipeline's planning of an edit).
 
     The staff edition has no checklist, audit, audit chart, gap or traceability page: they are
     not planned at all (not hidden), so nothing of them reaches its HTML or search index.
     """
+    wanted: Callable[[str], bool] = only.__contains__ if only is not None else _every
     audits = shows_audits(edition)
     docs = Docs(project)
     measurement = measurement or Measurement(project)
@@ -159,48 +162,62 @@ def plan_pages(project: Project, derived: Derived, measurement: Measurement | No
     current = project.current_standards()
     retired = sorted((s for s in project.standards.values() if s.status == "retired"),
                      key=lambda s: s.id)
-    every = listed(project.standards.values())
     checklists = tuple(sorted(project.checklists))
-    home = HomeFigures(project, derived, measurement, service)
-    # audit_figures: the quality department's edition shows compliance and CAPAs on the home
-    # page; the staff edition leaves them out.
-    yield Page("index", "manual/index.rst.j2",
-               {"current": current, "home": home, "audit_figures": audits},
-               (*counting(project, "manual/index.rst.j2"), *home.inputs()))
-    yield from _standard_pages(project, derived, docs, current, retired, measurement)
-    yield from _plan_pages(project)
+    if wanted("index"):
+        home = HomeFigures(project, derived, measurement, service)
+        # audit_figures: the quality department's edition shows compliance and CAPAs on the
+        # home page; the staff edition leaves them out.
+        yield Page("index", "manual/index.rst.j2",
+                   {"current": current, "home": home, "audit_figures": audits},
+                   (*counting(project, "manual/index.rst.j2"), *home.inputs()))
+    yield from _standard_pages(project, derived, docs, current, retired, measurement, wanted)
+    yield from _plan_pages(project, wanted)
     if audits:
-        yield from _checklist_and_audit_pages(project, derived, docs)
-    yield from measure_pages(project, measurement, service)
-    yield from service_pages(project, service)
+        yield from _checklist_and_audit_pages(project, derived, docs, wanted)
+    # These make few pages, whose inputs cost little: all are planned, the wanted ones given
+    others: list[Iterable[Page]] = [measure_pages(project, measurement, service, wanted),
+                                    service_pages(project, service)]
+    if audits:
+        others += [audit_chart_pages(project, derived, docs),
+                   gap_pages(project, GapFigures(project, measurement, service, docs), wanted)]
+    yield from (page for pages in others for page in pages if wanted(page.docname))
     if not audits:
         return
-    yield from audit_chart_pages(project, derived, docs)
-    yield from gap_pages(project, GapFigures(project, measurement, service, docs))
     standards = project.standards.values()
     # The coverage page lists the standards no question audits (which ones: their status and
     # the checklists); the clause map shows only ids under each clause.
-    for name, inputs in (("index", ()), ("matrix", (*listed(current), *checklists)),
-                         ("coverage", (*grouped(standards), *checklists,
-                                       *listed(derived.uncovered))),
-                         ("iso9001", by_clause(standards))):
+    for name, inputs_of in (
+            ("index", lambda: ()), ("matrix", lambda: (*listed(current), *checklists)),
+            ("coverage", lambda: (*grouped(standards), *checklists,
+                                  *listed(derived.uncovered))),
+            ("iso9001", lambda: by_clause(standards))):
+        if not wanted(f"traceability/{name}"):
+            continue
         template = f"manual/traceability_{name}.rst.j2"
+        inputs = inputs_of()
         if inputs and overridden(project, template):
-            inputs = (*every, *checklists)
+            inputs = (*listed(standards), *checklists)
         yield Page(f"traceability/{name}", template, {"current": current}, inputs)
 
 
-def _checklist_and_audit_pages(project: Project, derived: Derived, docs: Docs
-                               ) -> Iterator[Page]:
+def _every(_docname: str) -> bool:
+    return True
+
+
+def _checklist_and_audit_pages(project: Project, derived: Derived, docs: Docs,
+                               wanted: Callable[[str], bool]) -> Iterator[Page]:
     checklists = tuple(sorted(project.checklists))
-    yield Page("checklists/index", "manual/checklists.rst.j2", {
-        "checklists": sorted(project.checklists.values(), key=lambda c: c.id)}, checklists)
+    if wanted("checklists/index"):
+        yield Page("checklists/index", "manual/checklists.rst.j2", {
+            "checklists": sorted(project.checklists.values(), key=lambda c: c.id)}, checklists)
     for checklist in project.checklists.values():
+        if not wanted(docname := docs.checklist(checklist.id)):
+            continue
         asked = [project.standards[q.standard] for q in checklist.questions
                  if q.standard in project.standards]
-        yield Page(docs.checklist(checklist.id), "manual/checklist.html.j2",
+        yield Page(docname, "manual/checklist.html.j2",
                    {"checklist": checklist}, (checklist.id, *sorted(set(listed(asked)))))
-    yield from _audit_pages(project, derived, docs)
+    yield from _audit_pages(project, derived, docs, wanted)
 
 
 def service_figures(project: Project) -> ServiceFigures:
@@ -209,11 +226,18 @@ def service_figures(project: Project) -> ServiceFigures:
 
 
 def _standard_pages(project: Project, derived: Derived, docs: Docs, current: list[Standard],
-                    retired: list[Standard], measurement: Measurement) -> Iterator[Page]:
-    encounters = _grouped(current, lambda s: [s.encounter])
-    owners = _grouped(current, lambda s: [s.owner])
-    dimensions = _grouped(current, lambda s: s.dimensions)
-    gaps = _grouped(current, lambda s: [s.gap])
+                    retired: list[Standard], measurement: Measurement,
+                    wanted: Callable[[str], bool]) -> Iterator[Page]:
+    encounters: dict[str, list[Standard]] = defaultdict(list)
+    owners: dict[str, list[Standard]] = defaultdict(list)
+    dimensions: dict[str, list[Standard]] = defaultdict(list)
+    gaps: dict[int | None, list[Standard]] = defaultdict(list)
+    for s in current:  # one pass for the four groupings (a quarter of planning an edit)
+        encounters[s.encounter].append(s)
+        owners[s.owner].append(s)
+        gaps[s.gap].append(s)
+        for dimension in s.dimensions:
+            dimensions[dimension].append(s)
     gap_keys = [1, 2, 3, 4, None]
     steps = encounter_steps(project)
     by_journey: dict[str | None, list[Any]] = {}
@@ -221,9 +245,10 @@ def _standard_pages(project: Project, derived: Derived, docs: Docs, current: lis
         by_journey.setdefault(step.journey, []).append(
             (step.name, docs.encounter(step.name), encounters[step.name]))
     index = "manual/standards_index.rst.j2"
-    yield Page("standards/index", index, {
-        "groups": [row for rows in by_journey.values() for row in rows],
-        "journeys": list(by_journey.items())}, counting(project, index))
+    if wanted("standards/index"):
+        yield Page("standards/index", index, {
+            "groups": [row for rows in by_journey.values() for row in rows],
+            "journeys": list(by_journey.items())}, counting(project, index))
     for docname, template, counts in (
             ("standards/by_owner", "standards_by_owner",
              [(name, docs.owner(name), owners[name]) for name in sorted(owners)]),
@@ -232,33 +257,41 @@ def _standard_pages(project: Project, derived: Derived, docs: Docs, current: lis
             ("standards/by_gap", "standards_by_gap",
              [(gap, docs.gap(gap), gaps.get(gap, [])) for gap in gap_keys])):
         name = f"manual/{template}.rst.j2"
-        yield Page(docname, name, {"groups": counts}, counting(project, name))
+        if wanted(docname):
+            yield Page(docname, name, {"groups": counts}, counting(project, name))
     # Which standards are retired is in their grouped fields; only those are listed.
     archive = "manual/standards_archive.rst.j2"
-    shown = project.standards.values() if overridden(project, archive) else retired
-    yield Page("standards/archive", archive, {"standards": retired},
-               (*counting(project, archive), *listed(shown), *_answered(derived, retired)))
+    if wanted("standards/archive"):
+        shown = project.standards.values() if overridden(project, archive) else retired
+        yield Page("standards/archive", archive, {"standards": retired},
+                   (*counting(project, archive), *listed(shown), *_answered(derived, retired)))
     for step in steps:
-        yield _encounter_card(docs, step, encounters[step.name])
-    for name, members in sorted(owners.items()):
-        yield _group_page(derived, docs.owner(name), "owner", name, members)
-    for name in DIMENSIONS:
-        yield _group_page(derived, docs.dimension(name), "dimension", name,
-                          dimensions.get(name, []))
-    for gap in gap_keys:
-        yield _group_page(derived, docs.gap(gap), "gap", gap, gaps.get(gap, []))
+        if wanted(docs.encounter(step.name)):
+            yield _encounter_card(docs, step, encounters[step.name])
+    groups: list[tuple[str, str, Any, list[Standard]]] = [
+        *((docs.owner(name), "owner", name, members) for name, members in sorted(owners.items())),
+        *((docs.dimension(name), "dimension", name, dimensions.get(name, []))
+          for name in DIMENSIONS),
+        *((docs.gap(gap), "gap", gap, gaps.get(gap, [])) for gap in gap_keys)]
+    for group_doc, kind, group, members in groups:
+        if wanted(group_doc):
+            yield _group_page(derived, group_doc, kind, group, members)
     for standard in sorted(project.standards.values(), key=lambda s: s.id):
-        yield Page(docs.standard(standard.id), "manual/standard.html.j2",
-                   {"s": standard, "results": StandardResults(measurement, standard)},
-                   _standard_inputs(project, derived, standard))
+        if wanted(docname := docs.standard(standard.id)):
+            yield Page(docname, "manual/standard.html.j2",
+                       {"s": standard, "results": StandardResults(measurement, standard)},
+                       _standard_inputs(project, derived, standard))
 
 
-def _plan_pages(project: Project) -> Iterator[Page]:
+def _plan_pages(project: Project, wanted: Callable[[str], bool]) -> Iterator[Page]:
     by_area = _grouped(project.plans.values(), lambda p: [p.category])
-    yield Page("plans/index", "manual/plans_index.rst.j2", {
-        "areas": [(area, len(by_area.get(area, []))) for area in PLAN_CATEGORIES]},
-        tuple(sorted(project.plans)))
+    if wanted("plans/index"):
+        yield Page("plans/index", "manual/plans_index.rst.j2", {
+            "areas": [(area, len(by_area.get(area, []))) for area in PLAN_CATEGORIES]},
+            tuple(sorted(project.plans)))
     for area in PLAN_CATEGORIES:
+        if not wanted(Docs.plan_area(area)):
+            continue
         plans = sorted(by_area.get(area, []), key=lambda p: p.id)
         implementing = {s.id: s for plan in plans
                         for s in project.standards_by_plan.get(plan.id, [])}
@@ -266,27 +299,36 @@ def _plan_pages(project: Project) -> Iterator[Page]:
                    (*(p.id for p in plans), *sorted(listed(implementing.values()))))
 
 
-def _audit_pages(project: Project, derived: Derived, docs: Docs) -> Iterator[Page]:
+def _audit_pages(project: Project, derived: Derived, docs: Docs,
+                 wanted: Callable[[str], bool]) -> Iterator[Page]:
     audits = sorted(project.audits.values(), key=lambda a: (a.started, a.id), reverse=True)
     sites: dict[str, list[Any]] = defaultdict(list)
     for audit in audits:
         sites[audit.site].append(audit)
     every_audit = tuple(sorted(project.audits))
     # These show audits, and of checklists and standards only their ids.
-    yield Page("audits/index", "manual/audits_index.rst.j2", {"audits": audits}, every_audit)
-    yield Page("audits/findings", "manual/audits_findings.rst.j2", {}, every_audit)
-    yield Page("audits/compliance", "manual/audits_compliance.rst.j2", {},
-               (*listed(project.standards.values()), *_answered(derived,
-                                                               project.standards.values())))
-    yield Page("audits/sites", "manual/audits_sites.rst.j2", {"sites": sorted(sites)},
-               every_audit)
+    if wanted("audits/index"):
+        yield Page("audits/index", "manual/audits_index.rst.j2", {"audits": audits},
+                   every_audit)
+    if wanted("audits/findings"):
+        yield Page("audits/findings", "manual/audits_findings.rst.j2", {}, every_audit)
+    if wanted("audits/compliance"):
+        standards = project.standards.values()
+        yield Page("audits/compliance", "manual/audits_compliance.rst.j2", {},
+                   (*listed(standards), *_answered(derived, standards)))
+    if wanted("audits/sites"):
+        yield Page("audits/sites", "manual/audits_sites.rst.j2", {"sites": sorted(sites)},
+                   every_audit)
     for site, members in sorted(sites.items()):
-        yield Page(docs.site(site), "manual/audits_site.rst.j2",
-                   {"site": site, "audits": members}, tuple(sorted(a.id for a in members)))
+        if wanted(docs.site(site)):
+            yield Page(docs.site(site), "manual/audits_site.rst.j2",
+                       {"site": site, "audits": members}, tuple(sorted(a.id for a in members)))
     # An audit's page shows of the standards it checked their ids, and which answers changed
     # since (a question or its standard edited after the audit): that, not their files.
     own = overridden(project, "manual/audit.html.j2")
     for audit in audits:
+        if not wanted(docs.audit(audit.id)):
+            continue
         checklist = project.checklists.get(audit.checklist)
         checked = sorted({q.standard for q in checklist.questions}) if checklist and own else []
         yield Page(docs.audit(audit.id), "manual/audit.html.j2", {"audit": audit},

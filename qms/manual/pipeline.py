@@ -27,15 +27,26 @@ from qms.format.loadcache import cache_folder, load_valid_cached
 from qms.format.project import Project
 from qms.manual import doctreetrust, itemdirect, translations
 from qms.manual.build import BuildOptions, BuildPaths, BuildResult
-from qms.manual.buildstate import BuildState, item_versions, page_key, render_settings_key
+from qms.manual.buildstate import (
+    BuildState,
+    PendingNotes,
+    clear_pending,
+    item_versions,
+    note_pending,
+    page_key,
+    pending,
+    render_settings_key,
+)
 from qms.manual.derive import Derived, derive
 from qms.manual.edition import STAFF, staff_project, without_authors
 from qms.manual.htmlpages import ITEM_TEMPLATES, html_environment
 from qms.manual.inputs import field_versions
 from qms.manual.itemdata import ITEMS
 from qms.manual.measurepages import Measurement
+from qms.manual.pageplan import PagePlan, load_versions, save_versions, structure_key
 from qms.manual.pages import Docs, place_versions, plan_pages, service_figures
-from qms.manual.render import environment, page_file, render_and_write, write_if_changed
+from qms.manual.render import Page, environment, page_file, render_and_write, write_if_changed
+from qms.manual.servicepages import ServiceFigures
 from qms.manual.sphinxconf import DOCUTILS_CONF, conf_py, conf_values
 from qms.manual.views import common_context
 
@@ -56,11 +67,12 @@ def rebuild(root: Path, config: Config, paths: BuildPaths, options: BuildOptions
     # Loading and rendering run in a forked child where they can: the loaded repository's
     # memory goes with it instead of staying under Sphinx's (5,000 standards: 390 -> 290 MB
     # peak). The child sends back the new page keys and what it wrote.
+    earlier = pending(paths.state)  # what a stopped build left
     pages, rendered = in_forked_child(functools.partial(
         _load_and_render, root, config, paths, options, state.pages, result))
     state.pages = pages
     result.__dict__.update(rendered.__dict__)
-    _carry_pending(state, result, paths)
+    _carry_pending(earlier, result, paths)
     if options.clean or len(result.written) > COLLECT_AFTER_PAGES:
         gc.collect()  # a third of a second where Sphinx's environment is kept in memory
     engine = itemdirect.engine_version()
@@ -72,7 +84,7 @@ def rebuild(root: Path, config: Config, paths: BuildPaths, options: BuildOptions
                 if itemdirect.write_without_sphinx(paths.source, paths.html, paths.state,
                                                    state, result.written, result.item_pages,
                                                    result.previous):
-                    state.pending, state.pending_removed = [], []
+                    clear_pending(paths.state)
                     return
         if state.engine != engine or any(name.startswith(FRAME_FILES) for name in result.written):
             # conf.py, a template or a static file changed: the frame around item pages (its
@@ -81,24 +93,28 @@ def rebuild(root: Path, config: Config, paths: BuildPaths, options: BuildOptions
         with _timed(result.seconds, "sphinx"):
             _sphinx(paths, options, state, result, engine)
         state.engine = engine
-    state.pending, state.pending_removed = [], []
+    clear_pending(paths.state)
 
 
-def _carry_pending(state: BuildState, result: BuildResult, paths: BuildPaths) -> None:
+def _carry_pending(earlier: tuple[list[str], list[str]], result: BuildResult,
+                   paths: BuildPaths) -> None:
     # What a stopped build wrote or removed and never carried to the HTML goes with this
-    # build's changes (its files are as this build would write them, so it did not write
-    # them again), and this build's changes are noted as pending until they reach the HTML.
-    removed = set(result.removed)
-    result.written.extend(name for name in state.pending
-                          if name not in removed and name not in result.written)
-    written = set(result.written)
-    result.removed.extend(name for name in state.pending_removed
-                          if name not in written and name not in removed)
-    for name in state.pending:  # their previous files are not the ones the HTML shows
+    # build's changes: its files are as this build would write them, so it did not write
+    # them again.
+    written, removed = earlier
+    gone = set(result.removed)
+    result.written.extend(name for name in written if name not in gone
+                          and name not in result.written and _still_there(paths, name))
+    now = set(result.written)
+    result.removed.extend(name for name in removed if name not in now and name not in gone)
+    for name in written:  # their previous files are not the ones the HTML shows
         result.previous.pop(name, None)
-    if result.written or result.removed:
-        state.pending, state.pending_removed = list(result.written), list(result.removed)
-        state.save(paths.state)
+
+
+def _still_there(paths: BuildPaths, name: str) -> bool:
+    # A page (or frame file) noted by a stopped build that this build still has.
+    return any(path.is_file() for path in (paths.source / name, paths.source / f"{name}.rst",
+                                           paths.source / ITEMS / f"{name}.json"))
 
 
 def _load_and_render(root: Path, config: Config, paths: BuildPaths, options: BuildOptions,
@@ -191,27 +207,69 @@ def render_source(project: Project, derived: Derived, paths: BuildPaths, result:
     versions.update(measurement.versions())
     versions.update(service.versions())
     known = known or {}
-    keys: dict[str, str] = {}
-    source = paths.source
-    present = _present_pages(source)
-    wanted: dict[str, str] = {}  # file -> docname
+    noting = PendingNotes(paths.state)
+    try:
+        keys, wanted, todo = _planned(project, derived, measurement, service, paths, result,
+                                      settings, versions, known)
+        measurement.prepare(todo)
+        service.prepare(todo)
+        result.rendered.extend(page.docname for page in todo)
+        result.written.extend(render_and_write(env, todo, common, paths.source, html_env,
+                                               result.previous, noting))
+        # after the pages: versions never newer than the pages written from them (pageplan)
+        save_versions(paths.state, versions)
+        result.pages = len(wanted)
+        _write_frame_files(config, paths, result, wanted, switcher, noting)
+    finally:
+        noting.close()
+    _remove_gone(paths, result, wanted)
+    return keys
+
+
+def _planned(project: Project, derived: Derived, measurement: Measurement,
+             service: ServiceFigures, paths: BuildPaths, result: BuildResult, settings: str,
+             versions: dict[str, str], known: dict[str, str]
+             ) -> tuple[dict[str, str], dict[str, str], list[Page]]:
+    # The new page keys, every page (file -> docname) and the pages to render: those whose key
+    # changed or whose file is missing. Only the pages of the inputs that changed are planned
+    # where the kept plan still holds (pageplan); else every page, and the plan is kept.
+    present = _present_pages(paths.source)
+    structure = structure_key(settings, versions, project.standards)
+    plan = PagePlan.load(paths.state, structure) if known else None
+    old = load_versions(paths.state) if plan is not None else None
+    only: set[str] | None = None
+    if plan is not None and old is not None and old.keys() == versions.keys():
+        only = plan.pages_of([name for name, version in versions.items()
+                              if old[name] != version])
+    if plan is not None and only is not None:
+        wanted = {file: docname for docname, file in plan.pages}
+        only.update(docname for file, docname in wanted.items()
+                    if file not in present or docname not in known)
+        keys = {docname: known[docname] for docname in wanted.values() if docname in known}
+    else:
+        wanted, keys = {}, {}
+    planned: list[tuple[str, str, tuple[str, ...] | None]] = []
     todo = []
-    for page in plan_pages(project, derived, measurement, service, paths.edition):
+    for page in plan_pages(project, derived, measurement, service, paths.edition, only):
         name = page_file(page)
-        wanted[name] = page.docname
-        if name.startswith(ITEMS):
-            result.item_pages.add(page.docname)
+        planned.append((page.docname, name, page.inputs))
         if page.inputs is not None:
             key = keys[page.docname] = page_key(settings, page.inputs, versions)
             if known.get(page.docname) == key and name in present:
                 continue
         todo.append(page)
-    measurement.prepare(todo)
-    service.prepare(todo)
-    result.rendered.extend(page.docname for page in todo)
-    result.written.extend(render_and_write(env, todo, common, source, html_env,
-                                           result.previous))
-    result.pages = len(wanted)
+    if only is None:
+        wanted = {name: docname for docname, name, _ in planned}
+        PagePlan.save(paths.state, structure, planned)
+    result.item_pages.update(docname for name, docname in wanted.items()
+                             if name.startswith(ITEMS))
+    return keys, wanted, todo
+
+
+def _write_frame_files(config: Config, paths: BuildPaths, result: BuildResult,
+                       wanted: dict[str, str], switcher: list[dict[str, Any]] | None,
+                       noting: PendingNotes) -> None:
+    # conf.py, docutils.conf and the static files the theme's frame is made with.
     languages, language = config.manual.languages, config.manual.language
     theme = translations.theme_files(language, several=bool(switcher))
     if switcher:
@@ -222,16 +280,21 @@ def render_source(project: Project, derived: Derived, paths: BuildPaths, result:
     static.update(theme)
     for name, text in (("conf.py", conf_py(values)), ("docutils.conf", DOCUTILS_CONF),
                        *static.items()):
-        if write_if_changed(source / name, text):
+        if write_if_changed(paths.source / name, text, functools.partial(noting, name)):
             result.written.append(name)
+
+
+def _remove_gone(paths: BuildPaths, result: BuildResult, wanted: dict[str, str]) -> None:
+    # The files of pages the manual no longer has, and their HTML.
     docnames = set(wanted.values())
-    for name in sorted(present - wanted.keys()):
-        (source / name).unlink()
+    for name in sorted(_present_pages(paths.source) - wanted.keys()):
         docname = name.removeprefix(f"{ITEMS}/").rsplit(".", 1)[0]
         if docname not in docnames:  # not a page that only changed from reST to HTML
+            note_pending(paths.state, [docname], removed=True)
+        (paths.source / name).unlink()
+        if docname not in docnames:
             (paths.html / f"{docname}.html").unlink(missing_ok=True)
             result.removed.append(docname)
-    return keys
 
 
 def _present_pages(source: Path) -> set[str]:

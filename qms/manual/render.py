@@ -13,6 +13,7 @@ Jinja2's sandbox, which also keeps it away from files, modules, classes and pyda
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import re
@@ -308,15 +309,18 @@ def _template_place(exc: BaseException, folder: str | None) -> str:
     return ""
 
 
-def write_if_changed(path: Path, text: str | bytes) -> bool:
+def write_if_changed(path: Path, text: str | bytes,
+                     before: Callable[[], object] | None = None) -> bool:
     """Write text (UTF-8) or bytes to path unless it already holds exactly that; True when it
-    wrote."""
+    wrote. `before` is called just before it writes (buildstate.note_pending)."""
     data = text.encode("utf-8") if isinstance(text, str) else text
     try:
         if path.stat().st_size == len(data) and path.read_bytes() == data:
             return False
     except FileNotFoundError:
         path.parent.mkdir(parents=True, exist_ok=True)
+    if before is not None:
+        before()
     temporary = path.with_name(f".{path.name}.tmp")
     temporary.write_bytes(data)
     os.replace(temporary, path)
@@ -330,11 +334,13 @@ _SHARED: tuple[Any, ...] | None = None  # what a forked renderer inherits (nothi
 
 def render_and_write(env: jinja2.Environment, pages: Sequence[Any], common: dict[str, Any],
                      source: Path, html_env: jinja2.Environment | None = None,
-                     previous: dict[str, str] | None = None) -> list[str]:
+                     previous: dict[str, str] | None = None,
+                     noting: Callable[[str], object] | None = None) -> list[str]:
     """Render pages into source/<docname>.rst (an HTML template's page: into
     source/_items/<docname>.json, made with html_env), writing only changes; the docnames written.
     `previous` gets the files of the item pages written as they were before, where pages are
-    few enough to be rendered in this process (an edit's).
+    few enough to be rendered in this process (an edit's). `noting` is called with the document
+    name of each page just before its file is written.
 
     Many pages are shared out over the CPUs this process may use by fork: the children inherit
     the project, the templates and the context as they are, and send back only the names
@@ -342,16 +348,17 @@ def render_and_write(env: jinja2.Environment, pages: Sequence[Any], common: dict
     """
     workers = fork_workers(4)
     if len(pages) < PARALLEL_PAGES or workers < 2:
-        return _render_share((env, html_env), pages, common, source, previous)
+        return _render_share((env, html_env), pages, common, source, previous, noting)
     import multiprocessing as mp  # 12 ms to import: only where pages are shared out
     from concurrent.futures import ProcessPoolExecutor
 
     global _SHARED
-    _SHARED = ((env, html_env), pages, common, source, workers)
+    _SHARED = ((env, html_env), pages, common, source, workers, noting)
     try:
         with ProcessPoolExecutor(workers - 1, mp_context=mp.get_context("fork")) as pool:
             futures = [pool.submit(_render_forked, worker) for worker in range(1, workers)]
-            written = _render_share((env, html_env), pages[0::workers], common, source)
+            written = _render_share((env, html_env), pages[0::workers], common, source,
+                                    noting=noting)
             for future in futures:
                 written += future.result()
     finally:
@@ -362,8 +369,8 @@ def render_and_write(env: jinja2.Environment, pages: Sequence[Any], common: dict
 
 def _render_forked(worker: int) -> list[str]:
     assert _SHARED is not None  # set by render_and_write before the fork
-    envs, pages, common, source, workers = _SHARED
-    return _render_share(envs, pages[worker::workers], common, source)
+    envs, pages, common, source, workers, noting = _SHARED
+    return _render_share(envs, pages[worker::workers], common, source, noting=noting)
 
 
 def page_file(page: Page) -> str:
@@ -375,7 +382,8 @@ def page_file(page: Page) -> str:
 
 def _render_share(envs: tuple[jinja2.Environment, jinja2.Environment | None],
                   pages: Sequence[Any], common: dict[str, Any], source: Path,
-                  previous: dict[str, str] | None = None) -> list[str]:
+                  previous: dict[str, str] | None = None,
+                  noting: Callable[[str], object] | None = None) -> list[str]:
     written = []
     for page in pages:
         name = page_file(page)
@@ -389,6 +397,7 @@ def _render_share(envs: tuple[jinja2.Environment, jinja2.Environment | None],
                         previous[page.docname] = before
         else:
             text = render_page(envs[0], page, common)
-        if write_if_changed(source / name, text):
+        noted = functools.partial(noting, page.docname) if noting else None
+        if write_if_changed(source / name, text, noted):
             written.append(page.docname)
     return written
