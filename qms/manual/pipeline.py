@@ -14,7 +14,7 @@ import functools
 import gc
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -237,33 +237,43 @@ def _planned(project: Project, derived: Derived, measurement: Measurement,
     structure = structure_key(settings, versions, project.standards)
     plan = PagePlan.load(paths.state, structure) if known else None
     old = load_versions(paths.state) if plan is not None else None
-    only: set[str] | None = None
     if plan is not None and old is not None and old.keys() == versions.keys():
         only = plan.pages_of([name for name, version in versions.items()
                               if old[name] != version])
-    if plan is not None and only is not None:
-        wanted = {file: docname for docname, file in plan.pages}
-        only.update(docname for file, docname in wanted.items()
-                    if file not in present or docname not in known)
-        keys = {docname: known[docname] for docname in wanted.values() if docname in known}
-    else:
-        wanted, keys = {}, {}
-    planned: list[tuple[str, str, tuple[str, ...] | None]] = []
-    todo = []
-    for page in plan_pages(project, derived, measurement, service, paths.edition, only):
-        name = page_file(page)
-        planned.append((page.docname, name, page.inputs))
-        if page.inputs is not None:
-            key = keys[page.docname] = page_key(settings, page.inputs, versions)
-            if known.get(page.docname) == key and name in present:
-                continue
-        todo.append(page)
-    if only is None:
-        wanted = {name: docname for docname, name, _ in planned}
-        PagePlan.save(paths.state, structure, planned)
+        if only is not None:
+            wanted = {file: docname for docname, file in plan.pages}
+            only.update(docname for file, docname in wanted.items()
+                        if file not in present or docname not in known)
+            keys = {docname: known[docname] for docname in wanted.values() if docname in known}
+            pages = list(plan_pages(project, derived, measurement, service, paths.edition,
+                                    only))
+            todo = _to_render(pages, settings, versions, known, present, keys)
+            if all(page_file(page) in wanted for page in pages):  # as the plan has them
+                result.item_pages.update(docname for name, docname in wanted.items()
+                                         if name.startswith(ITEMS))
+                return keys, wanted, todo
+    planned = list(plan_pages(project, derived, measurement, service, paths.edition))
+    keys = {}
+    todo = _to_render(planned, settings, versions, known, present, keys)
+    wanted = {page_file(page): page.docname for page in planned}
+    PagePlan.save(paths.state, structure,
+                  [(page.docname, page_file(page), page.inputs) for page in planned])
     result.item_pages.update(docname for name, docname in wanted.items()
                              if name.startswith(ITEMS))
     return keys, wanted, todo
+
+
+def _to_render(pages: Iterable[Page], settings: str, versions: dict[str, str],
+               known: dict[str, str], present: set[str], keys: dict[str, str]) -> list[Page]:
+    # The pages whose key changed (noted in keys) or whose file is missing.
+    todo = []
+    for page in pages:
+        if page.inputs is not None:
+            key = keys[page.docname] = page_key(settings, page.inputs, versions)
+            if known.get(page.docname) == key and page_file(page) in present:
+                continue
+        todo.append(page)
+    return todo
 
 
 def _write_frame_files(config: Config, paths: BuildPaths, result: BuildResult,
