@@ -45,22 +45,28 @@ print(json.dumps({"code": code, "wall": time.perf_counter() - start,
 # (file, text, replacement): the dashboards taken out of the `without` copy
 STRIP = (
     ("qms/manual/pages.py",
-     '               {"current": current, "home": home, "audit_figures": audits},\n'
-     '               (*counting(project, "manual/index.rst.j2"), *home.inputs()))',
-     '               {"current": current, "audit_figures": audits},\n'
-     '               counting(project, "manual/index.rst.j2"))'),
-    ("qms/manual/pages.py", "    yield from measure_pages(project, measurement, service)\n"
-     "    yield from service_pages(project, service)\n", ""),
-    ("qms/manual/pages.py", "    yield from audit_chart_pages(project, derived, docs)\n"
-     "    yield from gap_pages(project, GapFigures(project, measurement, service, docs))\n",
+     '                   {"current": current, "home": home, "audit_figures": audits},\n'
+     '                   (*counting(project, "manual/index.rst.j2"), *home.inputs()))',
+     '                   {"current": current, "audit_figures": audits},\n'
+     '                   counting(project, "manual/index.rst.j2"))'),
+    ("qms/manual/pages.py", "        home = HomeFigures(project, derived, measurement, service)\n",
      ""),
     ("qms/manual/pages.py",
+     "    others: list[Iterable[Page]] = [measure_pages(project, measurement, service, wanted),\n"
+     "                                    service_pages(project, service)]\n"
+     "    if audits:\n"
+     "        others += [audit_chart_pages(project, derived, docs),\n"
+     "                   gap_pages(project, GapFigures(project, measurement, service, docs), "
+     "wanted)]\n",
+     "    others: list[Iterable[Page]] = []\n"),
+    ("qms/manual/pages.py",
      '{"s": standard, "results": StandardResults(measurement, standard)},', '{"s": standard},'),
-    ("qms/manual/pages.py", "*sorted(checklists), *sorted(audits), *measured)",
-     "*sorted(checklists), *sorted(audits))"),
+    ("qms/manual/pages.py", "*checklists, *sorted(audits), *measured)",
+     "*checklists, *sorted(audits))"),
     ("qms/manual/pipeline.py", "    versions.update(measurement.versions())\n"
      "    versions.update(service.versions())\n", ""),
-    ("qms/manual/pipeline.py", "    measurement.prepare(todo)\n    service.prepare(todo)\n", ""),
+    ("qms/manual/pipeline.py", "        measurement.prepare(todo)\n        service.prepare(todo)\n",
+     ""),
 )
 
 
