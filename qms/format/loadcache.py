@@ -3,9 +3,15 @@
 Each YAML file's model is cached with the size and a BLAKE2 digest of the file's bytes; a file
 whose bytes still match is not parsed again. Keyed on content, not on modification times, the
 cache stays valid across `git checkout`, a fresh clone (a CI job may keep the folder between
-runs) and tools that touch files without changing them; hashing every file costs a few
-milliseconds per megabyte. The cache is split in shards by path, so saving
-after one edit rewrites one small shard. Cross-file validation still runs on every build over
+runs) and tools that touch files without changing them. As git's index does, each entry also
+records the file's status (modification and change times, inode, device) when it was signed:
+a file whose status is still the recorded one is not read and hashed again (5,000 standards:
+0.07 s of every build). A status is recorded only when the file's times are older than the
+moment of signing by more than the coarsest timestamps a filesystem keeps, so an edit made in
+the same tick as the signing ("racily clean", in git's words) is never taken for the signed
+bytes; an edit that keeps the size and puts the modification time back still changes the
+change time, which no tool can set. The cache is split in shards by path, so saving after
+one edit rewrites one small shard. Cross-file validation still runs on every build over
 the whole project; when it finds an error, the repository is loaded again without the cache,
 so messages name their lines exactly as `qms check` does (cached files carry no line marks).
 
@@ -54,12 +60,16 @@ from qms.format.schema import validate_document
 from qms.format.validate import validate_project
 
 SHARDS = 32
-FORMAT = "qms-load-cache 2"  # the first line of a shard; version 1 was a pickle
+FORMAT = "qms-load-cache 3"  # the first line of a shard; 1 was a pickle, 2 had no statuses
 PURPOSE = "load-cache"
 PACKAGE = Path(__file__).resolve().parent.parent  # all of qms
-Entry = tuple[str, int, str, Any]  # kind, size, digest of the bytes, model
+Status = tuple[int, int, int, int]  # a file's st_mtime_ns, st_ctime_ns, st_ino, st_dev
+Entry = tuple[str, int, str, Status | None, Any]  # kind, size, digest of the bytes, status, model
 Signature = tuple[int, str]  # size, digest (hex)
-Models = dict[str, tuple[int, str, Any]]  # the entries of one kind in a shard, by path
+Models = dict[str, tuple[int, str, Status | None, Any]]  # one kind's entries in a shard, by path
+# How much older than the moment of signing a file's times must be for its status to be
+# recorded: FAT keeps times to 2 s; a file changed within that is hashed again next time.
+SETTLED_NS = 2_000_000_000
 
 
 def cache_folder(build: Path) -> Path:
@@ -86,6 +96,43 @@ def bytes_signature(data: bytes | None) -> Signature:
 UNREADABLE: Signature = (-1, "")  # never matches, so the reader reports the file
 
 
+def status_of(path: Path) -> os.stat_result | None:
+    """The file's status (following links, as reading it does), None if it has none."""
+    try:
+        return os.stat(path)
+    except (OSError, ValueError):  # (ValueError: a NUL in the name)
+        return None
+
+
+def settled(status: os.stat_result | None, signed: Signature, since: int) -> Status | None:
+    """The status to record with a signature made after it was taken: None when the file's
+    times are too recent to tell a later edit from the signed bytes (or it changed size)."""
+    if status is None or signed[0] != status.st_size:
+        return None
+    if max(status.st_mtime_ns, status.st_ctime_ns) >= since - SETTLED_NS:
+        return None
+    return status.st_mtime_ns, status.st_ctime_ns, status.st_ino, status.st_dev
+
+
+def filesystem_now(folder: Path) -> int:
+    """The time (ns) the filesystem of folder gives a file made now; 0 when none can be made
+    (then no status is recorded)."""
+    # The filesystem's clock, not time.time_ns(): its timestamps may be coarser than the
+    # system clock, lag behind it (Linux stamps with a clock a tick behind) or come from a
+    # file server's clock.
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = temporary_name(folder / "now")
+        descriptor = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            return os.fstat(descriptor).st_mtime_ns
+        finally:
+            os.close(descriptor)
+            os.unlink(probe)
+    except OSError:
+        return 0
+
+
 def code_version() -> str:
     """What the cached models depend on: every file of the qms package (its code and templates)
     and the versions of Python and of the libraries that turn YAML into models."""
@@ -103,7 +150,8 @@ def code_version() -> str:
 
 @functools.cache
 def _adapter(kind: str) -> TypeAdapter[Models]:
-    return TypeAdapter(dict[str, tuple[int, str, KINDS[kind]]])  # type: ignore[valid-type]
+    return TypeAdapter(dict[str, tuple[int, str, Status | None,
+                                       KINDS[kind]]])  # type: ignore[valid-type]
 
 
 def _shard(path: str) -> int:
@@ -127,6 +175,8 @@ class LoadCache:
         # validated only if the shard is saved again, so that saving keeps them.
         self.unread: dict[int, list[tuple[str, bytes]]] = {}
         self.dirty: set[int] = set()
+        self.statuses: dict[str, Status | None] = {}  # of the files signed now, to record
+        self._since = -1  # the filesystem's time before the first file was signed now
         for shard in range(SHARDS):
             try:
                 data = _shard_file(folder, shard).read_bytes()
@@ -159,16 +209,43 @@ class LoadCache:
             self.unread[shard] = unread
         return entries
 
+    def since(self) -> int:
+        """The filesystem's time when this run began to sign files (what statuses are
+        recorded against)."""
+        if self._since < 0:
+            self._since = filesystem_now(self.folder)
+        return self._since
+
+    def sign(self, shown: str, path: Path) -> Signature:
+        """A file's signature: the recorded one when the file's status is the one recorded
+        with it (the file is not read), else made from its bytes."""
+        since = self.since()  # before the status is taken
+        status = status_of(path)
+        entry = self.entries.get(shown)
+        if (status is not None and entry is not None and entry[3] is not None
+                and entry[3] == (status.st_mtime_ns, status.st_ctime_ns, status.st_ino,
+                                 status.st_dev) and entry[1] == status.st_size):
+            self.statuses[shown] = entry[3]
+            return entry[1], entry[2]
+        signed = signature(path)  # read after the status was taken: a later edit changes it
+        self.statuses[shown] = settled(status, signed, since)
+        return signed
+
     def get(self, shown: str, kind: str, signature: Signature) -> Any:
         """The cached model of a file, if the file's bytes are the ones it was made from."""
         entry = self.entries.get(shown)
-        if entry and entry[:3] == (kind, *signature):
-            return entry[3]
-        return None
+        if not entry or entry[:3] != (kind, *signature):
+            return None
+        status = self.statuses.get(shown, entry[3])
+        if status != entry[3]:  # the same bytes with another status (after a checkout)
+            self.entries[shown] = (kind, *signature, status, entry[4])
+            self.dirty.add(_shard(shown))
+        return entry[4]
 
-    def put(self, shown: str, kind: str, signature: Signature, model: Any) -> None:
-        """Remember a valid file's model."""
-        self.entries[shown] = (kind, *signature, model)
+    def put(self, shown: str, kind: str, signature: Signature, model: Any,
+            status: Status | None = None) -> None:
+        """Remember a valid file's model (and the status it was signed with, if settled)."""
+        self.entries[shown] = (kind, *signature, self.statuses.get(shown, status), model)
         self.dirty.add(_shard(shown))
 
     def keep_only(self, shown: set[str]) -> None:
@@ -189,9 +266,9 @@ class LoadCache:
                 for path, entry in valid.items():
                     self.entries.setdefault(path, (kind, *entry))
         shards: dict[int, dict[str, Models]] = {shard: {} for shard in self.dirty}
-        for shown, (kind, size, digest, model) in self.entries.items():
+        for shown, (kind, size, digest, status, model) in self.entries.items():
             if (shard := _shard(shown)) in shards:
-                shards[shard].setdefault(kind, {})[shown] = (size, digest, model)
+                shards[shard].setdefault(kind, {})[shown] = (size, digest, status, model)
         version = self.version.encode("utf-8")
         for shard, kinds in shards.items():
             body = b"".join(kind.encode() + b" " + _adapter(kind).dump_json(models) + b"\n"
@@ -218,7 +295,8 @@ def read_models(jobs: list[tuple[str, Path]], shown: list[str], cache: LoadCache
     # the workers validate, they sign the bytes they parse instead, in parallel (5,000
     # standards: 0.06 s here); where they only parse, the files are signed here for the cache.
     signed_here = cache is not None and (keep_data or bool(cache.entries))
-    signatures = [signature(path) if signed_here else UNREADABLE for _, path in jobs]
+    signatures = [cache.sign(name, path) if cache is not None and signed_here else UNREADABLE
+                  for (_, path), name in zip(jobs, shown, strict=True)]
     results: list[tuple[Any, Any, list[Issue]]] = [
         (cache.get(name, kind, sig) if cache else None, None, [])
         for (kind, _), name, sig in zip(jobs, shown, signatures, strict=True)]
@@ -226,12 +304,13 @@ def read_models(jobs: list[tuple[str, Path]], shown: list[str], cache: LoadCache
     if not keep_data:
         # Validated where they are read: a worker process sends back models, which pickle in
         # half the time of the line-marked data (5,000 standards on a fresh clone).
+        since = cache.since() if cache is not None else 0  # before the workers take statuses
         validated = read_many([jobs[i] for i in missing], [shown[i] for i in missing],
-                              _read_valid, meanwhile)
-        for i, (model, problems, signed) in zip(missing, validated, strict=True):
+                              functools.partial(_read_valid, since=since), meanwhile)
+        for i, (model, problems, signed, status) in zip(missing, validated, strict=True):
             results[i] = (model, None, problems)
             if model is not None and cache is not None:
-                cache.put(shown[i], jobs[i][0], signed, model)
+                cache.put(shown[i], jobs[i][0], signed, model, status)
         return results
     parsed = read_many([jobs[i][1] for i in missing], [shown[i] for i in missing],
                        meanwhile=meanwhile)
@@ -244,15 +323,17 @@ def read_models(jobs: list[tuple[str, Path]], shown: list[str], cache: LoadCache
     return results
 
 
-def _read_valid(jobs: list[tuple[str, Path]], shown: list[str]
-                ) -> list[tuple[Any, list[Issue], Signature]]:
-    """(model or None, problems, signature of the bytes read) of each (kind, path): read,
-    parsed and validated."""
-    results: list[tuple[Any, list[Issue], Signature]] = []
+def _read_valid(jobs: list[tuple[str, Path]], shown: list[str], since: int = 0
+                ) -> list[tuple[Any, list[Issue], Signature, Status | None]]:
+    """(model or None, problems, signature of the bytes read, status to record with it) of each
+    (kind, path): read, parsed and validated."""
+    results: list[tuple[Any, list[Issue], Signature, Status | None]] = []
     for (kind, path), name in zip(jobs, shown, strict=True):
+        status = status_of(path)  # before the bytes are read: a later edit changes it
         raw, data, problems = load_file_bytes(path, name)
         model, invalid = (None, problems) if problems else validate_document(kind, data, name)
-        results.append((model, invalid, bytes_signature(raw)))
+        signed = bytes_signature(raw)
+        results.append((model, invalid, signed, settled(status, signed, since)))
     return results
 
 
