@@ -211,7 +211,7 @@ def read_text(path: Path) -> str:
     return decode(read_bytes(path))
 
 
-def read_bytes(path: Path) -> bytes:
+def read_bytes(path: str | Path) -> bytes:
     """The bytes of a file qms would read (at most MAX_BYTES); raise YamlProblem if not."""
     # os.open and os.read, not Path.read_bytes: a file object's set-up (isatty, seeks, a second
     # stat) took half the time of reading 5,000 small files.
@@ -283,12 +283,12 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, text: str) -> YamlProblem:
     return YamlProblem(line, "syntax", f"YAML syntax: {problem}{hint}", column)
 
 
-def load_file(path: Path, shown: str) -> tuple[Any, list[Issue]]:
+def load_file(path: str | Path, shown: str) -> tuple[Any, list[Issue]]:
     """Read and parse one YAML file; problems come back as issues, never as exceptions."""
     return load_file_bytes(path, shown)[1:]
 
 
-def load_file_bytes(path: Path, shown: str) -> tuple[bytes | None, Any, list[Issue]]:
+def load_file_bytes(path: str | Path, shown: str) -> tuple[bytes | None, Any, list[Issue]]:
     """load_file, with the bytes read (None when unreadable or too large): what a cache keys on."""
     raw = None
     try:

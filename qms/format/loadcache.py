@@ -30,7 +30,7 @@ import hashlib
 import os
 import sys
 import zlib
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -77,7 +77,7 @@ def cache_folder(build: Path) -> Path:
     return build / ".qms" / "cache"
 
 
-def signature(path: Path) -> Signature:
+def signature(path: str | Path) -> Signature:
     """What a cached model is checked against: the file's size and a digest of its bytes."""
     try:
         data = read_bytes(path)
@@ -96,7 +96,7 @@ def bytes_signature(data: bytes | None) -> Signature:
 UNREADABLE: Signature = (-1, "")  # never matches, so the reader reports the file
 
 
-def status_of(path: Path) -> os.stat_result | None:
+def status_of(path: str | Path) -> os.stat_result | None:
     """The file's status (following links, as reading it does), None if it has none."""
     try:
         return os.stat(path)
@@ -216,7 +216,7 @@ class LoadCache:
             self._since = filesystem_now(self.folder)
         return self._since
 
-    def sign(self, shown: str, path: Path) -> Signature:
+    def sign(self, shown: str, path: str | Path) -> Signature:
         """A file's signature: the recorded one when the file's status is the one recorded
         with it (the file is not read), else made from its bytes."""
         since = self.since()  # before the status is taken
@@ -284,7 +284,7 @@ class LoadCache:
                 old.unlink()
 
 
-def read_models(jobs: list[tuple[str, Path]], shown: list[str], cache: LoadCache | None,
+def read_models(jobs: Sequence[tuple[str, str | Path]], shown: list[str], cache: LoadCache | None,
                 keep_data: bool = True, meanwhile: Callable[[], None] | None = None
                 ) -> list[tuple[Any, Any, list[Issue]]]:
     """(model, data, problems) per (kind, path): an unchanged file's model comes from the cache
@@ -323,7 +323,7 @@ def read_models(jobs: list[tuple[str, Path]], shown: list[str], cache: LoadCache
     return results
 
 
-def _read_valid(jobs: list[tuple[str, Path]], shown: list[str], since: int = 0
+def _read_valid(jobs: Sequence[tuple[str, str | Path]], shown: list[str], since: int = 0
                 ) -> list[tuple[Any, list[Issue], Signature, Status | None]]:
     """(model or None, problems, signature of the bytes read, status to record with it) of each
     (kind, path): read, parsed and validated."""
@@ -348,7 +348,7 @@ def load_valid_cached(root: Path, today: date, folder: Path) -> Project:
     outside: list[Issue] = []  # links out of the repository: the full load reports them
     documents = document_files(root, project, misnamed, outside)
     prefix = len(str(root)) + 1
-    shown = [str(path)[prefix:].replace(os.sep, "/") for _, _, path in documents]
+    shown = [path[prefix:].replace(os.sep, "/") for _, _, path in documents]
     read = read_models([(kind, path) for kind, _, path in documents], shown, cache)
     if misnamed or outside or any(problems for _, _, problems in read):
         return load_valid(root, today)  # the full load reports these with their lines
