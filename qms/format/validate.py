@@ -176,7 +176,7 @@ def check_audit(project: Project, audit: Audit, source: Source) -> Iterator[Issu
         )  # type: ignore[arg-type]
     if checklist is None:
         return
-    questions = {q.id: q for q in checklist.questions}
+    questions = project.questions_of[audit.checklist]
     if audit.completed and audit.completed < audit.started:
         yield error(
             source.path,
