@@ -358,7 +358,7 @@ def load_valid_cached(root: Path, today: date, folder: Path) -> Project:
     for (_, target, _), name, (model, data, _) in zip(documents, shown, read, strict=True):
         register(project, target, model, Source(name, data), first_seen, found_issues)
     load_tables(project, found_issues)
-    found_issues.extend(validate_project(project))
+    found_issues.extend(validate_project(project, warnings=False))  # (they are not shown)
     if any(issue.severity is Severity.ERROR for issue in found_issues):
         return load_valid(root, today)
     cache.save()
