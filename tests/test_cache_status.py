@@ -67,9 +67,7 @@ def test_an_unchanged_file_is_not_read_again(sample_repo: Path, settled_at_once:
     load(sample_repo)
     load(sample_repo)  # the first load's statuses were those of freshly written files
     assert recorded(sample_repo) is not None
-    hashed: list[Path] = []
-    real = loadcache.signature
-    monkeypatch.setattr(loadcache, "signature", lambda path: hashed.append(path) or real(path))
+    hashed = counting_hashes(monkeypatch)
     read = counting_reads(monkeypatch)
     assert english_title(load(sample_repo)).startswith("Wear the name badge")
     assert hashed == [] and read == [[]]
@@ -90,18 +88,35 @@ def frozen_times(monkeypatch: pytest.MonkeyPatch, nanoseconds: int,
     # A filesystem whose clock does not move between two writes (coarse timestamps): the
     # standard's status reads the same before and after an edit of the same size. With the
     # clock stopped, the cache signs files in that same tick too.
-    real = loadcache.status_of
+    real_status, real_signature = loadcache.status_of, loadcache.signature_and_status
     if clock_stopped:
         monkeypatch.setattr(loadcache, "filesystem_now", lambda folder: nanoseconds)
 
-    def status(path: Path) -> Any:
-        found = real(path)
+    def frozen(path: Path, found: Any) -> Any:
         if found is None or not str(path).endswith(STANDARD):
             return found
         return SimpleNamespace(st_size=found.st_size, st_ino=found.st_ino, st_dev=found.st_dev,
                                st_mtime_ns=nanoseconds, st_ctime_ns=nanoseconds)
 
-    monkeypatch.setattr(loadcache, "status_of", status)
+    def signature_and_status(path: Path) -> Any:
+        signed, found = real_signature(path)
+        return signed, frozen(path, found)
+
+    monkeypatch.setattr(loadcache, "status_of", lambda path: frozen(path, real_status(path)))
+    monkeypatch.setattr(loadcache, "signature_and_status", signature_and_status)
+
+
+def counting_hashes(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """Record the files whose bytes the cache reads to sign them."""
+    hashed: list[Path] = []
+    real = loadcache.signature_and_status
+
+    def counting(path: Path) -> Any:
+        hashed.append(path)
+        return real(path)
+
+    monkeypatch.setattr(loadcache, "signature_and_status", counting)
+    return hashed
 
 
 def test_an_edit_in_the_tick_of_the_signing_is_seen(sample_repo: Path, settled_at_once: None,
@@ -184,9 +199,7 @@ def test_a_checkout_that_rewrites_every_file_reuses_every_model(
     assert again.standards == first.standards and again.audits == first.audits
     time.sleep(0.05)
     load(sample_repo)  # the new statuses were recorded: the next load reads no file at all
-    hashed: list[Path] = []
-    real = loadcache.signature
-    monkeypatch.setattr(loadcache, "signature", lambda path: hashed.append(path) or real(path))
+    hashed = counting_hashes(monkeypatch)
     load(sample_repo)
     assert hashed == []
 

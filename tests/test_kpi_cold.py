@@ -58,8 +58,9 @@ def test_a_fresh_clone_signs_each_file_from_the_bytes_it_parses(
     signed: list[Path] = []
     # No status is recorded (as for files written moments ago): the next run signs each file.
     monkeypatch.setattr(loadcache, "SETTLED_NS", 1 << 62)
-    real = loadcache.signature
-    monkeypatch.setattr(loadcache, "signature", lambda path: signed.append(path) or real(path))
+    signing = loadcache.signature_and_status
+    monkeypatch.setattr(loadcache, "signature_and_status",
+                        lambda path: signed.append(path) or signing(path))
     assert run("kpi", "-C", str(sample_repo)).exit_code == 0
     assert signed == []
     cached = LoadCache(cache_folder(sample_repo / "build"), ("standard",)).entries
@@ -68,7 +69,7 @@ def test_a_fresh_clone_signs_each_file_from_the_bytes_it_parses(
     assert len(cached) == len(standards) > 10
     for path in standards:  # each signature is the one a later run compares the file with
         kind, size, digest, _, _ = cached[path.relative_to(sample_repo).as_posix()]
-        assert (kind, size, digest) == ("standard", *real(path))
+        assert (kind, size, digest) == ("standard", *loadcache.bytes_signature(path.read_bytes()))
     read = counting_reads(monkeypatch)
     assert run("kpi", "-C", str(sample_repo)).exit_code == 0
     assert read == [[]]  # the next run takes every standard from the cache

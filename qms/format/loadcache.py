@@ -44,7 +44,7 @@ from qms import __version__
 from qms.base.cachekey import authentic, cache_key, mac
 from qms.base.files import temporary_name
 from qms.base.issues import Issue, Severity
-from qms.base.yamlread import YamlProblem, load_file_bytes, read_bytes
+from qms.base.yamlread import YamlProblem, load_file_bytes, read_with_status
 from qms.format.check import load_valid
 from qms.format.kinds import KINDS
 from qms.format.load import (
@@ -79,11 +79,16 @@ def cache_folder(build: Path) -> Path:
 
 def signature(path: str | Path) -> Signature:
     """What a cached model is checked against: the file's size and a digest of its bytes."""
+    return signature_and_status(path)[0]
+
+
+def signature_and_status(path: str | Path) -> tuple[Signature, os.stat_result | None]:
+    """A file's signature, and its status taken (by the one open) before its bytes were read."""
     try:
-        data = read_bytes(path)
+        data, status = read_with_status(path)
     except YamlProblem:  # unreadable or too large: the reader reports it
-        return UNREADABLE
-    return bytes_signature(data)
+        return UNREADABLE, None
+    return bytes_signature(data), status
 
 
 def bytes_signature(data: bytes | None) -> Signature:
@@ -219,15 +224,16 @@ class LoadCache:
     def sign(self, shown: str, path: str | Path) -> Signature:
         """A file's signature: the recorded one when the file's status is the one recorded
         with it (the file is not read), else made from its bytes."""
-        since = self.since()  # before the status is taken
-        status = status_of(path)
+        since = self.since()  # before any status is taken
         entry = self.entries.get(shown)
-        if (status is not None and entry is not None and entry[3] is not None
-                and entry[3] == (status.st_mtime_ns, status.st_ctime_ns, status.st_ino,
-                                 status.st_dev) and entry[1] == status.st_size):
-            self.statuses[shown] = entry[3]
-            return entry[1], entry[2]
-        signed = signature(path)  # read after the status was taken: a later edit changes it
+        if entry is not None and entry[3] is not None:
+            status = status_of(path)
+            if status is not None and entry[1] == status.st_size and entry[3] == (
+                    status.st_mtime_ns, status.st_ctime_ns, status.st_ino, status.st_dev):
+                self.statuses[shown] = entry[3]
+                return entry[1], entry[2]
+        # (no status recorded, as on a fresh clone: the one the reading takes)
+        signed, status = signature_and_status(path)
         self.statuses[shown] = settled(status, signed, since)
         return signed
 
@@ -329,8 +335,7 @@ def _read_valid(jobs: Sequence[tuple[str, str | Path]], shown: list[str], since:
     (kind, path): read, parsed and validated."""
     results: list[tuple[Any, list[Issue], Signature, Status | None]] = []
     for (kind, path), name in zip(jobs, shown, strict=True):
-        status = status_of(path)  # before the bytes are read: a later edit changes it
-        raw, data, problems = load_file_bytes(path, name)
+        raw, status, data, problems = load_file_bytes(path, name)
         model, invalid = (None, problems) if problems else validate_document(kind, data, name)
         signed = bytes_signature(raw)
         results.append((model, invalid, signed, settled(status, signed, since)))
