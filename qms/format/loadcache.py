@@ -19,7 +19,10 @@ The folder may come from anyone (a committed build folder, a shared CI cache), s
 never code: each shard is JSON of the models, validated again by pydantic-core when read, and
 carries an HMAC made with qms's cache key (qms.base.cachekey). A shard that is damaged, written
 with another key, by other qms code or other versions of the libraries that shape the models,
-or in the old pickle format, is ignored, and the files it held are read again.
+or in the old pickle format, is ignored, and the files it held are read again. The statuses are
+inside the HMAC with the models: a planted status would make qms take an edited file for the
+bytes its model was made from. The JSON is validated without the Python validators of the YAML
+path (texts.JsonAs): pydantic-core alone, to the same rules.
 """
 
 from __future__ import annotations
