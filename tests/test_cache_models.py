@@ -45,6 +45,9 @@ def test_cached_models_are_the_models_read_from_the_files(
             # (a dump too: a plain str equals a Texts that shows the same words)
             assert model == theirs[key]
             assert model.model_dump_json() == theirs[key].model_dump_json()
+            # the fields each file set, at every level (the cache keeps only those)
+            assert model.model_dump_json(exclude_unset=True) == theirs[key].model_dump_json(
+                exclude_unset=True)
     title = cached.standards["GRT-001"].title
     assert isinstance(title, Texts) and title.texts == fresh.standards["GRT-001"].title.texts
     assert set(title.texts) == {"zh_CN", "en"}
