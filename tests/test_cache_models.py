@@ -109,3 +109,21 @@ def test_a_valid_entry_signed_by_qms_is_taken_as_it_is(sample_repo: Path) -> Non
     _replace_model(sample_repo, STANDARD, {**model, "title": {"en": "Planted", "zh_CN": "种"}})
     title = LoadCache(folder).entries[STANDARD][4].title
     assert isinstance(title, Texts) and title == "Planted" and title.texts["zh_CN"] == "种"
+
+
+def test_a_cut_or_damaged_shard_is_no_cache(sample_repo: Path) -> None:
+    # A shard is read by offsets (its header, version, MAC, then a line per kind): cut anywhere
+    # or with a line broken, it gives no entries and no error.
+    folder = cache_folder(sample_repo / "build")
+    load_valid_cached(sample_repo, date.fromisoformat(TODAY), folder)
+    shard = next(p for p in folder.glob("load-*.json") if STANDARD.encode() in p.read_bytes())
+    whole = shard.read_bytes()
+    lines = whole.split(b"\n")
+    damaged = [whole[:cut] for cut in (0, 5, len(lines[0]) + 3, len(b"\n".join(lines[:2])),
+                                       len(b"\n".join(lines[:3])) + 1, len(whole) - 2)]
+    damaged += [whole.replace(b"\nstandard ", b"\nstandard"), whole.replace(b" ", b"", 1),
+                whole + b"\n", whole.replace(b"\n", b"\r\n")]
+    assert STANDARD in LoadCache(folder).entries
+    for data in damaged:
+        shard.write_bytes(data)
+        assert STANDARD not in LoadCache(folder).entries, data[:80]

@@ -195,16 +195,27 @@ class LoadCache:
     def _entries(self, data: bytes, shard: int) -> dict[str, Entry]:
         # The layout: FORMAT, the code version, the MAC of the rest, then a "kind JSON" line
         # per kind. Anything else (damage, another key or version, an old pickle) is no cache.
-        header, version, tag, body = (data.split(b"\n", 3) + [b"", b"", b""])[:4]
-        if header != FORMAT.encode() or version != self.version.encode("utf-8"):
+        # (Found by offsets, not split: each copy of 15 MB of shards cost 5 ms and page faults.)
+        version = self.version.encode("utf-8")
+        if not data.startswith(b"%s\n%s\n" % (FORMAT.encode(), version)):
             return {}
-        if not authentic(self.key, PURPOSE, version + b"\n" + body, tag.decode("ascii", "replace")):
+        view = memoryview(data)
+        start = len(FORMAT) + 1
+        tag_start = start + len(version) + 1
+        body = data.find(b"\n", tag_start) + 1
+        if not body or not authentic(self.key, PURPOSE, (view[start:tag_start], view[body:]),
+                                     data[tag_start:body - 1].decode("ascii", "replace")):
             return {}
         entries: dict[str, Entry] = {}
         unread: list[tuple[str, bytes]] = []
-        for line in body.splitlines():
-            kind, _, models = line.partition(b" ")
-            name = kind.decode("ascii", "replace")
+        while body < len(data):
+            end = data.find(b"\n", body)
+            end = len(data) if end < 0 else end
+            space = data.find(b" ", body, end)
+            if space < 0:
+                return {}
+            name, models = data[body:space].decode("ascii", "replace"), data[space + 1:end]
+            body = end + 1
             if self.kinds is not None and name not in self.kinds:
                 unread.append((name, models))
                 continue
@@ -286,7 +297,7 @@ class LoadCache:
             body = b"".join(kind.encode() + b" "
                             + _adapter(kind).dump_json(models, exclude_unset=True) + b"\n"
                             for kind, models in sorted(kinds.items()))
-            tag = mac(self.key, PURPOSE, version + b"\n" + body)
+            tag = mac(self.key, PURPOSE, (version, b"\n", body))
             target = _shard_file(self.folder, shard)
             temporary = temporary_name(target)  # one per process: two commands may save at once
             temporary.write_bytes(b"\n".join((FORMAT.encode(), version, tag.encode(), body)))
