@@ -217,3 +217,15 @@ def test_a_status_is_recorded_only_once_the_file_is_older_than_the_signing(
     assert loadcache.settled(status, signed, settled - 1) is None  # within the margin
     assert loadcache.settled(status, (signed[0] + 1, signed[1]), settled) is None  # it grew
     assert loadcache.settled(None, signed, settled) is None
+
+
+def test_no_status_is_recorded_where_ctime_is_not_the_last_change(
+        sample_repo: Path, settled_at_once: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    # (Windows: st_ctime is the creation time, which an edit does not move.)
+    monkeypatch.setattr(loadcache, "RECORD_STATUSES", False)
+    load(sample_repo)
+    load(sample_repo)
+    assert {entry[3] for entry in LoadCache(cache_folder(sample_repo / "build")).entries.values()
+            } == {None}
+    edit_keeping_size_and_mtime(sample_repo / STANDARD)
+    assert english_title(load(sample_repo)).startswith("Wear the name BADGE")

@@ -73,6 +73,9 @@ Models = dict[str, tuple[int, str, Status | None, Any]]  # one kind's entries in
 # How much older than the moment of signing a file's times must be for its status to be
 # recorded: FAT keeps times to 2 s; a file changed within that is hashed again next time.
 SETTLED_NS = 2_000_000_000
+# Only where st_ctime is the time of the last change (POSIX): on Windows it is the creation
+# time, so an edit that keeps the size and puts the modification time back would not show.
+RECORD_STATUSES = os.name == "posix"
 
 
 def cache_folder(build: Path) -> Path:
@@ -115,7 +118,7 @@ def status_of(path: str | Path) -> os.stat_result | None:
 def settled(status: os.stat_result | None, signed: Signature, since: int) -> Status | None:
     """The status to record with a signature made after it was taken: None when the file's
     times are too recent to tell a later edit from the signed bytes (or it changed size)."""
-    if status is None or signed[0] != status.st_size:
+    if not RECORD_STATUSES or status is None or signed[0] != status.st_size:
         return None
     if max(status.st_mtime_ns, status.st_ctime_ns) >= since - SETTLED_NS:
         return None
