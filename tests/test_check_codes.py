@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 import pytest
 
-from qms.base.issues import ISSUE_CODES
+from qms.base.issues import ISSUE_CODES, Severity
+from qms.format.load import load_project
+from qms.format.validate import validate_project
 
-from .conftest import FIXTURES, make_git_repo
+from .conftest import FIXTURES, TODAY, make_git_repo
 
 INVALID = FIXTURES / "invalid"
 CASES = sorted(p.name for p in INVALID.iterdir() if p.is_dir())
@@ -51,3 +54,30 @@ def test_invalid_fixture_reports_exact_lines(
 
 def test_every_issue_code_has_a_fixture() -> None:
     assert set(CASES) == set(ISSUE_CODES) - CODES_TESTED_ELSEWHERE
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_validation_without_warnings_finds_every_error(case: str, tmp_path: Path) -> None:
+    # `qms build`'s cached load only needs the errors: it skips the checks that can only warn.
+    project, _ = load_project(overlay(tmp_path, case), date.fromisoformat(TODAY))
+    everything = list(validate_project(project))
+    errors_only = list(validate_project(project, warnings=False))
+    assert [i for i in errors_only if i.severity is Severity.ERROR] == [
+        i for i in everything if i.severity is Severity.ERROR]
+    assert all(issue in everything for issue in errors_only)
+
+
+def test_validation_without_warnings_finds_errors_across_kinds(sample_repo: Path) -> None:
+    # The sample has approved standards and warnings; errors made in a checklist
+    # must still be found without the warnings.
+    checklist = sample_repo / "audits" / "checklists" / "CL-COMPLAINTS.yaml"
+    text = checklist.read_text(encoding="utf-8")
+    checklist.write_text(text.replace("    standard: CMP-002\n", "    standard: CMP-999\n", 1)
+                         + "  - {id: Q1, standard: CMP-004, ask: Twice?}\n", encoding="utf-8")
+    project, _ = load_project(sample_repo, date.fromisoformat(TODAY))
+    everything = list(validate_project(project))
+    errors = [i for i in everything if i.severity is Severity.ERROR]
+    assert {i.code for i in errors} >= {"unknown-reference", "duplicate-id"}
+    assert any(i.severity is Severity.WARNING for i in everything)
+    errors_only = list(validate_project(project, warnings=False))
+    assert [i for i in errors_only if i.severity is Severity.ERROR] == errors

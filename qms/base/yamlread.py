@@ -211,14 +211,21 @@ def read_text(path: Path) -> str:
     return decode(read_bytes(path))
 
 
-def read_bytes(path: Path) -> bytes:
+def read_bytes(path: str | Path) -> bytes:
     """The bytes of a file qms would read (at most MAX_BYTES); raise YamlProblem if not."""
+    return read_with_status(path)[0]
+
+
+def read_with_status(path: str | Path) -> tuple[bytes, os.stat_result]:
+    """read_bytes, and the file's status, taken before its bytes were read (so a cache that
+    records it with them sees any later edit)."""
     # os.open and os.read, not Path.read_bytes: a file object's set-up (isatty, seeks, a second
     # stat) took half the time of reading 5,000 small files.
     try:
         descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
         try:
-            size = os.fstat(descriptor).st_size
+            status = os.fstat(descriptor)
+            size = status.st_size
             data = b""
             if size <= MAX_BYTES:
                 data = os.read(descriptor, size + 1)
@@ -234,7 +241,7 @@ def read_bytes(path: Path) -> bytes:
             0, "too-large", f"the file is {size / 2**20:.1f} MB; qms reads files up to "
             f"{MAX_BYTES // (1024 * 1024)} MB (is it really a QMS file?)"
         )
-    return data
+    return data, status
 
 
 def parse(text: str) -> Any:
@@ -283,20 +290,22 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, text: str) -> YamlProblem:
     return YamlProblem(line, "syntax", f"YAML syntax: {problem}{hint}", column)
 
 
-def load_file(path: Path, shown: str) -> tuple[Any, list[Issue]]:
+def load_file(path: str | Path, shown: str) -> tuple[Any, list[Issue]]:
     """Read and parse one YAML file; problems come back as issues, never as exceptions."""
-    return load_file_bytes(path, shown)[1:]
+    return load_file_bytes(path, shown)[2:]
 
 
-def load_file_bytes(path: Path, shown: str) -> tuple[bytes | None, Any, list[Issue]]:
-    """load_file, with the bytes read (None when unreadable or too large): what a cache keys on."""
-    raw = None
+def load_file_bytes(path: str | Path, shown: str
+                    ) -> tuple[bytes | None, os.stat_result | None, Any, list[Issue]]:
+    """load_file, with the bytes read and the file's status before (None when unreadable or
+    too large): what a cache keys on."""
+    raw, status = None, None
     try:
-        raw = read_bytes(path)
-        return raw, parse(decode(raw)), []
+        raw, status = read_with_status(path)
+        return raw, status, parse(decode(raw)), []
     except YamlProblem as problem:
-        return raw, None, [error(shown, problem.line, problem.code, problem.message,
-                                 problem.column)]
+        return raw, status, None, [error(shown, problem.line, problem.code, problem.message,
+                                         problem.column)]
 
 
 def line_of(data: Any, loc: tuple[Any, ...]) -> int:

@@ -61,11 +61,11 @@ def changed_since_audited(audit: Audit, checklist: Checklist,
     then the flag is set and every answer is suspect. The one owner of this rule: `qms check`
     warns with it, the manual marks answers with it.
     """
-    questions = {q.id: q for q in checklist.questions}
     if not any(a.fingerprint for a in audit.answers):
         changed = (audit.checklist_fingerprint is not None
                    and audit.checklist_fingerprint != checklist_fingerprint(checklist))
         return [], changed
+    questions = {q.id: q for q in checklist.questions}
     return [i for i, a in enumerate(audit.answers)
             if a.fingerprint and a.question in questions
             and a.fingerprint != question_fingerprint(

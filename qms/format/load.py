@@ -89,6 +89,14 @@ def files_under(folder: Path, suffixes: tuple[str, ...], skip: Path | None = Non
     `misnamed`, when given, to be reported with `misnamed_issue`. A link that leads out of the
     repository at root is never read: its issue goes to `outside`, when given.
     """
+    return [Path(path) for path in file_names_under(folder, suffixes, skip, misnamed, root=root,
+                                                    outside=outside)]
+
+
+def file_names_under(folder: Path, suffixes: tuple[str, ...], skip: Path | None = None,
+                     misnamed: list[Path] | None = None, *, root: Path,
+                     outside: list[Issue] | None = None) -> list[str]:
+    """files_under, as path strings: a Path per file cost half the listing of 6,700 files."""
     skipped = (str(skip),) if skip is not None else ()
     links: list[Path] = []
     found = [entry.path for entry in walk_files(folder, skipped, (), root, links)
@@ -99,7 +107,7 @@ def files_under(folder: Path, suffixes: tuple[str, ...], skip: Path | None = Non
     named = [path for path in found if path.isascii() or not _NOT_UTF8.search(path)]
     if misnamed is not None and len(named) < len(found):
         misnamed += [Path(path) for path in sorted(set(found) - set(named), key=_path_order)]
-    return [Path(path) for path in sorted(named, key=_path_order)]
+    return sorted(named, key=_path_order)
 
 
 # The bytes of a name that is not UTF-8 come from os.scandir as these lone surrogates.
@@ -177,10 +185,10 @@ def load_project(root: Path, today: date) -> tuple[Project, list[Issue]]:
 
 
 def document_files(root: Path, project: Project, misnamed: list[Path] | None = None,
-                   outside: list[Issue] | None = None) -> list[tuple[str, dict[str, Any], Path]]:
-    """Every YAML document of the repository: its kind, the project's index for it, its file
-    (the files whose names are not UTF-8 go to `misnamed` instead, the issues of links that
-    lead out of the repository to `outside`)."""
+                   outside: list[Issue] | None = None) -> list[tuple[str, dict[str, Any], str]]:
+    """Every YAML document of the repository: its kind, the project's index for it, its file's
+    path (the files whose names are not UTF-8 go to `misnamed` instead, the issues of links
+    that lead out of the repository to `outside`)."""
     paths = project.config.paths
     planning = root / paths.planning
     kinds: list[tuple[str, Path, Path | None, dict[str, Any]]] = [
@@ -192,7 +200,8 @@ def document_files(root: Path, project: Project, misnamed: list[Path] | None = N
     return [
         (kind, target, path)
         for kind, folder, skip, target in kinds
-        for path in files_under(folder, YAML_SUFFIXES, skip, misnamed, root=root, outside=outside)
+        for path in file_names_under(folder, YAML_SUFFIXES, skip, misnamed, root=root,
+                                     outside=outside)
     ]
 
 
@@ -203,7 +212,7 @@ def _load_project(root: Path, today: date) -> tuple[Project, list[Issue]]:
     jobs = document_files(root, project, misnamed, issues)
     issues.extend(misnamed_issue(root, path) for path in misnamed)
     prefix = len(str(root)) + 1
-    shown_paths = [str(path)[prefix:].replace(os.sep, "/") for _, _, path in jobs]
+    shown_paths = [path[prefix:].replace(os.sep, "/") for _, _, path in jobs]
     parsed = read_many([path for _, _, path in jobs], shown_paths)
     first_seen: dict[str, str] = {}
     for (kind, target, path), shown, (data, found) in zip(jobs, shown_paths, parsed, strict=True):
@@ -214,7 +223,7 @@ def _load_project(root: Path, today: date) -> tuple[Project, list[Issue]]:
         elif isinstance(data, dict) and isinstance(data.get("id"), str):
             project.invalid_ids.add(data["id"])
         elif found:
-            project.invalid_ids.update(claimed_id(path))
+            project.invalid_ids.update(claimed_id(Path(path)))
     load_tables(project, issues)
     from qms.format.stray import stray_files  # stray imports walk_files from here
 
@@ -247,7 +256,7 @@ def claimed_id(path: Path) -> set[str]:
 PARALLEL_THRESHOLD = 400
 
 
-def _read_chunk(paths: list[Path], shown: list[str]) -> list[tuple[Any, list[Issue]]]:
+def _read_chunk(paths: list[str | Path], shown: list[str]) -> list[tuple[Any, list[Issue]]]:
     return [load_file(path, name) for path, name in zip(paths, shown, strict=True)]
 
 

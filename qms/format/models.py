@@ -7,6 +7,7 @@ cannot disagree. Field names follow docs/format.md (the contract with users).
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import partial
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -16,8 +17,9 @@ from pydantic import (
     Field,
     StringConstraints,
 )
+from pydantic_core import core_schema
 
-from qms.format.texts import LocalNote, LocalText
+from qms.format.texts import JsonAs, LocalNote, LocalText
 
 ID_PATTERN = r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$"
 QUESTION_PATTERN = r"^Q[0-9]+[A-Za-z0-9.-]*$"
@@ -35,7 +37,8 @@ def _number_to_text(value: Any) -> Any:
     return str(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else value
 
 
-Clause = Annotated[str, BeforeValidator(_number_to_text)]
+# (JSON, the load cache's, holds the text _number_to_text made)
+Clause = Annotated[str, BeforeValidator(_number_to_text), JsonAs(core_schema.str_schema)]
 
 
 def empty_list() -> list[Any]:
@@ -105,7 +108,8 @@ class Measure(Model):
     metric: LocalText
     unit: LocalNote | None = None
     target: (
-        Annotated[str, BeforeValidator(_number_to_text), StringConstraints(pattern=TARGET_PATTERN)]
+        Annotated[str, BeforeValidator(_number_to_text), StringConstraints(pattern=TARGET_PATTERN),
+                  JsonAs(partial(core_schema.str_schema, pattern=TARGET_PATTERN))]
         | None
     ) = None
     source: LocalNote | None = None  # where the readings come from

@@ -19,7 +19,7 @@ from typing import Any
 from qms.base.issues import Issue, error
 from qms.format.load import (
     YAML_SUFFIXES,
-    files_under,
+    file_names_under,
     find_root,
     load_config,
     load_tables,
@@ -67,17 +67,17 @@ def _load(root: Path, today: date, kinds: tuple[str, ...], tables: tuple[str, ..
           use_cache: bool = True) -> Project:
     config, source, issues = load_config(root)
     project = Project(root=root, config=config, today=today, config_source=source)
-    jobs: list[tuple[str, Path]] = []
+    jobs: list[tuple[str, str]] = []
     misnamed: list[Path] = []
     for kind in kinds:
         folder, skip = FOLDERS[kind]
         skipped = project.path(skip) if skip else None
         jobs += [(kind, p)
-                 for p in files_under(project.path(folder), YAML_SUFFIXES, skipped, misnamed,
-                                      root=root, outside=issues)]
+                 for p in file_names_under(project.path(folder), YAML_SUFFIXES, skipped,
+                                           misnamed, root=root, outside=issues)]
     issues.extend(misnamed_issue(root, path) for path in misnamed)
     prefix = len(str(root)) + 1  # (as load_project names them: Path.relative_to costs more)
-    shown = [str(p)[prefix:].replace(os.sep, "/") for _, p in jobs]
+    shown = [p[prefix:].replace(os.sep, "/") for _, p in jobs]
     cache = (LoadCache(cache_folder(root / config.paths.build), kinds)
              if use_cache and not issues else None)
     targets: dict[str, dict[str, Any]] = {

@@ -77,6 +77,12 @@ class Project:
         return dict(index)
 
     @cached_property
+    def questions_of(self) -> dict[str, dict[str, Question]]:
+        """Each checklist's questions by their ids (once per checklist, not once per audit)."""
+        return {checklist_id: {q.id: q for q in checklist.questions}
+                for checklist_id, checklist in self.checklists.items()}
+
+    @cached_property
     def standards_by_plan(self) -> dict[str, list[Standard]]:
         """Every standard, by the planning items it implements."""
         index: dict[str, list[Standard]] = defaultdict(list)

@@ -236,11 +236,15 @@ def read_survey(
         if problem := check_header(header, required, weight_columns):
             return None, [error(shown, 1, "csv-header", problem)]
         has_weights = any(c in header for c in weight_columns)
+        # The answers on the scale as written plainly: looked up, not parsed (8,800 cells).
+        plain = {str(value): value for value in range(scale[0], scale[1] + 1)}
         for line, row in rows:
             answers = {}
             for column in required[1:]:
-                answers[column] = _survey_answer(
-                    row.get(column, ""), column, scale, shown, line, issues
+                text = row.get(column, "")
+                answer = plain.get(text)
+                answers[column] = answer if answer is not None else _survey_answer(
+                    text, column, scale, shown, line, issues
                 )
             weights = _importance(row, weight_columns, shown, line, issues) if has_weights else None
             responses.append(

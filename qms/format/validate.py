@@ -24,17 +24,17 @@ from qms.format.schema import did_you_mean
 LATE_CAPA_STATES = ("action-planned", "implemented", "verified", "closed")
 
 
-def validate_project(project: Project) -> Iterator[Issue]:
-    """Every cross-file issue of a loaded project."""
-    yield from check_standards(project)
-    yield from check_plans(project)
+def validate_project(project: Project, warnings: bool = True) -> Iterator[Issue]:
+    """Every cross-file issue of a loaded project (without warnings: every error, and not
+    the checks that can only warn, some of which compute fingerprints)."""
+    yield from check_standards(project, warnings)
+    yield from check_plans(project) if warnings else ()
     yield from check_checklists(project)
     for audit in project.audits.values():
-        yield from check_audit(project, audit, project.sources[audit.id])
+        yield from check_audit(project, audit, project.sources[audit.id], warnings)
     yield from check_tables(project)
-    yield from check_encounters(project)
-    yield from check_names(project)
-    yield from check_translations(project)
+    for check in (check_encounters, check_names, check_translations) if warnings else ():
+        yield from check(project)
 
 
 def _unknown(source: Source, line: int, what: str, ref: str, known: Mapping[str, object]) -> Issue:
@@ -56,7 +56,7 @@ def repeated(ids: Iterable[str]) -> Iterator[tuple[int, str]]:
         seen.add(item_id)
 
 
-def check_standards(project: Project) -> Iterator[Issue]:
+def check_standards(project: Project, warnings: bool = True) -> Iterator[Issue]:
     """References, clauses and rules of each standard, and the warnings it deserves."""
     for standard in project.standards.values():
         source = project.sources[standard.id]
@@ -88,7 +88,7 @@ def check_standards(project: Project) -> Iterator[Issue]:
                 f"{standard.id} is a hard standard but has no measure with a numeric "
                 "target; add one under 'measures' (target: '>= 95') or make it soft",
             )
-        if standard.status == "approved":
+        if standard.status == "approved" and warnings:
             yield from _approved_standard_warnings(project, standard.id, source)
 
 
@@ -167,7 +167,8 @@ def check_checklists(project: Project) -> Iterator[Issue]:
                 )
 
 
-def check_audit(project: Project, audit: Audit, source: Source) -> Iterator[Issue]:
+def check_audit(project: Project, audit: Audit, source: Source,
+                warnings: bool = True) -> Iterator[Issue]:
     """An audit record: its checklist, answers, findings and their CAPAs."""
     checklist = project.checklists.get(audit.checklist)
     if checklist is None and _dangling(project, audit.checklist, project.checklists):
@@ -176,7 +177,7 @@ def check_audit(project: Project, audit: Audit, source: Source) -> Iterator[Issu
         )  # type: ignore[arg-type]
     if checklist is None:
         return
-    questions = {q.id: q for q in checklist.questions}
+    questions = project.questions_of[audit.checklist]
     if audit.completed and audit.completed < audit.started:
         yield error(
             source.path,
@@ -203,7 +204,8 @@ def check_audit(project: Project, audit: Audit, source: Source) -> Iterator[Issu
                 f"{answer.question} is answered twice in this audit",
             )
         answered[answer.question] = answer.result
-    changed, whole_checklist = changed_since_audited(audit, checklist, project.standards)
+    changed, whole_checklist = (changed_since_audited(audit, checklist, project.standards)
+                                if warnings else ([], False))
     for i in changed:
         question = questions[audit.answers[i].question]
         yield warning(
