@@ -24,12 +24,10 @@ LISTED_FIELDS = ("title", "status", "type", "owner", "encounter", "gap", "dimens
 GROUPED_FIELDS = ("status", "owner", "encounter", "gap", "dimensions")
 # What the clause map shows of a standard: its id under each clause, current ones only.
 CLAUSE_FIELDS = ("status", "clauses")
+FIELD_SETS = {"listed": LISTED_FIELDS, "grouped": GROUPED_FIELDS, "clauses": CLAUSE_FIELDS}
 # What of a standard may decide which pages there are and what they show it with (pageplan): all
-# but its texts. A title edit changes no page's inputs, only their versions.
-TEXT_FIELDS = ("title", "statement", "do", "dont")
-STRUCTURE_FIELDS = tuple(name for name in Standard.model_fields if name not in TEXT_FIELDS)
-FIELD_SETS = {"listed": LISTED_FIELDS, "grouped": GROUPED_FIELDS, "clauses": CLAUSE_FIELDS,
-              "structure": STRUCTURE_FIELDS}
+# but its texts (input "<id>#structure"). A title edit changes no page's inputs, only versions.
+TEXT_FIELDS = {"title", "statement", "do", "dont"}
 # Inputs whose versions never decide a page's inputs (pageplan): a standard's listed fields (its
 # other fields are in "#structure"), an audit's changed answers; and a standard's file, by id.
 NOT_DECIDING = ("#listed", "#changed")
@@ -82,6 +80,9 @@ def field_versions(project: Project, derived: Derived) -> dict[str, str]:
     for s in project.standards.values():
         for suffix, fields_of in getters:
             versions[s.id + suffix] = hashlib.sha1(repr(fields_of(s)).encode("utf-8")).hexdigest()
+        # every other field, as JSON: half the time of their repr (their measures are models)
+        versions[s.id + "#structure"] = hashlib.sha1(
+            s.model_dump_json(exclude=TEXT_FIELDS).encode("utf-8")).hexdigest()
     for audit_id, refs in derived.answers_by_audit.items():
         versions[changed_answers(audit_id)] = repr([r.answer.question for r in refs if r.changed])
     return versions
