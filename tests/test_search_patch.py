@@ -36,7 +36,11 @@ def _frozen_words(pages: list[dict[str, Any]], field: str) -> dict[str, Any]:
             for word, numbers in found.items()}
 
 
-def _index(pages: list[dict[str, Any]]) -> str:
+# Sphinx 8.0 writes json's own separators, 8.1 on none with spaces
+_SEPARATORS = st.sampled_from([(",", ":"), (", ", ": ")])
+
+
+def _index(pages: list[dict[str, Any]], separators: tuple[str, str] = (",", ":")) -> str:
     alltitles: dict[str, list[list[Any]]] = {}
     for number, page in enumerate(pages):
         for title, anchor in _all_titles(page):
@@ -46,7 +50,7 @@ def _index(pages: list[dict[str, Any]]) -> str:
             "indexentries": {}, "objects": {}, "objnames": {}, "objtypes": {},
             "terms": _frozen_words(pages, "words"), "titles": [p["title"] for p in pages],
             "titleterms": _frozen_words(pages, "title_words")}
-    return PREFIX + json.dumps(data, separators=(",", ":"), sort_keys=True) + SUFFIX
+    return PREFIX + json.dumps(data, separators=separators, sort_keys=True) + SUFFIX
 
 
 def _fed(pages: dict[int, dict[str, Any]]) -> SimpleNamespace:
@@ -65,14 +69,14 @@ def _fed(pages: dict[int, dict[str, Any]]) -> SimpleNamespace:
         _all_titles={f"p/{n}": _all_titles(p) for n, p in pages.items()})
 
 
-@given(st.lists(_PAGE, min_size=1, max_size=8), st.data())
+@given(st.lists(_PAGE, min_size=1, max_size=8), _SEPARATORS, st.data())
 def test_the_changed_words_give_the_index_of_the_pages_as_they_are(
-        pages: list[dict[str, Any]], data: st.DataObject) -> None:
+        pages: list[dict[str, Any]], separators: tuple[str, str], data: st.DataObject) -> None:
     numbers = data.draw(st.sets(st.integers(0, len(pages) - 1), min_size=1))
     now = [data.draw(_PAGE) if n in numbers else page for n, page in enumerate(pages)]
     before = _fed({n: pages[n] for n in numbers})
     after = _fed({n: now[n] for n in numbers})
-    assert patched_index(_index(pages), before, after) == _index(now)
+    assert patched_index(_index(pages, separators), before, after) == _index(now, separators)
 
 
 @given(st.lists(_PAGE, min_size=2, max_size=6), _WORDS)

@@ -56,7 +56,7 @@ PAGE_PURPOSE = "item-frames-page"
 PAGES = "pages"  # folder of the reST pages' records (blockpatch), in the state folder
 INDEX_FILE = "searchindex.js"
 # The index's "envversion" (Sphinx's and its domains' versions), found without decoding it all
-_ENVVERSION = re.compile(r'"envversion":(\{[^{}]*\})')
+_ENVVERSION = re.compile(r'"envversion": ?(\{[^{}]*\})')  # Sphinx 8.0: a space
 DIRECT = True  # False: every build with a change runs Sphinx (the tests compare both)
 _HERE = Path(__file__).resolve().parent
 

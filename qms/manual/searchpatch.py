@@ -1,10 +1,11 @@
 """The search index of an edit written without Sphinx, changed only where the edit changed it.
 
-Sphinx writes searchindex.js as `Search.setIndex(` + json.dumps(index, sort_keys=True,
-separators=(",", ":")) + `)`. After an edit of one standard, a dozen pages gained or lost a few
-words; decoding the whole index, merging and encoding it again cost a third of a second at
-5,000 standards (6.7 MB). Here the index's sections are found in the text and only what changed
-is written again:
+Sphinx writes searchindex.js as `Search.setIndex(` + json.dumps(index, sort_keys=True) +
+`)`: with json's own separators (", " and ": ", Sphinx 8.0) or without spaces (8.1 on); the
+separators are taken from the index's first key. After an edit of one standard, a dozen pages
+gained or lost a few words; decoding the whole index, merging and encoding it again cost a
+third of a second at 5,000 standards (6.7 MB). Here the index's sections are found in the text
+and only what changed is written again:
 
 - `terms` and `titleterms` (word -> page number, or the sorted page numbers; two thirds of
   the file): only the entries of words a changed page gained or lost are rewritten, and a new
@@ -22,12 +23,14 @@ the whole-index merge. Only an index whose encoding was found to come back byte 
 from __future__ import annotations
 
 import bisect
+import functools
 import json
 import re
+from dataclasses import dataclass
 from typing import Any
 
 PREFIX, SUFFIX = "Search.setIndex(", ")"
-_KEY = re.compile(r'"((?:[^"\\]|\\.)*)":')  # a key, as json.dumps writes it
+_KEY = r'"((?:[^"\\]|\\.)*)"'  # a key, as json.dumps writes it (its separator follows)
 _NUMBER = re.compile(r"\d+")
 _DECODER = json.JSONDecoder()
 WORD_SECTIONS = (("terms", "_mapping"), ("titleterms", "_title_mapping"))
@@ -35,9 +38,29 @@ Span = tuple[int, int]
 Entry = tuple[str, int, int, int]  # a word's key (as encoded), its start, its value's start and end
 
 
-def dumps(value: Any) -> str:
-    """A value as Sphinx's js_index encodes the index."""
-    return json.dumps(value, separators=(",", ":"), sort_keys=True)
+@dataclass(frozen=True)
+class Style:
+    """How the index's JSON separates items and keys from values."""
+
+    item: str
+    key: str
+
+    @classmethod
+    def of(cls, text: str) -> Style | None:
+        """The style of an index (None: not an index)."""
+        first = re.compile(_KEY + "(: ?)").match(text, len(PREFIX) + 1)
+        if not text.startswith(PREFIX + "{") or first is None:
+            return None
+        return cls(", ", ": ") if first.group(2) == ": " else cls(",", ":")
+
+    @functools.cached_property
+    def key_pattern(self) -> re.Pattern[str]:
+        """A key and the separator after it."""
+        return re.compile(_KEY + re.escape(self.key))
+
+    def dumps(self, value: Any) -> str:
+        """A value as Sphinx's js_index encodes the index."""
+        return json.dumps(value, separators=(self.item, self.key), sort_keys=True)
 
 
 def patched_index(text: str, before: Any, after: Any) -> str | None:
@@ -51,7 +74,10 @@ def patched_index(text: str, before: Any, after: Any) -> str | None:
 
 
 def _patched(text: str, before: Any, after: Any) -> str | None:
-    sections, values, words = _sections(text)
+    style = Style.of(text)
+    if style is None:
+        return None
+    sections, values, words = _sections(text, style)
     if sections is None or set(before._titles) != set(after._titles):
         return None
     position = {docname: i for i, docname in enumerate(values["docnames"])}
@@ -60,7 +86,7 @@ def _patched(text: str, before: Any, after: Any) -> str | None:
     for name, attribute in WORD_SECTIONS:
         found = _word_changes(getattr(before, attribute), getattr(after, attribute), position)
         if found:
-            patched = _patched_words(text, words[name], found)
+            patched = _patched_words(text, words[name], found, style)
             if patched is None:
                 return None
             replaced[name] = patched
@@ -72,14 +98,14 @@ def _patched(text: str, before: Any, after: Any) -> str | None:
                 if listed[number] != was.get(docname):
                     return None  # the index does not hold the page as it was
                 listed[number] = now.get(docname)
-            replaced[name] = dumps(listed)
+            replaced[name] = style.dumps(listed)
     if any(before._all_titles.get(d) != after._all_titles.get(d) for d in changed.values()):
         alltitles = values["alltitles"]
         for number, docname in changed.items():
             if not _retitled(alltitles, number, before._all_titles.get(docname, []),
                              after._all_titles.get(docname, [])):
                 return None
-        replaced["alltitles"] = dumps(alltitles)
+        replaced["alltitles"] = style.dumps(alltitles)
     pieces: list[str] = []
     last = 0
     for name, (start, end) in sorted(sections.items(), key=lambda item: item[1]):
@@ -108,7 +134,7 @@ def _retitled(alltitles: dict[str, list[list[Any]]], number: int,
     return True
 
 
-def _sections(text: str) -> tuple[dict[str, Span] | None, dict[str, Any],
+def _sections(text: str, style: Style) -> tuple[dict[str, Span] | None, dict[str, Any],
                                   dict[str, list[Entry]]]:
     # Where each top-level section's value is, the values of all but the word sections, and
     # the word sections' entries.
@@ -119,18 +145,18 @@ def _sections(text: str) -> tuple[dict[str, Span] | None, dict[str, Any],
     words: dict[str, list[Entry]] = {}
     at = len(PREFIX) + 1
     while True:
-        key = _KEY.match(text, at)
+        key = style.key_pattern.match(text, at)
         if key is None:
             return None, {}, {}
         name = key.group(1)
         if name in dict(WORD_SECTIONS):
-            words[name], end = _entries(text, key.end())
+            words[name], end = _entries(text, key.end(), style)
         else:
             values[name], end = _DECODER.raw_decode(text, key.end())
         sections[name] = (key.end(), end)
-        if text[end] != ",":
+        if not text.startswith(style.item, end):
             break
-        at = end + 1
+        at = end + len(style.item)
     if end != len(text) - len(SUFFIX) - 1 or not {"docnames", "titles", "filenames",
                                                     "alltitles", *dict(WORD_SECTIONS)} <= \
             sections.keys():
@@ -138,7 +164,7 @@ def _sections(text: str) -> tuple[dict[str, Span] | None, dict[str, Any],
     return sections, values, words
 
 
-def _entries(text: str, start: int) -> tuple[list[Entry], int]:
+def _entries(text: str, start: int, style: Style) -> tuple[list[Entry], int]:
     # The entries of a word -> pages object: values are a number or a list of numbers, so a
     # list ends at the first ']' after it.
     if text[start] != "{":
@@ -148,7 +174,7 @@ def _entries(text: str, start: int) -> tuple[list[Entry], int]:
     if text[at] == "}":
         return entries, at + 1
     while True:
-        key = _KEY.match(text, at)
+        key = style.key_pattern.match(text, at)
         if key is None:
             raise ValueError("not a key")
         if text[key.end()] == "[":
@@ -161,9 +187,9 @@ def _entries(text: str, start: int) -> tuple[list[Entry], int]:
         entries.append((key.group(1), at, key.end(), end))
         if text[end] == "}":
             return entries, end + 1
-        if text[end] != ",":
+        if not text.startswith(style.item, end):
             raise ValueError("not an entry")
-        at = end + 1
+        at = end + len(style.item)
 
 
 def _word_changes(before: dict[str, set[str]], after: dict[str, set[str]],
@@ -178,7 +204,7 @@ def _word_changes(before: dict[str, set[str]], after: dict[str, set[str]],
 
 
 def _patched_words(text: str, entries: list[Entry],
-                   changes: dict[str, tuple[set[int], set[int]]]) -> str | None:
+                   changes: dict[str, tuple[set[int], set[int]]], style: Style) -> str | None:
     # The section's object with the words' entries changed, added or dropped, keys in order.
     index = {entry[0]: i for i, entry in enumerate(entries)}
     made: dict[int, str | None] = {}  # entry number -> its new text (None: dropped)
@@ -191,13 +217,13 @@ def _patched_words(text: str, entries: list[Entry],
             pages = {value} if isinstance(value, int) else set(value)
             if not lost <= pages or gained & pages:
                 return None
-            made[number] = _entry(key, (pages - lost) | gained)
+            made[number] = _entry(key, (pages - lost) | gained, style)
         elif lost:
             return None
         else:
             where = bisect.bisect_left(entries, word, key=lambda entry: json.loads(
                 f'"{entry[0]}"'))
-            added.append((where, word, _entry(key, gained) or ""))
+            added.append((where, word, _entry(key, gained, style) or ""))
     out: list[str] = []
     run = 0  # the first entry not written yet
     for number in sorted({*made, *(where for where, _, _ in added)}):
@@ -211,15 +237,15 @@ def _patched_words(text: str, entries: list[Entry],
         run = number + 1
     if run < len(entries):
         out.append(text[entries[run][1]:entries[-1][3]])
-    return "{" + ",".join(out) + "}"
+    return "{" + style.item.join(out) + "}"
 
 
-def _entry(key: str, pages: set[int]) -> str | None:
+def _entry(key: str, pages: set[int], style: Style) -> str | None:
     # As Sphinx freezes a word: one page's number, or the sorted numbers (no page: no entry).
     if not pages:
         return None
     ordered = sorted(pages)
-    return f'"{key}":{dumps(ordered[0] if len(ordered) == 1 else ordered)}'
+    return f'"{key}"{style.key}{style.dumps(ordered[0] if len(ordered) == 1 else ordered)}'
 
 
 def merged_words(frozen: dict[str, Any], changed: set[int], fed: dict[str, set[str]],
