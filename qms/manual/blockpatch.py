@@ -170,7 +170,8 @@ def _record(indexer: Any, srcdir: Path, docname: str, filename: str, title: str,
             node.parent.remove(node)
         store = indexer._word_collector(bare)
         parts, page_title = page_parts(doctree, kinds)
-        return {"base": base, "blocks": lines, "filename": filename, "title": title,
+        return {"base": base, "blocks": lines, "texts": [block.text() for block in blocks],
+                "filename": filename, "title": title,
                 "titles": [list(t) for t in store.titles], "title_words": store.title_words,
                 "words": store.words, "parts": parts, "page_title": page_title}
     except (OSError, ValueError, AttributeError, TypeError):
@@ -180,15 +181,32 @@ def _record(indexer: Any, srcdir: Path, docname: str, filename: str, title: str,
 # ------------------------------------------------------------------ without Sphinx
 
 
+@dataclass(frozen=True)
+class RecordedTable:
+    """A table whose line is the one recorded: its text as the record has it, its JSON not
+    read again (the other tables of a page an edit patches: the matrix's 5,000 rows were a
+    third of writing a title edit without Sphinx at 5,000 standards)."""
+
+    recorded: str
+
+    def text(self) -> str:
+        """The text of its node, as recorded."""
+        return self.recorded
+
+    def links(self) -> set[str]:
+        """None (Sphinx checks no table's links)."""
+        return set()
+
+
 @dataclass
 class PagePatch:
     """A page made anew: its HTML, its blocks, and its record with their lines."""
 
     docname: str
     html: str
-    blocks: list[Block]
+    blocks: list[Block | RecordedTable]
     record: dict[str, Any]
-    before: list[Block]  # the blocks the page had
+    before: list[Block | RecordedTable]  # the blocks the page had
 
     def words(self, split: Any, word_store: Any, old: bool = False) -> Any:
         """The page's words for Sphinx's indexer (a WordStore): its own, and every block's
@@ -216,22 +234,32 @@ def prepare(source: Path, page: Path, docname: str, record: dict[str, Any],
         if (base != record["base"] or len(lines) != len(old_lines)
                 or [kind for kind, _ in lines] != [kind for kind, _ in old_lines]):
             return None
-        blocks = [Block.of(kind, line) for kind, line in lines]
+        texts = record.get("texts")
+        recorded = texts if (isinstance(texts, list) and len(texts) == len(old_lines)
+                             and all(isinstance(t, str) for t in texts)) else None
+        blocks: list[Block | RecordedTable] = [
+            RecordedTable(recorded[i]) if recorded and kind == "qms-table" and old == new
+            else Block.of(kind, new)
+            for i, ((kind, old), (_, new)) in enumerate(zip(old_lines, lines, strict=True))]
         if not all(block.links() <= known for block in blocks):
             return None
         if signature(page) != record.get("html"):
             return None  # not the page as Sphinx (or the last patch) left it
+        olds = {i: Block.of(kind, old) for i, ((kind, old), (_, new))
+                in enumerate(zip(old_lines, lines, strict=True)) if old != new}
         text: str | None = page.read_text(encoding=encoding)
-        for (kind, old), (_, new), block in zip(old_lines, lines, blocks, strict=True):
-            if old != new and text is not None:
-                text = block.patch(Block.of(kind, old), docname, text)
+        for i, old_block in olds.items():
+            block = blocks[i]
+            if text is not None and isinstance(block, Block):
+                text = block.patch(old_block, docname, text)
         if text is None:
             return None
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    before = [block if old == new else Block.of(kind, old)
-              for (kind, old), (_, new), block in zip(old_lines, lines, blocks, strict=True)]
-    return PagePatch(docname, text, blocks, {**record, "blocks": lines}, before)
+    before = [olds.get(i, block) for i, block in enumerate(blocks)]
+    return PagePatch(docname, text, blocks,
+                     {**record, "blocks": lines, "texts": [block.text() for block in blocks]},
+                     before)
 
 
 def signature(path: Path) -> list[int]:
