@@ -202,3 +202,23 @@ def test_head_commit_outside_git_before_and_after_the_first_commit(tmp_path: Pat
     git(tmp_path, "commit", "-q", "-m", "first")
     (tmp_path / "sub").mkdir()
     assert gitrepo.head_commit(tmp_path / "sub") == git(tmp_path, "rev-parse", "HEAD").strip()
+
+
+def test_the_files_a_build_stats_serve_its_versions_and_are_forgotten_after(
+        fixture_repo: Callable[[str], Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    # The item versions reuse what the stamp stat'ed; after the build (or a build with nothing
+    # to do) nothing is kept, so a later caller of item_versions sees an edit made since.
+    repo = fixture_repo("manual-small")
+    stats: list[str] = []
+    status = buildstate._status
+    monkeypatch.setattr(buildstate, "_status", lambda path: stats.append(path) or status(path))
+    monkeypatch.setattr("qms.base.workers.can_fork", lambda: False)  # the versions here
+    build_once(repo, strict=True)
+    assert stats == [] and buildstate._SEEN == {}
+    build_once(repo, strict=True)  # up to date
+    assert buildstate._SEEN == {}
+    path = repo / "standards" / "desk" / "DSK-001.yaml"
+    before = buildstate.item_versions(repo, {"DSK-001": "standards/desk/DSK-001.yaml"}, None)
+    path.write_text(path.read_text("utf-8") + "\n", encoding="utf-8")
+    after = buildstate.item_versions(repo, {"DSK-001": "standards/desk/DSK-001.yaml"}, None)
+    assert before != after and len(stats) == 2

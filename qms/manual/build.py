@@ -25,7 +25,7 @@ from qms.base.links import is_inside, link_outside_message
 from qms.format.config import Config
 from qms.format.load import open_config
 from qms.manual import translations
-from qms.manual.buildstate import BuildState, input_stamp
+from qms.manual.buildstate import BuildState, forget_seen, input_stamp
 from qms.manual.edition import QUALITY, folder_name
 
 if TYPE_CHECKING:  # the pipeline imports Sphinx: a build with nothing to do never does
@@ -172,6 +172,7 @@ def _build_locked(root: Path, config: Config, paths: BuildPaths,
     if options.clean:
         _clean(paths, keep=set(config.manual.languages) - {config.manual.language})
     elif state.stamp == stamp and result.index.is_file():
+        forget_seen()
         result.up_to_date = True
         result.warnings = state.all_warnings()
         return result
@@ -181,7 +182,10 @@ def _build_locked(root: Path, config: Config, paths: BuildPaths,
     # nothing to do stops above without importing them.
     from qms.manual.pipeline import rebuild
 
-    rebuild(root, config, paths, options, state, result)
+    try:
+        rebuild(root, config, paths, options, state, result)
+    finally:
+        forget_seen()
     result.warnings = state.all_warnings()
     state.stamp = stamp
     state.save(paths.state)

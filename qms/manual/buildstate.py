@@ -40,11 +40,20 @@ def engine_libraries() -> str:
     return " ".join(f"{name} {metadata.version(name)}" for name in ("sphinx", "docutils", "furo"))
 
 
-def _walk(folder: Path, skip: set[Path], out: list[str]) -> None:
+# Each input file's size and time as input_stamp found them, for item_versions in the same
+# build: the files are stat'ed once, not twice (6,700 at 5,000 standards). A file changed in
+# between changes the next build's stamp, which builds again.
+_SEEN: dict[str, tuple[int, int]] = {}
+
+
+def _walk(folder: Path, skip: set[Path], out: list[str],
+          seen: dict[str, tuple[int, int]] | None = None) -> None:
     skipped = {str(path) for path in skip}
     for entry in walk_files(folder, skipped, ("__pycache__",)):
         st = entry.stat()
         out.append(f"{entry.path}\0{st.st_size}\0{st.st_mtime_ns}")
+        if seen is not None:
+            seen[entry.path] = (st.st_size, st.st_mtime_ns)
 
 
 def _walk_manual_code(out: list[str]) -> None:
@@ -74,8 +83,9 @@ def input_stamp(root: Path, config: Config, today: date, head: str | None,
     folders = {paths.standards, paths.planning, paths.checklists, paths.records,
                paths.measurements, paths.sqi, paths.surveys, paths.templates}
     found: list[str] = []
+    _SEEN.clear()
     for name in sorted(folders):
-        _walk((root / name).resolve(), {build}, found)
+        _walk((root / name).resolve(), {build}, found, _SEEN)
     _walk_manual_code(found)
     entries += sorted(set(found))
     return _digest(entries)
@@ -101,14 +111,26 @@ def item_versions(root: Path, paths: dict[str, str],
     versions = {}
     top = str(root)
     for item_id, path in paths.items():
+        full = os.path.join(top, path)
         try:
-            st = os.stat(os.path.join(top, path))
-            version = f"{st.st_size}:{st.st_mtime_ns}"
+            size, mtime = _SEEN.get(full) or _status(full)
+            version = f"{size}:{mtime}"
         except OSError:
             version = "?"
         revisions = histories.get(item_id) if histories is not None else None
         versions[item_id] = version + (f":{revisions[0].hexsha}" if revisions else "")
     return versions
+
+
+def forget_seen() -> None:
+    """Forget the files input_stamp saw (at the end of a build: a later caller of
+    item_versions stats the files itself)."""
+    _SEEN.clear()
+
+
+def _status(path: str) -> tuple[int, int]:
+    st = os.stat(path)
+    return st.st_size, st.st_mtime_ns
 
 
 def page_key(settings_key: str, inputs: tuple[str, ...], versions: dict[str, str]) -> str:
