@@ -360,12 +360,22 @@ def _fed(builder: Any, word_store: Any, version: Any, search: dict[str, Any],
         "objtypes", "objnames")}
     env = SimpleNamespace(version=version, domains=None, **empty)
     indexer = builder(env, search["language"], search["options"], "")
+    collect = indexer._word_collector
+
+    def once_each(doctree: Any) -> Any:
+        # A word's pages are a set: fed once, a word gives what it gives fed many times (a
+        # page that lists thousands of standards has each of their words many times over)
+        store = collect(doctree)
+        store.words = list(dict.fromkeys(store.words))
+        return store
+
+    indexer._word_collector = once_each
     for docname, data in pages.items():
         indexer.feed(docname, f"{docname}.html", search_title(data["title"]),
                      search_doctree(docname, data))
-    collect = indexer._word_collector
     for patch in patches:  # the words Sphinx would collect from the page's document
         store = patch.words(indexer.lang.split, word_store, old=old)
+        store.words = list(dict.fromkeys(store.words))
         indexer._word_collector = lambda _doctree, store=store: store
         indexer.feed(patch.docname, patch.record["filename"], patch.record["title"],
                      nodes.document(None, None))  # type: ignore[arg-type]
