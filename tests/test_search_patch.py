@@ -89,3 +89,21 @@ def test_an_index_that_does_not_hold_a_page_as_it_was_is_not_patched(
     assert patched_index(text, _fed({0: claimed}), _fed({0: pages[0]})) is None
     assert patched_index(text, _fed({0: pages[0]}), _fed({0: claimed})) is not None
     assert patched_index(text[:-1], _fed({0: pages[0]}), _fed({0: claimed})) is None
+
+
+def test_a_section_that_does_not_encode_back_to_its_text_is_not_patched() -> None:
+    # Its titles written with spaces in an index without: what qms would encode again of it
+    # would not be what Sphinx wrote, so nothing is changed (the caller merges the whole).
+    pages = [{"words": {"a"}, "title_words": {"t"}, "title": "One", "sections": []},
+             {"words": {"b"}, "title_words": {"u"}, "title": "Two", "sections": []}]
+    text = _index(pages)
+    spaced = text.replace('"titles":["One","Two"]', '"titles":["One", "Two"]')
+    assert spaced != text
+    retitled = {**pages[0], "title": "Uno"}
+    assert patched_index(text, _fed({0: pages[0]}), _fed({0: retitled})) is not None
+    assert patched_index(spaced, _fed({0: pages[0]}), _fed({0: retitled})) is None
+    # a word entry written otherwise than Sphinx writes one
+    listed = text.replace('"b":1', '"b":[1]')
+    assert listed != text
+    assert patched_index(listed, _fed({1: pages[1]}), _fed({1: {**pages[1], "words": set()}})) \
+        is None

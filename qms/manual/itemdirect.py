@@ -236,12 +236,13 @@ def write_without_sphinx(source: Path, html_folder: Path, state_folder: Path,
             return False
         pages[docname] = data
     index_path, texts_path = html_folder / INDEX_FILE, html_folder / TEXTS_FILE
+    verified = record.checked == state.engine
     index = _updated_index(index_path.read_text(encoding="utf-8"), pages, patches,
-                           record.search, verified=record.checked == state.engine,
-                           before=_previous_pages(previous or {}, pages))
+                           record.search, verified, _previous_pages(previous or {}, pages))
     if index is None:
         return False
-    record.checked = state.engine
+    if index.whole:  # the whole index came back the same: no need to check it again
+        record.checked = state.engine
     frames = {folder: Frame.of(record.frames[folder])
               for folder in {posixpath.dirname(d) for d in pages}}
     for docname, data in pages.items():
@@ -254,7 +255,7 @@ def write_without_sphinx(source: Path, html_folder: Path, state_folder: Path,
         built = html_folder / f"{patch.docname}{record.suffix}"
         write_if_changed(built, patch.html.encode(record.encoding, "xmlcharrefreplace"))
         save_page_record(state_folder, patch.docname, {**patch.record, "html": signature(built)})
-    atomic_write(index_path, index)
+    atomic_write(index_path, index.text)
     _write_texts(texts_path, pages, patches)
     record.files = {name: signature(html_folder / name) for name in (INDEX_FILE, TEXTS_FILE)}
     record.save(state_folder)
@@ -300,25 +301,35 @@ def _previous_pages(previous: dict[str, str], pages: dict[str, dict[str, Any]]
         return None
 
 
+@dataclass(frozen=True)
+class Updated:
+    """A search index written anew, and whether the whole of it was found to come back
+    byte for byte from Sphinx's encoder (by this edit or an earlier one of this engine)."""
+
+    text: str
+    whole: bool
+
+
 def _updated_index(text: str, pages: dict[str, dict[str, Any]], patches: list[PagePatch],
                    search: dict[str, Any], verified: bool,
-                   before: dict[str, dict[str, Any]] | None = None) -> str | None:
+                   before: dict[str, dict[str, Any]] | None = None) -> Updated | None:
     # The search index with the pages' entries replaced: their words taken out of the frozen
     # index and put back as Sphinx's IndexBuilder finds them, fed as sphinx_items feeds it
     # (the other pages' entries are not touched, nor every word sorted again: at 1,000
     # standards that was most of an edit). With the pages as they were (`before`), only the
-    # words they gained or lost are changed, in the index's text (searchpatch). None where
-    # the index or the indexer is not as expected.
+    # words they gained or lost are changed, in the index's text (searchpatch, which checks
+    # what it encodes again each time). None where the index or the indexer is not as
+    # expected.
     try:
         from sphinx.search import IndexBuilder, WordStore, js_index
 
         version = _ENVVERSION.search(text)
-        if verified and before is not None and version:
+        if before is not None and version:
             fed = functools.partial(_fed, IndexBuilder, WordStore,
                                     json.loads(version.group(1)), search)
             patched = patched_index(text, fed(before, patches, old=True), fed(pages, patches))
             if patched is not None:
-                return patched
+                return Updated(patched, whole=verified)
         frozen = _loaded_index(js_index, text)
         # What comes out must be the file that came in, else hands off: checked once per
         # engine (the encoder and the index's shape are the engine's)
@@ -337,7 +348,7 @@ def _updated_index(text: str, pages: dict[str, dict[str, Any]], patches: list[Pa
             frozen["filenames"][position[docname]] = indexer._filenames.get(docname)
         frozen["alltitles"] = merged_titles(frozen["alltitles"], changed,
                                             indexer._all_titles, position)
-        return str(js_index.dumps(frozen))
+        return Updated(str(js_index.dumps(frozen)), whole=True)
     except (ImportError, AttributeError, TypeError, ValueError, KeyError, IndexError):
         return None
 

@@ -16,8 +16,8 @@ and only what changed is written again:
 What the changed pages held before comes from an indexer fed their previous versions, and must
 agree with the index: a page to take out of a word's entry that is not in it, or one to add that
 already is, means the index is not the one those versions made, and None sends the caller to
-the whole-index merge. Only an index whose encoding was found to come back byte for byte
-(itemdirect's check) is given here: its text is exactly json.dumps's.
+the whole-index merge. So does a section, or a word's entry, that is changed here and does not
+encode back to the text it has: what is written again is written as Sphinx writes it.
 """
 
 from __future__ import annotations
@@ -94,6 +94,8 @@ def _patched(text: str, before: Any, after: Any) -> str | None:
         was, now = getattr(before, attribute), getattr(after, attribute)
         if any(was.get(d) != now.get(d) for d in changed.values()):
             listed = values[name]
+            if not _encodes_back(text, sections[name], listed, style):
+                return None
             for number, docname in changed.items():
                 if listed[number] != was.get(docname):
                     return None  # the index does not hold the page as it was
@@ -101,6 +103,8 @@ def _patched(text: str, before: Any, after: Any) -> str | None:
             replaced[name] = style.dumps(listed)
     if any(before._all_titles.get(d) != after._all_titles.get(d) for d in changed.values()):
         alltitles = values["alltitles"]
+        if not _encodes_back(text, sections["alltitles"], alltitles, style):
+            return None
         for number, docname in changed.items():
             if not _retitled(alltitles, number, before._all_titles.get(docname, []),
                              after._all_titles.get(docname, [])):
@@ -114,6 +118,12 @@ def _patched(text: str, before: Any, after: Any) -> str | None:
             last = end
     pieces.append(text[last:])
     return "".join(pieces)
+
+
+def _encodes_back(text: str, span: Span, value: Any, style: Style) -> bool:
+    # Whether a section encodes back to its own text: what is encoded again of it is then
+    # written as Sphinx writes it (checked for each section changed, each time).
+    return style.dumps(value) == text[span[0]:span[1]]
 
 
 def _retitled(alltitles: dict[str, list[list[Any]]], number: int,
@@ -215,8 +225,9 @@ def _patched_words(text: str, entries: list[Entry],
             number = index[key]
             value = json.loads(text[entries[number][2]:entries[number][3]])
             pages = {value} if isinstance(value, int) else set(value)
-            if not lost <= pages or gained & pages:
-                return None
+            if (not lost <= pages or gained & pages
+                    or _entry(key, pages, style) != text[entries[number][1]:entries[number][3]]):
+                return None  # not the index those pages made, or not as this encodes it
             made[number] = _entry(key, (pages - lost) | gained, style)
         elif lost:
             return None
