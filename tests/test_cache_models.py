@@ -10,13 +10,12 @@ from typing import Any
 
 import pytest
 
-from qms.base.cachekey import cache_key, mac
-from qms.format import loadcache
 from qms.format.load import load_project
 from qms.format.loadcache import LoadCache, cache_folder, load_valid_cached
 from qms.format.models import Standard
 from qms.format.texts import Texts
 
+from .cache_helpers import rewrite_entry
 from .conftest import TODAY, counting_reads
 
 STANDARD = "standards/floor/GRT-001.yaml"  # its texts are written in two languages
@@ -63,18 +62,9 @@ def _entry_json(repo: Path, shown: str) -> dict[str, Any]:
 def _replace_model(repo: Path, shown: str, model: dict[str, Any]) -> None:
     # Rewrites the entry and signs the shard with qms's own key: only what pydantic-core
     # checks stands between such an entry and a model.
-    for shard in cache_folder(repo / "build").glob("load-*.json"):
-        header, version, _, body = shard.read_bytes().split(b"\n", 3)
-        lines = []
-        for line in body.splitlines():
-            kind, _, models = line.partition(b" ")
-            entries = json.loads(models)
-            if shown in entries:
-                entries[shown][3] = model
-            lines.append(kind + b" " + json.dumps(entries, ensure_ascii=False).encode() + b"\n")
-        body = b"".join(lines)
-        tag = mac(cache_key(), loadcache.PURPOSE, version + b"\n" + body).encode()
-        shard.write_bytes(b"\n".join((header, version, tag, body)))
+    found = [rewrite_entry(shard, shown, 3, model)
+             for shard in cache_folder(repo / "build").glob("load-*.json")]
+    assert any(found), f"no shard holds {shown}"
 
 
 @pytest.mark.parametrize(("field", "value"), [

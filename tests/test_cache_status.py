@@ -3,7 +3,6 @@ holds is not read again, and no edit is ever missed for it."""
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from datetime import date
@@ -13,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from qms.base.cachekey import cache_key, mac
 from qms.format import loadcache
 from qms.format.loadcache import LoadCache, cache_folder, load_valid_cached
 
+from .cache_helpers import rewrite_entry
 from .conftest import TODAY, counting_reads
 
 STANDARD = "standards/appearance/APP-002.yaml"
@@ -148,22 +147,6 @@ def _shard_with(repo: Path, shown: str) -> Path:
     raise AssertionError(f"no shard holds {shown}")
 
 
-def _rewrite_status(shard: Path, shown: str, status: list[int], sign: bool) -> None:
-    # The shard's layout (see LoadCache._entries): format, version, MAC, then "kind JSON" lines.
-    header, version, tag, body = shard.read_bytes().split(b"\n", 3)
-    lines = []
-    for line in body.splitlines():
-        kind, _, models = line.partition(b" ")
-        entries = json.loads(models)
-        if shown in entries:
-            entries[shown][2] = status
-        lines.append(kind + b" " + json.dumps(entries, ensure_ascii=False).encode() + b"\n")
-    body = b"".join(lines)
-    if sign:  # what only qms, holding the key, can do
-        tag = mac(cache_key(), loadcache.PURPOSE, version + b"\n" + body).encode()
-    shard.write_bytes(b"\n".join((header, version, tag, body)))
-
-
 @pytest.mark.parametrize("sign", [False, True])
 def test_a_tampered_status_is_not_trusted(sample_repo: Path, settled_at_once: None,
                                           monkeypatch: pytest.MonkeyPatch, sign: bool) -> None:
@@ -174,7 +157,7 @@ def test_a_tampered_status_is_not_trusted(sample_repo: Path, settled_at_once: No
     path = sample_repo / STANDARD
     edit_keeping_size_and_mtime(path)
     now = path.stat()
-    _rewrite_status(_shard_with(sample_repo, STANDARD), STANDARD,
+    rewrite_entry(_shard_with(sample_repo, STANDARD), STANDARD, 2,
                     [now.st_mtime_ns, now.st_ctime_ns, now.st_ino, now.st_dev], sign)
     read = counting_reads(monkeypatch)
     title = english_title(load(sample_repo))
