@@ -127,6 +127,16 @@ NOT_FOR_AN_EDIT = {"qms.manual.charts.xmr", "qms.manual.charts.bars", "qms.manua
                    "multiprocessing", "concurrent.futures", "difflib", "numpy"}
 
 
+def _libraries_import() -> set[str]:
+    # What of NOT_FOR_AN_EDIT the libraries an edit uses import themselves (with the lowest
+    # versions allowed, Sphinx's search imports babel's catalogue, which imports difflib):
+    # qms can only leave alone what they leave alone.
+    done = subprocess.run([sys.executable, "-c", "import sys, sphinx.search, jinja2.sandbox, "
+                           "pydantic, click, yaml, docutils.nodes; print(*sys.modules)"],
+                          capture_output=True, text=True, check=True)
+    return NOT_FOR_AN_EDIT & set(done.stdout.split())
+
+
 def _built_importing(repo: Path) -> tuple[list[str], set[str]]:
     done = subprocess.run([sys.executable, "-c", BUILD_PROBE, str(repo), TODAY],
                           capture_output=True, text=True, check=True)
@@ -152,7 +162,7 @@ def test_an_edit_build_imports_what_it_uses(sample_repo: Path) -> None:
     written, imported = _built_importing(sample_repo)
     assert "standards/CMP-003" in written
     assert "qms.manual.pipeline" in imported and "qms.manual.charts" in imported
-    assert imported & NOT_FOR_AN_EDIT == set()
+    assert imported & (NOT_FOR_AN_EDIT - _libraries_import()) == set()
     # a standard's measure pages show its title: retitled, they are drawn again, charts and all
     _retitle(standards / "floor" / "PRES-002.yaml", "selling the new", "selling any new")
     written, imported = _built_importing(sample_repo)
