@@ -13,7 +13,6 @@ import hashlib
 import itertools
 import json
 import os
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from importlib import metadata
@@ -198,28 +197,20 @@ class BuildState:
 PENDING = "pending.log"  # in the state folder: a line per name, "+" written or "-" removed
 
 
-def note_pending(state_folder: Path, names: Iterable[str], removed: bool = False) -> None:
-    """Note names (relative to the source folder; pages by document name) about to be
-    written, or removed."""
-    mark = "-" if removed else "+"
-    state_folder.mkdir(parents=True, exist_ok=True)
-    with open(state_folder / PENDING, "a", encoding="utf-8") as log:  # one write: O_APPEND
-        log.write("".join(f"{mark}{name}\n" for name in names))
-
-
 class PendingNotes:
-    """note_pending of one name at a time, through one open log (a clean build writes 9,000
-    pages: a file opened for each would cost a tenth of a second)."""
+    """Notes names (relative to the source folder; pages by document name) about to be written,
+    or removed, one at a time through one open log (a clean build writes 9,000 pages: a file
+    opened for each would cost a tenth of a second)."""
 
     def __init__(self, state_folder: Path) -> None:
         self.folder = state_folder
         self._log: TextIO | None = None
 
-    def __call__(self, name: str) -> None:
+    def __call__(self, name: str, removed: bool = False) -> None:
         if self._log is None:
             self.folder.mkdir(parents=True, exist_ok=True)
             self._log = open(self.folder / PENDING, "a", encoding="utf-8")  # noqa: SIM115
-        self._log.write(f"+{name}\n")
+        self._log.write(f"{'-' if removed else '+'}{name}\n")
         self._log.flush()  # in the file before the page is (and before a render worker forks)
 
     def close(self) -> None:

@@ -169,7 +169,7 @@ class GapFigures:
 
 
 def gap_pages(project: Project, figures: GapFigures,
-              wanted: Callable[[str], bool] = lambda _docname: True) -> Iterator[Page]:
+              wanted: Callable[[str], bool]) -> Iterator[Page]:
     """The gaps index (the diagram and the summary) and one page per gap (those `wanted`)."""
     plans = tuple(sorted(project.plans))
     audits = (*sorted(project.audits), *sorted(project.checklists))

@@ -32,7 +32,6 @@ from qms.manual.buildstate import (
     PendingNotes,
     clear_pending,
     item_versions,
-    note_pending,
     page_key,
     pending,
     render_settings_key,
@@ -208,9 +207,12 @@ def render_source(project: Project, derived: Derived, paths: BuildPaths, result:
     versions.update(service.versions())
     known = known or {}
     noting = PendingNotes(paths.state)
+    present = _present_pages(paths.source)
     try:
-        keys, wanted, todo = _planned(project, derived, measurement, service, paths, result,
+        keys, wanted, todo = _planned(project, derived, measurement, service, paths, present,
                                       settings, versions, known)
+        result.item_pages.update(docname for name, docname in wanted.items()
+                                 if name.startswith(ITEMS))
         measurement.prepare(todo)
         service.prepare(todo)
         result.rendered.extend(page.docname for page in todo)
@@ -220,20 +222,19 @@ def render_source(project: Project, derived: Derived, paths: BuildPaths, result:
         save_versions(paths.state, versions)
         result.pages = len(wanted)
         _write_frame_files(config, paths, result, wanted, switcher, noting)
+        _remove_gone(paths, result, wanted, present, noting)
     finally:
         noting.close()
-    _remove_gone(paths, result, wanted)
     return keys
 
 
 def _planned(project: Project, derived: Derived, measurement: Measurement,
-             service: ServiceFigures, paths: BuildPaths, result: BuildResult, settings: str,
+             service: ServiceFigures, paths: BuildPaths, present: set[str], settings: str,
              versions: dict[str, str], known: dict[str, str]
              ) -> tuple[dict[str, str], dict[str, str], list[Page]]:
     # The new page keys, every page (file -> docname) and the pages to render: those whose key
     # changed or whose file is missing. Only the pages of the inputs that changed are planned
     # where the kept plan still holds (pageplan); else every page, and the plan is kept.
-    present = _present_pages(paths.source)
     structure = structure_key(settings, versions, project.standards)
     plan = PagePlan.load(paths.state, structure) if known else None
     old = load_versions(paths.state) if plan is not None else None
@@ -249,8 +250,6 @@ def _planned(project: Project, derived: Derived, measurement: Measurement,
                                     only))
             todo = _to_render(pages, settings, versions, known, present, keys)
             if all(page_file(page) in wanted for page in pages):  # as the plan has them
-                result.item_pages.update(docname for name, docname in wanted.items()
-                                         if name.startswith(ITEMS))
                 return keys, wanted, todo
     planned = list(plan_pages(project, derived, measurement, service, paths.edition))
     keys = {}
@@ -258,8 +257,6 @@ def _planned(project: Project, derived: Derived, measurement: Measurement,
     wanted = {page_file(page): page.docname for page in planned}
     PagePlan.save(paths.state, structure,
                   [(page.docname, page_file(page), page.inputs) for page in planned])
-    result.item_pages.update(docname for name, docname in wanted.items()
-                             if name.startswith(ITEMS))
     return keys, wanted, todo
 
 
@@ -294,15 +291,18 @@ def _write_frame_files(config: Config, paths: BuildPaths, result: BuildResult,
             result.written.append(name)
 
 
-def _remove_gone(paths: BuildPaths, result: BuildResult, wanted: dict[str, str]) -> None:
-    # The files of pages the manual no longer has, and their HTML.
+def _remove_gone(paths: BuildPaths, result: BuildResult, wanted: dict[str, str],
+                 present: set[str], noting: PendingNotes) -> None:
+    # The files of pages the manual no longer has (of those present before rendering: the
+    # pages it wrote are wanted), and their HTML.
     docnames = set(wanted.values())
-    for name in sorted(_present_pages(paths.source) - wanted.keys()):
+    for name in sorted(present - wanted.keys()):
         docname = name.removeprefix(f"{ITEMS}/").rsplit(".", 1)[0]
-        if docname not in docnames:  # not a page that only changed from reST to HTML
-            note_pending(paths.state, [docname], removed=True)
+        gone = docname not in docnames  # not a page that only changed from reST to HTML
+        if gone:
+            noting(docname, removed=True)
         (paths.source / name).unlink()
-        if docname not in docnames:
+        if gone:
             (paths.html / f"{docname}.html").unlink(missing_ok=True)
             result.removed.append(docname)
 

@@ -312,7 +312,7 @@ def _template_place(exc: BaseException, folder: str | None) -> str:
 def write_if_changed(path: Path, text: str | bytes,
                      before: Callable[[], object] | None = None) -> bool:
     """Write text (UTF-8) or bytes to path unless it already holds exactly that; True when it
-    wrote. `before` is called just before it writes (buildstate.note_pending)."""
+    wrote. `before` is called just before it writes (buildstate.PendingNotes)."""
     data = text.encode("utf-8") if isinstance(text, str) else text
     try:
         if path.stat().st_size == len(data) and path.read_bytes() == data:
