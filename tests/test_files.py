@@ -83,3 +83,26 @@ def test_check_does_not_report_a_left_temporary_file(sample_repo: Path,
     result = run("check", str(sample_repo))
     assert result.exit_code == 0, result.output
     assert ".tmp" not in result.output
+
+
+def test_what_a_user_wrote_is_forced_to_disk_and_what_a_build_derives_is_not(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A record (yamledit, the default) survives a power cut: its bytes and its folder's entry
+    # are synced. A build's files (durable=False) are only replaced atomically.
+    synced: list[str] = []
+    real_fsync = os.fsync
+
+    def noting(descriptor: int) -> None:
+        synced.append("folder" if stat.S_ISDIR(os.fstat(descriptor).st_mode) else "file")
+        real_fsync(descriptor)
+
+    monkeypatch.setattr(os, "fsync", noting)
+    record = tmp_path / "AUD-1.yaml"
+    atomic_write(record, "id: AUD-1\n")
+    assert synced == ["file", "folder"]
+    synced.clear()
+    page = tmp_path / "build" / "searchindex.js"
+    atomic_write(page, "Search.setIndex({})", durable=False)
+    assert synced == []
+    assert page.read_text(encoding="utf-8") == "Search.setIndex({})"
+    assert [p.name for p in page.parent.iterdir()] == ["searchindex.js"]  # no temporary left

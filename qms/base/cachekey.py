@@ -70,7 +70,9 @@ def authentic(key: bytes, purpose: str, data: Data, tag: str) -> bool:
 def write_signed(path: Path, purpose: str, data: Any) -> None:
     """Write data as JSON (atomically) with its MAC for one purpose, made with the cache key."""
     body = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    atomic_write(path, mac(cache_key(), purpose, body.encode("utf-8")) + "\n" + body)
+    # Not forced to the disk: a file a power cut damaged fails its MAC and is not used.
+    atomic_write(path, mac(cache_key(), purpose, body.encode("utf-8")) + "\n" + body,
+                 durable=False)
 
 
 def read_signed(path: Path, purpose: str) -> Any:

@@ -21,13 +21,17 @@ def temporary_name(path: Path) -> Path:
     return path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
 
 
-def atomic_write(path: Path, text: str | bytes | Iterable[str]) -> None:
+def atomic_write(path: Path, text: str | bytes | Iterable[str], durable: bool = True) -> None:
     """Write text (or its parts in order, or bytes) so that a crash leaves either the old
     file or the new one, never half.
 
     A rewritten file keeps its permissions; a new one gets those the umask gives (0644 under
     the usual umask 022), as any editor would create it. Parts spare a large file's whole text
-    in memory.
+    in memory. Durable (the default, for what a user wrote): the bytes and the rename are on
+    the disk before this returns, so a power cut keeps them too. Not durable (what a build
+    derives, as Sphinx writes its own files): a stopped process still leaves the old file or
+    the new one, and a power cut may leave one the next build does not trust (signed files)
+    or that `qms build --clean` writes again; an edit's build then waits for no disk.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_temporaries(path.parent)
@@ -45,11 +49,14 @@ def atomic_write(path: Path, text: str | bytes | Iterable[str]) -> None:
             for part in [text] if isinstance(text, (str, bytes)) else text:
                 handle.write(part if isinstance(part, bytes) else part.encode("utf-8"))
             handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+    if not durable:
+        return
     try:  # make the rename itself durable
         dir_fd = os.open(path.parent, os.O_RDONLY)
     except OSError:  # pragma: no cover - platforms without directory fds

@@ -255,7 +255,7 @@ def write_without_sphinx(source: Path, html_folder: Path, state_folder: Path,
         built = html_folder / f"{patch.docname}{record.suffix}"
         write_if_changed(built, patch.html.encode(record.encoding, "xmlcharrefreplace"))
         save_page_record(state_folder, patch.docname, {**patch.record, "html": signature(built)})
-    atomic_write(index_path, index.text)
+    atomic_write(index_path, index.text, durable=False)
     _write_texts(texts_path, pages, patches)
     record.files = {name: signature(html_folder / name) for name in (INDEX_FILE, TEXTS_FILE)}
     record.save(state_folder)
@@ -273,11 +273,11 @@ def _write_texts(path: Path, pages: dict[str, dict[str, Any]],
     replaced = replaced_texts(script, made)
     if replaced is not None:
         if replaced != script:
-            atomic_write(path, replaced)
+            atomic_write(path, replaced, durable=False)
         return
     texts = load_texts(path)
     if _update_texts(texts, made):
-        atomic_write(path, script_parts(texts))
+        atomic_write(path, script_parts(texts), durable=False)
 
 
 def _update_texts(texts: dict[str, str], made: dict[str, str]) -> bool:

@@ -162,7 +162,8 @@ def _follow_indexer(builder: Any, kept: dict[str, Any]) -> None:
             changed[0] = True
             del texts[name]
         if changed[0]:
-            atomic_write(path, script_parts(texts, kept.setdefault("encoded", {})))
+            atomic_write(path, script_parts(texts, kept.setdefault("encoded", {})),
+                         durable=False)
         kept.update(texts=texts, of=_signature(path))
 
     indexer.feed, indexer.dump = feed_and_keep, dump_both
