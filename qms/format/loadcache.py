@@ -231,6 +231,12 @@ class LoadCache:
             self.unread[shard] = unread
         return entries
 
+    def again(self) -> None:
+        """Forget what one load took from the filesystem (statuses and its clock), to load again
+        with the models kept (`qms serve`, qms.manual.buildmemory)."""
+        self.statuses.clear()
+        self._since = -1
+
     def since(self) -> int:
         """The filesystem's time when this run began to sign files (what statuses are
         recorded against)."""
@@ -363,12 +369,14 @@ def _read_valid(jobs: Sequence[tuple[str, str | Path]], shown: list[str], since:
     return results
 
 
-def load_valid_cached(root: Path, today: date, folder: Path) -> Project:
-    """check.load_valid, reusing the models of files unchanged since the last build."""
+def load_valid_cached(root: Path, today: date, folder: Path,
+                      cache: LoadCache | None = None) -> Project:
+    """check.load_valid, reusing the models of files unchanged since the last build (from
+    `cache` when given: the cache of folder an earlier load of this process read)."""
     config, config_source, issues = load_config(root)
     if issues:
         return load_valid(root, today)
-    cache = LoadCache(folder)
+    cache = LoadCache(folder) if cache is None else cache
     project = Project(root=root, config=config, today=today, config_source=config_source)
     misnamed: list[Path] = []
     outside: list[Issue] = []  # links out of the repository: the full load reports them

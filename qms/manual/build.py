@@ -29,19 +29,22 @@ from qms.manual.buildstate import BuildState, forget_seen, input_stamp
 from qms.manual.edition import QUALITY, folder_name
 
 if TYPE_CHECKING:  # the pipeline imports Sphinx: a build with nothing to do never does
+    from qms.manual.buildmemory import BuildMemory
     from qms.manual.sphinx_build import SphinxSession
 
 
 @dataclass
 class BuildOptions:
     """How to build: the day, from scratch or not, Sphinx processes, where progress goes, and
-    the Sphinx application to keep using (none: a new one for this build)."""
+    the Sphinx application and the memory of earlier builds to keep using (none: a new one
+    for this build)."""
 
     today: date
     clean: bool = False
     jobs: int = 1
     echo: Callable[[str], None] = print
     sphinx: SphinxSession | None = None  # kept between builds by `qms serve`
+    memory: BuildMemory | None = None  # the same
     audience: str | None = None  # the edition: quality | staff (None: manual.audience)
     language: str | None = None  # one of manual.languages (None: every one of them)
 

@@ -67,8 +67,9 @@ def rebuild(root: Path, config: Config, paths: BuildPaths, options: BuildOptions
     # memory goes with it instead of staying under Sphinx's (5,000 standards: 390 -> 290 MB
     # peak). The child sends back the new page keys and what it wrote.
     earlier = pending(paths.state)  # what a stopped build left
-    pages, rendered = in_forked_child(functools.partial(
-        _load_and_render, root, config, paths, options, state.pages, result))
+    work = functools.partial(_load_and_render, root, config, paths, options, state.pages, result)
+    # (not where the memory of this build is kept for the next: `qms serve`)
+    pages, rendered = work() if options.memory is not None else in_forked_child(work)
     state.pages = pages
     result.__dict__.update(rendered.__dict__)
     _carry_pending(earlier, result, paths)
@@ -129,11 +130,15 @@ def _load_and_render(root: Path, config: Config, paths: BuildPaths, options: Bui
     freezing = not gc.get_freeze_count()
     gc.disable()
     try:
+        memory, folder = options.memory, cache_folder(paths.root)
         with timed("load"):
-            project = translations.in_language(
-                load_valid_cached(root, options.today, cache_folder(paths.root)), language)
+            loaded = load_valid_cached(root, options.today, folder,
+                                       memory.load_cache(folder) if memory else None)
+            project = translations.in_language(loaded, language)
         with timed("derive"):
-            histories, prefix = git_histories(root)
+            histories, prefix = (memory.histories_of(root, gitrepo.head_commit(root),
+                                                     git_histories)
+                                 if memory else git_histories(root))
             if paths.edition == STAFF:  # left out before any page is made, not hidden after
                 project, histories = staff_project(project), without_authors(histories)
             derived = derive(project, histories, prefix)

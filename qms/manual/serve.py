@@ -17,6 +17,7 @@ from watchdog.observers import Observer
 from qms.base.errors import QmsError
 from qms.format.load import open_config
 from qms.manual.build import BuildOptions, BuildPaths, BuildResult, build, build_paths
+from qms.manual.buildmemory import BuildMemory
 from qms.manual.sphinx_build import SphinxSession
 
 QUIET_SECONDS = 0.15  # wait for a burst of saves (an editor, a git checkout) to settle
@@ -67,6 +68,12 @@ def _rebuild(root: Path, options: BuildOptions,
         print(f"qms: error: {exc}", file=sys.stderr, flush=True)
 
 
+def _settle(options: BuildOptions) -> None:
+    # After the pages are served: the next build's collections scan only what it makes.
+    if options.memory is not None:
+        options.memory.settle()
+
+
 def serve(path: Path, port: int, options: BuildOptions,
           report: Callable[[BuildResult, bool], bool]) -> None:
     """Build, serve build/html on 127.0.0.1:port, and rebuild on changes until interrupted."""
@@ -76,10 +83,13 @@ def serve(path: Path, port: int, options: BuildOptions,
     paths = build_paths(root, config, options.audience)
     home = build_paths(root, config, options.audience, options.language).html
     start = home.relative_to(paths.html).as_posix().removeprefix(".")
-    # One Sphinx application for every rebuild: no start-up and no environment to unpickle.
+    # One Sphinx application for every rebuild: no start-up and no environment to unpickle;
+    # and what one build read, for the next to read only what changed.
     session = options.sphinx or SphinxSession()
+    memory = options.memory or BuildMemory()
     try:
-        _serve(root, paths, start, port, dataclasses.replace(options, sphinx=session), report)
+        _serve(root, paths, start, port,
+               dataclasses.replace(options, sphinx=session, memory=memory), report)
     finally:
         session.close()
 
@@ -87,6 +97,7 @@ def serve(path: Path, port: int, options: BuildOptions,
 def _serve(root: Path, paths: BuildPaths, start: str, port: int, options: BuildOptions,
            report: Callable[[BuildResult, bool], bool]) -> None:
     _rebuild(root, options, report)
+    _settle(options)
     paths.html.mkdir(parents=True, exist_ok=True)
     idle = threading.Event()
     idle.set()
@@ -113,6 +124,7 @@ def _serve(root: Path, paths: BuildPaths, start: str, port: int, options: BuildO
                 _rebuild(root, options, report)
             finally:
                 idle.set()
+            _settle(options)
     finally:
         observer.stop()
         server.shutdown()

@@ -1,0 +1,56 @@
+"""What `qms serve` keeps in memory from one build to the next, each part checked before use.
+
+A build in a process that built before need not read again what it read then: the file
+cache's models (each file is still signed against its bytes, qms.format.loadcache, so an edited
+file is read again and an unchanged one is not even parsed from the cache's JSON), and the git
+histories (one pass over `git log`, the same while HEAD is the same commit: a commit's history
+never changes). `qms build` starts with none and keeps none; nothing here is read from disk.
+
+Kept, those models are millions of objects the garbage collector would scan in every full
+collection of the next build: `settle` collects once a build is done (the page is shown by
+then) and freezes what is still alive out of the next build's collections.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the file cache imports pydantic: a build with nothing to do never does
+    from qms.format.loadcache import LoadCache
+
+
+@dataclass
+class BuildMemory:
+    """The file caches by folder and the git histories by repository, of earlier builds."""
+
+    load_caches: dict[Path, LoadCache] = field(default_factory=dict)
+    histories: dict[Path, tuple[str | None, Any]] = field(default_factory=dict)
+
+    def load_cache(self, folder: Path) -> LoadCache:
+        """The file cache of folder: the one read before, made ready for another build."""
+        from qms.format.loadcache import LoadCache
+
+        cache = self.load_caches.get(folder)
+        if cache is None:
+            cache = self.load_caches[folder] = LoadCache(folder)
+        else:
+            cache.again()
+        return cache
+
+    def histories_of(self, root: Path, head: str | None, read: Callable[[Path], Any]) -> Any:
+        """read(root) (the histories), or what it gave the last time HEAD was this commit."""
+        kept = self.histories.get(root)
+        if kept is None or head is None or kept[0] != head:
+            kept = self.histories[root] = (head, read(root))
+        return kept[1]
+
+    def settle(self) -> None:
+        """Collect the garbage of the build just done, and freeze what is alive now (the kept
+        models, Sphinx's environment) out of the collections of the next."""
+        gc.unfreeze()
+        gc.collect()
+        gc.freeze()

@@ -1,0 +1,137 @@
+"""What `qms serve` keeps in memory between builds (qms.manual.buildmemory): each build with it
+ends in the manual a clean build of the same files writes, reads again only the files that
+changed, and runs `git log` again only when HEAD moved."""
+
+from __future__ import annotations
+
+import gc
+import os
+import shutil
+import weakref
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from qms.format import loadcache
+from qms.manual import pipeline
+from qms.manual.buildmemory import BuildMemory
+from qms.manual.sphinx_build import SphinxSession
+
+from .conftest import git
+from .manual_helpers import all_html, build_once, differing_files
+
+TITLE, NEW_TITLE = "Greet every visitor", "Welcome every visitor"
+
+
+@pytest.fixture
+def kept() -> Iterator[dict[str, object]]:
+    session = SphinxSession()
+    try:
+        yield {"sphinx": session, "memory": BuildMemory()}
+    finally:
+        session.close()
+
+
+def _replace(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def _snapshot(repo: Path, folder: Path) -> None:
+    # The repository's files and the manual built from them, to compare with a clean build
+    # once the kept application is closed (two applications in one process clash).
+    shutil.copytree(repo, folder, ignore=shutil.ignore_patterns("build", ".git"))
+    shutil.copytree(repo / ".git", folder / ".git")
+    shutil.copytree(repo / "build" / "html", folder.with_name(folder.name + "-html"))
+
+
+def _as_clean_builds(snapshots: list[Path]) -> None:
+    for folder in snapshots:
+        build_once(folder, strict=True)
+        assert differing_files(folder.with_name(folder.name + "-html"),
+                               folder / "build" / "html") == [], folder.name
+
+
+def test_builds_with_a_kept_memory_end_as_clean_builds_of_the_same_files(
+        fixture_repo: Callable[[str], Path], tmp_path: Path, kept: dict[str, object],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = fixture_repo("manual-small")
+    parsed: list[str] = []  # the files a build parsed (not taken from a kept model)
+    read_many = loadcache.read_many
+    histories: list[Path] = []
+    git_histories = pipeline.git_histories
+
+    def noting_reads(paths, shown, *args, **kwargs):  # type: ignore[no-untyped-def]
+        parsed.extend(shown)
+        return read_many(paths, shown, *args, **kwargs)
+
+    def noting_histories(root: Path):  # type: ignore[no-untyped-def]
+        histories.append(root)
+        return git_histories(root)
+
+    monkeypatch.setattr(loadcache, "read_many", noting_reads)
+    monkeypatch.setattr(loadcache.LoadCache, "_entries", lambda *_: {})  # no cache on disk
+    monkeypatch.setattr(pipeline, "git_histories", noting_histories)
+    monkeypatch.setattr(loadcache, "SETTLED_NS", 0)  # statuses recorded at once (no 2 s wait)
+    build_once(repo, strict=True, **kept)
+    assert "standards/desk/DSK-002.yaml" in parsed and len(parsed) >= 7
+    assert len(histories) == 1
+    parsed.clear()
+
+    desk = repo / "standards" / "desk"
+    _replace(desk / "DSK-001.yaml", TITLE, NEW_TITLE)
+    build_once(repo, strict=True, **kept)
+    assert parsed == ["standards/desk/DSK-001.yaml"]  # the others' models were kept
+    assert len(histories) == 1  # HEAD did not move
+    assert [name for name, text in all_html(repo).items() if TITLE in text] == []
+    _snapshot(repo, tmp_path / "title")
+
+    # Other bytes of the same size, the modification time put back: the change time the
+    # kept model was signed with tells them apart still.
+    target = desk / "DSK-002.yaml"
+    before = target.stat()
+    memory = kept["memory"]
+    assert isinstance(memory, BuildMemory)
+    (cache,) = memory.load_caches.values()
+    assert cache.entries["standards/desk/DSK-002.yaml"][3] is not None  # a status to trust
+    _replace(target, "how long the wait", "how long our wait")
+    assert target.stat().st_size == before.st_size
+    os.utime(target, ns=(before.st_atime_ns, before.st_mtime_ns))
+    git(repo, "commit", "-q", "-am", "DSK-002 promises a short wait")
+    parsed.clear()
+    build_once(repo, strict=True, **kept)
+    assert parsed == ["standards/desk/DSK-002.yaml"]
+    assert len(histories) == 2  # a new commit: git log again, and its revision is shown
+    page = all_html(repo)["standards/DSK-002.html"]
+    assert "how long our wait" in page and "DSK-002 promises a short wait" in page
+    _snapshot(repo, tmp_path / "commit")
+
+    (desk / "DSK-003.yaml").unlink()
+    build_once(repo, strict=True, **kept)
+    assert all("DSK-003" not in text for text in all_html(repo).values())
+    _snapshot(repo, tmp_path / "removed")
+    kept["sphinx"].close()  # type: ignore[attr-defined]
+    _as_clean_builds([tmp_path / "title", tmp_path / "commit", tmp_path / "removed"])
+
+
+def test_settling_collects_the_garbage_of_a_build_and_freezes_what_is_kept() -> None:
+    class Node:
+        other: object
+
+    garbage = Node()
+    garbage.other = garbage  # a cycle: only the collector frees it
+    gone = weakref.ref(garbage)
+    del garbage
+    kept_model = Node()
+    gc.disable()  # (no collection of its own between here and settle)
+    try:
+        BuildMemory().settle()
+        assert gone() is None
+        assert gc.get_freeze_count() > 0
+        frozen = gc.get_freeze_count()
+    finally:
+        gc.enable()
+        gc.unfreeze()
+    assert frozen >= 1 and kept_model is not None
