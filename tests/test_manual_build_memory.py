@@ -15,7 +15,7 @@ import pytest
 
 from qms.format import loadcache
 from qms.manual import pipeline
-from qms.manual.buildmemory import BuildMemory
+from qms.manual.buildmemory import FULL_EVERY, BuildMemory
 from qms.manual.sphinx_build import SphinxSession
 
 from .conftest import git
@@ -116,22 +116,32 @@ def test_builds_with_a_kept_memory_end_as_clean_builds_of_the_same_files(
     _as_clean_builds([tmp_path / "title", tmp_path / "commit", tmp_path / "removed"])
 
 
-def test_settling_collects_the_garbage_of_a_build_and_freezes_what_is_kept() -> None:
-    class Node:
-        other: object
+class _Node:
+    other: object
 
-    garbage = Node()
-    garbage.other = garbage  # a cycle: only the collector frees it
-    gone = weakref.ref(garbage)
-    del garbage
-    kept_model = Node()
-    gc.disable()  # (no collection of its own between here and settle)
+
+def _cycle() -> tuple[_Node, weakref.ref[_Node]]:
+    node = _Node()
+    node.other = node  # only the collector frees it
+    return node, weakref.ref(node)
+
+
+def test_settling_collects_the_garbage_of_a_build_and_freezes_what_is_kept() -> None:
+    memory = BuildMemory()
+    gc.disable()  # (no collection of its own between the steps)
     try:
-        BuildMemory().settle()
-        assert gone() is None
-        assert gc.get_freeze_count() > 0
-        frozen = gc.get_freeze_count()
+        node, gone = _cycle()
+        del node
+        kept, alive = _cycle()
+        memory.settle()
+        assert gone() is None  # a build's garbage is collected
+        assert gc.get_freeze_count() > 0  # what is alive is frozen
+        del kept  # a kept object dies after it was frozen: freed by a full settle only
+        for _ in range(FULL_EVERY - 2):
+            memory.settle()
+            assert alive() is not None
+        memory.settle()
+        assert alive() is None
     finally:
         gc.enable()
         gc.unfreeze()
-    assert frozen >= 1 and kept_model is not None

@@ -20,7 +20,7 @@ from qms.manual.build import BuildOptions, BuildPaths, BuildResult, build, build
 from qms.manual.buildmemory import BuildMemory
 from qms.manual.sphinx_build import SphinxSession
 
-QUIET_SECONDS = 0.15  # wait for a burst of saves (an editor, a git checkout) to settle
+QUIET_SECONDS = 0.1  # wait for a burst of saves (an editor, a git checkout) to settle
 BUILD_WAIT_SECONDS = 120  # a request made while a rebuild writes waits this long at most
 
 
