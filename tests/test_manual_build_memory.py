@@ -9,19 +9,23 @@ import os
 import shutil
 import weakref
 from collections.abc import Callable, Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 from qms.format import loadcache
-from qms.manual import pipeline
+from qms.format.check import load_valid
+from qms.format.fingerprint import question_fingerprint
+from qms.manual import derive, inputs, pipeline
 from qms.manual.buildmemory import FULL_EVERY, BuildMemory
 from qms.manual.sphinx_build import SphinxSession
 
-from .conftest import git
+from .conftest import TODAY, git
 from .manual_helpers import all_html, build_once, differing_files
 
 TITLE, NEW_TITLE = "Greet every visitor", "Welcome every visitor"
+AUDIT = "audits/AUD-20261001-MAIN-1A2B"
 
 
 @pytest.fixture
@@ -75,16 +79,45 @@ def test_builds_with_a_kept_memory_end_as_clean_builds_of_the_same_files(
     monkeypatch.setattr(loadcache.LoadCache, "_entries", lambda *_: {})  # no cache on disk
     monkeypatch.setattr(pipeline, "git_histories", noting_histories)
     monkeypatch.setattr(loadcache, "SETTLED_NS", 0)  # statuses recorded at once (no 2 s wait)
+    worked_out: list[str] = []  # the audits whose answers were found anew
+    audit_answers, field_versions = derive._audit_answers, inputs.field_versions
+    hashed: list[int] = []  # how many standards' versions were made anew
+
+    def noting_answers(project, audit, checklist):  # type: ignore[no-untyped-def]
+        worked_out.append(audit.id)
+        return audit_answers(project, audit, checklist)
+
+    def noting_versions(project, derived, kept=None):  # type: ignore[no-untyped-def]
+        before = dict(kept or {})
+        found = field_versions(project, derived, kept)
+        hashed.append(sum(before.get(i, (None,))[0] is not s
+                          for i, s in project.standards.items()))
+        return found
+
+    monkeypatch.setattr(derive, "_audit_answers", noting_answers)
+    monkeypatch.setattr(pipeline, "field_versions", noting_versions)
+    # An answer whose fingerprint covers DSK-001: a title edit marks it changed since.
+    project = load_valid(repo, date.fromisoformat(TODAY))
+    q1 = next(q for q in project.checklists["CL-DESK"].questions if q.id == "Q1")
+    _replace(repo / f"{AUDIT}.yaml".replace("audits/", "audits/records/2026/"),
+             "  - question: Q1\n    result: nonconform\n",
+             "  - question: Q1\n    result: nonconform\n    fingerprint: "
+             f"{question_fingerprint(q1, project.standards['DSK-001'])}\n")
     build_once(repo, strict=True, **kept)
     assert "standards/desk/DSK-002.yaml" in parsed and len(parsed) >= 7
     assert len(histories) == 1
+    marked = all_html(repo)[f"{AUDIT}.html"].count("changed since audited")
     parsed.clear()
+    worked_out.clear()
+    hashed.clear()
 
     desk = repo / "standards" / "desk"
     _replace(desk / "DSK-001.yaml", TITLE, NEW_TITLE)
     build_once(repo, strict=True, **kept)
     assert parsed == ["standards/desk/DSK-001.yaml"]  # the others' models were kept
     assert len(histories) == 1  # HEAD did not move
+    assert worked_out == ["AUD-20261001-MAIN-1A2B"] and hashed == [1]  # the others kept
+    assert all_html(repo)[f"{AUDIT}.html"].count("changed since audited") == marked + 1
     assert [name for name, text in all_html(repo).items() if TITLE in text] == []
     _snapshot(repo, tmp_path / "title")
 
@@ -101,15 +134,19 @@ def test_builds_with_a_kept_memory_end_as_clean_builds_of_the_same_files(
     os.utime(target, ns=(before.st_atime_ns, before.st_mtime_ns))
     git(repo, "commit", "-q", "-am", "DSK-002 promises a short wait")
     parsed.clear()
+    worked_out.clear()
     build_once(repo, strict=True, **kept)
     assert parsed == ["standards/desk/DSK-002.yaml"]
+    assert worked_out == ["AUD-20261001-MAIN-1A2B"]  # an answer's fingerprint covers DSK-002
     assert len(histories) == 2  # a new commit: git log again, and its revision is shown
     page = all_html(repo)["standards/DSK-002.html"]
     assert "how long our wait" in page and "DSK-002 promises a short wait" in page
     _snapshot(repo, tmp_path / "commit")
 
     (desk / "DSK-003.yaml").unlink()
+    worked_out.clear()
     build_once(repo, strict=True, **kept)
+    assert worked_out == []  # no answer's fingerprint covers DSK-003: the answers are kept
     assert all("DSK-003" not in text for text in all_html(repo).values())
     _snapshot(repo, tmp_path / "removed")
     kept["sphinx"].close()  # type: ignore[attr-defined]

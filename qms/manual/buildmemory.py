@@ -4,7 +4,10 @@ A build in a process that built before need not read again what it read then: th
 cache's models (each file is still signed against its bytes, qms.format.loadcache, so an edited
 file is read again and an unchanged one is not even parsed from the cache's JSON), and the git
 histories (one pass over `git log`, the same while HEAD is the same commit: a commit's history
-never changes). `qms build` starts with none and keeps none; nothing here is read from disk.
+never changes). Nor work out again what it worked out from models it kept: each such figure
+is kept with the very model objects it was made from, and used only where this build's models
+are those objects (`of`: derive's audits' answers, inputs' standards' versions). `qms build`
+starts with none and keeps none; nothing here is read from disk.
 
 Kept, those models are millions of objects the garbage collector would scan in every full
 collection of the next build: `settle` collects the garbage of a build once it is done and
@@ -35,6 +38,7 @@ class BuildMemory:
     load_caches: dict[Path, LoadCache] = field(default_factory=dict)
     histories: dict[Path, tuple[str | None, Any]] = field(default_factory=dict)
     settled: int = 0  # builds settled
+    figures: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def load_cache(self, folder: Path) -> LoadCache:
         """The file cache of folder: the one read before, made ready for another build."""
@@ -53,6 +57,10 @@ class BuildMemory:
         if kept is None or head is None or kept[0] != head:
             kept = self.histories[root] = (head, read(root))
         return kept[1]
+
+    def of(self, name: str) -> dict[str, Any]:
+        """What the computation `name` kept from the last build (it checks and replaces it)."""
+        return self.figures.setdefault(name, {})
 
     def settle(self) -> None:
         """Collect the garbage of the build just done, and freeze what is alive now (the kept

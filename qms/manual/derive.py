@@ -9,11 +9,12 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from qms.base.gitrepo import Revision
 from qms.format.fingerprint import changed_questions, standard_fingerprint
 from qms.format.listing import finding_is_open, finding_is_overdue
-from qms.format.models import Answer, Audit, Question, Standard
+from qms.format.models import Answer, Audit, Checklist, Question, Standard
 from qms.format.project import Project, QuestionRef
 from qms.format.schedule import review_due
 
@@ -80,10 +81,14 @@ def quarter(moment: datetime) -> str:
 
 
 def derive(project: Project, histories: dict[str, list[Revision]] | None,
-           prefix: str = "") -> Derived:
-    """Everything the manual derives; `histories` come from gitrepo.file_histories (or None)."""
+           prefix: str = "", kept: dict[str, Any] | None = None) -> Derived:
+    """Everything the manual derives; `histories` come from gitrepo.file_histories (or None).
+
+    `kept` (`qms serve`'s memory, qms.manual.buildmemory): each audit's answers as an earlier
+    derivation found them, reused where the audit, its checklist and the standards its answers'
+    fingerprints cover are the very models they were found with; left holding this one's."""
     derived = Derived(today=project.today, history=_histories(project, histories, prefix))
-    _answers(project, derived)
+    _answers(project, derived, kept)
     for ref in project.findings:
         if finding_is_open(ref):
             derived.open.add(ref.finding.id)
@@ -107,7 +112,7 @@ def _histories(project: Project, histories: dict[str, list[Revision]] | None,
             for item_id, source in project.sources.items()}
 
 
-def _answers(project: Project, derived: Derived) -> None:
+def _answers(project: Project, derived: Derived, kept: dict[str, Any] | None) -> None:
     by_standard: dict[str, list[AnswerRef]] = defaultdict(list)
     answered_in: dict[str, tuple[set[str], set[str]]] = {}
     # Results are gathered per standard and per site and quarter, and counted once at the end:
@@ -115,32 +120,35 @@ def _answers(project: Project, derived: Derived) -> None:
     by_standard_results: dict[str, list[str]] = defaultdict(list)
     by_site: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     periods: set[str] = set()
+    earlier = dict(kept or {})
     for audit in sorted(project.audits.values(), key=lambda a: (a.started, a.id)):
         checklist = project.checklists.get(audit.checklist)
-        questions = {q.id: q for q in checklist.questions} if checklist else {}
-        changed = set(changed_questions(project, audit))
+        found = earlier.get(audit.id)
+        if found is None or not _still(found, audit, checklist, project.standards):
+            found = _audit_answers(project, audit, checklist)
+            if kept is not None:
+                earlier[audit.id] = found
+        _, _, _, refs, asked = found
         period = quarter(audit.started)
         periods.add(period)
-        refs = []
         counted = []  # the results of the answers to a question of the checklist
-        for answer in audit.answers:
-            question = questions.get(answer.question)
-            ref = AnswerRef(audit, question, answer, answer.question in changed)
-            refs.append(ref)
-            if question is not None:
-                by_standard[question.standard].append(ref)
-                by_standard_results[question.standard].append(answer.result)
-                counted.append(answer.result)
-        for standard in dict.fromkeys(r.question.standard for r in refs if r.question is not None):
+        for ref, standard in asked:
+            by_standard[standard].append(ref)
+            by_standard_results[standard].append(ref.answer.result)
+            counted.append(ref.answer.result)
+        for standard in dict.fromkeys(standard for _, standard in asked):
             if (sources := answered_in.get(standard)) is None:
                 sources = answered_in[standard] = (set(), set())
             sources[0].add(audit.id)
             sources[1].add(audit.checklist)
         if counted:
-            found = by_site[audit.site]
-            found[period] += counted
-            found["all"] += counted
+            site = by_site[audit.site]
+            site[period] += counted
+            site["all"] += counted
         derived.answers_by_audit[audit.id] = refs
+    if kept is not None:
+        kept.clear()
+        kept.update((audit_id, earlier[audit_id]) for audit_id in project.audits)
     derived.answers_by_standard = dict(by_standard)
     derived.answered_in = answered_in
     derived.compliance = {standard: _counted(results)
@@ -148,6 +156,37 @@ def _answers(project: Project, derived: Derived) -> None:
     derived.site_compliance = {site: {period: _counted(results) for period, results in v.items()}
                                for site, v in sorted(by_site.items())}
     derived.periods = sorted(periods)
+
+
+# An audit's answers as found: the audit, its checklist and the standards its answers'
+# fingerprints were compared with (the models), its AnswerRefs, and (ref, standard) of those
+# answering a question of the checklist.
+Found = tuple[Audit, Checklist | None, tuple[tuple[str, Any], ...], list[AnswerRef],
+              list[tuple[AnswerRef, str]]]
+
+
+def _audit_answers(project: Project, audit: Audit, checklist: Checklist | None) -> Found:
+    questions = {q.id: q for q in checklist.questions} if checklist else {}
+    changed = set(changed_questions(project, audit))
+    refs, asked = [], []
+    for answer in audit.answers:
+        question = questions.get(answer.question)
+        ref = AnswerRef(audit, question, answer, answer.question in changed)
+        refs.append(ref)
+        if question is not None:
+            asked.append((ref, question.standard))
+    # Which answers changed since depends on these standards (their fingerprints) only.
+    covered = {questions[a.question].standard for a in audit.answers
+               if a.fingerprint and a.question in questions}
+    standards = tuple((sid, project.standards.get(sid)) for sid in sorted(covered))
+    return audit, checklist, standards, refs, asked
+
+
+def _still(found: Found, audit: Audit, checklist: Checklist | None,
+           standards: dict[str, Standard]) -> bool:
+    # Whether an audit's answers found earlier hold: made from these very models.
+    return (found[0] is audit and found[1] is checklist
+            and all(standards.get(sid) is model for sid, model in found[2]))
 
 
 def _counted(results: list[str]) -> Compliance:

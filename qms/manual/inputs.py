@@ -72,17 +72,33 @@ def changed_answers(audit_id: str) -> str:
     return f"{audit_id}#changed"
 
 
-def field_versions(project: Project, derived: Derived) -> dict[str, str]:
-    """A version of each standard's field sets and of each audit's changed answers."""
-    versions = {}
+def field_versions(project: Project, derived: Derived,
+                   kept: dict[str, tuple[Standard, dict[str, str]]] | None = None
+                   ) -> dict[str, str]:
+    """A version of each standard's field sets and of each audit's changed answers.
+
+    `kept` (`qms serve`'s memory, qms.manual.buildmemory): each standard's versions by its id
+    with the model they were made from; a standard whose model is that very object (its file
+    unchanged, its model kept) is not hashed again, and `kept` is left holding this build's."""
+    versions: dict[str, str] = {}
     getters = [(f"#{suffix}", operator.attrgetter(*fields))
                for suffix, fields in FIELD_SETS.items()]
+    earlier = dict(kept or {})
     for s in project.standards.values():
-        for suffix, fields_of in getters:
-            versions[s.id + suffix] = hashlib.sha1(repr(fields_of(s)).encode("utf-8")).hexdigest()
+        if (seen := earlier.get(s.id)) is not None and seen[0] is s:
+            versions.update(seen[1])
+            continue
+        mine = {s.id + suffix: hashlib.sha1(repr(fields_of(s)).encode("utf-8")).hexdigest()
+                for suffix, fields_of in getters}
         # every other field, as JSON: half the time of their repr (their measures are models)
-        versions[s.id + "#structure"] = hashlib.sha1(
+        mine[s.id + "#structure"] = hashlib.sha1(
             s.model_dump_json(exclude=TEXT_FIELDS).encode("utf-8")).hexdigest()
+        versions.update(mine)
+        if kept is not None:
+            earlier[s.id] = (s, mine)
+    if kept is not None:
+        kept.clear()
+        kept.update((s.id, earlier[s.id]) for s in project.standards.values())
     for audit_id, refs in derived.answers_by_audit.items():
         versions[changed_answers(audit_id)] = repr([r.answer.question for r in refs if r.changed])
     return versions

@@ -141,7 +141,8 @@ def _load_and_render(root: Path, config: Config, paths: BuildPaths, options: Bui
                                  if memory else git_histories(root))
             if paths.edition == STAFF:  # left out before any page is made, not hidden after
                 project, histories = staff_project(project), without_authors(histories)
-            derived = derive(project, histories, prefix)
+            derived = derive(project, histories, prefix,
+                             memory.of(f"answers {language}") if memory else None)
         if freezing:
             gc.freeze()
     finally:
@@ -151,7 +152,8 @@ def _load_and_render(root: Path, config: Config, paths: BuildPaths, options: Bui
                      f"{len(project.audits)} audits ...")
         with timed("render"):
             pages = render_source(project, derived, paths, result, pages,
-                                  translations.manual_switcher(config, language))
+                                  translations.manual_switcher(config, language),
+                                  memory.of(f"field versions {language}") if memory else None)
         del project, derived  # Sphinx needs the memory more (when this is not a child)
     finally:
         if freezing:  # also after an error: a process that goes on (qms serve) scans them again
@@ -182,12 +184,14 @@ def git_histories(root: Path) -> tuple[dict | None, str]:
 
 def render_source(project: Project, derived: Derived, paths: BuildPaths, result: BuildResult,
                   known: dict[str, str] | None = None,
-                  switcher: list[dict[str, Any]] | None = None) -> dict[str, str]:
+                  switcher: list[dict[str, Any]] | None = None,
+                  kept_versions: dict[str, Any] | None = None) -> dict[str, str]:
     """Render the pages; write only changed files; remove pages that no longer exist.
 
     `known` holds the page keys of the last build: a page with inputs whose key is unchanged
     (and whose file exists) keeps its file without being rendered. `switcher` leads to the
-    manual in the other languages (translations.switcher). Returns the new keys.
+    manual in the other languages (translations.switcher); `kept_versions` is what
+    inputs.field_versions kept (`qms serve`). Returns the new keys.
     """
     config = project.config
     docs = Docs(project)
@@ -206,7 +210,7 @@ def render_source(project: Project, derived: Derived, paths: BuildPaths, result:
                                    edition=paths.edition)
     versions = item_versions(project.root, {i: s.path for i, s in project.sources.items()},
                              derived.history)
-    versions.update(field_versions(project, derived))
+    versions.update(field_versions(project, derived, kept_versions))
     versions.update(place_versions(project))
     versions.update(measurement.versions())
     versions.update(service.versions())
