@@ -126,8 +126,11 @@ def _load_and_render(root: Path, config: Config, paths: BuildPaths, options: Bui
     timed = functools.partial(_timed, result.seconds)
     options.echo(f"reading {root} ...")
     # Loading makes millions of objects and no garbage: the collector does not scan them then,
-    # nor (frozen) while pages are rendered; objects a caller froze are left as they are.
-    freezing = not gc.get_freeze_count()
+    # nor (frozen) while pages are rendered; objects a caller froze are left as they are, and
+    # once the memory kept between builds has frozen them, it does (buildmemory.settle: its
+    # models are mostly frozen already, and counting frozen objects walks them all, 50 ms at
+    # 5,000 standards).
+    freezing = not (options.memory and options.memory.settled) and not gc.get_freeze_count()
     gc.disable()
     try:
         memory, folder = options.memory, cache_folder(paths.root)
