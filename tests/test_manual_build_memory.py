@@ -17,7 +17,9 @@ import pytest
 from qms.format import loadcache
 from qms.format.check import load_valid
 from qms.format.fingerprint import question_fingerprint
+from qms.format.load import open_config
 from qms.manual import derive, inputs, pipeline
+from qms.manual.build import BuildOptions, build_paths
 from qms.manual.buildmemory import FULL_EVERY, BuildMemory
 from qms.manual.sphinx_build import SphinxSession
 
@@ -182,3 +184,31 @@ def test_settling_collects_the_garbage_of_a_build_and_freezes_what_is_kept() -> 
     finally:
         gc.enable()
         gc.unfreeze()
+
+
+def test_warming_after_a_build_with_nothing_to_do_keeps_what_the_next_build_reads(
+        fixture_repo: Callable[[str], Path], kept: dict[str, object],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # `qms serve` on a manual that is up to date: the first build reads nothing, so the serve
+    # warms the memory, and its first edit reads one file, as every later one does.
+    repo = fixture_repo("manual-small")
+    build_once(repo)
+    result, _ = build_once(repo, **kept)
+    assert result.up_to_date
+    memory = kept["memory"]
+    assert isinstance(memory, BuildMemory) and not memory.load_caches
+    options = BuildOptions(today=date.fromisoformat(TODAY), memory=memory)
+    root, config = open_config(repo)
+    pipeline.warm(root, build_paths(root, config, None), options)
+    assert memory.load_caches and memory.histories
+    parsed: list[str] = []
+    read_many = loadcache.read_many
+
+    def noting_reads(paths, shown, *args, **kwargs):  # type: ignore[no-untyped-def]
+        parsed.extend(shown)
+        return read_many(paths, shown, *args, **kwargs)
+
+    monkeypatch.setattr(loadcache, "read_many", noting_reads)
+    _replace(repo / "standards" / "desk" / "DSK-001.yaml", TITLE, NEW_TITLE)
+    build_once(repo, strict=True, **kept)
+    assert parsed == ["standards/desk/DSK-001.yaml"]

@@ -50,6 +50,7 @@ from qms.manual.sphinxconf import DOCUTILS_CONF, conf_py, conf_values
 from qms.manual.views import common_context
 
 if TYPE_CHECKING:  # Sphinx is imported only when it runs (not for item pages alone)
+    from qms.manual.buildmemory import BuildMemory
     from qms.manual.sphinx_build import SphinxSession
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -133,15 +134,11 @@ def _load_and_render(root: Path, config: Config, paths: BuildPaths, options: Bui
     freezing = not (options.memory and options.memory.settled) and not gc.get_freeze_count()
     gc.disable()
     try:
-        memory, folder = options.memory, cache_folder(paths.root)
+        memory = options.memory
         with timed("load"):
-            loaded = load_valid_cached(root, options.today, folder,
-                                       memory.load_cache(folder) if memory else None)
-            project = translations.in_language(loaded, language)
+            project = translations.in_language(_loaded(root, paths, options), language)
         with timed("derive"):
-            histories, prefix = (memory.histories_of(root, gitrepo.head_commit(root),
-                                                     git_histories)
-                                 if memory else git_histories(root))
+            histories, prefix = _histories(root, memory)
             if paths.edition == STAFF:  # left out before any page is made, not hidden after
                 project, histories = staff_project(project), without_authors(histories)
             derived = derive(project, histories, prefix,
@@ -162,6 +159,34 @@ def _load_and_render(root: Path, config: Config, paths: BuildPaths, options: Bui
         if freezing:  # also after an error: a process that goes on (qms serve) scans them again
             gc.unfreeze()
     return pages, result
+
+
+def _loaded(root: Path, paths: BuildPaths, options: BuildOptions) -> Project:
+    # The repository, through the file cache (the one kept in memory, where it is kept).
+    folder = cache_folder(paths.root)
+    memory = options.memory
+    return load_valid_cached(root, options.today, folder,
+                             memory.load_cache(folder) if memory else None)
+
+
+def _histories(root: Path, memory: BuildMemory | None) -> tuple[dict | None, str]:
+    # git_histories, or what it gave while HEAD is the same commit (where memory is kept).
+    if memory is None:
+        return git_histories(root)
+    return memory.histories_of(root, gitrepo.head_commit(root), git_histories)  # type: ignore[no-any-return]
+
+
+def warm(root: Path, paths: BuildPaths, options: BuildOptions) -> None:
+    """Fill the memory kept between builds with the repository's models and git histories, as
+    a build would (`qms serve`, after a first build that had nothing to do: its first edit is
+    then as quick as the next). A repository that does not load is left to that build."""
+    if options.memory is None or options.memory.load_caches:
+        return
+    try:
+        _loaded(root, paths, options)
+    except QmsError:
+        return
+    _histories(root, options.memory)
 
 
 @contextmanager

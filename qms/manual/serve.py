@@ -18,6 +18,7 @@ from qms.base.errors import QmsError
 from qms.format.load import open_config
 from qms.manual.build import BuildOptions, BuildPaths, BuildResult, build, build_paths
 from qms.manual.buildmemory import BuildMemory
+from qms.manual.pipeline import warm
 from qms.manual.sphinx_build import SphinxSession
 
 QUIET_SECONDS = 0.1  # wait for a burst of saves (an editor, a git checkout) to settle
@@ -97,6 +98,8 @@ def serve(path: Path, port: int, options: BuildOptions,
 def _serve(root: Path, paths: BuildPaths, start: str, port: int, options: BuildOptions,
            report: Callable[[BuildResult, bool], bool]) -> None:
     _rebuild(root, options, report)
+    if options.memory is not None:  # (the manual may have been up to date: nothing read)
+        warm(root, paths, options)
     _settle(options)
     paths.html.mkdir(parents=True, exist_ok=True)
     idle = threading.Event()
