@@ -96,7 +96,15 @@ def test_builds_with_a_kept_memory_end_as_clean_builds_of_the_same_files(
                           for i, s in project.standards.items()))
         return found
 
+    counted_answers = derive._counted_answers
+    counts: list[int] = []  # each time the answers were counted anew
+
+    def noting_counts(founds):  # type: ignore[no-untyped-def]
+        counts.append(len(founds))
+        return counted_answers(founds)
+
     monkeypatch.setattr(derive, "_audit_answers", noting_answers)
+    monkeypatch.setattr(derive, "_counted_answers", noting_counts)
     monkeypatch.setattr(pipeline, "field_versions", noting_versions)
     # An answer whose fingerprint covers DSK-001: a title edit marks it changed since.
     project = load_valid(repo, date.fromisoformat(TODAY))
@@ -112,6 +120,7 @@ def test_builds_with_a_kept_memory_end_as_clean_builds_of_the_same_files(
     parsed.clear()
     worked_out.clear()
     hashed.clear()
+    counts.clear()
 
     desk = repo / "standards" / "desk"
     _replace(desk / "DSK-001.yaml", TITLE, NEW_TITLE)
@@ -119,6 +128,7 @@ def test_builds_with_a_kept_memory_end_as_clean_builds_of_the_same_files(
     assert parsed == ["standards/desk/DSK-001.yaml"]  # the others' models were kept
     assert len(histories) == 1  # HEAD did not move
     assert worked_out == ["AUD-20261001-MAIN-1A2B"] and hashed == [1]  # the others kept
+    assert counts == [1]  # an audit's answers changed: counted again
     assert all_html(repo)[f"{AUDIT}.html"].count("changed since audited") == marked + 1
     assert [name for name, text in all_html(repo).items() if TITLE in text] == []
     _snapshot(repo, tmp_path / "title")
@@ -147,8 +157,10 @@ def test_builds_with_a_kept_memory_end_as_clean_builds_of_the_same_files(
 
     (desk / "DSK-003.yaml").unlink()
     worked_out.clear()
+    counts.clear()
     build_once(repo, strict=True, **kept)
     assert worked_out == []  # no answer's fingerprint covers DSK-003: the answers are kept
+    assert counts == []  # and so are their counts
     assert all("DSK-003" not in text for text in all_html(repo).values())
     _snapshot(repo, tmp_path / "removed")
     kept["sphinx"].close()  # type: ignore[attr-defined]

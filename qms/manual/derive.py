@@ -113,6 +113,35 @@ def _histories(project: Project, histories: dict[str, list[Revision]] | None,
 
 
 def _answers(project: Project, derived: Derived, kept: dict[str, Any] | None) -> None:
+    earlier = dict(kept or {})
+    founds = []
+    for audit in sorted(project.audits.values(), key=lambda a: (a.started, a.id)):
+        checklist = project.checklists.get(audit.checklist)
+        found = earlier.get(audit.id)
+        if found is None or not _still(found, audit, checklist, project.standards):
+            found = _audit_answers(project, audit, checklist)
+        founds.append(found)
+    last = earlier.get(EVERY)  # (the audits' answers it was counted from, the counts)
+    if last is not None and len(last[0]) == len(founds) and all(
+            a is b for a, b in zip(last[0], founds, strict=True)):
+        counted = last[1]
+    else:
+        counted = _counted_answers(founds)
+    if kept is not None:
+        kept.clear()
+        kept.update((found[0].id, found) for found in founds)
+        kept[EVERY] = (founds, counted)
+    (derived.answers_by_audit, derived.answers_by_standard, derived.answered_in,
+     derived.compliance, derived.site_compliance, derived.periods) = counted
+
+
+EVERY = "#every"  # kept's entry for the counts of every audit's answers (ids hold no '#')
+
+
+def _counted_answers(founds: list[Found]) -> tuple[Any, ...]:
+    # Answers by audit and by standard, where each standard was answered, the compliance per
+    # standard and per site and quarter, and the quarters.
+    answers_by_audit: dict[str, list[AnswerRef]] = {}
     by_standard: dict[str, list[AnswerRef]] = defaultdict(list)
     answered_in: dict[str, tuple[set[str], set[str]]] = {}
     # Results are gathered per standard and per site and quarter, and counted once at the end:
@@ -120,15 +149,7 @@ def _answers(project: Project, derived: Derived, kept: dict[str, Any] | None) ->
     by_standard_results: dict[str, list[str]] = defaultdict(list)
     by_site: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     periods: set[str] = set()
-    earlier = dict(kept or {})
-    for audit in sorted(project.audits.values(), key=lambda a: (a.started, a.id)):
-        checklist = project.checklists.get(audit.checklist)
-        found = earlier.get(audit.id)
-        if found is None or not _still(found, audit, checklist, project.standards):
-            found = _audit_answers(project, audit, checklist)
-            if kept is not None:
-                earlier[audit.id] = found
-        _, _, _, refs, asked = found
+    for audit, _, _, refs, asked in founds:
         period = quarter(audit.started)
         periods.add(period)
         counted = []  # the results of the answers to a question of the checklist
@@ -145,17 +166,12 @@ def _answers(project: Project, derived: Derived, kept: dict[str, Any] | None) ->
             site = by_site[audit.site]
             site[period] += counted
             site["all"] += counted
-        derived.answers_by_audit[audit.id] = refs
-    if kept is not None:
-        kept.clear()
-        kept.update((audit_id, earlier[audit_id]) for audit_id in project.audits)
-    derived.answers_by_standard = dict(by_standard)
-    derived.answered_in = answered_in
-    derived.compliance = {standard: _counted(results)
-                          for standard, results in by_standard_results.items()}
-    derived.site_compliance = {site: {period: _counted(results) for period, results in v.items()}
-                               for site, v in sorted(by_site.items())}
-    derived.periods = sorted(periods)
+        answers_by_audit[audit.id] = refs
+    return (answers_by_audit, dict(by_standard), answered_in,
+            {standard: _counted(results) for standard, results in by_standard_results.items()},
+            {site: {period: _counted(results) for period, results in v.items()}
+             for site, v in sorted(by_site.items())},
+            sorted(periods))
 
 
 # An audit's answers as found: the audit, its checklist and the standards its answers'
