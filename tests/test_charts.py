@@ -483,3 +483,69 @@ def test_a_scale_places_many_values_where_it_places_each(
     scale too)."""
     scale = Scale(low, low + width, start, end)
     assert scale.each(values) == [scale.at(value) for value in values]
+
+
+@given(st.lists(st.one_of(st.none(), st.floats(allow_nan=True, allow_infinity=True)),
+                max_size=12))
+def test_a_series_is_whole_only_when_every_reading_can_be_drawn(
+        values: list[float | None]) -> None:
+    """The one-sum check of a series' readings agrees with looking at each (an overflowing
+    sum may only call a whole series broken, which draws it the long way)."""
+    from qms.manual.charts.xmr import _readings
+
+    drawn = _readings(charts.XmrSeries([(f"w{i}", v) for i, v in enumerate(values)]))
+    every = all(v is not None and math.isfinite(v) for v in values)
+    assert drawn.whole == every or (every and not math.isfinite(sum(values)))  # type: ignore[arg-type]
+
+
+@given(st.lists(st.floats(-1e4, 1e4), min_size=1, max_size=30), st.lists(st.integers(-2, 32)))
+def test_a_whole_series_is_drawn_as_the_long_way_draws_it(
+        values: list[float], signals: list[int]) -> None:
+    """A series without gaps takes the short way (no reading looked at again): its charts are
+    byte for byte those of the way that checks every reading."""
+    from qms.manual.charts import xmr
+
+    points = readings(len(values))
+    points = [(when, value) for (when, _), value in zip(points, values, strict=True)]
+    series = charts.XmrSeries(points, 96.0, 90.0, 102.0, signals)
+    short = (xmr.xmr_chart(points, 96.0, 90.0, 102.0, parse_target(">= 95"), signals, "T"),
+             xmr.small_multiples({"A": series, "B": series}, None, "S"))
+    real = xmr._readings
+    try:
+        xmr._readings = lambda s: real(s)._replace(whole=False)  # type: ignore[assignment]
+        long = (xmr.xmr_chart(points, 96.0, 90.0, 102.0, parse_target(">= 95"), signals, "T"),
+                xmr.small_multiples({"A": series, "B": series}, None, "S"))
+    finally:
+        xmr._readings = real  # type: ignore[assignment]
+    assert short == long
+
+
+@given(st.lists(st.one_of(st.none(), st.tuples(st.floats(-1e4, 1e4), st.floats(-1e4, 1e4))),
+                max_size=12))
+def test_a_line_and_its_dots_join_their_points_as_written_one_by_one(
+        points: list[tuple[float, float] | None]) -> None:
+    """path_through and dots (joined in one go where no point is missing) give what writing
+    each point after the last gives."""
+    from qms.manual.charts.svg import Svg, path_through
+
+    texts = spots(points)
+    expected, pen = "", False
+    for text in texts:
+        expected += "" if text is None else ("L" if pen else "M") + text
+        pen = text is not None
+    assert path_through(texts) == path_through(iter(texts)) == expected
+    svg = Svg(10, 10)
+    svg.dots(texts, 3.0)
+    dots = "".join(f"M{text}h0" for text in texts if text is not None)
+    assert svg.parts == ([f'<path d="{dots}" style="fill:none;stroke-width:4;'
+                          'stroke-linecap:round"/>'] if dots else [])
+
+
+@given(st.lists(st.floats(allow_nan=True, allow_infinity=True), max_size=12))
+def test_a_data_range_leaves_out_what_cannot_be_drawn(values: list[float]) -> None:
+    """data_range (one sum where nothing is to be dropped) is the range of the finite values."""
+    from qms.manual.charts.scales import data_range
+
+    kept = [value for value in values if math.isfinite(value)]
+    assert data_range(values) == data_range(kept)
+    assert data_range(iter(values), floor=0.0) == data_range(kept, floor=0.0)

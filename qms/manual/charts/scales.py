@@ -44,7 +44,13 @@ def data_range(values: Iterable[float], *, floor: float | None = None,
                margin: float = MARGIN) -> tuple[float, float]:
     """The range of the values with a margin at each end (none below `floor`, where bars stand
     on zero); a single value gets room round it."""
-    finite = [value for value in values if math.isfinite(value)]
+    finite = list(values)
+    try:  # a NaN or an infinity makes the sum one too: most data has none to drop
+        whole = math.isfinite(sum(finite))
+    except OverflowError:
+        whole = False
+    if not whole:
+        finite = [value for value in finite if math.isfinite(value)]
     if floor is not None:
         finite.append(floor)
     low, high = (min(finite), max(finite)) if finite else (0.0, 1.0)

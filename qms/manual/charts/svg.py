@@ -45,15 +45,14 @@ def num(value: float) -> str:
 
 def spots(points: Iterable[tuple[float, float] | None]) -> list[str | None]:
     """Each point as 'x y' text (None stays None): formatted once, for a line and its dots."""
-    # num written out: a year of weekly readings per site makes half a million coordinates
-    texts: list[str | None] = []
-    for point in points:
-        if point is None:
-            texts.append(None)
-            continue
-        x, y = f"{point[0]:.2f}", f"{point[1]:.2f}"
-        texts.append(f"{x if x[-1] != '0' else num(point[0])} "
-                     f"{y if y[-1] != '0' else num(point[1])}")
+    # num written out: a year of weekly readings per site makes half a million coordinates.
+    # Both in one format; the few with a zero to strip (x's ends before the space) again.
+    listed = list(points)
+    texts: list[str | None] = [f"{point[0]:.2f} {point[1]:.2f}" if point is not None else None
+                               for point in listed]
+    for index, (point, text) in enumerate(zip(listed, texts, strict=True)):
+        if point is not None and text is not None and (text[-1] == "0" or "0 " in text):
+            texts[index] = f"{num(point[0])} {num(point[1])}"
     return texts
 
 
@@ -64,9 +63,12 @@ def polyline(points: Iterable[tuple[float, float] | None]) -> str:
 
 def path_through(texts: Iterable[str | None]) -> str:
     """Path data through points already written as 'x y' text; None breaks the line there."""
+    listed = texts if isinstance(texts, list) else list(texts)
+    if None not in listed:  # one unbroken line (most series): joined in one go
+        return "M" + "L".join(listed) if listed else ""  # type: ignore[arg-type]
     parts: list[str] = []
     pen_down = False
-    for text in texts:
+    for text in listed:
         if text is None:
             pen_down = False
             continue
@@ -187,7 +189,8 @@ class Svg:
     def dots(self, texts: Iterable[str | None], size: float, *, edge: float = 1.0) -> None:
         """A filled round marker at each point written as 'x y' text (None: no dot there)."""
         # a round cap on a zero-length line is a filled dot: a fifth of the bytes of a <use>
-        self.path("".join(f"M{text}h0" for text in texts if text is not None),
+        kept = [text for text in texts if text is not None]
+        self.path("M" + "h0M".join(kept) + "h0" if kept else "",
                   f"fill:none;stroke-width:{num(size + edge)};stroke-linecap:round")
 
     def text(self, x: float, y: float, content: str, size: float = FONT_SIZE, *,

@@ -85,35 +85,38 @@ def xmr_chart(points: Sequence[tuple[Label, float]], centre: float | None, lower
               title: str, *, unit: str | None = None, translate: Translate = plain) -> str:
     """An XmR chart: the readings, centre line, natural process limits, target and signals."""
     series = XmrSeries(points, centre, lower, upper, signals)
-    if not _drawable(series):
+    drawn = _readings(series)
+    if not _drawable(drawn):
         return no_data(title, translate)
     chart = titled(title, WIDE, HEIGHT)
     chart.entries = _entries([series], target, translate)
     labels, places = _x_labels(series, 8)
     x = Axis(*data_range(range(len(points))), places, labels, turned=len(points) > 4)
-    y = numeric(*data_range(_values(series, target)), short(clean(unit)) if unit else "")
+    y = numeric(*data_range(_values(series, drawn, target)), short(clean(unit)) if unit else "")
     area, x, y = single(chart, x, y)
     draw_axes(chart.svg, area, x, y)
-    _draw_series(chart.svg, area, series, target)
+    _draw_series(chart.svg, area, series, drawn, target)
     axes_lines(chart.svg, area)
-    return chart.finish(_describe(series, target, translate))
+    return chart.finish(_describe(series, drawn, target, translate))
 
 
 def small_multiples(panels: Mapping[str, XmrSeries], target: TargetLine | None, title: str, *,
                     unit: str | None = None, translate: Translate = plain) -> str:
     """One small XmR panel per site (in the order given) on one shared y scale."""
-    shown = {clean(site): series for site, series in panels.items() if _drawable(series)}
+    readings = {site: _readings(series) for site, series in panels.items()}
+    shown = {clean(site): (series, readings[site]) for site, series in panels.items()
+             if _drawable(readings[site])}
     if not shown:
         return no_data(title, translate)
     rows = math.ceil(len(shown) / PANEL_COLUMNS)
     columns = min(len(shown), PANEL_COLUMNS)
     chart = titled(title, WIDE, AROUND_PANELS + PANEL_HEIGHT * rows)
-    chart.entries = _entries(shown.values(), target, translate)
+    chart.entries = _entries([series for series, _ in shown.values()], target, translate)
     name = short(clean(unit)) if unit else ""
-    y_range = data_range([value for series in shown.values()
-                          for value in _values(series, target)])
-    ticks = {site: _x_labels(series, 4) for site, series in shown.items()}
-    below = max(below_axis(labels, len(shown[site].points) > 4)
+    y_range = data_range([value for series, drawn in shown.values()
+                          for value in _values(series, drawn, target)])
+    ticks = {site: _x_labels(series, 4) for site, (series, _) in shown.items()}
+    below = max(below_axis(labels, len(shown[site][0].points) > 4)
                 for site, (labels, _) in ticks.items())
     # each panel's title (the site) above it, apart from the labels of the row above
     heading = GAP + LINE * FONT + GAP + PANEL_TITLE
@@ -122,7 +125,7 @@ def small_multiples(panels: Mapping[str, XmrSeries], target: TargetLine | None, 
     beside = beside_axis(y_labels)
     outer_left = EDGE + (0.02 * WIDE + label_space(name, FONT) if name else 0.0)
     cell_width = (WIDE - outer_left - EDGE) / columns
-    for place, (site, series) in enumerate(shown.items()):
+    for place, (site, (series, drawn)) in enumerate(shown.items()):
         row, column = divmod(place, columns)
         x, y = outer_left + column * cell_width, chart.top + row * cell_height
         labels, places = ticks[site]
@@ -135,7 +138,7 @@ def small_multiples(panels: Mapping[str, XmrSeries], target: TargetLine | None, 
                     x + cell_width - max(2 * EDGE, reach_right), y + cell_height - below,
                     x_range, y_range)
         draw_y_axis(chart.svg, area, y_values, y_labels, show=column == 0)
-        _draw_series(chart.svg, area, series, target)
+        _draw_series(chart.svg, area, series, drawn, target)
         draw_x_axis(chart.svg, area, places, labels, turned=turned)
         axes_lines(chart.svg, area)
         chart.svg.text((area.left + area.right) / 2, y + GAP + TOP * FONT,
@@ -143,29 +146,51 @@ def small_multiples(panels: Mapping[str, XmrSeries], target: TargetLine | None, 
     if name:
         axis_name_left(chart.svg, EDGE + 0.02 * WIDE, chart.top,
                        chart.svg.height - chart.bottom, name)
-    described = listing((f"{site}: {_describe(series, None, translate)}"
-                         for site, series in shown.items()), translate)
+    described = listing((f"{site}: {_describe(series, drawn, None, translate)}"
+                         for site, (series, drawn) in shown.items()), translate)
     if target is not None:
         described = f"{_target_text(target, translate)}; {described}"
     return chart.finish(described)
 
 
-def _drawable(series: XmrSeries) -> bool:
+class _Readings(NamedTuple):
+    """A series' values, and whether every one of them can be drawn (most series: then no
+    value is looked at again for a gap)."""
+
+    values: list[float]
+    whole: bool
+
+
+def _readings(series: XmrSeries) -> _Readings:
+    """The values of a series, checked for gaps once."""
+    values = [value for _, value in series.points]
+    try:
+        # a NaN or an infinity makes the sum one too (an overflow only takes the long way)
+        whole = math.isfinite(sum(values))
+    except (TypeError, OverflowError):  # a gap given as None
+        whole = False
+    return _Readings(values, whole)
+
+
+def _drawable(drawn: _Readings) -> bool:
     """Whether a series has at least one reading to draw."""
-    return any(finite(value) for _, value in series.points)
+    if drawn.whole:
+        return bool(drawn.values)
+    return any(finite(value) for value in drawn.values)
 
 
-def _marked(series: XmrSeries) -> list[int]:
-    """The signalling readings that can be drawn, each once."""
-    return sorted(i for i in set(series.signals)
-                  if 0 <= i < len(series.points) and finite(series.points[i][1]))
+def _marked(series: XmrSeries, shown: list[bool] | None = None) -> list[int]:
+    """The signalling readings that can be drawn, each once (`shown`: which readings can)."""
+    return sorted(i for i in set(series.signals) if 0 <= i < len(series.points) and (
+        shown[i] if shown is not None else finite(series.points[i][1])))
 
 
-def _values(series: XmrSeries, target: TargetLine | None) -> list[float]:
+def _values(series: XmrSeries, drawn: _Readings, target: TargetLine | None) -> list[float]:
     """Every value the chart must show: readings, centre line, limits and target."""
     lines = [series.centre, series.lower, series.upper, target.value if target else None]
-    return [float(value) for value in [value for _, value in series.points] + lines
-            if finite(value)]
+    if drawn.whole:
+        return [*map(float, drawn.values), *(float(value) for value in lines if finite(value))]
+    return [float(value) for value in drawn.values + lines if finite(value)]
 
 
 def _x_labels(series: XmrSeries, most: int) -> tuple[list[str], list[float]]:
@@ -199,13 +224,17 @@ def _across(svg: Svg, area: Plot, name: str, value: float | None, entry: Entry) 
         svg.close()
 
 
-def _draw_series(svg: Svg, area: Plot, series: XmrSeries, target: TargetLine | None) -> None:
+def _draw_series(svg: Svg, area: Plot, series: XmrSeries, drawn: _Readings,
+                 target: TargetLine | None) -> None:
     """The readings, the lines that judge them and the signal marks, in one plot."""
-    drawn = [finite(value) for _, value in series.points]
-    heights = area.y.each([value if shown else 0.0
-                           for shown, (_, value) in zip(drawn, series.points, strict=True)])
-    places = [(x, y) if shown else None for x, y, shown
-              in zip(area.x.each(range(len(drawn))), heights, drawn, strict=True)]
+    values = drawn.values
+    shown = [True] * len(values) if drawn.whole else [finite(value) for value in values]
+    heights = area.y.each(values if drawn.whole else
+                          [value if up else 0.0 for up, value in zip(shown, values, strict=True)])
+    places: list[tuple[float, float] | None] = (
+        list(zip(area.x.each(range(len(values))), heights, strict=True)) if drawn.whole else
+        [(x, y) if up else None
+         for x, y, up in zip(area.x.each(range(len(values))), heights, shown, strict=True)])
     texts = spots(places)  # every reading is on the line and has a dot: formatted once
     svg.open("qms-readings")
     svg.path(path_through(texts), stroke(READING.colour, READING.width))
@@ -218,7 +247,7 @@ def _draw_series(svg: Svg, area: Plot, series: XmrSeries, target: TargetLine | N
         _across(svg, area, "qms-limit", limit, LIMIT)
     if target is not None:
         _across(svg, area, "qms-target", target.value, TARGET)
-    marked = [places[i] for i in _marked(series)]
+    marked = [places[i] for i in _marked(series, shown)]
     if marked:
         svg.open("qms-signals", marker_style(SIGNAL, hollow=True, edge=1.5))
         svg.marks(SIGNAL_MARK.marker, SIGNAL_MARK.marker_size, [spot for spot in marked if spot],
@@ -232,9 +261,11 @@ def _target_text(target: TargetLine, translate: Translate) -> str:
     return translate("target {sign} {value}", sign=sign, value=number(target.value))
 
 
-def _describe(series: XmrSeries, target: TargetLine | None, translate: Translate) -> str:
+def _describe(series: XmrSeries, drawn: _Readings, target: TargetLine | None,
+              translate: Translate) -> str:
     """What the chart shows, in words: range, latest, centre, limits, target and signals."""
-    readings = [(when, value) for when, value in series.points if finite(value)]
+    readings = series.points if drawn.whole else [
+        (when, value) for when, value in series.points if finite(value)]
     parts = [translate("{count} readings from {first} to {last}, latest {latest}",
                        count=len(readings), first=clean(readings[0][0]),
                        last=clean(readings[-1][0]), latest=number(readings[-1][1]))]
