@@ -241,13 +241,14 @@ class MeasureFigures:
         rows = []
         series: tuple[Any, ...] = ()
         site = centre = limits = ""
-        states: dict[str, str] = {}
+        states: dict[str, dict[str, Any]] = {}  # each state's cell, made once (read only)
         for row in self._measurement.rows_of(self.standard.id):
             if row["measure"] != self.measure.id:
                 continue
             # a series' rows share its site and limits (the same objects): worded once
             shared = (row["site"], row["centre"], row["lower_limit"], row["upper_limit"])
-            if not series or any(a is not b for a, b in zip(series, shared, strict=True)):
+            if (not series or shared[0] is not series[0] or shared[1] is not series[1]
+                    or shared[2] is not series[2] or shared[3] is not series[3]):
                 series = shared
                 site = self._measurement.shown_name(row["site"]) if row["site"] else "—"
                 centre = figure(row["centre"])
@@ -255,11 +256,11 @@ class MeasureFigures:
                           f"{figure(row['lower_limit'])} – {figure(row['upper_limit'])}")
             state = row["state"]
             if state not in states:
-                states[state] = _(state)
+                states[state] = cell(_(state), cls=f"qms-{state}")
             # counts as text: a table prints a text cell without working out its kind
             rows.append([site, row["period"], str(row["n"]), figure(row["mean"]),
-                         figure(row["last"]), cell(states[state], cls=f"qms-{state}"),
-                         centre, limits, str(len(row["signals"]))])
+                         figure(row["last"]), states[state], centre, limits,
+                         str(len(row["signals"]))])
         return make_table([_("Site"), _("Month"), _("Readings"), _("Mean"), _("Last"), _("State"),
                            _("Centre line"), _("Limits"), _("Signals")], rows,
                           cls="qms-kpi", search=False)

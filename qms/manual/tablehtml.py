@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import date, datetime
+from functools import lru_cache
 from html import escape
 from typing import Any
 
@@ -37,7 +38,12 @@ def relative_uri(base: str, target: str) -> str:
 
 
 def _classes(value: Any) -> str:
-    return " ".join(c for c in _NOT_CLASS.sub(" ", str(value)).split() if c)
+    return _class_list(value if type(value) is str else str(value))
+
+
+@lru_cache(maxsize=1024)  # a page's tables mark thousands of cells with a few classes
+def _class_list(value: str) -> str:
+    return " ".join(c for c in _NOT_CLASS.sub(" ", value).split() if c)
 
 
 def plain_text(value: Any) -> str:
