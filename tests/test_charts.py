@@ -549,3 +549,20 @@ def test_a_data_range_leaves_out_what_cannot_be_drawn(values: list[float]) -> No
     kept = [value for value in values if math.isfinite(value)]
     assert data_range(values) == data_range(kept)
     assert data_range(iter(values), floor=0.0) == data_range(kept, floor=0.0)
+
+
+def test_a_legend_taken_again_is_the_legend_drawn_afresh() -> None:
+    """A legend made once per kind of chart (entries and size) is the one each chart would
+    draw, its hatches' definitions included."""
+    from qms.manual.charts import frame
+
+    def draw() -> tuple[str, str]:
+        return (charts.grouped_bars(["a", "b"], {"E": [6.1, 6.5], "P": [5.5, 6.0]}, "E and P"),
+                CASES["xmr_chart"]("Readings"))
+
+    frame._legend.cache_clear()
+    fresh = draw()
+    assert frame._legend.cache_info().hits == 0
+    again = draw()
+    assert frame._legend.cache_info().hits == 2
+    assert again == fresh and "<pattern id=" in fresh[0]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import NamedTuple
 
 from qms.manual.charts.layout import (
@@ -152,19 +153,29 @@ class Chart:
 
     def _legend(self) -> None:
         """The entries in rows below the plot, centred."""
-        svg = self.svg
-        columns = self._columns()
-        rows = -(-len(self.entries) // columns)
-        entry_width = widest([entry.label for entry in self.entries], FONT) + LEGEND_ENTRY * FONT
-        start = (svg.width - columns * entry_width) / 2 + FONT  # half the column spacing
-        svg.open("qms-legend")
-        for place, entry in enumerate(self.entries):
-            x = start + (place % columns) * entry_width
-            y = svg.height - (BELOW + 0.5 * LINE + (rows - 1 - place // columns) * ROW) * FONT
-            sample(svg, entry, x, y)
-            svg.text(x + (SAMPLE + TEXT_GAP) * FONT, y + MIDDLE * FONT, entry.label, FONT,
-                     anchor="left")
-        svg.close()
+        parts, defs = _legend(tuple(self.entries), self.svg.width, self.svg.height)
+        self.svg.parts.extend(parts)
+        self.svg.defs.update(defs)
+
+
+@lru_cache(maxsize=64)  # the charts of one kind mostly have the same legend at the same place
+def _legend(entries: tuple[Entry, ...], width: float, height: float
+            ) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
+    """A legend's elements and the definitions they use, drawn on a drawing of that size."""
+    svg = Svg(width, height)
+    columns = legend_columns([entry.label for entry in entries], FONT, width)
+    rows = -(-len(entries) // columns)
+    entry_width = widest([entry.label for entry in entries], FONT) + LEGEND_ENTRY * FONT
+    start = (width - columns * entry_width) / 2 + FONT  # half the column spacing
+    svg.open("qms-legend")
+    for place, entry in enumerate(entries):
+        x = start + (place % columns) * entry_width
+        y = height - (BELOW + 0.5 * LINE + (rows - 1 - place // columns) * ROW) * FONT
+        sample(svg, entry, x, y)
+        svg.text(x + (SAMPLE + TEXT_GAP) * FONT, y + MIDDLE * FONT, entry.label, FONT,
+                 anchor="left")
+    svg.close()
+    return tuple(svg.parts), tuple(svg.defs.items())
 
 
 def sample(svg: Svg, entry: Entry, x: float, y: float) -> None:
