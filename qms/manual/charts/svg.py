@@ -37,10 +37,8 @@ ANCHORS = {"left": "start", "center": "middle", "right": "end"}
 def num(value: float) -> str:
     """A coordinate with at most two decimals and no trailing zeros, the same on every machine."""
     text = f"{value:.2f}"
-    if text[-1] != "0":  # most coordinates: two decimals, nothing to strip (and never -0)
-        return text
-    text = text.rstrip("0").rstrip(".")
-    return "0" if text == "-0" else text
+    # most coordinates: two decimals, nothing to strip (and never -0)
+    return text if text[-1] != "0" else _stripped(text)
 
 
 def spots(points: Iterable[tuple[float, float] | None]) -> list[str | None]:
@@ -50,10 +48,19 @@ def spots(points: Iterable[tuple[float, float] | None]) -> list[str | None]:
     listed = list(points)
     texts: list[str | None] = [f"{point[0]:.2f} {point[1]:.2f}" if point is not None else None
                                for point in listed]
-    for index, (point, text) in enumerate(zip(listed, texts, strict=True)):
-        if point is not None and text is not None and (text[-1] == "0" or "0 " in text):
-            texts[index] = f"{num(point[0])} {num(point[1])}"
+    for index, text in enumerate(texts):
+        if text is not None and (text[-1] == "0" or "0 " in text):
+            x, y = text.split(" ")
+            texts[index] = f"{_stripped(x) if x[-1] == '0' else x} {_stripped(y)}"
     return texts
+
+
+def _stripped(text: str) -> str:
+    # num's second half: a coordinate already written with two decimals, its zeros dropped
+    if text[-1] != "0":
+        return text
+    text = text.rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
 
 
 def polyline(points: Iterable[tuple[float, float] | None]) -> str:
