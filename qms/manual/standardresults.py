@@ -11,6 +11,7 @@ re-renders its standard's page and no other standard's.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from html import escape
 
 from markupsafe import Markup
@@ -52,9 +53,9 @@ def sparkline(means: list[float], target: float | None, title: str) -> Markup:
     def y(value: float) -> float:
         return round(SPARK_H - PAD - (value - low) / span * (SPARK_H - 2 * PAD), 2)
 
-    step = (SPARK_W - 2 * PAD) / max(len(means) - 1, 1)
-    points = " ".join(f"{round(PAD + i * step, 2)},{y(v)}" for i, v in enumerate(means))
-    last_x = round(PAD + (len(means) - 1) * step, 2)
+    across = _across(len(means))
+    points = " ".join([f"{x},{y(v)}" for x, v in zip(across, means, strict=True)])
+    last_x = across[-1]
     goal = (f'<line x1="0" y1="{y(target)}" x2="{SPARK_W}" y2="{y(target)}" '
             'stroke="currentColor" stroke-width="0.8" stroke-dasharray="3 2" opacity="0.6"/>'
             if target is not None else "")
@@ -64,6 +65,13 @@ def sparkline(means: list[float], target: float | None, title: str) -> Markup:
         f"<title>{escape(title, quote=False)}</title>{goal}"
         f'<polyline points="{points}" fill="none" stroke="currentColor" stroke-width="1.2"/>'
         f'<circle cx="{last_x}" cy="{y(means[-1])}" r="2" fill="currentColor"/></svg>')
+
+
+@lru_cache(maxsize=64)  # a standard's sparklines mostly have the same number of months
+def _across(count: int) -> tuple[float, ...]:
+    """Where each of `count` points of a sparkline stands across it (rounded as drawn)."""
+    step = (SPARK_W - 2 * PAD) / max(count - 1, 1)
+    return tuple(round(PAD + i * step, 2) for i in range(count))
 
 
 class StandardResults:
