@@ -12,6 +12,8 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from qms.format.listing import finding_is_open, finding_is_overdue
 from qms.format.load import load_project
@@ -340,3 +342,21 @@ def test_compliance_of_many_sites_draws_all_sites_and_the_lowest(sample: Path) -
                         str(AuditFigures(project, derived, Docs(project)).compliance_line()))
     assert [label for label in labels if label.startswith(("Store", "All"))] == [
         "Store 1", "Store 2", "Store 3"]
+
+
+@given(st.lists(st.floats(-1e3, 1e3), min_size=1, max_size=30),
+       st.one_of(st.none(), st.floats(-1e3, 1e3)))
+def test_a_sparkline_stands_its_points_where_the_months_fall(
+        means: list[float], target: float | None) -> None:
+    """The points across a sparkline (worked out once per number of months) are at PAD + i
+    steps, rounded to 0.01, and up it as the means are, from the last month's dot."""
+    from qms.manual.standardresults import PAD, SPARK_H, SPARK_W, sparkline
+
+    svg = str(sparkline(means, target, "t"))
+    points = re.search(r'points="([^"]*)"', svg).group(1).split(" ")  # type: ignore[union-attr]
+    step = (SPARK_W - 2 * PAD) / max(len(means) - 1, 1)
+    values = [*means, *([target] if target is not None else [])]
+    low, span = min(values), (max(values) - min(values)) or 1.0
+    ups = [round(SPARK_H - PAD - (v - low) / span * (SPARK_H - 2 * PAD), 2) for v in means]
+    assert points == [f"{round(PAD + i * step, 2)},{up}" for i, up in enumerate(ups)]
+    assert f'<circle cx="{round(PAD + (len(means) - 1) * step, 2)}" cy="{ups[-1]}"' in svg
