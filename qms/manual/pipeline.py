@@ -69,8 +69,10 @@ def rebuild(root: Path, config: Config, paths: BuildPaths, options: BuildOptions
     # peak). The child sends back the new page keys and what it wrote.
     earlier = pending(paths.state)  # what a stopped build left
     work = functools.partial(_load_and_render, root, config, paths, options, state.pages, result)
-    # (not where the memory of this build is kept for the next: `qms serve`)
-    pages, rendered = work() if options.memory is not None else in_forked_child(work)
+    # (not where the memory of this build is kept for the next, `qms serve`, once it holds
+    # the models: its first build, often of every page, forks still, then it is warmed)
+    kept = options.memory is not None and bool(options.memory.load_caches)
+    pages, rendered = work() if kept else in_forked_child(work)
     state.pages = pages
     result.__dict__.update(rendered.__dict__)
     _carry_pending(earlier, result, paths)
@@ -178,8 +180,9 @@ def _histories(root: Path, memory: BuildMemory | None) -> tuple[dict | None, str
 
 def warm(root: Path, paths: BuildPaths, options: BuildOptions) -> None:
     """Fill the memory kept between builds with the repository's models and git histories, as
-    a build would (`qms serve`, after a first build that had nothing to do: its first edit is
-    then as quick as the next). A repository that does not load is left to that build."""
+    a build would (`qms serve`, after its first build, which kept none: that build had nothing
+    to do, or ran in a forked child to spare the server its peak; the first edit is then as
+    quick as the next). A repository that does not load is left to the next build."""
     if options.memory is None or options.memory.load_caches:
         return
     try:

@@ -97,8 +97,8 @@ def serve(path: Path, port: int, options: BuildOptions,
 
 def _serve(root: Path, paths: BuildPaths, start: str, port: int, options: BuildOptions,
            report: Callable[[BuildResult, bool], bool]) -> None:
-    _rebuild(root, options, report)
-    if options.memory is not None:  # (the manual may have been up to date: nothing read)
+    _rebuild(root, options, report)  # (in a forked child, which keeps no memory)
+    if options.memory is not None:
         warm(root, paths, options)
     _settle(options)
     paths.html.mkdir(parents=True, exist_ok=True)
