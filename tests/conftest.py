@@ -38,9 +38,11 @@ def interruptible() -> None:
 
 @pytest.fixture(autouse=True)
 def pinned_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every test runs with a pinned git identity and a pinned today."""
+    """Every test runs with a pinned git identity, a pinned today, and output that is piped: no
+    COLUMNS from the shell (or from pytest-xdist, which sets it in its workers) fits tables."""
     for key, value in GIT_IDENTITY.items():
         monkeypatch.setenv(key, value)
+    monkeypatch.delenv("COLUMNS", raising=False)
     monkeypatch.setenv("QMS_TODAY", TODAY)
 
 
