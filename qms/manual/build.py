@@ -30,6 +30,7 @@ from qms.manual.edition import QUALITY, folder_name
 
 if TYPE_CHECKING:  # the pipeline imports Sphinx: a build with nothing to do never does
     from qms.manual.buildmemory import BuildMemory
+    from qms.manual.firstpages import FirstPages
     from qms.manual.sphinx_build import SphinxSession
 
 
@@ -45,6 +46,7 @@ class BuildOptions:
     echo: Callable[[str], None] = print
     sphinx: SphinxSession | None = None  # kept between builds by `qms serve`
     memory: BuildMemory | None = None  # the same
+    first: FirstPages | None = None  # `qms serve`'s pages asked for, written first
     audience: str | None = None  # the edition: quality | staff (None: manual.audience)
     language: str | None = None  # one of manual.languages (None: every one of them)
 

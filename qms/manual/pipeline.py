@@ -38,6 +38,7 @@ from qms.manual.buildstate import (
 )
 from qms.manual.derive import Derived, derive
 from qms.manual.edition import STAFF, staff_project, without_authors
+from qms.manual.firstpages import ShownFirst
 from qms.manual.htmlpages import ITEM_TEMPLATES, html_environment
 from qms.manual.inputs import field_versions
 from qms.manual.itemdata import ITEMS
@@ -68,31 +69,38 @@ def rebuild(root: Path, config: Config, paths: BuildPaths, options: BuildOptions
     # memory goes with it instead of staying under Sphinx's (5,000 standards: 390 -> 290 MB
     # peak). The child sends back the new page keys and what it wrote.
     earlier = pending(paths.state)  # what a stopped build left
-    work = functools.partial(_load_and_render, root, config, paths, options, state.pages, result)
     # (not where the memory of this build is kept for the next, `qms serve`, once it holds
     # the models: its first build, often of every page, forks still, then it is warmed)
     kept = options.memory is not None and bool(options.memory.load_caches)
+    engine = itemdirect.engine_version()
+    first = (ShownFirst(options.first, paths, state, result)
+             if kept and options.first and not options.clean and state.engine == engine
+             and result.index.is_file() else None)  # (the pages asked for, written first)
+    work = functools.partial(_load_and_render, root, config, paths, options, state.pages, result,
+                             first)
     pages, rendered = work() if kept else in_forked_child(work)
     state.pages = pages
     result.__dict__.update(rendered.__dict__)
     _carry_pending(earlier, result, paths)
     if options.clean or len(result.written) > COLLECT_AFTER_PAGES:
         gc.collect()  # a third of a second where Sphinx's environment is kept in memory
-    engine = itemdirect.engine_version()
     if (options.clean or result.written or result.removed or not result.index.is_file()
             or state.engine != engine):
         if not (options.clean or result.removed or state.engine != engine
                 or not result.index.is_file()):
+            rest = [name for name in result.written if not first or name not in first.carried]
             with _timed(result.seconds, "items"):
-                if itemdirect.write_without_sphinx(paths.source, paths.html, paths.state,
-                                                   state, result.written, result.item_pages,
-                                                   result.previous):
+                if not rest or itemdirect.write_without_sphinx(
+                        paths.source, paths.html, paths.state, state, rest, result.item_pages,
+                        result.previous):
                     clear_pending(paths.state)
                     return
         if state.engine != engine or any(name.startswith(FRAME_FILES) for name in result.written):
             # conf.py, a template or a static file changed: the frame around item pages (its
             # switcher, labels, styles) is drawn again, and every item page written again
             state.frame = ""
+        if options.first is not None:  # Sphinx writes pages in place: none is read meanwhile
+            options.first.withdraw()
         with _timed(result.seconds, "sphinx"):
             _sphinx(paths, options, state, result, engine)
         state.engine = engine
@@ -121,10 +129,10 @@ def _still_there(paths: BuildPaths, name: str) -> bool:
 
 
 def _load_and_render(root: Path, config: Config, paths: BuildPaths, options: BuildOptions,
-                     pages: dict[str, str], result: BuildResult
+                     pages: dict[str, str], result: BuildResult, first: ShownFirst | None = None
                      ) -> tuple[dict[str, str], BuildResult]:
-    """Load the repository, derive and render its pages: the new page keys, and the result
-    with what was written and the steps' times."""
+    """Load the repository, derive and render its pages (`first`: some written as HTML
+    first): the new page keys, and the result with what was written and the steps' times."""
     language = result.language
     timed = functools.partial(_timed, result.seconds)
     options.echo(f"reading {root} ...")
@@ -155,7 +163,8 @@ def _load_and_render(root: Path, config: Config, paths: BuildPaths, options: Bui
         with timed("render"):
             pages = render_source(project, derived, paths, result, pages,
                                   translations.manual_switcher(config, language),
-                                  memory.of(f"field versions {language}") if memory else None)
+                                  memory.of(f"field versions {language}") if memory else None,
+                                  first)
         del project, derived  # Sphinx needs the memory more (when this is not a child)
     finally:
         if freezing:  # also after an error: a process that goes on (qms serve) scans them again
@@ -216,13 +225,15 @@ def git_histories(root: Path) -> tuple[dict | None, str]:
 def render_source(project: Project, derived: Derived, paths: BuildPaths, result: BuildResult,
                   known: dict[str, str] | None = None,
                   switcher: list[dict[str, Any]] | None = None,
-                  kept_versions: dict[str, Any] | None = None) -> dict[str, str]:
+                  kept_versions: dict[str, Any] | None = None,
+                  first: ShownFirst | None = None) -> dict[str, str]:
     """Render the pages; write only changed files; remove pages that no longer exist.
 
     `known` holds the page keys of the last build: a page with inputs whose key is unchanged
     (and whose file exists) keeps its file without being rendered. `switcher` leads to the
     manual in the other languages (translations.switcher); `kept_versions` is what
-    inputs.field_versions kept (`qms serve`). Returns the new keys.
+    inputs.field_versions kept and `first` the pages it writes first (`qms serve`). Returns the
+    new keys.
     """
     config = project.config
     docs = Docs(project)
@@ -253,11 +264,16 @@ def render_source(project: Project, derived: Derived, paths: BuildPaths, result:
                                       settings, versions, known)
         result.item_pages.update(docname for name, docname in wanted.items()
                                  if name.startswith(ITEMS))
-        measurement.prepare(todo)
-        service.prepare(todo)
-        result.rendered.extend(page.docname for page in todo)
-        result.written.extend(render_and_write(env, todo, common, paths.source, html_env,
-                                               result.previous, noting))
+        early, todo = first.split(todo) if first else ([], todo)
+        for share in (early, todo):
+            measurement.prepare(share)
+            service.prepare(share)
+            result.rendered.extend(page.docname for page in share)
+            written = render_and_write(env, share, common, paths.source, html_env,
+                                       result.previous, noting)
+            result.written.extend(written)
+            if share is early and first:
+                first.show(written)
         # after the pages: versions never newer than the pages written from them (pageplan)
         save_versions(paths.state, versions)
         result.pages = len(wanted)

@@ -18,6 +18,7 @@ from qms.base.errors import QmsError
 from qms.format.load import open_config
 from qms.manual.build import BuildOptions, BuildPaths, BuildResult, build, build_paths
 from qms.manual.buildmemory import BuildMemory
+from qms.manual.firstpages import FirstPages
 from qms.manual.pipeline import warm
 from qms.manual.sphinx_build import SphinxSession
 
@@ -27,18 +28,31 @@ BUILD_WAIT_SECONDS = 120  # a request made while a rebuild writes waits this lon
 
 class _Handler(SimpleHTTPRequestHandler):
     """Serves build/html once no rebuild is writing it (Sphinx rewrites pages in place, so a
-    page read half-way would be cut short); logs nothing per request."""
+    page read half-way would be cut short), or a page the rebuild wrote first (firstpages);
+    logs nothing per request."""
 
-    idle: threading.Event
+    gate: FirstPages
 
-    def __init__(self, *args: Any, idle: threading.Event, **kwargs: Any) -> None:
-        self.idle = idle
+    def __init__(self, *args: Any, gate: FirstPages, **kwargs: Any) -> None:
+        self.gate = gate
         super().__init__(*args, **kwargs)
 
-    def send_head(self) -> Any:
-        """Wait for a running rebuild to end, then answer as the standard handler does."""
-        self.idle.wait(BUILD_WAIT_SECONDS)
-        return super().send_head()
+    def do_GET(self) -> None:  # noqa: N802 - the standard handler's name
+        """Answer as the standard handler does, once the page may be read."""
+        file = self._file()
+        self.gate.asked(file)
+        with self.gate.reading(file, BUILD_WAIT_SECONDS):
+            super().do_GET()
+
+    def do_HEAD(self) -> None:  # noqa: N802 - the standard handler's name
+        """As do_GET, without the body."""
+        with self.gate.reading(self._file(), BUILD_WAIT_SECONDS):
+            super().do_HEAD()
+
+    def _file(self) -> Path:
+        # The file a request names, as the standard handler finds it (a folder: its index).
+        file = Path(self.translate_path(self.path))
+        return file / "index.html" if self.path.split("?")[0].endswith("/") else file
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib's name
         """Stay quiet."""
@@ -63,10 +77,15 @@ class _Changes(FileSystemEventHandler):
 
 def _rebuild(root: Path, options: BuildOptions,
              report: Callable[[BuildResult, bool], bool]) -> None:
+    if options.first is not None:
+        options.first.begin()
     try:
         report(build(root, options), False)
     except QmsError as exc:
         print(f"qms: error: {exc}", file=sys.stderr, flush=True)
+    finally:
+        if options.first is not None:
+            options.first.end()
 
 
 def _settle(options: BuildOptions) -> None:
@@ -89,8 +108,9 @@ def serve(path: Path, port: int, options: BuildOptions,
     session = options.sphinx or SphinxSession()
     memory = options.memory or BuildMemory()
     try:
-        _serve(root, paths, start, port,
-               dataclasses.replace(options, sphinx=session, memory=memory), report)
+        _serve(root, paths, start, port, dataclasses.replace(
+            options, sphinx=session, memory=memory, first=options.first or FirstPages()),
+               report)
     finally:
         session.close()
 
@@ -102,9 +122,8 @@ def _serve(root: Path, paths: BuildPaths, start: str, port: int, options: BuildO
         warm(root, paths, options)
     _settle(options)
     paths.html.mkdir(parents=True, exist_ok=True)
-    idle = threading.Event()
-    idle.set()
-    handler = functools.partial(_Handler, directory=str(paths.html), idle=idle)
+    assert options.first is not None  # (serve made it)
+    handler = functools.partial(_Handler, directory=str(paths.html), gate=options.first)
     try:
         server = ThreadingHTTPServer(("127.0.0.1", port), handler)
     except OSError as exc:
@@ -122,11 +141,7 @@ def _serve(root: Path, paths: BuildPaths, start: str, port: int, options: BuildO
             changes.changed.wait()
             while changes.changed.wait(QUIET_SECONDS):
                 changes.changed.clear()
-            idle.clear()
-            try:
-                _rebuild(root, options, report)
-            finally:
-                idle.set()
+            _rebuild(root, options, report)
             _settle(options)
     finally:
         observer.stop()

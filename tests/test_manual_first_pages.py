@@ -1,0 +1,179 @@
+"""`qms serve` writes the pages a reader asked for first (qms.manual.firstpages): an edited
+standard's page is served while the pages that list it are still being rendered, no request
+reads a page Sphinx is rewriting, and the manual still ends as a clean build writes it."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from qms.manual import pipeline
+from qms.manual.firstpages import FirstPages
+
+from .manual_helpers import all_html, build_once
+from .test_manual_build_memory import (
+    NEW_TITLE,
+    TITLE,
+    _as_clean_builds,
+    _replace,
+    _snapshot,
+    _warm,
+    kept,  # noqa: F401 - the fixture, shared
+)
+
+PAGE = "standards/DSK-001"
+BLOCKED = 0.3  # seconds a thread waited on the gate is taken to be waiting still
+
+
+class _Watched(FirstPages):
+    """A gate that notes what it was told, and the manual as it was when a page was shown."""
+
+    def __init__(self, repo: Path) -> None:
+        super().__init__()
+        self.repo = repo
+        self.shown: list[list[str]] = []
+        self.seen: list[dict[str, str]] = []
+        self.rendered: list[list[str]] = []  # the page sources showing the new title then
+        self.steps: list[str] = []
+
+    def show(self, html: Path, docnames: object) -> None:
+        names = list(docnames)  # type: ignore[call-overload]
+        self.shown.append(names)
+        self.seen.append(all_html(self.repo))
+        source = self.repo / "build" / "source"
+        self.rendered.append(sorted(path.relative_to(source).as_posix()
+                                    for path in source.rglob("*") if path.is_file()
+                                    and NEW_TITLE in path.read_text(encoding="utf-8")))
+        self.steps.append("show")
+        super().show(html, names)
+
+    def withdraw(self) -> None:
+        self.steps.append("withdraw")
+        super().withdraw()
+
+
+@pytest.fixture
+def served(fixture_repo: Callable[[str], Path], kept: dict[str, object]  # noqa: F811
+           ) -> Iterator[tuple[Path, _Watched, dict[str, object]]]:
+    """The small fixture built and warmed as `qms serve` does, its standard page asked for."""
+    repo = fixture_repo("manual-small")
+    gate = _Watched(repo)
+    build_once(repo, strict=True, **kept)  # (the first, forked)
+    _warm(repo, kept)
+    gate.asked(repo / "build" / "html" / f"{PAGE}.html")
+    yield repo, gate, kept
+
+
+def test_the_page_asked_for_is_served_before_the_pages_that_list_it(
+        served: tuple[Path, _Watched, dict[str, object]], tmp_path: Path) -> None:
+    repo, gate, kept = served  # noqa: F811
+    _replace(repo / "standards" / "desk" / "DSK-001.yaml", TITLE, NEW_TITLE)
+    gate.begin()
+    result, _ = build_once(repo, strict=True, first=gate, **kept)
+    gate.end()
+    assert gate.shown == [[PAGE]] and not result.sphinx_ran
+    after = all_html(repo)
+    listing = [name for name, text in after.items()
+               if NEW_TITLE in text and name != f"{PAGE}.html"]
+    assert listing  # the title is listed elsewhere too (an index, the matrix)
+    (then,) = gate.seen
+    assert NEW_TITLE in then[f"{PAGE}.html"]
+    assert [name for name in listing if NEW_TITLE in then[name]] == []  # those came after
+    assert then[f"{PAGE}.html"] == after[f"{PAGE}.html"]
+    assert gate.rendered == [[f"_items/{PAGE}.json"]]  # the lists were not even rendered yet
+    _snapshot(repo, tmp_path / "title")
+    kept["sphinx"].close()  # type: ignore[attr-defined]
+    _as_clean_builds([tmp_path / "title"])
+
+
+def test_pages_shown_first_are_withdrawn_before_sphinx_writes(
+        served: tuple[Path, _Watched, dict[str, object]], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # A new standard is a page Sphinx must add: the edited page goes first all the same, and
+    # no page is served early once Sphinx writes.
+    repo, gate, kept = served  # noqa: F811
+    desk = repo / "standards" / "desk"
+    _replace(desk / "DSK-001.yaml", TITLE, NEW_TITLE)
+    new = (desk / "DSK-002.yaml").read_text(encoding="utf-8").replace("DSK-002", "DSK-009")
+    (desk / "DSK-009.yaml").write_text(new, encoding="utf-8")
+    run_sphinx = pipeline._sphinx
+
+    def noting_sphinx(*args, **kwargs):  # type: ignore[no-untyped-def]
+        gate.steps.append("sphinx")
+        return run_sphinx(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "_sphinx", noting_sphinx)
+    gate.begin()
+    result, _ = build_once(repo, strict=True, first=gate, **kept)
+    gate.end()
+    assert result.sphinx_ran and gate.shown == [[PAGE]]
+    assert gate.steps == ["show", "withdraw", "sphinx"]
+    assert "standards/DSK-009.html" in all_html(repo)
+    _snapshot(repo, tmp_path / "added")
+    kept["sphinx"].close()  # type: ignore[attr-defined]
+    _as_clean_builds([tmp_path / "added"])
+
+
+def _reader(gate: FirstPages, file: Path, hold: threading.Event | None = None
+            ) -> threading.Thread:
+    def read() -> None:
+        with gate.reading(file, 60):
+            if hold is not None:
+                hold.wait(60)
+
+    thread = threading.Thread(target=read, daemon=True)
+    thread.start()
+    return thread
+
+
+def test_a_request_waits_for_the_rebuild_unless_its_page_was_shown(tmp_path: Path) -> None:
+    gate = FirstPages()
+    gate.begin()
+    asked, other = _reader(gate, tmp_path / "a.html"), _reader(gate, tmp_path / "b.html")
+    asked.join(BLOCKED)
+    assert asked.is_alive() and other.is_alive()  # a rebuild is writing
+    gate.show(tmp_path, ["a"])
+    asked.join(10)
+    other.join(BLOCKED)
+    assert not asked.is_alive() and other.is_alive()
+    gate.end()
+    other.join(10)
+    assert not other.is_alive()
+    late = _reader(gate, tmp_path / "a.html")  # nothing is shown early after the rebuild...
+    late.join(10)
+    assert not late.is_alive()  # ...and nothing waits either
+
+
+def test_withdrawing_waits_for_the_pages_being_read(tmp_path: Path) -> None:
+    gate = FirstPages()
+    gate.begin()
+    gate.show(tmp_path, ["a"])
+    hold = threading.Event()
+    reading = _reader(gate, tmp_path / "a.html", hold)
+    withdrawing = threading.Thread(target=gate.withdraw, daemon=True)
+    withdrawing.start()
+    withdrawing.join(BLOCKED)
+    assert withdrawing.is_alive()  # the page is being read
+    hold.set()
+    withdrawing.join(10)
+    reading.join(10)
+    assert not withdrawing.is_alive()
+    again = _reader(gate, tmp_path / "a.html")  # withdrawn: it waits for the rebuild again
+    again.join(BLOCKED)
+    assert again.is_alive()
+    gate.end()
+    again.join(10)
+    assert not again.is_alive()
+
+
+def test_only_the_newest_pages_asked_for_are_remembered(tmp_path: Path) -> None:
+    gate = FirstPages()
+    for number in range(20):
+        gate.asked(tmp_path / f"p{number}.html")
+    gate.asked(tmp_path / "style.css")
+    gate.asked(tmp_path / "p3.html")  # asked again: the newest
+    wanted = gate.wanted(tmp_path, [f"p{n}" for n in range(20)] + ["style"])
+    assert wanted == {f"p{n}" for n in range(5, 20)} | {"p3"}
