@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import functools
 import gc
-import os
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -39,22 +38,26 @@ from qms.manual.buildstate import (
 from qms.manual.derive import Derived, derive
 from qms.manual.edition import STAFF, staff_project, without_authors
 from qms.manual.firstpages import ShownFirst
-from qms.manual.htmlpages import ITEM_TEMPLATES, html_environment
+from qms.manual.htmlpages import html_environment
 from qms.manual.inputs import field_versions
 from qms.manual.itemdata import ITEMS
 from qms.manual.measurepages import Measurement
 from qms.manual.pageplan import PagePlan, load_versions, save_versions, structure_key
 from qms.manual.pages import Docs, place_versions, plan_pages, service_figures
-from qms.manual.render import Page, environment, page_file, render_and_write, write_if_changed
+from qms.manual.render import Page, environment, page_file, render_and_write
 from qms.manual.servicepages import ServiceFigures
-from qms.manual.sphinxconf import DOCUTILS_CONF, conf_py, conf_values
+from qms.manual.sourcefolder import (
+    present_pages,
+    refuse_old_item_templates,
+    remove_gone,
+    write_frame_files,
+)
 from qms.manual.views import common_context
 
 if TYPE_CHECKING:  # Sphinx is imported only when it runs (not for item pages alone)
     from qms.manual.buildmemory import BuildMemory
     from qms.manual.sphinx_build import SphinxSession
 
-STATIC = Path(__file__).resolve().parent / "static"
 # Rendering this many pages leaves enough garbage to collect before Sphinx runs; after a few
 # pages, the collection would cost more than it frees.
 COLLECT_AFTER_PAGES = 100
@@ -242,7 +245,7 @@ def render_source(project: Project, derived: Derived, paths: BuildPaths, result:
     common["measure_page"] = measurement.page
     service = service_figures(project)
     templates = project.path("templates")
-    _refuse_old_item_templates(templates, project.root)
+    refuse_old_item_templates(templates, project.root)
     env = environment(templates, paths.state / "jinja", project.root)
     html_env = html_environment(templates, paths.state / "jinja-html", project.root)
     env.filters["t"] = html_env.filters["t"] = common["_"]
@@ -258,7 +261,7 @@ def render_source(project: Project, derived: Derived, paths: BuildPaths, result:
     versions.update(service.versions())
     known = known or {}
     noting = PendingNotes(paths.state)
-    present = _present_pages(paths.source)
+    present = present_pages(paths.source)
     try:
         keys, wanted, todo = _planned(project, derived, measurement, service, paths, present,
                                       settings, versions, known)
@@ -277,8 +280,8 @@ def render_source(project: Project, derived: Derived, paths: BuildPaths, result:
         # after the pages: versions never newer than the pages written from them (pageplan)
         save_versions(paths.state, versions)
         result.pages = len(wanted)
-        _write_frame_files(config, paths, result, wanted, switcher, noting)
-        _remove_gone(paths, result, wanted, present, noting)
+        write_frame_files(config, paths, result, wanted, switcher, noting)
+        remove_gone(paths, result, wanted, present, noting)
     finally:
         noting.close()
     return keys
@@ -327,66 +330,6 @@ def _to_render(pages: Iterable[Page], settings: str, versions: dict[str, str],
                 continue
         todo.append(page)
     return todo
-
-
-def _write_frame_files(config: Config, paths: BuildPaths, result: BuildResult,
-                       wanted: dict[str, str], switcher: list[dict[str, Any]] | None,
-                       noting: PendingNotes) -> None:
-    # conf.py, docutils.conf and the static files the theme's frame is made with.
-    languages, language = config.manual.languages, config.manual.language
-    theme = translations.theme_files(language, several=bool(switcher))
-    if switcher:
-        translations.refuse_clashes(wanted.values(), languages)
-    values = conf_values(config.manual.title, config.organisation, language, switcher, theme)
-    static = {f"_static/{name}": (STATIC / name).read_text(encoding="utf-8")
-              for name in ("qms.css", "qms-zh-search.js", "qms-search.js")}
-    static.update(theme)
-    for name, text in (("conf.py", conf_py(values)), ("docutils.conf", DOCUTILS_CONF),
-                       *static.items()):
-        if write_if_changed(paths.source / name, text, functools.partial(noting, name)):
-            result.written.append(name)
-
-
-def _remove_gone(paths: BuildPaths, result: BuildResult, wanted: dict[str, str],
-                 present: set[str], noting: PendingNotes) -> None:
-    # The files of pages the manual no longer has (of those present before rendering: the
-    # pages it wrote are wanted), and their HTML.
-    docnames = set(wanted.values())
-    for name in sorted(present - wanted.keys()):
-        docname = name.removeprefix(f"{ITEMS}/").rsplit(".", 1)[0]
-        gone = docname not in docnames  # not a page that only changed from reST to HTML
-        if gone:
-            noting(docname, removed=True)
-        (paths.source / name).unlink()
-        if gone:
-            (paths.html / f"{docname}.html").unlink(missing_ok=True)
-            result.removed.append(docname)
-
-
-def _present_pages(source: Path) -> set[str]:
-    # The pages' files (reST, and item pages' JSON under _items/), relative to source.
-    # Plain strings, not Path objects: this runs over every page on every build.
-    found: set[str] = set()
-    top = len(str(source)) + 1
-    for folder, _dirs, files in os.walk(source):
-        prefix = folder[top:] + "/" if len(folder) >= top else ""
-        items = prefix.startswith(f"{ITEMS}/")
-        found.update(prefix + name for name in files
-                     if name.endswith(".json" if items else ".rst"))
-    return found
-
-
-def _refuse_old_item_templates(templates: Path, root: Path) -> None:
-    # A repository's override of an item page written for qms before item pages were HTML
-    # would silently stop applying: say so, and how to carry it over.
-    for name in ITEM_TEMPLATES:
-        old = templates / "manual" / f"{name}.rst.j2"
-        if old.is_file():
-            shown = old.relative_to(root).as_posix()
-            raise QmsError(f"{shown}: the {name} page is an HTML template now; write it as "
-                           f"templates/manual/{name}.html.j2 (extending "
-                           f"\"qms/manual/{name}.html.j2\", see README: \"Templates\") and "
-                           "remove this file")
 
 
 def _sphinx(paths: BuildPaths, options: BuildOptions, state: BuildState,
