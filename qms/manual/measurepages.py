@@ -120,9 +120,11 @@ class Measurement:
             measures = sorted(m.id for m in self.project.standards[standard_id].measures)
             return [row for measure in measures for row in cached.get((standard_id, measure), [])]
         if standard_id not in self._rows_by_standard:
+            readings = [r for m in self.project.standards[standard_id].measures
+                        for r in self.readings.get((standard_id, m.id), ())]
             self._rows_by_standard[standard_id] = [
                 row for row in kpi_rows(self.project, KpiQuery(standard=standard_id,
-                                                                period="month"))
+                                                                period="month"), readings)
                 if row["period"] is not None]
         return self._rows_by_standard[standard_id]
 

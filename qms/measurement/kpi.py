@@ -119,16 +119,26 @@ def xmr_signals(values: Sequence[float], limits: Limits) -> list[list[str]]:
     return found
 
 
-def kpi_rows(project: Project, query: KpiQuery) -> list[Row]:
-    """One row per standard, measure, site and period (and one per measure without readings)."""
+def kpi_rows(project: Project, query: KpiQuery,
+             readings: Sequence[KpiReading] | None = None) -> list[Row]:
+    """One row per standard, measure, site and period (and one per measure without readings).
+
+    `readings`, where a caller has them at hand, are the project's readings of the query's
+    standard (the manual keeps them by measure): the others are not looked through."""
     _refuse_unknown(project, query)
     filtered = any(v is not None for v in (query.standard, query.measure, query.site,
                                            query.since, query.until))
-    kpis = ([r for r in project.kpis if _selected(r, query)] if filtered else project.kpis)
+    if readings is not None and query.standard is None:
+        raise ValueError("readings are given for one standard's rows only")
+    kpis = project.kpis if readings is None else readings
+    if filtered:
+        kpis = [r for r in kpis if _selected(r, query)]
     series: dict[tuple[str, str, str], list[KpiReading]] = defaultdict(list)
     for reading, key in zip(kpis, map(_SERIES, kpis), strict=True):
         series[key].append(reading)
-    measures = {(s.id, m.id): m for s in project.standards.values() for m in s.measures}
+    standards = (project.standards.values() if query.standard is None
+                 else [project.standards[query.standard]])
+    measures = {(s.id, m.id): m for s in standards for m in s.measures}
     targets = {key: parse_target(m.target) for key, m in measures.items()}
     # each day's period name, worked out once (100,000 readings fall on a few hundred days)
     period_names = {day: period_of(day, query.period) for day in set(map(_DAY, kpis))}
@@ -137,7 +147,8 @@ def kpi_rows(project: Project, query: KpiQuery) -> list[Row]:
         rows += _series_rows(standard_id, measure_id, site, measures[standard_id, measure_id].unit,
                              targets[standard_id, measure_id], readings, period_names)
     measured = {(s, m) for s, m, _ in series}
-    rows += _no_data_rows(project.current_standards(), measured, query)
+    rows += _no_data_rows(project.current_standards() if query.standard is None else
+                          [s for s in standards if s.status != "retired"], measured, query)
     rows.sort(key=lambda r: (r["standard"], r["measure"], r["site"], r["period"] or ""))
     return rows
 
