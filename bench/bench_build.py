@@ -231,8 +231,9 @@ SERVE_EDITS = 5
 def measure_serve(repo: Path, size: int, jobs: str) -> dict[str, Sample]:
     """`qms serve`: seconds from saving a title edit, and a measure's source, to the page
     showing it over HTTP (the median of SERVE_EDITS edits of each in one server; CPU is not
-    measured: 0). The page is asked for before each save, as a reader has it open: it is
-    served first (firstpages), the pages that list it follow within the same rebuild."""
+    measured: 0). The page has been asked for when the rebuild starts (by the edit before, or
+    by the first poll, made within the 0.1 s serve waits for more saves), as a reader has it
+    open: it is served first (firstpages), the pages that list it follow in the same rebuild."""
     server = subprocess.Popen([str(BIN / "qms"), "serve", "--today", "2026-11-23", "-j", jobs,
                                "--port", "0", str(repo)], stdout=subprocess.PIPE,
                               stderr=subprocess.DEVNULL, text=True, preexec_fn=_interruptible)
