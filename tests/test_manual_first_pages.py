@@ -117,6 +117,26 @@ def test_pages_shown_first_are_withdrawn_before_sphinx_writes(
     _as_clean_builds([tmp_path / "added"])
 
 
+def test_no_page_goes_first_in_a_frame_about_to_change(
+        served: tuple[Path, _Watched, dict[str, object]], tmp_path: Path) -> None:
+    # A new manual title changes the frame of every page (and conf.py): the edited page is
+    # not shown in the old frame first.
+    repo, gate, kept = served  # noqa: F811
+    _replace(repo / "standards" / "desk" / "DSK-001.yaml", TITLE, NEW_TITLE)
+    _replace(repo / "qms.yaml", "title: Small Service Manual", "title: Front Desk Manual")
+    gate.begin()
+    result, _ = build_once(repo, strict=True, first=gate, **kept)
+    gate.end()
+    assert gate.shown == [] and result.sphinx_ran
+    assert "Front Desk Manual" in all_html(repo)[f"{PAGE}.html"]
+    # (Sphinx keeps the old build info beside the new one when the configuration changed; a
+    # clean build has none to keep)
+    (repo / "build" / "html" / ".buildinfo.bak").unlink(missing_ok=True)
+    _snapshot(repo, tmp_path / "framed")
+    kept["sphinx"].close()  # type: ignore[attr-defined]
+    _as_clean_builds([tmp_path / "framed"])
+
+
 def _reader(gate: FirstPages, file: Path, hold: threading.Event | None = None
             ) -> threading.Thread:
     def read() -> None:

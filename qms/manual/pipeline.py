@@ -267,7 +267,9 @@ def render_source(project: Project, derived: Derived, paths: BuildPaths, result:
                                       settings, versions, known)
         result.item_pages.update(docname for name, docname in wanted.items()
                                  if name.startswith(ITEMS))
-        early, todo = first.split(todo) if first else ([], todo)
+        # The frame first: pages shown before the others are never in a frame about to change
+        write_frame_files(config, paths, result, wanted, switcher, noting)
+        early, todo = first.split(todo) if first and not result.written else ([], todo)
         for share in (early, todo):
             measurement.prepare(share)
             service.prepare(share)
@@ -280,7 +282,6 @@ def render_source(project: Project, derived: Derived, paths: BuildPaths, result:
         # after the pages: versions never newer than the pages written from them (pageplan)
         save_versions(paths.state, versions)
         result.pages = len(wanted)
-        write_frame_files(config, paths, result, wanted, switcher, noting)
         remove_gone(paths, result, wanted, present, noting)
     finally:
         noting.close()
