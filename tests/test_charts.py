@@ -445,23 +445,47 @@ def test_the_width_table_is_what_its_script_writes_from_the_font() -> None:
     assert font.units_per_EM == fontwidths.UNITS_PER_EM
 
 
-def test_an_xmr_charts_line_and_dots_pass_through_the_same_coordinates() -> None:
-    """The readings' line and their dots are written from one formatting of each point: every
-    vertex of the line has a dot at the very same text, and a gap (NaN) breaks the line and
-    has no dot."""
-    days = [date(2026, 1, 1) + timedelta(days=7 * i) for i in range(6)]
-    values = [1.005, 2.0 / 3.0, math.nan, 12.345, -0.001, 7.5]
+def test_an_xmr_charts_readings_have_a_dot_on_every_vertex_of_their_line() -> None:
+    """The readings' dots are their line's markers: a round dot in the readings' colour on
+    every vertex, a gap (NaN) breaks the line and has no dot, and a reading alone between gaps
+    is a zero-length segment (a vertex, so it has its dot too)."""
+    days = [date(2026, 1, 1) + timedelta(days=7 * i) for i in range(8)]
+    values = [1.005, 2.0 / 3.0, math.nan, 12.345, math.nan, -0.001, 7.5, 3.0]
     svg = charts.xmr_chart(list(zip(days, values, strict=True)), None, None, None, None, [], "t")
     root = ET.fromstring(svg)
     ns = "{http://www.w3.org/2000/svg}"
     readings = root.find(f"{ns}g[@class='qms-readings']")
-    assert readings is not None
-    line = readings.find(f"{ns}path").get("d")
-    dots = readings.find(f"{ns}g[@class='qms-dots']/{ns}path").get("d")
-    vertices = re.findall(r"[ML]([^ML]+)", line)
-    assert re.findall(r"M([^M]+?)h0", dots) == vertices
-    assert len(vertices) == 5 and line.count("M") == 2  # the gap starts a second stretch
+    assert readings is not None and len(readings) == 1  # the line alone: no second path of dots
+    line = readings.find(f"{ns}path")
+    data, style = line.get("d"), line.get("style")
+    stretches = re.findall(r"M[^M]+", data)
+    assert len(stretches) == 3 and "h0" in stretches[1] and "L" not in stretches[1]
+    vertices = re.findall(r"[ML]([^MLh]+)", data)
+    assert len(vertices) == 6
     assert all(re.fullmatch(r"-?\d+(\.\d{1,2})? -?\d+(\.\d{1,2})?", v) for v in vertices)
+    # marker: the shorthand for the start, every middle vertex and the end
+    marker_id = re.fullmatch(r".*;marker:url\(#([^)]+)\)", style).group(1)
+    marker = root.find(f"{ns}defs/{ns}marker[@id='{marker_id}']")
+    assert marker is not None and marker.get("markerUnits") == "userSpaceOnUse"
+    dot = marker.find(f"{ns}circle")
+    assert dot is not None and dot.get("style") == f"fill:{charts.PALETTE[0]}"
+    # the dot is as wide as the readings' legend sample's, and its box holds it whole
+    assert float(dot.get("r")) * 2 == 3.5 + 1.0
+    low_x, low_y, width, height = map(float, marker.get("viewBox").split())
+    assert (width, height) == (float(marker.get("markerWidth")), float(marker.get("markerHeight")))
+    assert low_x <= -float(dot.get("r")) and low_x + width >= float(dot.get("r"))
+
+
+def test_a_point_alone_gets_a_segment_only_when_asked() -> None:
+    """path_through writes a point without a neighbour as a bare move, or with `lone` after
+    it; points with a neighbour never get it."""
+    from qms.manual.charts.svg import path_through
+
+    texts = ["1 1", None, "2 2", "3 3", None, "4 4"]
+    assert path_through(texts) == "M1 1M2 2L3 3M4 4"
+    assert path_through(texts, lone="h0") == "M1 1h0M2 2L3 3M4 4h0"
+    assert path_through(["5 5"], lone="h0") == "M5 5h0"
+    assert path_through(["5 5", "6 6"], lone="h0") == "M5 5L6 6"
 
 
 @given(st.floats(allow_nan=True, allow_infinity=True))

@@ -116,6 +116,21 @@ def test_a_row_of_plain_texts_is_written_as_each_cell_would_be(cells: list[str])
     assert written.count(f'<tr class="row-odd">{expected}</tr>') == 1
 
 
+def test_a_cell_repeated_in_a_table_is_written_as_each_copy_would_be() -> None:
+    """One cell object in many rows (a measure table's state) is written once per table:
+    its rows read as if each held its own copy, and its text is escaped in every row."""
+    state = {"t": "off <target>", "cls": "qms-off-target"}
+    link = {"t": "S-1", "doc": "standards/S-1"}
+    shared = [["a", state, link], ["b", state, link], {"cells": ["c", state, link]}]
+    copied = [["a", dict(state), dict(link)], ["b", dict(state), dict(link)],
+              {"cells": ["c", dict(state), dict(link)]}]
+    written = table_html({"header": None}, shared, "measures/M-1")
+    assert written == table_html({"header": None}, copied, "measures/M-1")
+    cell = ('<td><p><span class="qms-off-target">off &lt;target&gt;</span></p></td>'
+            '<td><p><a class="reference internal" href="../standards/S-1.html">S-1</a></p></td>')
+    assert written.count(cell) == 3
+
+
 def test_relative_links_climb_to_the_top_folder() -> None:
     assert relative_uri("index", "standards/S-1") == "standards/S-1.html"
     assert relative_uri("standards/encounter/x", "standards/S-1") == "../../standards/S-1.html"

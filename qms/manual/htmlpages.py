@@ -16,6 +16,7 @@ from typing import Any
 
 import jinja2
 from markupsafe import Markup
+from markupsafe import escape as markup_escape
 
 from qms.manual.render import Table, cell, make_table, sandbox
 from qms.manual.tablehtml import CONTROL, plain_text, relative_uri
@@ -54,9 +55,19 @@ def paragraphs(value: Any) -> Markup:
 @jinja2.pass_context
 def link(context: Any, text: Any, doc: str) -> Markup:
     """A link to another page of the manual, with text shown literally."""
-    uri = relative_uri(context["pagename"], doc)
+    return page_link(context["pagename"], text, doc)
+
+
+def page_link(pagename: str, text: Any, doc: str) -> Markup:
+    """A link from page `pagename` to another page of the manual, text shown literally."""
+    uri = relative_uri(pagename, doc)
     shown = escape(" ".join(plain_text(text).split()) or doc, quote=False)
     return Markup(f'<a class="reference internal" href="{escape(uri)}">{shown}</a>')
+
+
+def shown_text(value: str) -> str:
+    """Text as a template's `{{ value }}` writes it: control characters dropped, escaped."""
+    return str(markup_escape(CONTROL.sub("", value)))
 
 
 def html_environment(user_templates: Path | None, cache: Path | None = None,

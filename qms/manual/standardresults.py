@@ -17,6 +17,7 @@ from html import escape
 from markupsafe import Markup
 
 from qms.format.models import Standard
+from qms.manual.htmlpages import page_link, shown_text
 from qms.manual.measurepages import Measurement
 from qms.measurement.kpi import Row, figure
 from qms.measurement.targets import parse_target
@@ -98,6 +99,37 @@ class StandardResults:
                                     rows[-1] if rows else None, [r["mean"] for r in rows],
                                     measure.target or ""))
         return found
+
+    def table(self, pagename: str) -> Markup:
+        """The page's 'Latest results': a rubric and a table of the results (none without),
+        as a template writing them row by row would, with a tenth of the calls."""
+        found = self.results()
+        if not found:
+            return Markup("")
+        _ = self.measurement.translate
+        shown_name = self.measurement.shown_name
+        heads = [_("Metric"), _("Site"), _("Month"), _("Mean"), _("Target"), _("State"),
+                 _("Monthly means")]
+        states: dict[str, str] = {}  # each state's cell, worded once
+        parts = [f'<p class="rubric">{shown_text(_("Latest results"))}</p>\n'
+                 '<div class="table-wrapper qms-table qms-results no-search docutils container">\n'
+                 '<table class="qms-table qms-results no-search docutils align-default">\n'
+                 '<thead><tr class="row-odd">'
+                 + "".join(f'<th class="head"><p>{shown_text(h)}</p></th>' for h in heads)
+                 + "</tr></thead>\n<tbody>\n"]
+        for index, r in enumerate(found):
+            metric = page_link(pagename, r.metric, r.doc) if r.doc else shown_text(r.metric)
+            state = r.latest["state"] if r.latest else "no-data"
+            if state not in states:
+                states[state] = (f'<span class="qms-{shown_text(state)}">'
+                                 f"{shown_text(_(state))}</span>")
+            cells = (metric, shown_text(shown_name(str(r.site))) if r.site else "—",
+                     shown_text(r.latest["period"]) if r.latest else "—", shown_text(r.mean),
+                     shown_text(r.target) if r.target else "—", states[state], self.spark(r))
+            parts.append(f'<tr class="{"row-odd" if index % 2 else "row-even"}">'
+                         + "".join(f"<td><p>{cell}</p></td>" for cell in cells) + "</tr>\n")
+        parts.append("</tbody>\n</table>\n</div>\n")
+        return Markup("".join(parts))
 
     def spark(self, result: Result) -> Markup:
         """The sparkline of one result, titled with what it shows."""

@@ -94,14 +94,24 @@ _STUB = ('<th class="stub">', "</th>")
 _DATA = ("<td>", "</td>")
 
 
-def _row(row: Any, width: int, stubs: int, head: bool, index: int, up: str) -> str:
+def _data_cell(cell: Any, up: str, made: dict[int, str]) -> str:
+    # A cell object a table repeats (a measure table's state, the same dict in every row of
+    # that state) is written once per table: the rows hold it, so its id stays its own.
+    found = made.get(id(cell))
+    if found is None:
+        found = made[id(cell)] = _cell(cell, *_DATA, up)
+    return found
+
+
+def _row(row: Any, width: int, stubs: int, head: bool, index: int, up: str,
+         made: dict[int, str]) -> str:
     attributes = ""
     classes = "row-even" if index % 2 == 0 else "row-odd"
     if (not head and not stubs and type(row) is list and len(row) == width
             and _NEEDS_WORK.search("".join([c for c in row if type(c) is str])) is None):
         # its texts need no escaping: written as _cell writes them, without its calls
         return (f'<tr class="{classes}">'
-                + "".join([f"<td><p>{c}</p></td>" if type(c) is str else _cell(c, *_DATA, up)
+                + "".join([f"<td><p>{c}</p></td>" if type(c) is str else _data_cell(c, up, made)
                            for c in row]) + "</tr>\n")
     if type(row) is dict:
         if row.get("id"):
@@ -127,7 +137,8 @@ def rows_html(settings: dict[str, Any], rows: list[Any], docname: str, indices: 
     table_width), as table_html writes them."""
     stubs = int(settings.get("stub", 0))
     up = relative_uri(docname, "")[:-len(".html")]
-    return [_row(rows[i], width, stubs, False, i, up) for i in indices]
+    made: dict[int, str] = {}
+    return [_row(rows[i], width, stubs, False, i, up, made) for i in indices]
 
 
 def table_html(settings: dict[str, Any], rows: list[Any], docname: str) -> str:
@@ -140,10 +151,11 @@ def table_html(settings: dict[str, Any], rows: list[Any], docname: str) -> str:
     classes = "qms-table" + (f" {extra}" if extra else "")
     parts = [f'<div class="table-wrapper {classes} docutils container">\n'
              f'<table class="{classes} docutils align-default">\n']
+    made: dict[int, str] = {}
     if header:
-        parts.append("<thead>\n" + _row(header, width, 0, True, 1, up) + "</thead>\n")
+        parts.append("<thead>\n" + _row(header, width, 0, True, 1, up, made) + "</thead>\n")
     parts.append("<tbody>\n")
-    parts += [_row(row, width, stubs, False, i, up) for i, row in enumerate(rows)]
+    parts += [_row(row, width, stubs, False, i, up, made) for i, row in enumerate(rows)]
     parts.append("</tbody>\n</table>\n</div>\n")
     return "".join(parts)
 

@@ -68,19 +68,21 @@ def polyline(points: Iterable[tuple[float, float] | None]) -> str:
     return path_through(spots(points))
 
 
-def path_through(texts: Iterable[str | None]) -> str:
-    """Path data through points already written as 'x y' text; None breaks the line there."""
+def path_through(texts: Iterable[str | None], *, lone: str = "") -> str:
+    """Path data through points already written as 'x y' text; None breaks the line there
+    (`lone` is written after a point without a neighbour: 'h0' makes it a segment)."""
     listed = texts if isinstance(texts, list) else list(texts)
     if None not in listed:  # one unbroken line (most series): joined in one go
+        if len(listed) == 1:
+            return f"M{listed[0]}{lone}"
         return "M" + "L".join(listed) if listed else ""  # type: ignore[arg-type]
     parts: list[str] = []
-    pen_down = False
-    for text in listed:
+    for index, text in enumerate(listed):
         if text is None:
-            pen_down = False
             continue
-        parts.append(("L" if pen_down else "M") + text)
-        pen_down = True
+        from_last = index > 0 and listed[index - 1] is not None
+        to_next = index + 1 < len(listed) and listed[index + 1] is not None
+        parts.append(("L" if from_last else "M") + text + ("" if from_last or to_next else lone))
     return "".join(parts)
 
 
@@ -199,6 +201,23 @@ class Svg:
         kept = [text for text in texts if text is not None]
         self.path("M" + "h0M".join(kept) + "h0" if kept else "",
                   f"fill:none;stroke-width:{num(size + edge)};stroke-linecap:round")
+
+    def dotted_line(self, texts: Sequence[str | None], colour: str, width: float,
+                    size: float, *, edge: float = 1.0) -> None:
+        """A line through points written as 'x y' text (None breaks it) with a filled round dot
+        `size + edge` across on every point, all in one colour."""
+        # The dots are the line's markers: each point is written once, not again for its dot
+        # (a year of weekly readings drawn twice per measure page). A point alone between gaps
+        # gets a zero-length segment, so that it is a vertex with a dot in every renderer.
+        across = size + edge
+        name = f"qms-dot-{colour.lstrip('#').lower()}-{num(across)}"
+        box = num(across + 2)  # the dot and a point of margin: nothing of it clipped
+        self.defs[name] = (f'<marker id="{name}" markerUnits="userSpaceOnUse" markerWidth="{box}" '
+                           f'markerHeight="{box}" viewBox="-{num((across + 2) / 2)} '
+                           f'-{num((across + 2) / 2)} {box} {box}"><circle r="{num(across / 2)}" '
+                           f'style="fill:{colour}"/></marker>')
+        self.path(path_through(texts, lone="h0"),
+                  f"{stroke(colour, width)};marker:url(#{name})")
 
     def text(self, x: float, y: float, content: str, size: float = FONT_SIZE, *,
              anchor: str = "center", turn: float = 0.0, extra: str = "") -> None:

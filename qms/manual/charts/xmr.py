@@ -44,7 +44,7 @@ from qms.manual.charts.frame import (
 )
 from qms.manual.charts.layout import EDGE, GAP, LINE, fitted, label_space
 from qms.manual.charts.scales import data_range, tick_positions
-from qms.manual.charts.svg import INK, Svg, num, path_through, spots, stroke
+from qms.manual.charts.svg import INK, Svg, num, spots, stroke
 
 COMPARATOR_SIGNS = {">=": "≥", "<=": "≤", "==": "=", ">": ">", "<": "<"}
 PANEL_COLUMNS = 3
@@ -235,12 +235,8 @@ def _draw_series(svg: Svg, area: Plot, series: XmrSeries, drawn: _Readings,
         list(zip(area.x.each(range(len(values))), heights, strict=True)) if drawn.whole else
         [(x, y) if up else None
          for x, y, up in zip(area.x.each(range(len(values))), heights, shown, strict=True)])
-    texts = spots(places)  # every reading is on the line and has a dot: formatted once
     svg.open("qms-readings")
-    svg.path(path_through(texts), stroke(READING.colour, READING.width))
-    svg.open("qms-dots", marker_style(READING.colour))
-    svg.dots(texts, READING.marker_size)
-    svg.close()
+    svg.dotted_line(spots(places), READING.colour, READING.width, READING.marker_size)
     svg.close()
     _across(svg, area, "qms-centre", series.centre, CENTRE)
     for limit in (series.upper, series.lower):
