@@ -6,13 +6,14 @@ into typed objects (or issues) and gathers them into one Project.
 
 from __future__ import annotations
 
+import functools
 import gc
 import os
 import re
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Hashable, Iterator
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from qms.base.errors import QmsError
 from qms.base.issues import Issue, Severity, error, sort_issues
@@ -25,6 +26,11 @@ from qms.format.models import DIMENSIONS, ID_PATTERN, Audit
 from qms.format.project import Project, Source
 from qms.format.schema import validate_document
 from qms.format.tables import read_kpis, read_sqi, read_survey
+
+if TYPE_CHECKING:
+    from qms.format.loadmemo import TableMemo
+
+T = TypeVar("T")
 
 CONFIG_FILE = "qms.yaml"
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -331,28 +337,44 @@ def register(
 TABLES = ("measurements", "sqi", "surveys")
 
 
-def load_tables(project: Project, issues: list[Issue], kinds: Collection[str] = TABLES) -> None:
-    """Read the CSV tables of these kinds into the project (every kind unless told)."""
+def load_tables(project: Project, issues: list[Issue], kinds: Collection[str] = TABLES,
+                memo: TableMemo | None = None) -> None:
+    """Read the CSV tables of these kinds into the project (every kind unless told; with a
+    memo, a file whose bytes were read before is not parsed again)."""
     root, config = project.root, project.config
+
+    def read(path: Path, reader: Hashable, parse: Callable[[Path, str, bytes | None], T]) -> T:
+        shown = path.relative_to(root).as_posix()
+        if memo is None:
+            return parse(path, shown, None)
+        return memo.read(path, shown, reader, lambda raw: parse(path, shown, raw))
+
     misnamed: list[Path] = []
     for path in files_under(project.path("measurements"), (".csv",), misnamed=misnamed, root=root,
                             outside=issues) if "measurements" in kinds else ():
-        readings, found = read_kpis(path, path.relative_to(root).as_posix())
+        readings, found = read(path, "kpi", read_kpis)
         project.kpis.extend(readings)
         issues.extend(found)
     for path in files_under(project.path("sqi"), (".csv",), misnamed=misnamed, root=root,
                             outside=issues) if "sqi" in kinds else ():
-        counts, found = read_sqi(path, path.relative_to(root).as_posix())
+        counts, found = read(path, "sqi", read_sqi)
         project.sqi.extend(counts)
         issues.extend(found)
     instrument = config.servqual.instrument
     items = max((max(v) for v in instrument.values() if v), default=0)
+    scale = tuple(config.servqual.scale)
     for path in files_under(project.path("surveys"), (".csv",), misnamed=misnamed, root=root,
                             outside=issues) if "surveys" in kinds else ():
-        wave, found = read_survey(
-            path, path.relative_to(root).as_posix(), items, config.servqual.scale, DIMENSIONS
-        )
+        wave, found = read(path, ("survey", items, scale), functools.partial(
+            _read_wave, items=items, scale=config.servqual.scale))
         if wave is not None:
             project.surveys.append(wave)
         issues.extend(found)
+    if memo is not None:
+        memo.forget_unused()
     issues.extend(misnamed_issue(root, path) for path in misnamed)
+
+
+def _read_wave(path: Path, shown: str, raw: bytes | None, *, items: int,
+               scale: tuple[int, int]) -> tuple[Any, list[Issue]]:
+    return read_survey(path, shown, items, scale, DIMENSIONS, raw)

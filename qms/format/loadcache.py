@@ -58,6 +58,7 @@ from qms.format.load import (
     register,
     walk_files,
 )
+from qms.format.loadmemo import AuditMemo, TableMemo
 from qms.format.project import Project, Source
 from qms.format.schema import validate_document
 from qms.format.validate import validate_project
@@ -188,6 +189,8 @@ class LoadCache:
         self.dirty: set[int] = set()
         self.statuses: dict[str, Status | None] = {}  # of the files signed now, to record
         self._since = -1  # the filesystem's time before the first file was signed now
+        # what loads in this process made of the files besides their models (in memory)
+        self.tables, self.audits = TableMemo(), AuditMemo()
         for shard in range(SHARDS):
             try:
                 data = _shard_file(folder, shard).read_bytes()
@@ -391,8 +394,10 @@ def load_valid_cached(root: Path, today: date, folder: Path,
     found_issues: list[Issue] = []
     for (_, target, _), name, (model, data, _) in zip(documents, shown, read, strict=True):
         register(project, target, model, Source(name, data), first_seen, found_issues)
-    load_tables(project, found_issues)
-    found_issues.extend(validate_project(project, warnings=False))  # (they are not shown)
+    load_tables(project, found_issues, memo=cache.tables)
+    # (the issues are not shown: an error loads the repository again, for its lines)
+    found_issues.extend(validate_project(project, warnings=False, audits=False))
+    found_issues.extend(cache.audits.errors(project))
     if any(issue.severity is Severity.ERROR for issue in found_issues):
         return load_valid(root, today)
     cache.save()

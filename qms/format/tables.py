@@ -10,9 +10,9 @@ from datetime import date
 from pathlib import Path
 from typing import NamedTuple
 
-from qms.base.csvread import read_csv_file
+from qms.base.csvread import csv_records, read_csv_file
 from qms.base.issues import Issue, error
-from qms.base.yamlread import YamlProblem
+from qms.base.yamlread import YamlProblem, decode
 
 KPI_COLUMNS = ("date", "standard", "measure", "value")
 KPI_OPTIONAL = ("site", "note")
@@ -70,10 +70,12 @@ class SurveyWave:
     responses: tuple[SurveyResponse, ...]
 
 
-def read_records(path: Path, shown: str) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
-    """The header and the (line, stripped cells) of each non-blank record of a CSV file;
-    raises YamlProblem if unreadable or a record has more cells than the header names."""
-    records = read_csv_file(path)
+def read_records(path: Path, shown: str, raw: bytes | None = None
+                 ) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
+    """The header and the (line, stripped cells) of each non-blank record of a CSV file (of
+    `raw`, its bytes, when they were read already); raises YamlProblem if unreadable or a
+    record has more cells than the header names."""
+    records = read_csv_file(path) if raw is None else csv_records(decode(raw))
     first = next(records, None)
     if first is None:
         raise YamlProblem(1, "empty", "the CSV file is empty; it needs a header row")
@@ -96,9 +98,11 @@ def read_records(path: Path, shown: str) -> tuple[list[str], Iterator[tuple[int,
     return header, cells()
 
 
-def read_rows(path: Path, shown: str) -> tuple[list[str], Iterator[tuple[int, dict[str, str]]]]:
-    """The header and the (line, row) pairs of a CSV file; raises YamlProblem if unreadable."""
-    header, records = read_records(path, shown)
+def read_rows(path: Path, shown: str, raw: bytes | None = None
+              ) -> tuple[list[str], Iterator[tuple[int, dict[str, str]]]]:
+    """The header and the (line, row) pairs of a CSV file (of `raw`, its bytes, if read);
+    raises YamlProblem if unreadable."""
+    header, records = read_records(path, shown, raw)
     return header, ((line, dict(zip(header, cells, strict=False))) for line, cells in records)
 
 
@@ -150,12 +154,14 @@ def bad_cell(shown: str, line: int, column: str, value: str, expected: str) -> I
     return error(shown, line, "csv-value", f"column '{column}': {value!r} is not {expected}")
 
 
-def read_kpis(path: Path, shown: str) -> tuple[list[KpiReading], list[Issue]]:
-    """Read a KPI readings CSV: `date,standard,measure,value[,site][,note]`."""
+def read_kpis(path: Path, shown: str, raw: bytes | None = None
+              ) -> tuple[list[KpiReading], list[Issue]]:
+    """Read a KPI readings CSV: `date,standard,measure,value[,site][,note]` (`raw`: its
+    bytes, if read)."""
     readings: list[KpiReading] = []
     issues: list[Issue] = []
     try:
-        header, records = read_records(path, shown)
+        header, records = read_records(path, shown, raw)
         if problem := check_header(header, KPI_COLUMNS, KPI_OPTIONAL):
             return [], [error(shown, 1, "csv-header", problem)]
         # Cells by position, not a dict per row: 100,000 readings are read on every `qms kpi`.
@@ -190,12 +196,13 @@ def read_kpis(path: Path, shown: str) -> tuple[list[KpiReading], list[Issue]]:
     return readings, issues
 
 
-def read_sqi(path: Path, shown: str) -> tuple[list[SqiCount], list[Issue]]:
-    """Read an SQI counts CSV: `date,category,count[,volume]`."""
+def read_sqi(path: Path, shown: str, raw: bytes | None = None
+             ) -> tuple[list[SqiCount], list[Issue]]:
+    """Read an SQI counts CSV: `date,category,count[,volume]` (`raw`: its bytes, if read)."""
     counts: list[SqiCount] = []
     issues: list[Issue] = []
     try:
-        header, rows = read_rows(path, shown)
+        header, rows = read_rows(path, shown, raw)
         if problem := check_header(header, SQI_COLUMNS, SQI_OPTIONAL):
             return [], [error(shown, 1, "csv-header", problem)]
         for line, row in rows:
@@ -220,9 +227,11 @@ def read_sqi(path: Path, shown: str) -> tuple[list[SqiCount], list[Issue]]:
 
 
 def read_survey(
-    path: Path, shown: str, items: int, scale: tuple[int, int], dimensions: tuple[str, ...]
+    path: Path, shown: str, items: int, scale: tuple[int, int], dimensions: tuple[str, ...],
+    raw: bytes | None = None,
 ) -> tuple[SurveyWave | None, list[Issue]]:
-    """Read a SERVQUAL wave: `respondent,E1..En,P1..Pn[,W_<dimension>...]`."""
+    """Read a SERVQUAL wave: `respondent,E1..En,P1..Pn[,W_<dimension>...]` (`raw`: its
+    bytes, if read)."""
     issues: list[Issue] = []
     required = (
         "respondent",
@@ -232,7 +241,7 @@ def read_survey(
     weight_columns = tuple(WEIGHT_PREFIX + d for d in dimensions)
     responses: list[SurveyResponse] = []
     try:
-        header, rows = read_rows(path, shown)
+        header, rows = read_rows(path, shown, raw)
         if problem := check_header(header, required, weight_columns):
             return None, [error(shown, 1, "csv-header", problem)]
         has_weights = any(c in header for c in weight_columns)

@@ -24,13 +24,15 @@ from qms.format.schema import did_you_mean
 LATE_CAPA_STATES = ("action-planned", "implemented", "verified", "closed")
 
 
-def validate_project(project: Project, warnings: bool = True) -> Iterator[Issue]:
+def validate_project(project: Project, warnings: bool = True, audits: bool = True
+                     ) -> Iterator[Issue]:
     """Every cross-file issue of a loaded project (without warnings: every error, and not
-    the checks that can only warn, some of which compute fingerprints)."""
+    the checks that can only warn, some of which compute fingerprints; without audits: not
+    check_audit's, which the caller runs itself)."""
     yield from check_standards(project, warnings)
     yield from check_plans(project) if warnings else ()
     yield from check_checklists(project)
-    for audit in project.audits.values():
+    for audit in project.audits.values() if audits else ():
         yield from check_audit(project, audit, project.sources[audit.id], warnings)
     yield from check_tables(project)
     for check in (check_encounters, check_names, check_translations) if warnings else ():

@@ -124,8 +124,10 @@ class ShownFirst:
         where qms cannot write them itself, they wait for the rest (and Sphinx)."""
         result = self.result
         previous = {name: result.previous[name] for name in written if name in result.previous}
+        # Shown once their files are written; the search index follows (a reader of the page
+        # does not wait for it, a search does: searchindex.js waits for the rebuild's end)
         if written and itemdirect.write_without_sphinx(
                 self.paths.source, self.paths.html, self.paths.state, self.state, written,
-                result.item_pages, previous):
+                result.item_pages, previous,
+                pages_written=lambda: self.gate.show(self.paths.html, written)):
             self.carried.update(written)
-            self.gate.show(self.paths.html, written)

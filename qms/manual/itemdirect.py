@@ -29,6 +29,7 @@ import json
 import posixpath
 import re
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
@@ -46,7 +47,13 @@ from qms.manual.itemframe import PLAIN_NAME, Frame, escaped_title
 from qms.manual.render import write_if_changed
 from qms.manual.searchpatch import merged_titles, merged_words, patched_index
 from qms.manual.sphinx_excerpts import FILENAME as TEXTS_FILE
-from qms.manual.sphinx_excerpts import load_texts, page_text, replaced_texts, script_parts
+from qms.manual.sphinx_excerpts import (
+    load_texts,
+    page_text,
+    replaced_texts,
+    script_parts,
+    update_texts,
+)
 
 RECORD = "items.json"  # in the build's state folder
 # The record is authenticated like Sphinx's cache (doctreetrust): a build folder committed to the
@@ -203,12 +210,14 @@ def remember(state_folder: Path, html_folder: Path, frame: str, checked: dict[st
 
 def write_without_sphinx(source: Path, html_folder: Path, state_folder: Path,
                          state: BuildState, written: list[str], item_pages: set[str],
-                         previous: dict[str, str] | None = None) -> bool:
+                         previous: dict[str, str] | None = None,
+                         pages_written: Callable[[], None] | None = None) -> bool:
     """Write the changed pages (`written`, document names) as Sphinx would, with the search
     index and excerpts, when each is an item page or a reST page whose blocks alone changed;
-    False (nothing written): Sphinx is to. `previous` holds item pages' files as they were
-    before this build wrote them (render_and_write): with them, only the words that changed
-    are changed in the search index."""
+    False: Sphinx is to. `previous` holds item pages' files as they were before this build
+    wrote them (render_and_write): with them, only the words that changed are changed in the
+    search index. `pages_written` is called once the pages' files are written, before the
+    search index is (`qms serve` shows them then); without it, False means nothing written."""
     record = ItemRecord.load(state_folder)
     if (not DIRECT or record is None or record.frame != state.frame or record.search is None
             or not written):
@@ -235,6 +244,11 @@ def write_without_sphinx(source: Path, html_folder: Path, state_folder: Path,
                 or docname not in known or not set(data["links"]) <= known):
             return False
         pages[docname] = data
+    if pages_written is not None:
+        # The pages are what Sphinx would write (byte for byte, tested): shown before the
+        # search index is worked out, which a reader of the page does not wait for.
+        _write_pages(html_folder, state_folder, state, record, pages, patches)
+        pages_written()
     index_path, texts_path = html_folder / INDEX_FILE, html_folder / TEXTS_FILE
     verified = record.checked == state.engine
     index = _updated_index(index_path.read_text(encoding="utf-8"), pages, patches,
@@ -243,6 +257,18 @@ def write_without_sphinx(source: Path, html_folder: Path, state_folder: Path,
         return False
     if index.whole:  # the whole index came back the same: no need to check it again
         record.checked = state.engine
+    if pages_written is None:
+        _write_pages(html_folder, state_folder, state, record, pages, patches)
+    atomic_write(index_path, index.text, durable=False)
+    _write_texts(texts_path, pages, patches)
+    record.files = {name: signature(html_folder / name) for name in (INDEX_FILE, TEXTS_FILE)}
+    record.save(state_folder)
+    return True
+
+
+def _write_pages(html_folder: Path, state_folder: Path, state: BuildState, record: ItemRecord,
+                 pages: dict[str, dict[str, Any]], patches: list[PagePatch]) -> None:
+    # The item pages in their folder's frame, and the reST pages whose blocks were patched.
     frames = {folder: Frame.of(record.frames[folder])
               for folder in {posixpath.dirname(d) for d in pages}}
     for docname, data in pages.items():
@@ -255,11 +281,6 @@ def write_without_sphinx(source: Path, html_folder: Path, state_folder: Path,
         built = html_folder / f"{patch.docname}{record.suffix}"
         write_if_changed(built, patch.html.encode(record.encoding, "xmlcharrefreplace"))
         save_page_record(state_folder, patch.docname, {**patch.record, "html": signature(built)})
-    atomic_write(index_path, index.text, durable=False)
-    _write_texts(texts_path, pages, patches)
-    record.files = {name: signature(html_folder / name) for name in (INDEX_FILE, TEXTS_FILE)}
-    record.save(state_folder)
-    return True
 
 
 def _write_texts(path: Path, pages: dict[str, dict[str, Any]],
@@ -276,20 +297,8 @@ def _write_texts(path: Path, pages: dict[str, dict[str, Any]],
             atomic_write(path, replaced, durable=False)
         return
     texts = load_texts(path)
-    if _update_texts(texts, made):
+    if update_texts(texts, made):
         atomic_write(path, script_parts(texts), durable=False)
-
-
-def _update_texts(texts: dict[str, str], made: dict[str, str]) -> bool:
-    changed = False
-    for docname, text in made.items():
-        if texts.get(docname) != (text or None):
-            changed = True
-            if text:
-                texts[docname] = text
-            else:
-                del texts[docname]
-    return changed
 
 
 def _previous_pages(previous: dict[str, str], pages: dict[str, dict[str, Any]]

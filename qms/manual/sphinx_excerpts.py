@@ -240,3 +240,16 @@ def _line(script: bytes, start: int) -> tuple[str | None, tuple[int, int], int]:
     except ValueError:
         return None, (0, 0), 0
     return (name if isinstance(name, str) else None), text.span(1), text.end() + 2
+
+
+def update_texts(texts: dict[str, str], made: dict[str, str]) -> bool:
+    """Put the pages' new excerpt texts (`made`; empty: none) in `texts`; whether any changed."""
+    changed = False
+    for docname, text in made.items():
+        if texts.get(docname) != (text or None):
+            changed = True
+            if text:
+                texts[docname] = text
+            else:
+                del texts[docname]
+    return changed
