@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import operator
 from array import array
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
@@ -57,14 +58,26 @@ def _svg(text: str, cls: str) -> Markup:
 class Measurement:
     """The measurement library's figures for the manual's pages, each worked out at most once."""
 
-    def __init__(self, project: Project) -> None:
+    def __init__(self, project: Project, kept: dict[str, Any] | None = None) -> None:
+        """The figures of a project's readings (`kept`: `qms serve`'s memory, where the
+        readings grouped by measure and their digests are kept while the readings are the
+        very objects they were made from, as the file cache keeps a table unchanged)."""
         self.project = project
         self.translate = translator(project.config.manual.language)
         self.shown_name = project.config.manual.shown_name
         self._rows_by_standard: dict[str, list[Row]] = {}
-        by_measure: dict[Key, list[KpiReading]] = defaultdict(list)
-        for reading in project.kpis:
-            by_measure[reading.standard, reading.measure].append(reading)
+        self._digests: dict[Key, str]
+        earlier = kept.get("grouped") if kept is not None else None
+        if earlier is not None and len(earlier[0]) == len(project.kpis) and all(
+                map(operator.is_, earlier[0], project.kpis)):
+            by_measure, self._digests = earlier[1], earlier[2]
+        else:
+            by_measure = defaultdict(list)
+            for reading in project.kpis:
+                by_measure[reading.standard, reading.measure].append(reading)
+            self._digests = {}
+            if kept is not None:
+                kept["grouped"] = (list(project.kpis), by_measure, self._digests)
         known = {(s.id, m.id) for s in project.standards.values() for m in s.measures}
         # Each measure's readings in the files' order: every build needs them grouped (their
         # versions), only a page drawn needs them by site and in time order (`sites`), which
@@ -86,7 +99,10 @@ class Measurement:
 
     def versions(self) -> dict[str, str]:
         """A version of each measure's readings, and of every measure's target, for the keys."""
-        versions = {readings_input(key): _digest(found) for key, found in self.readings.items()}
+        digests = self._digests
+        versions = {readings_input(key): digests[key] if key in digests
+                    else digests.setdefault(key, _digest(found))
+                    for key, found in self.readings.items()}
         # Pages that judge every measure (home, gaps) depend on the targets, not on statements.
         versions[MEASURE_TARGETS] = hashlib.sha1(repr(sorted(
             (s.id, s.type, s.status, [(m.id, m.target) for m in s.measures])

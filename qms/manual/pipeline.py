@@ -166,7 +166,7 @@ def _load_and_render(root: Path, config: Config, paths: BuildPaths, options: Bui
         with timed("render"):
             pages = render_source(project, derived, paths, result, pages,
                                   translations.manual_switcher(config, language),
-                                  memory.of(f"field versions {language}") if memory else None,
+                                  memory.of(f"versions {language}") if memory else None,
                                   first)
         del project, derived  # Sphinx needs the memory more (when this is not a child)
     finally:
@@ -228,20 +228,21 @@ def git_histories(root: Path) -> tuple[dict | None, str]:
 def render_source(project: Project, derived: Derived, paths: BuildPaths, result: BuildResult,
                   known: dict[str, str] | None = None,
                   switcher: list[dict[str, Any]] | None = None,
-                  kept_versions: dict[str, Any] | None = None,
+                  kept: dict[str, Any] | None = None,
                   first: ShownFirst | None = None) -> dict[str, str]:
     """Render the pages; write only changed files; remove pages that no longer exist.
 
     `known` holds the page keys of the last build: a page with inputs whose key is unchanged
     (and whose file exists) keeps its file without being rendered. `switcher` leads to the
-    manual in the other languages (translations.switcher); `kept_versions` is what
-    inputs.field_versions kept and `first` the pages it writes first (`qms serve`). Returns the
-    new keys.
+    manual in the other languages (translations.switcher); `kept` is what the versions of
+    fields and of readings kept from the last build and `first` the pages it writes first (`qms
+    serve`). Returns the new keys.
     """
     config = project.config
     docs = Docs(project)
     common = common_context(project, derived, docs, paths.edition)
-    measurement = Measurement(project)
+    measurement = Measurement(project, kept.setdefault("readings", {}) if kept is not None
+                              else None)
     common["measure_page"] = measurement.page
     service = service_figures(project)
     templates = project.path("templates")
@@ -255,7 +256,8 @@ def render_source(project: Project, derived: Derived, paths: BuildPaths, result:
                                    edition=paths.edition)
     versions = item_versions(project.root, {i: s.path for i, s in project.sources.items()},
                              derived.history)
-    versions.update(field_versions(project, derived, kept_versions))
+    versions.update(field_versions(project, derived, kept.setdefault("fields", {})
+                                   if kept is not None else None))
     versions.update(place_versions(project))
     versions.update(measurement.versions())
     versions.update(service.versions())
