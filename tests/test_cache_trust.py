@@ -16,7 +16,7 @@ from typing import Any
 import pydantic_core
 import pytest
 
-from qms.base.cachekey import key_file
+from qms.base.cachekey import key_file, read_signed, write_signed
 from qms.manual import buildstate
 
 from .conftest import ROOT, counting_reads
@@ -186,3 +186,23 @@ def test_upgrading_a_sphinx_library_rebuilds_the_manual(
                         lambda name: "0.0.1" if name == library else installed(name))
     result, _ = build_once(repo)
     assert not result.up_to_date and result.sphinx_ran
+
+
+def test_a_kept_signed_file_is_trusted_only_while_its_bytes_are_the_same(tmp_path: Path) -> None:
+    path = tmp_path / "plan.json"
+    write_signed(path, "test", {"pages": [1, 2]}, keep=True)
+    assert read_signed(path, "test", keep=True) == {"pages": [1, 2]}
+    kept = read_signed(path, "test", keep=True)
+    assert read_signed(path, "test", keep=True) is kept  # the same bytes: not decoded again
+    # another writer (another process) with other data: read as it is now
+    write_signed(path, "test", {"pages": [3]})
+    assert read_signed(path, "test", keep=True) == {"pages": [3]}
+    # bytes planted over a kept file: checked again, and refused
+    tag, _, body = path.read_bytes().partition(b"\n")
+    path.write_bytes(tag + b"\n" + body.replace(b"3", b"4"))
+    with pytest.raises(ValueError, match="not signed"):
+        read_signed(path, "test", keep=True)
+    # and a file kept for one purpose is not another purpose's
+    write_signed(path, "test", {"pages": [5]}, keep=True)
+    with pytest.raises(ValueError, match="not signed"):
+        read_signed(path, "other", keep=True)

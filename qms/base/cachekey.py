@@ -67,21 +67,38 @@ def authentic(key: bytes, purpose: str, data: Data, tag: str) -> bool:
     return hmac.compare_digest(mac(key, purpose, data), tag)
 
 
-def write_signed(path: Path, purpose: str, data: Any) -> None:
-    """Write data as JSON (atomically) with its MAC for one purpose, made with the cache key."""
+# Files written or read with keep=True, as (their bytes, their data), by path and purpose: a
+# process that reads one again (`qms serve`, every edit) decodes and checks it only when its
+# bytes are not those. The data is shared: whoever keeps a file treats its data as read-only.
+_KEPT: dict[tuple[Path, str], tuple[bytes, Any]] = {}
+
+
+def write_signed(path: Path, purpose: str, data: Any, *, keep: bool = False) -> None:
+    """Write data as JSON (atomically) with its MAC for one purpose, made with the cache key
+    (keep: remembered for read_signed, with data itself)."""
     body = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    text = mac(cache_key(), purpose, body.encode("utf-8")) + "\n" + body
     # Not forced to the disk: a file a power cut damaged fails its MAC and is not used.
-    atomic_write(path, mac(cache_key(), purpose, body.encode("utf-8")) + "\n" + body,
-                 durable=False)
+    atomic_write(path, text, durable=False)
+    if keep:
+        _KEPT[path, purpose] = (text.encode("utf-8"), data)
 
 
-def read_signed(path: Path, purpose: str) -> Any:
+def read_signed(path: Path, purpose: str, *, keep: bool = False) -> Any:
     """The data of a file write_signed wrote for this purpose with this cache key (ValueError:
-    not such a file; OSError: none)."""
-    tag, _, body = path.read_bytes().partition(b"\n")
+    not such a file; OSError: none). keep: the data of the same bytes read or written with
+    keep before is given again, not decoded again (it is not to be changed)."""
+    raw = path.read_bytes()
+    kept = _KEPT.get((path, purpose)) if keep else None
+    if kept is not None and kept[0] == raw:
+        return kept[1]
+    tag, _, body = raw.partition(b"\n")
     if not authentic(cache_key(), purpose, body, tag.decode("ascii", "replace")):
         raise ValueError("not signed with this cache key")
-    return json.loads(body)
+    data = json.loads(body)
+    if keep:
+        _KEPT[path, purpose] = (raw, data)
+    return data
 
 
 def _user_key(path: Path) -> bytes:

@@ -17,7 +17,9 @@ and its listed fields (its texts are in them: title, statement, do, don't; every
 it is in its "#structure" version, which decides), and an audit's changed answers.
 
 Kept in the state folder and signed with the cache key like the rest of qms's state: a plan
-someone else wrote would keep pages of theirs that qms never rendered.
+someone else wrote would keep pages of theirs that qms never rendered. A process that builds
+again (`qms serve`) decodes a file of the plan again only when its bytes changed (cachekey's
+keep); the data it gets back is shared, and only read.
 """
 
 from __future__ import annotations
@@ -66,7 +68,7 @@ class PagePlan:
         """The kept plan, if it was made for this structure (None: plan every page)."""
         folder = state_folder / FOLDER
         try:
-            data = read_signed(folder / "plan.json", PURPOSE)
+            data = read_signed(folder / "plan.json", PURPOSE, keep=True)
             if data["structure"] != structure:
                 return None
             pages, always = data["pages"], data["always"]
@@ -89,7 +91,7 @@ class PagePlan:
         found = {self.pages[number][0] for number in self.always}
         for shard, names in by_shard.items():
             try:
-                data = read_signed(self.folder / f"inputs-{shard:02d}.json", PURPOSE)
+                data = read_signed(self.folder / f"inputs-{shard:02d}.json", PURPOSE, keep=True)
                 for name in names:
                     found.update(self.pages[number][0] for number in data.get(name, []))
             except (OSError, ValueError, TypeError, IndexError, AttributeError):
@@ -115,16 +117,16 @@ class PagePlan:
         # longer matches, or none).
         (folder / "plan.json").unlink(missing_ok=True)
         for shard, pages_of in enumerate(shards):
-            write_signed(folder / f"inputs-{shard:02d}.json", PURPOSE, pages_of)
+            write_signed(folder / f"inputs-{shard:02d}.json", PURPOSE, pages_of, keep=True)
         write_signed(folder / "plan.json", PURPOSE, {
             "structure": structure, "always": always,
-            "pages": [[docname, file] for docname, file, _ in planned]})
+            "pages": [[docname, file] for docname, file, _ in planned]}, keep=True)
 
 
 def load_versions(state_folder: Path) -> dict[str, str] | None:
     """The versions of every input at the last build (None: none kept, or not ours)."""
     try:
-        data = read_signed(state_folder / FOLDER / "versions.json", PURPOSE)
+        data = read_signed(state_folder / FOLDER / "versions.json", PURPOSE, keep=True)
     except (OSError, ValueError):
         return None
     return data if isinstance(data, dict) else None
@@ -132,4 +134,4 @@ def load_versions(state_folder: Path) -> dict[str, str] | None:
 
 def save_versions(state_folder: Path, versions: dict[str, str]) -> None:
     """Keep the versions of every input of this build."""
-    write_signed(state_folder / FOLDER / "versions.json", PURPOSE, versions)
+    write_signed(state_folder / FOLDER / "versions.json", PURPOSE, dict(versions), keep=True)
