@@ -24,6 +24,7 @@ keep); the data it gets back is shared, and only read.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import zlib
 from collections.abc import Iterable
@@ -135,3 +136,11 @@ def load_versions(state_folder: Path) -> dict[str, str] | None:
 def save_versions(state_folder: Path, versions: dict[str, str]) -> None:
     """Keep the versions of every input of this build."""
     write_signed(state_folder / FOLDER / "versions.json", PURPOSE, dict(versions), keep=True)
+
+
+def keep_plan(state_folder: Path) -> None:
+    """Read the kept plan and versions once, kept (cachekey's keep): the next build of this
+    process decodes neither again while their bytes stay the same (`qms serve`'s warming)."""
+    for name in ("plan.json", "versions.json"):
+        with contextlib.suppress(OSError, ValueError):
+            read_signed(state_folder / FOLDER / name, PURPOSE, keep=True)

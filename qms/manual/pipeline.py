@@ -25,7 +25,7 @@ from qms.format.config import Config
 from qms.format.loadcache import cache_folder, load_valid_cached
 from qms.format.project import Project
 from qms.manual import doctreetrust, itemdirect, translations
-from qms.manual.build import BuildOptions, BuildPaths, BuildResult
+from qms.manual.build import BuildOptions, BuildPaths, BuildResult, build_paths
 from qms.manual.buildstate import (
     BuildState,
     PendingNotes,
@@ -42,7 +42,13 @@ from qms.manual.htmlpages import html_environment
 from qms.manual.inputs import field_versions
 from qms.manual.itemdata import ITEMS
 from qms.manual.measurepages import Measurement
-from qms.manual.pageplan import PagePlan, load_versions, save_versions, structure_key
+from qms.manual.pageplan import (
+    PagePlan,
+    keep_plan,
+    load_versions,
+    save_versions,
+    structure_key,
+)
 from qms.manual.pages import Docs, place_versions, plan_pages, service_figures
 from qms.manual.render import Page, environment, page_file, render_and_write
 from qms.manual.servicepages import ServiceFigures
@@ -149,13 +155,9 @@ def _load_and_render(root: Path, config: Config, paths: BuildPaths, options: Bui
     try:
         memory = options.memory
         with timed("load"):
-            project = translations.in_language(_loaded(root, paths, options), language)
+            loaded = _loaded(root, paths, options)
         with timed("derive"):
-            histories, prefix = _histories(root, memory)
-            if paths.edition == STAFF:  # left out before any page is made, not hidden after
-                project, histories = staff_project(project), without_authors(histories)
-            derived = derive(project, histories, prefix,
-                             memory.of(f"answers {language}") if memory else None)
+            project, derived = _derived(loaded, root, paths.edition, language, memory)
         if freezing:
             gc.freeze()
     finally:
@@ -191,17 +193,43 @@ def _histories(root: Path, memory: BuildMemory | None) -> tuple[dict | None, str
 
 
 def warm(root: Path, paths: BuildPaths, options: BuildOptions) -> None:
-    """Fill the memory kept between builds with the repository's models and git histories, as
-    a build would (`qms serve`, after its first build, which kept none: that build had nothing
-    to do, or ran in a forked child to spare the server its peak; the first edit is then as
-    quick as the next). A repository that does not load is left to the next build."""
-    if options.memory is None or options.memory.load_caches:
+    """Fill the memory kept between builds as a build would: the repository's models, git
+    histories, the audits' answers, the inputs' versions and the page plan, in each language
+    (`qms serve`, after its first build, which kept none: that build had nothing to do, or ran
+    in a forked child to spare the server its peak; the first edit is then as quick as the
+    next). A repository that does not load is left to the next build."""
+    memory = options.memory
+    if memory is None or memory.load_caches:
         return
     try:
-        _loaded(root, paths, options)
+        loaded = _loaded(root, paths, options)
     except QmsError:
         return
-    _histories(root, options.memory)
+    config = loaded.config
+    for language in translations.built_languages(config, options.language):
+        shown = build_paths(root, config, options.audience, language)
+        language = shown.language or config.manual.language
+        project, derived = _derived(loaded, root, shown.edition, language, memory)
+        kept = memory.of(f"versions {language}")
+        field_versions(project, derived, _part(kept, "fields"))
+        Measurement(project, _part(kept, "readings")).versions()
+        keep_plan(shown.state)
+
+
+def _derived(loaded: Project, root: Path, edition: str, language: str,
+             memory: BuildMemory | None) -> tuple[Project, Derived]:
+    # The project in the manual's language and edition, and what the manual derives from it.
+    project = translations.in_language(loaded, language)
+    histories, prefix = _histories(root, memory)
+    if edition == STAFF:  # left out before any page is made, not hidden after
+        project, histories = staff_project(project), without_authors(histories)
+    return project, derive(project, histories, prefix,
+                           memory.of(f"answers {language}") if memory else None)
+
+
+def _part(kept: dict[str, Any] | None, name: str) -> dict[str, Any] | None:
+    # What one computation keeps of the versions' memory (none where nothing is kept).
+    return kept.setdefault(name, {}) if kept is not None else None
 
 
 @contextmanager
@@ -241,8 +269,7 @@ def render_source(project: Project, derived: Derived, paths: BuildPaths, result:
     config = project.config
     docs = Docs(project)
     common = common_context(project, derived, docs, paths.edition)
-    measurement = Measurement(project, kept.setdefault("readings", {}) if kept is not None
-                              else None)
+    measurement = Measurement(project, _part(kept, "readings"))
     common["measure_page"] = measurement.page
     service = service_figures(project)
     templates = project.path("templates")
@@ -256,8 +283,7 @@ def render_source(project: Project, derived: Derived, paths: BuildPaths, result:
                                    edition=paths.edition)
     versions = item_versions(project.root, {i: s.path for i, s in project.sources.items()},
                              derived.history)
-    versions.update(field_versions(project, derived, kept.setdefault("fields", {})
-                                   if kept is not None else None))
+    versions.update(field_versions(project, derived, _part(kept, "fields")))
     versions.update(place_versions(project))
     versions.update(measurement.versions())
     versions.update(service.versions())
