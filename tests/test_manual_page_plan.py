@@ -60,9 +60,9 @@ def planning(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Any]]:
     given: list[Any] = []
     plan_pages = pipeline.plan_pages
 
-    def spy(*args: Any) -> Any:
-        given.append(args[5] if len(args) > 5 else None)
-        return plan_pages(*args)
+    def spy(*args: Any, **named: Any) -> Any:
+        given.append(args[5] if len(args) > 5 else named.get("only"))
+        return plan_pages(*args, **named)
 
     monkeypatch.setattr(pipeline, "plan_pages", spy)
     yield given

@@ -147,16 +147,17 @@ def _grouped(items: Iterable[T], key: Callable[[T], Iterable[Any]]) -> dict[Any,
 
 def plan_pages(project: Project, derived: Derived, measurement: Measurement | None = None,
                service: ServiceFigures | None = None, edition: str = QUALITY,
-               only: Container[str] | None = None) -> Iterator[Page]:
+               only: Container[str] | None = None, docs: Docs | None = None) -> Iterator[Page]:
     """Every page of an edition of the manual, in a stable order (`only`: those of these
-    document names, the others' inputs not worked out: pipeline's planning of an edit).
+    document names, the others' inputs not worked out: pipeline's planning of an edit; `docs`:
+    the project's page names, where the caller made them already).
 
     The staff edition has no checklist, audit, audit chart, gap or traceability page: they are
     not planned at all (not hidden), so nothing of them reaches its HTML or search index.
     """
     wanted: Callable[[str], bool] = only.__contains__ if only is not None else _every
     audits = shows_audits(edition)
-    docs = Docs(project)
+    docs = docs or Docs(project)
     measurement = measurement or Measurement(project)
     service = service or service_figures(project)
     current = project.current_standards()

@@ -291,8 +291,8 @@ def render_source(project: Project, derived: Derived, paths: BuildPaths, result:
     noting = PendingNotes(paths.state)
     present = present_pages(paths.source)
     try:
-        keys, wanted, todo = _planned(project, derived, measurement, service, paths, present,
-                                      settings, versions, known)
+        keys, wanted, todo = _planned(project, derived, (docs, measurement, service), paths,
+                                      present, settings, versions, known)
         result.item_pages.update(docname for name, docname in wanted.items()
                                  if name.startswith(ITEMS))
         # The frame first: pages shown before the others are never in a frame about to change
@@ -316,13 +316,14 @@ def render_source(project: Project, derived: Derived, paths: BuildPaths, result:
     return keys
 
 
-def _planned(project: Project, derived: Derived, measurement: Measurement,
-             service: ServiceFigures, paths: BuildPaths, present: set[str], settings: str,
-             versions: dict[str, str], known: dict[str, str]
+def _planned(project: Project, derived: Derived,
+             figures: tuple[Docs, Measurement, ServiceFigures], paths: BuildPaths,
+             present: set[str], settings: str, versions: dict[str, str], known: dict[str, str]
              ) -> tuple[dict[str, str], dict[str, str], list[Page]]:
     # The new page keys, every page (file -> docname) and the pages to render: those whose key
     # changed or whose file is missing. Only the pages of the inputs that changed are planned
     # where the kept plan still holds (pageplan); else every page, and the plan is kept.
+    docs, measurement, service = figures
     structure = structure_key(settings, versions, project.standards)
     plan = PagePlan.load(paths.state, structure) if known else None
     old = load_versions(paths.state) if plan is not None else None
@@ -335,11 +336,12 @@ def _planned(project: Project, derived: Derived, measurement: Measurement,
                         if file not in present or docname not in known)
             keys = {docname: known[docname] for docname in wanted.values() if docname in known}
             pages = list(plan_pages(project, derived, measurement, service, paths.edition,
-                                    only))
+                                    only, docs))
             todo = _to_render(pages, settings, versions, known, present, keys)
             if all(page_file(page) in wanted for page in pages):  # as the plan has them
                 return keys, wanted, todo
-    planned = list(plan_pages(project, derived, measurement, service, paths.edition))
+    planned = list(plan_pages(project, derived, measurement, service, paths.edition,
+                              docs=docs))
     keys = {}
     todo = _to_render(planned, settings, versions, known, present, keys)
     wanted = {page_file(page): page.docname for page in planned}

@@ -22,7 +22,10 @@ from qms.manual.firstpages import FirstPages
 from qms.manual.pipeline import warm
 from qms.manual.sphinx_build import SphinxSession
 
-QUIET_SECONDS = 0.1  # wait for a burst of saves (an editor, a git checkout) to settle
+# Wait for a burst of saves (an editor's write and rename, a git checkout) to settle: one
+# save's events come within a millisecond or two; a burst with longer pauses builds twice,
+# the second build ending as the files are, and every wait here is part of an edit's delay.
+QUIET_SECONDS = 0.05
 BUILD_WAIT_SECONDS = 120  # a request made while a rebuild writes waits this long at most
 
 
