@@ -235,3 +235,55 @@ def test_warming_after_a_build_with_nothing_to_do_keeps_what_the_next_build_read
     _replace(repo / "standards" / "desk" / "DSK-001.yaml", TITLE, NEW_TITLE)
     build_once(repo, strict=True, **kept)
     assert parsed == ["standards/desk/DSK-001.yaml"]
+
+
+def test_an_edit_stats_each_input_file_once(
+        fixture_repo: Callable[[str], Path], kept: dict[str, object],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # The build stamp's walk takes every input file's status; the file cache signs the files
+    # with those statuses instead of taking them again.
+    repo = fixture_repo("manual-small")
+    build_once(repo, **kept)
+    _warm(repo, kept)
+    taken: list[str] = []
+    status_of = loadcache.status_of
+
+    def noting(path):  # type: ignore[no-untyped-def]
+        taken.append(str(path))
+        return status_of(path)
+
+    monkeypatch.setattr(loadcache, "status_of", noting)
+    _replace(repo / "standards" / "desk" / "DSK-001.yaml", TITLE, NEW_TITLE)
+    build_once(repo, strict=True, **kept)
+    assert taken == []
+    assert NEW_TITLE in all_html(repo)["standards/DSK-001.html"]
+
+
+def test_an_edit_made_while_a_build_loads_is_built_by_the_next(
+        fixture_repo: Callable[[str], Path], kept: dict[str, object],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # Saved after the stamp's walk took the file's status and before the file cache signed
+    # it: this build may show the file as it was, the next one shows it as it is.
+    repo = fixture_repo("manual-small")
+    build_once(repo, **kept)
+    _warm(repo, kept)
+    standard = repo / "standards" / "desk" / "DSK-001.yaml"
+    load = pipeline.load_valid_cached
+    edits = [(TITLE, NEW_TITLE)]
+
+    def editing_first(*args, **named):  # type: ignore[no-untyped-def]
+        for old, new in edits:
+            _replace(standard, old, new)
+        edits.clear()
+        return load(*args, **named)
+
+    monkeypatch.setattr(pipeline, "load_valid_cached", editing_first)
+    _replace(repo / "standards" / "desk" / "DSK-002.yaml", "how long the wait",
+             "how long our wait")  # the edit this build is for
+    build_once(repo, strict=True, **kept)
+    assert not edits  # (the racing edit was made)
+    result, _ = build_once(repo, strict=True, **kept)
+    assert not result.up_to_date
+    pages = all_html(repo)
+    assert NEW_TITLE in pages["standards/DSK-001.html"]
+    assert "how long our wait" in pages["standards/DSK-002.html"]

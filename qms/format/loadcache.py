@@ -33,7 +33,7 @@ import hashlib
 import os
 import sys
 import zlib
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -191,6 +191,7 @@ class LoadCache:
         self._since = -1  # the filesystem's time before the first file was signed now
         # what loads in this process made of the files besides their models (in memory)
         self.tables, self.audits = TableMemo(), AuditMemo()
+        self.seen: Mapping[str, os.stat_result] = {}  # statuses taken this build (by path)
         for shard in range(SHARDS):
             try:
                 data = _shard_file(folder, shard).read_bytes()
@@ -253,7 +254,7 @@ class LoadCache:
         since = self.since()  # before any status is taken
         entry = self.entries.get(shown)
         if entry is not None and entry[3] is not None:
-            status = status_of(path)
+            status = self.seen.get(str(path)) or status_of(path)
             if status is not None and entry[1] == status.st_size and entry[3] == (
                     status.st_mtime_ns, status.st_ctime_ns, status.st_ino, status.st_dev):
                 self.statuses[shown] = entry[3]
@@ -372,14 +373,16 @@ def _read_valid(jobs: Sequence[tuple[str, str | Path]], shown: list[str], since:
     return results
 
 
-def load_valid_cached(root: Path, today: date, folder: Path,
-                      cache: LoadCache | None = None) -> Project:
+def load_valid_cached(root: Path, today: date, folder: Path, cache: LoadCache | None = None,
+                      seen: Mapping[str, os.stat_result] | None = None) -> Project:
     """check.load_valid, reusing the models of files unchanged since the last build (from
-    `cache` when given: the cache of folder an earlier load of this process read)."""
+    `cache` when given: the cache of folder an earlier load of this process read; `seen`:
+    statuses of files this build took already, by path, not taken again)."""
     config, config_source, issues = load_config(root)
     if issues:
         return load_valid(root, today)
     cache = LoadCache(folder) if cache is None else cache
+    cache.seen = seen or {}
     project = Project(root=root, config=config, today=today, config_source=config_source)
     misnamed: list[Path] = []
     outside: list[Issue] = []  # links out of the repository: the full load reports them

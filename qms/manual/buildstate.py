@@ -13,6 +13,7 @@ import hashlib
 import itertools
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from importlib import metadata
@@ -39,20 +40,20 @@ def engine_libraries() -> str:
     return " ".join(f"{name} {metadata.version(name)}" for name in ("sphinx", "docutils", "furo"))
 
 
-# Each input file's size and time as input_stamp found them, for item_versions in the same
-# build: the files are stat'ed once, not twice (6,700 at 5,000 standards). A file changed in
-# between changes the next build's stamp, which builds again.
-_SEEN: dict[str, tuple[int, int]] = {}
+# Each input file's status as input_stamp found it, for item_versions and the file cache in
+# the same build: the files are stat'ed once, not thrice (6,700 at 5,000 standards). A file
+# changed in between changes the next build's stamp, which builds again.
+_SEEN: dict[str, os.stat_result] = {}
 
 
 def _walk(folder: Path, skip: set[Path], out: list[str],
-          seen: dict[str, tuple[int, int]] | None = None) -> None:
+          seen: dict[str, os.stat_result] | None = None) -> None:
     skipped = {str(path) for path in skip}
     for entry in walk_files(folder, skipped, ("__pycache__",)):
         st = entry.stat()
         out.append(f"{entry.path}\0{st.st_size}\0{st.st_mtime_ns}")
         if seen is not None:
-            seen[entry.path] = (st.st_size, st.st_mtime_ns)
+            seen[entry.path] = st
 
 
 def _walk_manual_code(out: list[str]) -> None:
@@ -112,8 +113,8 @@ def item_versions(root: Path, paths: dict[str, str],
     for item_id, path in paths.items():
         full = os.path.join(top, path)
         try:
-            size, mtime = _SEEN.get(full) or _status(full)
-            version = f"{size}:{mtime}"
+            st = _SEEN.get(full) or os.stat(full)
+            version = f"{st.st_size}:{st.st_mtime_ns}"
         except OSError:
             version = "?"
         revisions = histories.get(item_id) if histories is not None else None
@@ -121,15 +122,16 @@ def item_versions(root: Path, paths: dict[str, str],
     return versions
 
 
+def seen_statuses() -> Mapping[str, os.stat_result]:
+    """The status of each input file as this build's input_stamp found it, by path."""
+    return _SEEN
+
+
 def forget_seen() -> None:
     """Forget the files input_stamp saw (at the end of a build: a later caller of
     item_versions stats the files itself)."""
     _SEEN.clear()
 
-
-def _status(path: str) -> tuple[int, int]:
-    st = os.stat(path)
-    return st.st_size, st.st_mtime_ns
 
 
 def page_key(settings_key: str, inputs: tuple[str, ...], versions: dict[str, str]) -> str:

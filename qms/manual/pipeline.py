@@ -34,6 +34,7 @@ from qms.manual.buildstate import (
     page_key,
     pending,
     render_settings_key,
+    seen_statuses,
 )
 from qms.manual.derive import Derived, derive
 from qms.manual.edition import STAFF, staff_project, without_authors
@@ -182,7 +183,7 @@ def _loaded(root: Path, paths: BuildPaths, options: BuildOptions) -> Project:
     folder = cache_folder(paths.root)
     memory = options.memory
     return load_valid_cached(root, options.today, folder,
-                             memory.load_cache(folder) if memory else None)
+                             memory.load_cache(folder) if memory else None, seen_statuses())
 
 
 def _histories(root: Path, memory: BuildMemory | None) -> tuple[dict | None, str]:
