@@ -5,6 +5,7 @@ looks at changed, so no edit is missed and no error goes unreported."""
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ from typing import Any
 import pytest
 
 from qms.base.errors import QmsError
-from qms.format import loadmemo
+from qms.format import validate
 from qms.format.loadcache import LoadCache, cache_folder, load_valid_cached
 
 from .conftest import TODAY
@@ -85,26 +86,62 @@ def test_a_table_gone_is_gone_from_the_next_load(sample_repo: Path) -> None:
 
 
 def counting_checks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The ids of the standards, checklists and audits each load checks, in turn."""
     checked: list[str] = []
-    real = loadmemo.check_audit
+    for name in ("check_audit", "check_standards", "check_checklists"):
+        real = getattr(validate, name)
 
-    def counting(project: Any, audit: Any, *rest: Any, **options: Any) -> Any:
-        checked.append(audit.id)
-        return real(project, audit, *rest, **options)
+        def counting(project: Any, *rest: Any, real: Any = real, name: str = name,
+                     **options: Any) -> Any:
+            if name == "check_audit":
+                checked.append(rest[0].id)
+                return real(project, *rest, **options)
+            skip = options.get("skip", rest[-1] if rest else ())
+            items = project.standards if name == "check_standards" else project.checklists
+            checked.extend(i for i in items if i not in skip)
+            return real(project, *rest, **options)
 
-    monkeypatch.setattr(loadmemo, "check_audit", counting)
+        monkeypatch.setattr(validate, name, counting)
     return checked
 
 
-def test_audits_unchanged_are_not_checked_again(sample_repo: Path,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_items_unchanged_are_not_checked_again(sample_repo: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
     cache = kept_cache(sample_repo)
     checked = counting_checks(monkeypatch)
     project = load(sample_repo, cache)
-    assert sorted(checked) == sorted(project.audits) and checked
+    assert sorted(checked) == sorted([*project.standards, *project.checklists,
+                                      *project.audits])
     checked.clear()
     load(sample_repo, cache)
+    # the sample's checklists are written in two languages: each load shows them anew, so
+    # they are checked again; the standards in two languages too; its audits are not
+    assert not set(checked) & set(project.audits)
+
+
+def test_items_in_one_language_unchanged_are_not_checked_again(
+        fixture_repo: Callable[[str], Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = fixture_repo("manual-small")
+    cache = kept_cache(repo)
+    checked = counting_checks(monkeypatch)
+    project = load(repo, cache)
+    assert project.standards and project.checklists and project.audits
+    checked.clear()
+    load(repo, cache)
     assert checked == []
+    standard = repo / "standards" / "desk" / "DSK-001.yaml"
+    standard.write_bytes(standard.read_bytes().replace(b"Greet every visitor",
+                                                       b"Welcome every visitor", 1))
+    load(repo, cache)
+    assert checked == ["DSK-001"]
+
+
+def test_a_standard_whose_plan_is_gone_is_checked_again(sample_repo: Path) -> None:
+    cache = kept_cache(sample_repo)
+    load(sample_repo, cache)
+    (sample_repo / "standards" / "planning" / "PLN-TAN-001.yaml").unlink()
+    with pytest.raises(QmsError, match="PLN-TAN-001 does not exist"):
+        load(sample_repo, cache)
 
 
 def test_an_edited_audit_is_checked_again(sample_repo: Path,

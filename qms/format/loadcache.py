@@ -58,10 +58,9 @@ from qms.format.load import (
     register,
     walk_files,
 )
-from qms.format.loadmemo import AuditMemo, TableMemo
+from qms.format.loadmemo import CheckMemo, TableMemo
 from qms.format.project import Project, Source
 from qms.format.schema import validate_document
-from qms.format.validate import validate_project
 
 SHARDS = 32
 FORMAT = "qms-load-cache 3"  # the first line of a shard; 1 was a pickle, 2 had no statuses
@@ -190,7 +189,7 @@ class LoadCache:
         self.statuses: dict[str, Status | None] = {}  # of the files signed now, to record
         self._since = -1  # the filesystem's time before the first file was signed now
         # what loads in this process made of the files besides their models (in memory)
-        self.tables, self.audits = TableMemo(), AuditMemo()
+        self.tables, self.checks = TableMemo(), CheckMemo()
         self.seen: Mapping[str, os.stat_result] = {}  # statuses taken this build (by path)
         for shard in range(SHARDS):
             try:
@@ -399,8 +398,7 @@ def load_valid_cached(root: Path, today: date, folder: Path, cache: LoadCache | 
         register(project, target, model, Source(name, data), first_seen, found_issues)
     load_tables(project, found_issues, memo=cache.tables)
     # (the issues are not shown: an error loads the repository again, for its lines)
-    found_issues.extend(validate_project(project, warnings=False, audits=False))
-    found_issues.extend(cache.audits.errors(project))
+    found_issues.extend(cache.checks.errors(project))
     if any(issue.severity is Severity.ERROR for issue in found_issues):
         return load_valid(root, today)
     cache.save()

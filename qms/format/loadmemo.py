@@ -4,9 +4,10 @@ process (`qms serve`, through the file cache it keeps: qms.manual.buildmemory).
 The file cache keeps each unchanged file's model between loads; these keep what a load makes
 of the files besides: each CSV table as read, while its file holds the same bytes (compared by
 digest, and parsed from the very bytes digested, so no edit is missed however it is timed),
-and the audits their check found free of errors, while everything that check looks at is the
-same (the audit the same object, its checklist's questions and their standards, the grades
-and whether each finding's standard is known). Nothing here is read from disk or written to it.
+and the standards, checklists and audits their checks found free of errors, while everything
+their check looks at is the same (the item the same object, or a checklist's questions and
+their standards; whether each item it names exists; an audit's grades). Nothing here is read
+from disk or written to it.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any, TypeVar
 from qms.base.issues import Issue, Severity
 from qms.base.yamlread import YamlProblem, read_bytes
 from qms.format.project import Project
-from qms.format.validate import check_audit
+from qms.format.validate import validate_project
 
 T = TypeVar("T")
 
@@ -55,43 +56,48 @@ class TableMemo:
         self._used = set()
 
 
-class AuditMemo:
-    """The audits the last load found free of errors, each with what its check looked at."""
+class CheckMemo:
+    """The standards, checklists and audits the last load's checks found free of errors,
+    each with what its check looked at."""
 
     def __init__(self) -> None:
-        self._clear: dict[str, tuple[Any, Hashable, tuple[bool, ...]]] = {}
+        self._clear: dict[str, Hashable] = {}  # id -> what its check looked at
         self._grades: Any = None
 
     def errors(self, project: Project) -> Iterator[Issue]:
-        """What validate.check_audit finds in each audit without warnings (it may yield some,
-        the overdue CAPAs), skipping the audits found free of errors with the same inputs."""
-        grades = project.config.grades
-        same_grades = grades == self._grades
-        clear: dict[str, tuple[Any, Hashable, tuple[bool, ...]]] = {}
+        """What validate_project finds without warnings (some warnings come all the same, the
+        overdue CAPAs), the items found clear last time with the same inputs not checked."""
+        looked_at = self._looked_at(project)
+        same_grades = project.config.grades == self._grades
+        skip = {item_id for item_id, inputs in looked_at.items()
+                if self._clear.get(item_id) == inputs
+                and (same_grades or item_id not in project.audits)}
+        found = list(validate_project(project, warnings=False, skip=skip))
+        yield from found
+        wrong = {issue.path for issue in found if issue.severity is Severity.ERROR}
+        sources = project.sources
+        self._clear = {item_id: inputs for item_id, inputs in looked_at.items()
+                       if item_id in sources and sources[item_id].path not in wrong}
+        self._grades = project.config.grades
+
+    @staticmethod
+    def _looked_at(project: Project) -> dict[str, Hashable]:
+        # Per item, what its check reads: the item itself (an unchanged file's model is the
+        # object kept, which the tuples' comparison takes at once; another is compared field by
+        # field) and whether each item it names exists. A checklist is seen
+        # through its questions' ids and standards (a model shown in another language is a new
+        # object on every load). The grades are compared once for every audit.
+        standards, plans, invalid = project.standards, project.plans, project.invalid_ids
+        looked_at: dict[str, Hashable] = {
+            s.id: (s, tuple(p in plans or p in invalid for p in s.plans))
+            for s in standards.values()}
         shapes: dict[str, Hashable] = {}
-        for audit in project.audits.values():
-            shape = shapes.get(audit.checklist)
-            if shape is None:
-                shape = shapes[audit.checklist] = _checklist_shape(project, audit.checklist)
-            known = tuple(f.standard in project.standards or f.standard in project.invalid_ids
-                          for f in audit.findings)
-            kept = self._clear.get(audit.id)
-            if (same_grades and kept is not None and kept[0] is audit and kept[1] == shape
-                    and kept[2] == known):
-                clear[audit.id] = kept
-                continue
-            found = list(check_audit(project, audit, project.sources[audit.id], warnings=False))
-            yield from found
-            if shape and all(i.severity is not Severity.ERROR for i in found):
-                clear[audit.id] = (audit, shape, known)
-        self._clear, self._grades = clear, grades
-
-
-def _checklist_shape(project: Project, checklist_id: str) -> Hashable:
-    # What an audit's check reads of its checklist: its questions' ids and standards (not
-    # their texts; a model shown in another language is a new object on every load). ()
-    # for a checklist that is missing: never remembered.
-    checklist = project.checklists.get(checklist_id)
-    if checklist is None:
-        return ()
-    return (checklist.id, tuple((q.id, q.standard) for q in checklist.questions))
+        for c in project.checklists.values():
+            shapes[c.id] = (c.id, tuple((q.id, q.standard) for q in c.questions))
+            looked_at[c.id] = (shapes[c.id], tuple(q.standard in standards
+                                                   or q.standard in invalid
+                                                   for q in c.questions))
+        for a in project.audits.values():
+            looked_at[a.id] = (a, shapes.get(a.checklist), tuple(
+                f.standard in standards or f.standard in invalid for f in a.findings))
+        return looked_at

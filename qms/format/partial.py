@@ -29,7 +29,7 @@ from qms.format.load import (
 )
 from qms.format.loadcache import LoadCache, cache_folder, read_models
 from qms.format.project import Project, Source
-from qms.format.validate import check_tables
+from qms.format.tablechecks import check_tables
 
 # kind of file -> (the folder setting in qms.yaml, the folder below it that is another kind)
 FOLDERS: dict[str, tuple[str, str | None]] = {

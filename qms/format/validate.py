@@ -7,9 +7,7 @@ through the Project's indexes, never through scans of all items per item.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
-from datetime import date
-from operator import attrgetter
+from collections.abc import Container, Iterable, Iterator, Mapping
 
 from qms.base.issues import Issue, error, warning
 from qms.format.encounters import check_encounters, check_names
@@ -20,20 +18,22 @@ from qms.format.models import Audit, Capa, Finding
 from qms.format.project import Project, Source
 from qms.format.schedule import review_due
 from qms.format.schema import did_you_mean
+from qms.format.tablechecks import check_tables
 
 LATE_CAPA_STATES = ("action-planned", "implemented", "verified", "closed")
 
 
-def validate_project(project: Project, warnings: bool = True, audits: bool = True
-                     ) -> Iterator[Issue]:
+def validate_project(project: Project, warnings: bool = True,
+                     skip: Container[str] = ()) -> Iterator[Issue]:
     """Every cross-file issue of a loaded project (without warnings: every error, and not
-    the checks that can only warn, some of which compute fingerprints; without audits: not
-    check_audit's, which the caller runs itself)."""
-    yield from check_standards(project, warnings)
+    the checks that can only warn, some of which compute fingerprints; `skip`: ids of
+    standards, checklists and audits not to check, which the caller knows to be clear)."""
+    yield from check_standards(project, warnings, skip)
     yield from check_plans(project) if warnings else ()
-    yield from check_checklists(project)
-    for audit in project.audits.values() if audits else ():
-        yield from check_audit(project, audit, project.sources[audit.id], warnings)
+    yield from check_checklists(project, skip)
+    for audit in project.audits.values():
+        if audit.id not in skip:
+            yield from check_audit(project, audit, project.sources[audit.id], warnings)
     yield from check_tables(project)
     for check in (check_encounters, check_names, check_translations) if warnings else ():
         yield from check(project)
@@ -58,9 +58,13 @@ def repeated(ids: Iterable[str]) -> Iterator[tuple[int, str]]:
         seen.add(item_id)
 
 
-def check_standards(project: Project, warnings: bool = True) -> Iterator[Issue]:
-    """References, clauses and rules of each standard, and the warnings it deserves."""
+def check_standards(project: Project, warnings: bool = True,
+                    skip: Container[str] = ()) -> Iterator[Issue]:
+    """References, clauses and rules of each standard (but those in `skip`), and the warnings
+    it deserves."""
     for standard in project.standards.values():
+        if standard.id in skip:
+            continue
         source = project.sources[standard.id]
         for i, plan_id in enumerate(standard.plans):
             if _dangling(project, plan_id, project.plans):
@@ -139,9 +143,12 @@ def check_plans(project: Project) -> Iterator[Issue]:
                 )
 
 
-def check_checklists(project: Project) -> Iterator[Issue]:
-    """Question ids, the standards questions check, and questions on retired standards."""
+def check_checklists(project: Project, skip: Container[str] = ()) -> Iterator[Issue]:
+    """Question ids, the standards questions check, and questions on retired standards (of
+    each checklist but those in `skip`)."""
     for checklist in project.checklists.values():
+        if checklist.id in skip:
+            continue
         source = project.sources[checklist.id]
         for i, question_id in repeated(q.id for q in checklist.questions):
             yield error(
@@ -351,57 +358,3 @@ def capa_rule_breaches(capa: Capa, grade: str) -> list[str]:
     if capa.status in LATE_CAPA_STATES and not capa.action:
         breaches.append(f"'{capa.status}' needs the planned action ('action')")
     return breaches
-
-
-_MEASURE_OF = attrgetter("standard", "measure")
-
-
-def check_tables(project: Project) -> Iterator[Issue]:
-    """KPI readings refer to real measures; SQI rows to real categories with one volume a day."""
-    # every (standard, measure) pair once, not a set of a standard's measures per reading
-    measures = {(s.id, m.id) for s in project.standards.values() for m in s.measures}
-    # the readings of unknown pairs only (100,000 readings name a few thousand pairs)
-    unknown = set(map(_MEASURE_OF, project.kpis)) - measures
-    for reading in [r for r in project.kpis if _MEASURE_OF(r) in unknown] if unknown else []:
-        standard = project.standards.get(reading.standard)
-        if standard is None and reading.standard in project.invalid_ids:
-            continue
-        if standard is None:
-            yield error(
-                reading.path,
-                reading.line,
-                "unknown-reference",
-                f"the standard {reading.standard} does not exist"
-                f"{did_you_mean(reading.standard, list(project.standards))}",
-            )
-        elif (standard.id, reading.measure) not in measures:
-            ids = [m.id for m in standard.measures]
-            yield error(
-                reading.path,
-                reading.line,
-                "unknown-reference",
-                f"{standard.id} has no measure '{reading.measure}'"
-                f"{did_you_mean(reading.measure, ids)}; its measures: "
-                f"{', '.join(ids) or 'none'}",
-            )
-    weights = project.config.sqi.weights
-    volumes: dict[tuple[str, date], int] = {}
-    for count in project.sqi:
-        if count.category not in weights:
-            yield error(
-                count.path,
-                count.line,
-                "unknown-reference",
-                f"the SQI category '{count.category}' is not in sqi.weights of qms.yaml"
-                f"{did_you_mean(count.category, list(weights))}",
-            )
-        if count.volume is not None:
-            first = volumes.setdefault((count.path, count.date), count.volume)
-            if first != count.volume:
-                yield error(
-                    count.path,
-                    count.line,
-                    "sqi-volume",
-                    f"the volume of {count.date.isoformat()} is {count.volume} here but "
-                    f"{first} on an earlier row; a day has one volume",
-                )
