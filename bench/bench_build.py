@@ -24,7 +24,7 @@ reST: the same standard and audit pages, tables as list-tables, furo). Then, per
 - sphinx          plain `sphinx-build -E` on qms's own build/source (a fresh environment)
 - sphinx-noop     plain `sphinx-build` again on the same output
 - serve-edit      `qms serve`: seconds from saving a title edit to the page showing it over
-                  HTTP (median of five edits; wall only)
+                  HTTP, and the server's CPU seconds meanwhile (medians of five edits)
 - serve-edit-item the same for an edit of a measure's source
 
 (the last two not with --skip-qms-source). With --readings-per-measure N the repository has N
@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import shutil
 import signal
@@ -230,10 +231,11 @@ SERVE_EDITS = 5
 
 def measure_serve(repo: Path, size: int, jobs: str) -> dict[str, Sample]:
     """`qms serve`: seconds from saving a title edit, and a measure's source, to the page
-    showing it over HTTP (the median of SERVE_EDITS edits of each in one server; CPU is not
-    measured: 0). The page has been asked for when the rebuild starts (by the edit before, or
-    by the first poll, made within the 0.1 s serve waits for more saves), as a reader has it
-    open: it is served first (firstpages), the pages that list it follow in the same rebuild."""
+    showing it over HTTP, and the server's CPU seconds meanwhile (Linux: /proc; else 0): the
+    medians of SERVE_EDITS edits of each in one server, each save made once the server is idle.
+    The page has been asked for when the rebuild starts (by the edit before, or by the first
+    poll, made within the 0.05 s serve waits for more saves), as a reader has it open: it is
+    served first (firstpages), the pages that list it follow in the same rebuild."""
     server = subprocess.Popen([str(BIN / "qms"), "serve", "--today", "2026-11-23", "-j", jobs,
                                "--port", "0", str(repo)], stdout=subprocess.PIPE,
                               stderr=subprocess.DEVNULL, text=True, preexec_fn=_interruptible)
@@ -250,8 +252,10 @@ def measure_serve(repo: Path, size: int, jobs: str) -> dict[str, Sample]:
         for name, path in (("serve-edit", edited_standard(repo)),
                            ("serve-edit-item", measured_standard(repo))):
             url = f"{address}standards/{path.stem}.html"
-            latencies = []
+            latencies, used = [], []
             for number in range(SERVE_EDITS):
+                _settled(server.pid)
+                before = _cpu_seconds(server.pid)
                 # its own words: the two edits may be of one standard's page
                 marker = f"(served {number})" if name == "serve-edit" else f"(sourced {number})"
                 saved = time.perf_counter()
@@ -267,8 +271,8 @@ def measure_serve(repo: Path, size: int, jobs: str) -> dict[str, Sample]:
                         raise SystemExit(f"{url}: the edit did not show within 120 s")
                     time.sleep(0.02)
                 latencies.append(time.perf_counter() - saved)
-                time.sleep(1)  # let the server settle before the next save
-            rows[name] = Sample(statistics.median(latencies), 0.0, 0, "")
+                used.append(_cpu_seconds(server.pid) - before)
+            rows[name] = Sample(statistics.median(latencies), statistics.median(used), 0, "")
             report(size, name, rows[name], " ".join(f"{x:.2f}" for x in latencies))
         # what the server writes from now on is read (and dropped): a full pipe would stop it
         threading.Thread(target=server.stdout.read, daemon=True).start()
@@ -282,6 +286,25 @@ def measure_serve(repo: Path, size: int, jobs: str) -> dict[str, Sample]:
             server.kill()
             server.wait()
     return rows
+
+
+def _cpu_seconds(pid: int) -> float:
+    # The process's user and system CPU seconds (its threads' included), 0 where /proc is not.
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _settled(pid: int, seconds: float = 1.0) -> None:
+    # Wait until the server used (almost) no CPU for `seconds`: its last rebuild is over.
+    time.sleep(seconds)
+    for _ in range(60):
+        before = _cpu_seconds(pid)
+        time.sleep(seconds)
+        if _cpu_seconds(pid) - before < 0.02:
+            return
 
 
 def _interruptible() -> None:
