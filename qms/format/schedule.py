@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import calendar
+import functools
 from datetime import date
 
 from qms.format.project import Project
 
 
-def add_months(day: date, months: int) -> date:
+@functools.lru_cache(maxsize=4096)  # every build works out 5,000 standards' reviews from a
+def add_months(day: date, months: int) -> date:  # few hundred days and a few intervals
     """The same day `months` later (the last day of the month where it is shorter).
 
     Past 9999-12-31, the last day a date can be, the answer is that day: nothing falls due
