@@ -113,7 +113,7 @@ def item_versions(root: Path, paths: dict[str, str],
     for item_id, path in paths.items():
         full = os.path.join(top, path)
         try:
-            st = _SEEN.get(full) or os.stat(full)
+            st = _SEEN.get(full) or _status(full)
             version = f"{st.st_size}:{st.st_mtime_ns}"
         except OSError:
             version = "?"
@@ -125,6 +125,10 @@ def item_versions(root: Path, paths: dict[str, str],
 def seen_statuses() -> Mapping[str, os.stat_result]:
     """The status of each input file as this build's input_stamp found it, by path."""
     return _SEEN
+
+
+def _status(path: str) -> os.stat_result:
+    return os.stat(path)
 
 
 def forget_seen() -> None:
