@@ -65,8 +65,8 @@ STRIP = (
      "*checklists, *sorted(audits))"),
     ("qms/manual/pipeline.py", "    versions.update(measurement.versions())\n"
      "    versions.update(service.versions())\n", ""),
-    ("qms/manual/pipeline.py", "        measurement.prepare(todo)\n        service.prepare(todo)\n",
-     ""),
+    ("qms/manual/pipeline.py",
+     "            measurement.prepare(share)\n            service.prepare(share)\n", ""),
 )
 
 
