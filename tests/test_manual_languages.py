@@ -16,6 +16,8 @@ import yaml
 from playwright.sync_api import sync_playwright
 
 from qms.manual.build import BuildResult
+from qms.manual.buildmemory import BuildMemory
+from qms.manual.sphinx_build import SphinxSession
 
 from .conftest import make_git_repo
 from .manual_helpers import (
@@ -251,6 +253,27 @@ def test_serve_serves_and_rebuilds_each_language(tmp_path: Path) -> None:
         assert "三十秒内问候每位来访者" in chinese and "下一页" in chinese
         assert "Welcome every visitor" in english and "下一页" not in english
         assert "Link to this heading" in english and "Next" in english
+
+
+def test_the_kept_applications_of_two_languages_report_no_warnings(tmp_path: Path) -> None:
+    # `qms serve` keeps a Sphinx application per language in one process: the second one
+    # registers the names the first did again, which Sphinx warns of (61 warnings), and which
+    # are no warnings of the manual.
+    repo = make_git_repo(_bilingual(copy_fixture("manual-small", tmp_path / "repo")))
+    session = SphinxSession()
+    try:
+        with pinned_env():
+            result, _ = build_once(repo, sphinx=session, memory=BuildMemory())
+            assert [r.warnings for r in _every(result)] == [[], []]
+            assert session.started == 1 and session.sibling("zh_CN").started == 1
+            config = repo / "qms.yaml"  # a new title: both applications start again
+            config.write_text(config.read_text(encoding="utf-8").replace(
+                "title: Small Service Manual", "title: Small Service Handbook"), encoding="utf-8")
+            result, _ = build_once(repo, sphinx=session, memory=BuildMemory())
+            assert [r.warnings for r in _every(result)] == [[], []]
+            assert session.started == 2 and session.sibling("zh_CN").started == 2
+    finally:
+        session.close()
 
 
 @pytest.fixture(scope="module")

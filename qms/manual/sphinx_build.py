@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -299,6 +300,9 @@ class SphinxSession:
         except BaseException:
             stack.close()
             raise
+        if _OPEN[0]:
+            _drop_registered_again(self._warnings)
+        _OPEN[0] += 1
         self._stack = stack
         self._translators = dict(sphinx.locale.translators)
 
@@ -312,7 +316,26 @@ class SphinxSession:
         self._app, self._key = None, ()
         stack, self._stack = self._stack, None
         if stack is not None:
+            _OPEN[0] -= 1
             stack.close()
+
+
+# Applications open in this process. docutils keeps one registry of directives, roles and
+# nodes per process: a second application (another language's manual, `qms serve`) registers
+# Sphinx's and qms's names again, the same names with the same classes, and Sphinx warns of
+# each ("already registered", 61 of them), which the first build of that manual would report.
+_OPEN = [0]
+_REGISTERED_AGAIN = re.compile(r"^.*is already registered.*\[app\.add_[a-z_]+\].*$", re.M)
+
+
+def _drop_registered_again(warnings: io.StringIO) -> None:
+    # The warnings of an application's start that only say it registered a name again.
+    text = warnings.getvalue()
+    kept = _REGISTERED_AGAIN.sub("", text)
+    if kept != text:
+        warnings.seek(0)
+        warnings.truncate()
+        warnings.write("\n".join(line for line in kept.splitlines() if line.strip()))
 
 
 def _read(path: Path) -> bytes:
