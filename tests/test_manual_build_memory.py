@@ -253,10 +253,15 @@ def test_an_edit_stats_each_input_file_once(
         return status_of(path)
 
     monkeypatch.setattr(loadcache, "status_of", noting)
-    _replace(repo / "standards" / "desk" / "DSK-001.yaml", TITLE, NEW_TITLE)
+    standard = repo / "standards" / "desk" / "DSK-001.yaml"
+    _replace(standard, TITLE, NEW_TITLE)
     build_once(repo, strict=True, **kept)
     assert taken == []
     assert NEW_TITLE in all_html(repo)["standards/DSK-001.html"]
+    # the kept file cache was saved once the pages were rendered: a new process reads the
+    # edited file's model from it
+    on_disk = loadcache.LoadCache(loadcache.cache_folder(repo / "build"))
+    assert on_disk.entries["standards/desk/DSK-001.yaml"][1] == standard.stat().st_size
 
 
 def test_an_edit_made_while_a_build_loads_is_built_by_the_next(

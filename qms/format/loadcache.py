@@ -188,8 +188,7 @@ class LoadCache:
         self.dirty: set[int] = set()
         self.statuses: dict[str, Status | None] = {}  # of the files signed now, to record
         self._since = -1  # the filesystem's time before the first file was signed now
-        # what loads in this process made of the files besides their models (in memory)
-        self.tables, self.checks = TableMemo(), CheckMemo()
+        self.tables, self.checks = TableMemo(), CheckMemo()  # (loadmemo: kept in memory)
         self.seen: Mapping[str, os.stat_result] = {}  # statuses taken this build (by path)
         for shard in range(SHARDS):
             try:
@@ -373,10 +372,11 @@ def _read_valid(jobs: Sequence[tuple[str, str | Path]], shown: list[str], since:
 
 
 def load_valid_cached(root: Path, today: date, folder: Path, cache: LoadCache | None = None,
-                      seen: Mapping[str, os.stat_result] | None = None) -> Project:
+                      seen: Mapping[str, os.stat_result] | None = None, save: bool = True
+                      ) -> Project:
     """check.load_valid, reusing the models of files unchanged since the last build (from
-    `cache` when given: the cache of folder an earlier load of this process read; `seen`:
-    statuses of files this build took already, by path, not taken again)."""
+    `cache`: the cache of folder an earlier load of this process read; `seen`: statuses this
+    build took, by path; without `save`, the caller saves the cache when it has time)."""
     config, config_source, issues = load_config(root)
     if issues:
         return load_valid(root, today)
@@ -401,5 +401,6 @@ def load_valid_cached(root: Path, today: date, folder: Path, cache: LoadCache | 
     found_issues.extend(cache.checks.errors(project))
     if any(issue.severity is Severity.ERROR for issue in found_issues):
         return load_valid(root, today)
-    cache.save()
+    if save:
+        cache.save()
     return project

@@ -51,6 +51,13 @@ class BuildMemory:
             cache.again()
         return cache
 
+    def save_load_cache(self, folder: Path) -> None:
+        """Write what changed of the file cache of folder (a build saves it once its pages are
+        rendered: the page asked for is shown sooner)."""
+        cache = self.load_caches.get(folder)
+        if cache is not None:
+            cache.save()
+
     def histories_of(self, root: Path, head: str | None, read: Callable[[Path], Any]) -> Any:
         """read(root) (the histories), or what it gave the last time HEAD was this commit."""
         kept = self.histories.get(root)

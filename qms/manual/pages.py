@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import defaultdict
-from collections.abc import Callable, Container, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from typing import Any, TypeVar
 
 from qms.format.encounters import Step, encounter_order
@@ -47,6 +47,10 @@ def slugs(names: Iterable[str]) -> dict[str, str]:
     return found
 
 
+STANDARD_PAGES = "standards/"  # a standard's page, and the pages that group standards
+AUDIT_PAGES = ("audits/", "checklists/")  # every page of an audit, a site or a checklist
+
+
 class Docs:
     """The document name of every page, so templates and the plan agree on links."""
 
@@ -59,7 +63,7 @@ class Docs:
     @staticmethod
     def standard(item_id: str) -> str:
         """The page of a standard."""
-        return f"standards/{item_id}"
+        return f"{STANDARD_PAGES}{item_id}"
 
     @staticmethod
     def checklist(item_id: str) -> str:
@@ -147,7 +151,7 @@ def _grouped(items: Iterable[T], key: Callable[[T], Iterable[Any]]) -> dict[Any,
 
 def plan_pages(project: Project, derived: Derived, measurement: Measurement | None = None,
                service: ServiceFigures | None = None, edition: str = QUALITY,
-               only: Container[str] | None = None, docs: Docs | None = None) -> Iterator[Page]:
+               only: Collection[str] | None = None, docs: Docs | None = None) -> Iterator[Page]:
     """Every page of an edition of the manual, in a stable order (`only`: those of these
     document names, the others' inputs not worked out: pipeline's planning of an edit; `docs`:
     the project's page names, where the caller made them already).
@@ -171,9 +175,15 @@ def plan_pages(project: Project, derived: Derived, measurement: Measurement | No
         yield Page("index", "manual/index.rst.j2",
                    {"current": current, "home": home, "audit_figures": audits},
                    (*counting(project, "manual/index.rst.j2"), *home.inputs()))
-    yield from _standard_pages(project, derived, docs, current, retired, measurement, wanted)
+    # A standard's own page: of every standard, or of those `only` names (an edit's dozen)
+    own = sorted(project.standards) if only is None else sorted(
+        name.removeprefix(STANDARD_PAGES) for name in only
+        if name.startswith(STANDARD_PAGES) and name.removeprefix(STANDARD_PAGES)
+        in project.standards)
+    yield from _standard_pages(project, derived, docs, current, retired, measurement, wanted,
+                               own)
     yield from _plan_pages(project, wanted)
-    if audits:
+    if audits and (only is None or any(name.startswith(AUDIT_PAGES) for name in only)):
         yield from _checklist_and_audit_pages(project, derived, docs, wanted)
     # These make few pages, whose inputs cost little: all are planned, the wanted ones given
     others: list[Iterable[Page]] = [measure_pages(project, measurement, service, wanted),
@@ -228,7 +238,7 @@ def service_figures(project: Project) -> ServiceFigures:
 
 def _standard_pages(project: Project, derived: Derived, docs: Docs, current: list[Standard],
                     retired: list[Standard], measurement: Measurement,
-                    wanted: Callable[[str], bool]) -> Iterator[Page]:
+                    wanted: Callable[[str], bool], own: list[str]) -> Iterator[Page]:
     encounters: dict[str, list[Standard]] = defaultdict(list)
     owners: dict[str, list[Standard]] = defaultdict(list)
     dimensions: dict[str, list[Standard]] = defaultdict(list)
@@ -277,7 +287,7 @@ def _standard_pages(project: Project, derived: Derived, docs: Docs, current: lis
     for group_doc, kind, group, members in groups:
         if wanted(group_doc):
             yield _group_page(derived, group_doc, kind, group, members)
-    for standard in sorted(project.standards.values(), key=lambda s: s.id):
+    for standard in (project.standards[standard_id] for standard_id in own):
         if wanted(docname := docs.standard(standard.id)):
             yield Page(docname, "manual/standard.html.j2",
                        {"s": standard, "results": StandardResults(measurement, standard)},

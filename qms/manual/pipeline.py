@@ -43,13 +43,7 @@ from qms.manual.htmlpages import html_environment
 from qms.manual.inputs import field_versions
 from qms.manual.itemdata import ITEMS
 from qms.manual.measurepages import Measurement
-from qms.manual.pageplan import (
-    PagePlan,
-    keep_plan,
-    load_versions,
-    save_versions,
-    structure_key,
-)
+from qms.manual.pageplan import PagePlan, keep_plan, load_versions, save_versions, structure_key
 from qms.manual.pages import Docs, place_versions, plan_pages, service_figures
 from qms.manual.render import Page, environment, page_file, render_and_write
 from qms.manual.servicepages import ServiceFigures
@@ -172,6 +166,7 @@ def _load_and_render(root: Path, config: Config, paths: BuildPaths, options: Bui
                                   memory.of(f"versions {language}") if memory else None,
                                   first)
         del project, derived  # Sphinx needs the memory more (when this is not a child)
+        _save_cache(paths, options)
     finally:
         if freezing:  # also after an error: a process that goes on (qms serve) scans them again
             gc.unfreeze()
@@ -179,11 +174,18 @@ def _load_and_render(root: Path, config: Config, paths: BuildPaths, options: Bui
 
 
 def _loaded(root: Path, paths: BuildPaths, options: BuildOptions) -> Project:
-    # The repository, through the file cache (the one kept in memory, where it is kept).
+    # The repository, through the file cache (the one kept in memory, where it is kept: saved
+    # by _save_cache once the pages are rendered, the page asked for shown first).
     folder = cache_folder(paths.root)
     memory = options.memory
     return load_valid_cached(root, options.today, folder,
-                             memory.load_cache(folder) if memory else None, seen_statuses())
+                             memory.load_cache(folder) if memory else None, seen_statuses(),
+                             save=memory is None)
+
+
+def _save_cache(paths: BuildPaths, options: BuildOptions) -> None:
+    if options.memory is not None:  # (see _loaded)
+        options.memory.save_load_cache(cache_folder(paths.root))
 
 
 def _histories(root: Path, memory: BuildMemory | None) -> tuple[dict | None, str]:
@@ -206,6 +208,7 @@ def warm(root: Path, paths: BuildPaths, options: BuildOptions) -> None:
         loaded = _loaded(root, paths, options)
     except QmsError:
         return
+    _save_cache(paths, options)
     config = loaded.config
     for language in translations.built_languages(config, options.language):
         shown = build_paths(root, config, options.audience, language)
