@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from docutils.parsers.rst import directives, roles
 from playwright.sync_api import sync_playwright
 
 from qms.manual.build import BuildResult
@@ -260,6 +261,7 @@ def test_the_kept_applications_of_two_languages_report_no_warnings(tmp_path: Pat
     # registers the names the first did again, which Sphinx warns of (61 warnings), and which
     # are no warnings of the manual.
     repo = make_git_repo(_bilingual(copy_fixture("manual-small", tmp_path / "repo")))
+    registered = (set(directives._directives), set(roles._roles))  # type: ignore[attr-defined]
     session = SphinxSession()
     try:
         with pinned_env():
@@ -274,6 +276,9 @@ def test_the_kept_applications_of_two_languages_report_no_warnings(tmp_path: Pat
             assert session.started == 2 and session.sibling("zh_CN").started == 2
     finally:
         session.close()
+    # and closed, they leave docutils' registry as they found it: a later build in this
+    # process registers its names anew, without a warning
+    assert (set(directives._directives), set(roles._roles)) == registered  # type: ignore[attr-defined]
 
 
 @pytest.fixture(scope="module")

@@ -308,9 +308,12 @@ class SphinxSession:
 
     def close(self) -> None:
         """End the kept applications (and the docutils registrations they made)."""
-        self._end()
-        for sibling in self._siblings.values():
+        # Last opened, first ended: each application's namespace puts back the registry as it
+        # found it, and the other languages' applications opened after this one's found its
+        # registrations in it (ended after this one, they would leave them for good).
+        for sibling in reversed(self._siblings.values()):
             sibling.close()
+        self._end()
 
     def _end(self) -> None:
         self._app, self._key = None, ()
