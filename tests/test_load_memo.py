@@ -168,3 +168,24 @@ def test_a_grade_changed_checks_every_audit_again(sample_repo: Path) -> None:
         b"Good practice}, capa: none}", b"Good practice}, capa: required}", 1))
     with pytest.raises(QmsError, match="capa-required"):
         load(sample_repo, cache)
+
+
+def test_the_load_names_the_files_it_read_afresh(sample_repo: Path) -> None:
+    # `qms serve` shows the pages of these items first: exactly the files whose bytes changed,
+    # and none named where the load fell back to reading the repository in full.
+    cache = kept_cache(sample_repo)
+    first = load(sample_repo, cache)
+    assert cache.reread == {source.path for source in first.sources.values()}  # (nothing kept)
+    load(sample_repo, cache)
+    assert cache.reread == set()
+    standard = next(iter(sorted((sample_repo / "standards").rglob("*.yaml"))))
+    shown = standard.relative_to(sample_repo).as_posix()
+    standard.write_bytes(standard.read_bytes() + b"# edited\n")
+    load(sample_repo, cache)
+    assert cache.reread == {shown}
+    load(sample_repo, cache)
+    assert cache.reread == set()
+    standard.write_bytes(standard.read_bytes() + b"owner: [\n")
+    with pytest.raises(QmsError):
+        load(sample_repo, cache)
+    assert cache.reread is None

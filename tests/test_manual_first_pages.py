@@ -89,6 +89,64 @@ def test_the_page_asked_for_is_served_before_the_pages_that_list_it(
     _as_clean_builds([tmp_path / "title"])
 
 
+def test_the_edited_page_is_shown_before_the_rest_is_planned(
+        served: tuple[Path, _Watched, dict[str, object]], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # The edited standard's own page goes before every page's key is worked out; a page that
+    # lists it (its checklist's), asked for too, goes once the plan says it changed.
+    repo, gate, kept = served  # noqa: F811
+    checklist = "checklists/CL-DESK"
+    gate.asked(repo / "build" / "html" / f"{checklist}.html")
+    before = all_html(repo)[f"{checklist}.html"]
+    planned = pipeline._planned
+
+    def noting_plan(*args, **kwargs):  # type: ignore[no-untyped-def]
+        gate.steps.append("plan")
+        return planned(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "_planned", noting_plan)
+    _replace(repo / "standards" / "desk" / "DSK-001.yaml", TITLE, NEW_TITLE)
+    gate.begin()
+    result, _ = build_once(repo, strict=True, first=gate, **kept)
+    gate.end()
+    assert gate.steps == ["show", "plan", "show"] and not result.sphinx_ran
+    assert gate.shown == [[PAGE], [checklist]]
+    assert gate.rendered[0] == [f"_items/{PAGE}.json"]  # nothing else rendered before it
+    after = all_html(repo)
+    assert NEW_TITLE in gate.seen[0][f"{PAGE}.html"]
+    assert gate.seen[0][f"{PAGE}.html"] == after[f"{PAGE}.html"]
+    assert gate.seen[0][f"{checklist}.html"] == before  # (not yet)
+    assert NEW_TITLE in after[f"{checklist}.html"]
+    assert result.written.count(f"{PAGE}") == 1  # rendered once: the plan left it out
+    _snapshot(repo, tmp_path / "edited")
+    kept["sphinx"].close()  # type: ignore[attr-defined]
+    _as_clean_builds([tmp_path / "edited"])
+
+
+def test_an_asked_page_of_an_item_not_edited_waits_for_the_plan(
+        served: tuple[Path, _Watched, dict[str, object]], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # Only the pages of the items whose files changed go before the plan: the checklist's
+    # page changes with its standard's title, once the plan finds it.
+    repo, gate, kept = served  # noqa: F811
+    checklist = "checklists/CL-DESK"
+    gate._asked.clear()
+    gate.asked(repo / "build" / "html" / f"{checklist}.html")
+    planned = pipeline._planned
+
+    def noting_plan(*args, **kwargs):  # type: ignore[no-untyped-def]
+        gate.steps.append("plan")
+        return planned(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "_planned", noting_plan)
+    _replace(repo / "standards" / "desk" / "DSK-001.yaml", TITLE, NEW_TITLE)
+    gate.begin()
+    build_once(repo, strict=True, first=gate, **kept)
+    gate.end()
+    assert gate.steps == ["plan", "show"] and gate.shown == [[checklist]]
+    assert NEW_TITLE in gate.seen[0][f"{checklist}.html"]
+
+
 def test_pages_shown_first_are_withdrawn_before_sphinx_writes(
         served: tuple[Path, _Watched, dict[str, object]], tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:

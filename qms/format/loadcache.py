@@ -190,6 +190,9 @@ class LoadCache:
         self._since = -1  # the filesystem's time before the first file was signed now
         self.tables, self.checks = TableMemo(), CheckMemo()  # (loadmemo: kept in memory)
         self.seen: Mapping[str, os.stat_result] = {}  # statuses taken this build (by path)
+        # The documents the last load_valid_cached read afresh (their bytes are not the ones
+        # cached), by path as shown; None where that load read the repository in full.
+        self.reread: set[str] | None = None
         for shard in range(SHARDS):
             try:
                 data = _shard_file(folder, shard).read_bytes()
@@ -336,6 +339,8 @@ def read_models(jobs: Sequence[tuple[str, str | Path]], shown: list[str], cache:
         (cache.get(name, kind, sig) if cache else None, None, [])
         for (kind, _), name, sig in zip(jobs, shown, signatures, strict=True)]
     missing = [i for i, (model, _, _) in enumerate(results) if model is None]
+    if cache is not None:
+        cache.reread = {shown[i] for i in missing}
     if not keep_data:
         # Validated where they are read: a worker process sends back models, which pickle in
         # half the time of the line-marked data (5,000 standards on a fresh clone).
@@ -382,6 +387,7 @@ def load_valid_cached(root: Path, today: date, folder: Path, cache: LoadCache | 
         return load_valid(root, today)
     cache = LoadCache(folder) if cache is None else cache
     cache.seen = seen or {}
+    cache.reread = None  # (set by read_models; none where the repository is read in full)
     project = Project(root=root, config=config, today=today, config_source=config_source)
     misnamed: list[Path] = []
     outside: list[Issue] = []  # links out of the repository: the full load reports them
@@ -390,6 +396,7 @@ def load_valid_cached(root: Path, today: date, folder: Path, cache: LoadCache | 
     shown = [path[prefix:].replace(os.sep, "/") for _, _, path in documents]
     read = read_models([(kind, path) for kind, _, path in documents], shown, cache)
     if misnamed or outside or any(problems for _, _, problems in read):
+        cache.reread = None
         return load_valid(root, today)  # the full load reports these with their lines
     cache.keep_only(set(shown))
     first_seen: dict[str, str] = {}
@@ -400,6 +407,7 @@ def load_valid_cached(root: Path, today: date, folder: Path, cache: LoadCache | 
     # (the issues are not shown: an error loads the repository again, for its lines)
     found_issues.extend(cache.checks.errors(project))
     if any(issue.severity is Severity.ERROR for issue in found_issues):
+        cache.reread = None
         return load_valid(root, today)
     if save:
         cache.save()

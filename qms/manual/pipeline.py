@@ -151,6 +151,8 @@ def _load_and_render(root: Path, config: Config, paths: BuildPaths, options: Bui
         memory = options.memory
         with timed("load"):
             loaded = _loaded(root, paths, options)
+        if first is not None and memory is not None:
+            first.items = _read_afresh(loaded, memory, paths)
         with timed("derive"):
             project, derived = _derived(loaded, root, paths.edition, language, memory)
         if freezing:
@@ -181,6 +183,15 @@ def _loaded(root: Path, paths: BuildPaths, options: BuildOptions) -> Project:
     return load_valid_cached(root, options.today, folder,
                              memory.load_cache(folder) if memory else None, seen_statuses(),
                              save=memory is None)
+
+
+def _read_afresh(loaded: Project, memory: BuildMemory, paths: BuildPaths) -> set[str] | None:
+    # The items whose files the load read afresh (None: it read the repository in full).
+    cache = memory.load_caches.get(cache_folder(paths.root))
+    reread = cache.reread if cache is not None else None
+    if not reread:
+        return reread
+    return {item_id for item_id, source in loaded.sources.items() if source.path in reread}
 
 
 def _save_cache(paths: BuildPaths, options: BuildOptions) -> None:
@@ -285,23 +296,28 @@ def render_source(project: Project, derived: Derived, paths: BuildPaths, result:
     slug_maps = repr((docs.encounter_slug, docs.owner_slug, docs.site_slug))
     settings = render_settings_key(project.root, config, project.today, slug_maps,
                                    edition=paths.edition)
-    versions = item_versions(project.root, {i: s.path for i, s in project.sources.items()},
-                             derived.history)
-    versions.update(field_versions(project, derived, _part(kept, "fields")))
-    versions.update(place_versions(project))
-    versions.update(measurement.versions())
-    versions.update(service.versions())
-    known = known or {}
     noting = PendingNotes(paths.state)
-    present = present_pages(paths.source)
     try:
+        # The frame first: pages shown before the others are never in a frame about to change
+        write_frame_files(config, paths, result, switcher, noting)
+        framed = not result.written
+        shown = first.render_edited(project, derived, (docs, measurement, service),
+                                    (env, html_env), common, noting) if first and framed else set()
+        versions = item_versions(project.root, {i: s.path for i, s in project.sources.items()},
+                                 derived.history)
+        versions.update(field_versions(project, derived, _part(kept, "fields")))
+        versions.update(place_versions(project))
+        versions.update(measurement.versions())
+        versions.update(service.versions())
+        present = present_pages(paths.source)
         keys, wanted, todo = _planned(project, derived, (docs, measurement, service), paths,
-                                      present, settings, versions, known)
+                                      present, settings, versions, known or {})
+        if switcher:
+            translations.refuse_clashes(wanted.values(), config.manual.languages)
         result.item_pages.update(docname for name, docname in wanted.items()
                                  if name.startswith(ITEMS))
-        # The frame first: pages shown before the others are never in a frame about to change
-        write_frame_files(config, paths, result, wanted, switcher, noting)
-        early, todo = first.split(todo) if first and not result.written else ([], todo)
+        todo = [page for page in todo if page.docname not in shown]  # (rendered already)
+        early, todo = first.split(todo) if first and framed else ([], todo)
         for share in (early, todo):
             measurement.prepare(share)
             service.prepare(share)

@@ -22,13 +22,10 @@ STATIC = Path(__file__).resolve().parent / "static"
 
 
 def write_frame_files(config: Config, paths: BuildPaths, result: BuildResult,
-                       wanted: dict[str, str], switcher: list[dict[str, Any]] | None,
-                       noting: PendingNotes) -> None:
+                       switcher: list[dict[str, Any]] | None, noting: PendingNotes) -> None:
     """Write conf.py, docutils.conf and the static files the theme's frame is made with."""
-    languages, language = config.manual.languages, config.manual.language
+    language = config.manual.language
     theme = translations.theme_files(language, several=bool(switcher))
-    if switcher:
-        translations.refuse_clashes(wanted.values(), languages)
     values = conf_values(config.manual.title, config.organisation, language, switcher, theme)
     static = {f"_static/{name}": (STATIC / name).read_text(encoding="utf-8")
               for name in ("qms.css", "qms-zh-search.js", "qms-search.js")}
