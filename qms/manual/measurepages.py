@@ -78,11 +78,14 @@ class Measurement:
             self._digests = {}
             if kept is not None:
                 kept["grouped"] = (list(project.kpis), by_measure, self._digests)
-        known = {(s.id, m.id) for s in project.standards.values() for m in s.measures}
         # Each measure's readings in the files' order: every build needs them grouped (their
         # versions), only a page drawn needs them by site and in time order (`sites`), which
         # costs three times as much (400,000 readings at 5,000 standards with a year each).
-        self.readings = {key: by_measure[key] for key in sorted(by_measure) if key in known}
+        # (Only the measures with readings are looked up: most standards have none.)
+        standards = project.standards
+        self.readings = {key: by_measure[key] for key in sorted(by_measure)
+                         if (s := standards.get(key[0])) is not None
+                         and any(m.id == key[1] for m in s.measures)}
         self._sites: dict[Key, dict[str, list[KpiReading]]] = {}
 
     def sites(self, key: Key) -> dict[str, list[KpiReading]]:
