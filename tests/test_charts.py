@@ -13,6 +13,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
+from html import escape
 
 import pytest
 from hypothesis import given
@@ -138,14 +139,32 @@ def test_charts_drawn_in_threads_equal_those_drawn_one_by_one() -> None:
     assert threaded == [one_by_one[name] for name in sorted(CASES) * 2]
 
 
-def test_ids_two_charts_share_on_one_page_define_the_same_thing() -> None:
-    # charts are inlined side by side: an id two of them use must mean the same in both
-    defined: dict[str, str] = {}
-    for draw in CASES.values():
+def test_the_charts_on_one_page_never_share_an_id() -> None:
+    # charts are inlined side by side, and a page's ids are one namespace: each chart's ids
+    # are its own, and every reference in a chart leads to a definition in that chart
+    owner: dict[str, str] = {}
+    for name, draw in CASES.items():
         svg = draw(HOSTILE)
-        for element, name in re.findall(r'(<[a-z]+ id="([^"]+)".*?(?:/>|</pattern>))', svg):
-            assert defined.setdefault(name, element) == element, name
-    assert {"qms-diamond-9", "qms-hatch-2f"} <= set(defined)
+        defined = re.findall(r'<[a-z]+ id="([^"]+)"', svg)
+        assert len(defined) == len(set(defined))
+        for item in defined:
+            assert owner.setdefault(item, name) == name, item
+        used = set(re.findall(r'(?:url\(#|href="#)([^)"]+)', svg))
+        assert used <= set(defined), name
+    assert any(item.startswith("qms-diamond-9-") for item in owner)
+    assert any(item.startswith("qms-hatch-2f-") for item in owner)
+    # the same two drawings again: the same bytes (a page keeps its bytes)
+    assert CASES["xmr_chart"](HOSTILE) == CASES["xmr_chart"](HOSTILE)
+
+
+def test_a_label_that_reads_like_an_id_is_left_as_it_is() -> None:
+    # the ids get their chart's digest; a repository's words naming one stay as written
+    plain = CASES["small_multiples"]("Jing'an")
+    base = re.search(r'<marker id="(qms-[^"]+)-[0-9a-f]{8}"', plain).group(1)
+    label = f'#{base}) "#{base}"'
+    svg = CASES["small_multiples"](label)
+    assert escape(label, quote=False) in svg
+    assert re.search(rf'<marker id="{re.escape(base)}-[0-9a-f]{{8}}"', svg)
 
 
 @pytest.mark.parametrize("label", ["bell\x07 \x1b[31m", "$\\frac$ 50% {off}", "\ud800 lone",

@@ -146,6 +146,21 @@ def test_every_chart_is_a_titled_described_svg_with_text_labels_and_a_table(
             assert title is not None and title.text, path  # sparklines too
 
 
+def test_no_page_holds_an_id_twice(sample: Path) -> None:
+    # HTML allows an id once per page; a measure's page inlines several charts, each with its
+    # markers and patterns (and a reference to one must find that chart's own)
+    out = sample / "build" / "html"
+    charted = 0
+    for path in sorted(out.rglob("*.html")):
+        page = path.read_text(encoding="utf-8")
+        ids = re.findall(r'\sid="([^"]+)"', page)
+        repeated = sorted({name for name in ids if ids.count(name) > 1})
+        assert not repeated, (path.relative_to(out).as_posix(), repeated[:3])
+        charted += len(FIGURE.findall(page)) > 1 and any(
+            name.startswith("qms-") for name in ids)
+    assert charted > 10  # (pages with several charts that define ids)
+
+
 def test_each_xmr_chart_says_what_the_library_computes(sample: Path) -> None:
     project = _project(sample)
     by_measure: dict[tuple[str, str], list[tuple[date, float]]] = defaultdict(list)

@@ -8,6 +8,7 @@ text kept as <text> (selectable, searchable, Chinese drawn with the reader's fon
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from html import escape  # xml.sax.saxutils would load urllib (25 ms)
@@ -229,15 +230,31 @@ class Svg:
                           f"{escape(content, quote=False)}</text>")
 
     def document(self, title: str, description: str) -> str:
-        """The SVG element: title and description first (screen readers), then the drawing."""
+        """The SVG element: title and description first (screen readers), then the drawing.
+
+        Charts are inlined side by side in a page, whose ids are one namespace (HTML allows an
+        id once per page): each id defined here, and every reference to it, ends in a digest of
+        the drawing, so two charts' ids never meet and the same drawing keeps the same bytes."""
         defs = "".join(self.defs[name] for name in sorted(self.defs))
-        return "\n".join([
-            f'<svg xmlns="http://www.w3.org/2000/svg" width="100%" class="qms-chart" role="img" '
-            f'viewBox="0 0 {num(self.width)} {num(self.height)}">',
-            f"<title>{escape(title, quote=False)}</title>",
-            f"<desc>{escape(description, quote=False)}</desc>",
-            f"<style>{STYLE}</style>",
-            *([f"<defs>{defs}</defs>"] if defs else []),
-            *self.parts,
-            "</svg>",
-        ])
+        head = [f'<svg xmlns="http://www.w3.org/2000/svg" width="100%" class="qms-chart" '
+                f'role="img" viewBox="0 0 {num(self.width)} {num(self.height)}">',
+                f"<title>{escape(title, quote=False)}</title>",
+                f"<desc>{escape(description, quote=False)}</desc>",
+                f"<style>{STYLE}</style>"]
+        body = [*([f"<defs>{defs}</defs>"] if defs else []), *self.parts, "</svg>"]
+        if self.defs:
+            drawing = "\n".join(head + body).encode("utf-8", "replace")
+            tag = "-" + hashlib.blake2b(drawing, digest_size=4).hexdigest()
+            # (a text's words are the repository's: never changed, whatever they say)
+            body = [_with_tag(part, self.defs, tag)
+                    if "qms-" in part and not part.startswith("<text") else part
+                    for part in body]
+        return "\n".join(head + body)
+
+
+def _with_tag(part: str, names: Iterable[str], tag: str) -> str:
+    # Each id and reference whole: one id may begin another (qms-dot-…-5, qms-dot-…-5.5).
+    for name in names:
+        for form in ('id="{}"', '"#{}"', "#{})"):
+            part = part.replace(form.format(name), form.format(name + tag))
+    return part
