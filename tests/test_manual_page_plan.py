@@ -41,6 +41,11 @@ def _new_owner(repo: Path) -> None:  # another owner's page lists it: the plan i
              "owner: Night Shift")
 
 
+def _resource(repo: Path) -> None:  # a measure's source: its standard's page shows it
+    _replace(repo / "standards" / "floor" / "PRES-002.yaml",
+             r"^(    source:\n      zh_CN: .*\n      en: )", r"\1Quokka ledger, ")
+
+
 def _reading(repo: Path) -> None:  # a measure's chart and the home figures change
     path = repo / "audits" / "measurements" / "kpi-2026.csv"
     lines = path.read_text("utf-8").splitlines()
@@ -48,8 +53,8 @@ def _reading(repo: Path) -> None:  # a measure's chart and the home figures chan
 
 
 EDITS: list[tuple[Callable[[Path], None], bool]] = [  # (edit, planned from the kept plan)
-    (_retitle, True), (_restate, True), (_new_owner, False), (_reading, False),
-    (_retitle, True)]
+    (_retitle, True), (_restate, True), (_resource, True), (_new_owner, False),
+    (_reading, False), (_retitle, True)]
 
 
 @pytest.fixture

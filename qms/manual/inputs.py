@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import operator
 from collections.abc import Iterable
+from typing import Any
 
 from qms.format.models import Standard
 from qms.format.project import Project
@@ -28,6 +29,10 @@ FIELD_SETS = {"listed": LISTED_FIELDS, "grouped": GROUPED_FIELDS, "clauses": CLA
 # What of a standard may decide which pages there are and what they show it with (pageplan): all
 # but its texts (input "<id>#structure"). A title edit changes no page's inputs, only versions.
 TEXT_FIELDS = {"title", "statement", "do", "dont"}
+# ... nor its measures' sources and frequencies, which its own page alone shows (its file is
+# among that page's inputs, and among its measures' pages')
+NOT_STRUCTURE: dict[str, Any] = {**dict.fromkeys(TEXT_FIELDS, True),
+                                 "measures": {"__all__": {"source", "frequency"}}}
 # Inputs whose versions never decide a page's inputs (pageplan): a standard's listed fields (its
 # other fields are in "#structure"), an audit's changed answers; and a standard's file, by id.
 NOT_DECIDING = ("#listed", "#changed")
@@ -92,7 +97,7 @@ def field_versions(project: Project, derived: Derived,
                 for suffix, fields_of in getters}
         # every other field, as JSON: half the time of their repr (their measures are models)
         mine[s.id + "#structure"] = hashlib.sha1(
-            s.model_dump_json(exclude=TEXT_FIELDS).encode("utf-8")).hexdigest()
+            s.model_dump_json(exclude=NOT_STRUCTURE).encode("utf-8")).hexdigest()
         versions.update(mine)
         if kept is not None:
             earlier[s.id] = (s, mine)
