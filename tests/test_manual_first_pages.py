@@ -23,6 +23,7 @@ from .test_manual_build_memory import (
     _warm,
     kept,  # noqa: F401 - the fixture, shared
 )
+from .test_manual_languages import _bilingual
 
 PAGE = "standards/DSK-001"
 BLOCKED = 0.3  # seconds a thread waited on the gate is taken to be waiting still
@@ -144,6 +145,28 @@ def _note_planning(gate: _Watched, monkeypatch: pytest.MonkeyPatch) -> None:
         return planned(*args, **kwargs)
 
     monkeypatch.setattr(pipeline, "_planned", noting_plan)
+
+
+def test_the_edited_page_of_another_language_goes_first_too(
+        fixture_repo: Callable[[str], Path], kept: dict[str, object],  # noqa: F811
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # The first language's load reads the edited file; the Chinese manual's load finds it in
+    # the cache, and its page of that standard still goes before its plan.
+    repo = _bilingual(fixture_repo("manual-small"))
+    gate = _Watched(repo)
+    build_once(repo, strict=True, **kept)
+    _warm(repo, kept)
+    page = repo / "build" / "html" / "zh_CN" / f"{PAGE}.html"
+    gate.asked(page)
+    _note_planning(gate, monkeypatch)
+    _replace(repo / "standards" / "desk" / "DSK-001.yaml", "招呼每位来访者", "招呼每位客人")
+    gate.begin()
+    result, _ = build_once(repo, strict=True, first=gate, **kept)
+    gate.end()
+    assert gate.steps == ["plan", "show", "plan"]  # English: nothing asked; Chinese: first
+    assert gate.shown == [[PAGE]] and not result.others[0].sphinx_ran
+    assert "招呼每位客人" in gate.seen[0][f"zh_CN/{PAGE}.html"]
+    assert page.read_text(encoding="utf-8") == gate.seen[0][f"zh_CN/{PAGE}.html"]
 
 
 def test_pages_shown_first_are_withdrawn_before_sphinx_writes(

@@ -150,6 +150,8 @@ def build(path: Path, options: BuildOptions) -> BuildResult:
                 shown = folder.relative_to(root).as_posix()
                 raise QmsError(f"{shown}: {link_outside_message(folder, writing=True)}")
     every[0].folder.mkdir(parents=True, exist_ok=True)
+    if options.memory is not None:
+        options.memory.begin()
     # Two builds of one repository at once (two terminals, `qms serve` and `qms build`) take
     # turns: one build's clean or Sphinx run would otherwise pull files from under the other.
     # Both editions take the one lock: they share the file cache, which the quality edition's

@@ -39,6 +39,20 @@ class BuildMemory:
     histories: dict[Path, tuple[str | None, Any]] = field(default_factory=dict)
     settled: int = 0  # builds settled
     figures: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # The files this build's loads read afresh (their bytes changed since the last build), as
+    # shown; None where a load read the repository in full. The first manual's load reads an
+    # edited file: the other languages' loads find it in the cache.
+    read_afresh: set[str] | None = field(default_factory=set)
+
+    def begin(self) -> None:
+        """A build starts: nothing read afresh yet."""
+        self.read_afresh = set()
+
+    def note_read(self, reread: set[str] | None) -> set[str] | None:
+        """Add what a load read afresh (None: it read every file); what this build read."""
+        if self.read_afresh is not None:
+            self.read_afresh = None if reread is None else self.read_afresh | reread
+        return self.read_afresh
 
     def load_cache(self, folder: Path) -> LoadCache:
         """The file cache of folder: the one read before, made ready for another build."""

@@ -151,8 +151,9 @@ def _load_and_render(root: Path, config: Config, paths: BuildPaths, options: Bui
         memory = options.memory
         with timed("load"):
             loaded = _loaded(root, paths, options)
-        if first is not None and memory is not None:
-            first.items = _read_afresh(loaded, memory, paths)
+        edited = _read_afresh(loaded, memory, paths) if memory is not None else None
+        if first is not None:
+            first.items = edited
         with timed("derive"):
             project, derived = _derived(loaded, root, paths.edition, language, memory)
         if freezing:
@@ -186,9 +187,9 @@ def _loaded(root: Path, paths: BuildPaths, options: BuildOptions) -> Project:
 
 
 def _read_afresh(loaded: Project, memory: BuildMemory, paths: BuildPaths) -> set[str] | None:
-    # The items whose files the load read afresh (None: it read the repository in full).
+    # The items whose files this build's loads read afresh (None: one read them all).
     cache = memory.load_caches.get(cache_folder(paths.root))
-    reread = cache.reread if cache is not None else None
+    reread = memory.note_read(cache.reread if cache is not None else None)
     if not reread:
         return reread
     return {item_id for item_id, source in loaded.sources.items() if source.path in reread}
