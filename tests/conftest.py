@@ -43,14 +43,22 @@ def interruptible() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
+@pytest.fixture(scope="session")
+def user_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tests' own user cache folder (the cache key, the builds' records): not the home's."""
+    return tmp_path_factory.mktemp("user-cache")
+
+
 @pytest.fixture(autouse=True)
-def pinned_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every test runs with a pinned git identity, a pinned today, and output that is piped: no
-    COLUMNS from the shell (or from pytest-xdist, which sets it in its workers) fits tables."""
+def pinned_environment(monkeypatch: pytest.MonkeyPatch, user_cache: Path) -> None:
+    """Every test runs with a pinned git identity, a pinned today, its own user cache, and
+    output that is piped: no COLUMNS from the shell (or from pytest-xdist, which sets it in
+    its workers) fits tables."""
     for key, value in GIT_IDENTITY.items():
         monkeypatch.setenv(key, value)
     monkeypatch.delenv("COLUMNS", raising=False)
     monkeypatch.setenv("QMS_TODAY", TODAY)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(user_cache))
 
 
 def git(cwd: Path, *args: str) -> str:

@@ -14,10 +14,11 @@ import pytest
 
 from qms.base import gitrepo
 from qms.format.load import open_config
-from qms.manual import buildstate
+from qms.manual import build, buildstate
 
 from .conftest import TODAY, git
 from .manual_helpers import build_once
+from .test_manual_languages import _bilingual
 
 PROBE = """\
 import sys, datetime, pathlib
@@ -105,6 +106,79 @@ def test_a_no_change_build_imports_no_pipeline(fixture_repo: Callable[[str], Pat
     assert "up to date" in imported
     assert imported & {"sphinx", "jinja2", "git", "numpy", "docutils", "furo"} == set()
     assert "qms.manual.pipeline" not in imported and "qms.manual.build" in imported
+
+
+CLI_PROBE = """\
+import sys
+from qms.cli.main import cli
+try:
+    cli(["build", "-q", sys.argv[1]], prog_name="qms")
+except SystemExit as stop:
+    assert not stop.code, stop.code
+print(*sorted(name for name in sys.modules if "." not in name), sep="\\n")
+"""
+
+
+def test_qms_build_with_nothing_to_do_reads_no_configuration(
+        fixture_repo: Callable[[str], Path]) -> None:
+    # Told from what the last build recorded: no pydantic, YAML, Jinja2 or Sphinx imported
+    # (pydantic and the configuration's models were most of a no-change build's time).
+    repo = fixture_repo("manual-small")
+    build_once(repo)
+    done = subprocess.run([sys.executable, "-c", CLI_PROBE, str(repo)], capture_output=True,
+                          text=True, check=True)
+    assert "the manual is up to date" in done.stdout
+    imported = set(done.stdout.split("\n"))
+    assert imported & {"pydantic", "yaml", "jinja2", "sphinx", "docutils", "numpy"} == set()
+    # the record is the user's, not the repository's
+    assert not [path for path in repo.rglob("*.json") if "builds" in path.parts]
+
+
+def _day() -> date:
+    return date.fromisoformat(TODAY)
+
+
+def test_the_record_tells_what_build_would(fixture_repo: Callable[[str], Path]) -> None:
+    repo = _bilingual(fixture_repo("manual-small"))
+    first, _ = build_once(repo)
+    assert build.up_to_date(repo, _day()) is not None  # (recorded by the build)
+    again, _ = build_once(repo)
+    told = build.up_to_date(repo / "standards", _day())  # (from a folder inside it too)
+    assert told is not None and again.up_to_date
+    for mine, theirs in zip([told, *told.others], [again, *again.others], strict=True):
+        assert (mine.index, mine.language, mine.edition, mine.warnings) == (
+            theirs.index, theirs.language, theirs.edition, theirs.warnings)
+        assert mine.up_to_date
+    assert [r.language for r in [told, *told.others]] == ["en", "zh_CN"]
+    assert build.up_to_date(repo, _day(), audience="staff") is None  # (never built)
+    assert build.up_to_date(repo, date(2030, 1, 1)) is None  # another day: overdue dates
+
+
+@pytest.mark.parametrize("change", ["config", "input", "version", "damaged", "head"])
+def test_the_record_is_not_used_once_anything_changed(fixture_repo: Callable[[str], Path],
+                                                       change: str,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = fixture_repo("manual-small")
+    build_once(repo)
+    build_once(repo)
+    assert build.up_to_date(repo, _day()) is not None
+    if change == "config":  # the same folders, other bytes: read again
+        config = repo / "qms.yaml"
+        config.write_text(config.read_text(encoding="utf-8") + "# a comment\n", encoding="utf-8")
+    elif change == "input":
+        standard = repo / "standards" / "desk" / "DSK-001.yaml"
+        standard.write_text(standard.read_text(encoding="utf-8") + "# a comment\n",
+                            encoding="utf-8")
+    elif change == "version":
+        monkeypatch.setattr(build, "__version__", "0.0.0-other")
+    elif change == "damaged":
+        record = build._record_file(repo, None, None)
+        record.write_text(record.read_text(encoding="utf-8")[:-7], encoding="utf-8")
+    else:
+        git(repo, "commit", "-q", "--allow-empty", "-m", "another commit")
+    assert build.up_to_date(repo, _day()) is None
+    result, _ = build_once(repo)  # the build itself sees the change (a no-op for "damaged")
+    assert result.up_to_date is (change in ("version", "damaged"))
 
 
 BUILD_PROBE = """\

@@ -17,8 +17,8 @@ from qms.base.errors import QmsError
 from qms.base.files import folder_lock
 from qms.base.issues import Issue, Severity
 from qms.base.links import is_inside, link_outside_message
+from qms.base.today import resolve_today
 from qms.base.yamlread import load_file
-from qms.format.check import resolve_today
 from qms.format.config import Grade
 from qms.format.fingerprint import checklist_fingerprint, question_fingerprint
 from qms.format.ids import require_id

@@ -14,9 +14,9 @@ from qms.audits.auditing import AuditContext
 from qms.base import gitrepo
 from qms.base.errors import EXIT_INTERRUPTED, QmsError
 from qms.base.safetext import visible
+from qms.base.today import resolve_today
 from qms.cli import audit_session
 from qms.cli.options import PATH_ARG, REPO_OPTION, language_option, today_option
-from qms.format.check import resolve_today
 
 COMMIT_OPTION = click.option("--commit", is_flag=True,
                              help="Commit the audit record (and nothing else) to git.")

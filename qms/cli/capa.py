@@ -14,10 +14,10 @@ from qms.audits import due as dues
 from qms.audits.auditing import now
 from qms.base.errors import EXIT_USER_ERROR
 from qms.base.safetext import visible
+from qms.base.today import resolve_today
 from qms.cli.options import REPO_OPTION, strict_date, today_option
 from qms.cli.output import emit_rows, report_options
 from qms.format import listing
-from qms.format.check import resolve_today
 from qms.format.models import CAPA_STATES, Capa
 from qms.format.partial import load_selected
 from qms.format.project import Project

@@ -10,9 +10,9 @@ import click
 
 from qms.base.errors import EXIT_USER_ERROR
 from qms.base.safetext import visible
+from qms.base.today import resolve_today
 from qms.cli.options import REPO_OPTION, period_options, today_option
 from qms.cli.output import emit_rows, report_options
-from qms.format.check import resolve_today
 from qms.format.partial import load_selected, without_collector
 from qms.measurement import kpi
 

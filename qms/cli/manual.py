@@ -10,8 +10,8 @@ import click
 
 from qms.base.errors import EXIT_USER_ERROR
 from qms.base.safetext import visible
+from qms.base.today import resolve_today
 from qms.cli.options import PATH_ARG, today_option
-from qms.format.check import resolve_today
 
 if TYPE_CHECKING:  # Sphinx is a heavy import: only `qms build` and `qms serve` pay for it
     from qms.manual.build import BuildOptions, BuildResult
@@ -103,9 +103,13 @@ def build_command(path: Path, clean: bool, strict: bool, jobs: int, audience: st
     returns at once.
     Exit status: 0 built, 1 errors in the repository (or warnings with --strict).
     """
-    from qms.manual.build import build
+    from qms.manual.build import build, up_to_date
 
-    result = build(path, _options(today, clean, jobs, quiet, audience, language))
+    # Nothing changed since the last build: told without reading qms.yaml (or importing the
+    # models, Jinja2 or Sphinx), from what that build recorded
+    result = None if clean else up_to_date(path, resolve_today(today), audience, language)
+    if result is None:
+        result = build(path, _options(today, clean, jobs, quiet, audience, language))
     if report(result, strict):
         click.echo("qms: error: --strict: the build gave warnings", err=True)
         sys.exit(EXIT_USER_ERROR)

@@ -8,8 +8,6 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from qms.format.tables import parse_date
-
 if TYPE_CHECKING:  # the models are a tenth of a second to import: not for every command
     from qms.format.project import Project
 
@@ -46,6 +44,8 @@ def strict_date(ctx: click.Context, param: click.Parameter, value: str | None) -
     """A YYYY-MM-DD option value as a date (a click callback); None stays None."""
     if value is None:
         return None
+    from qms.format.tables import parse_date  # (YAML: not for every command's start)
+
     day = parse_date(value)  # the format's own reading of a date, as in the CSV tables
     if day is None:
         raise click.BadParameter(f"{value!r} is not a date; write YYYY-MM-DD, e.g. 2027-01-31",

@@ -8,12 +8,13 @@ from typing import Any
 
 import click
 
+from qms.base.today import resolve_today
 from qms.cli.describe import describe
 from qms.cli.options import REPO_OPTION, language_option, today_option
 from qms.cli.output import format_option, render_rows
 from qms.format import listing
 from qms.format.approve import approve
-from qms.format.check import load_readable, resolve_today
+from qms.format.check import load_readable
 from qms.format.languages import localised
 from qms.format.models import DIMENSIONS, PLAN_CATEGORIES
 from qms.format.project import Project

@@ -10,8 +10,9 @@ import click
 
 from qms.base.errors import EXIT_USER_ERROR
 from qms.base.issues import issues_to_json
+from qms.base.today import resolve_today
 from qms.cli.options import PATH_ARG, describe_size, today_option
-from qms.format.check import check, resolve_today
+from qms.format.check import check
 from qms.format.schema import json_schemas, write_json_schemas
 
 

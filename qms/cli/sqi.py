@@ -7,9 +7,9 @@ from pathlib import Path
 
 import click
 
+from qms.base.today import resolve_today
 from qms.cli.options import REPO_OPTION, period_options
 from qms.cli.output import emit_json, emit_rows, render_rows, report_options
-from qms.format.check import resolve_today
 from qms.format.partial import load_selected
 from qms.measurement import sqi
 

@@ -2,30 +2,14 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from qms.base.errors import UsageError
 from qms.base.issues import Issue, Severity, sort_issues
 from qms.format.load import CONFIG_FILE, find_root, load_project, stop_on_errors
 from qms.format.project import Project
 from qms.format.validate import validate_project
-
-TODAY_VARIABLE = "QMS_TODAY"
-
-
-def resolve_today(value: str | None = None) -> date:
-    """Today, unless pinned by --today or the QMS_TODAY variable (for reproducible reports)."""
-    text = value or os.environ.get(TODAY_VARIABLE)
-    if not text:
-        return date.today()
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        source = "--today" if value else TODAY_VARIABLE
-        raise UsageError(f"{source}: {text!r} is not a date; write YYYY-MM-DD") from None
 
 
 @dataclass(frozen=True)

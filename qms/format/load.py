@@ -10,7 +10,7 @@ import functools
 import gc
 import os
 import re
-from collections.abc import Callable, Collection, Hashable, Iterator
+from collections.abc import Callable, Collection, Hashable
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -24,6 +24,7 @@ from qms.format.config import Config
 from qms.format.languages import in_languages, lookup_order
 from qms.format.models import DIMENSIONS, ID_PATTERN, Audit
 from qms.format.project import Project, Source
+from qms.format.repofiles import CONFIG_FILE, find_root, walk_files
 from qms.format.schema import validate_document
 from qms.format.tables import read_kpis, read_sqi, read_survey
 
@@ -32,58 +33,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-CONFIG_FILE = "qms.yaml"
 YAML_SUFFIXES = (".yaml", ".yml")
-
-
-def find_root(start: Path) -> Path:
-    """The repository root: `start` or the nearest parent holding qms.yaml."""
-    start = start.resolve()
-    if not start.exists():  # a mistyped path must not fall back to the repository around it
-        raise QmsError(f"{start}: no such folder")
-    if start.is_file():
-        start = start.parent
-    for folder in (start, *start.parents):
-        if (folder / CONFIG_FILE).is_file():
-            return folder
-    raise QmsError(
-        f"{start}: not a QMS repository (no {CONFIG_FILE} here or in any parent folder); "
-        "run `qms init PATH` to create one"
-    )
-
-
-def walk_files(folder: Path, skip: Collection[str] = (), skip_names: Collection[str] = (),
-               root: Path | None = None,
-               outside: list[Path] | None = None) -> Iterator[os.DirEntry[str]]:
-    """The files below folder, unsorted, as scandir entries; hidden entries and those whose
-    path is in skip or whose name is in skip_names are left out, with everything below them.
-
-    A symbolic link that leads out of root (default: folder), or a folder that does, is not
-    followed: it goes to `outside`, when given, to be reported with `outside_issue`.
-    """
-    # Strings, not Paths: this walks thousands of files on every command, and a Path per
-    # entry (made, compared, sorted) costs more than the walk itself.
-    if not folder.is_dir():
-        return
-    inside = root if root is not None else folder
-    if not is_inside(folder, inside):  # the folder is (or lies under) a link out
-        if outside is not None:
-            outside.append(folder)
-        return
-    stack = [str(folder)]
-    while stack:
-        with os.scandir(stack.pop()) as entries:
-            for entry in entries:
-                if entry.name.startswith(".") or entry.name in skip_names or entry.path in skip:
-                    continue
-                if entry.is_symlink() and not is_inside(entry.path, inside):
-                    if outside is not None:
-                        outside.append(Path(entry.path))
-                    continue
-                if entry.is_dir(follow_symlinks=False):
-                    stack.append(entry.path)
-                elif entry.is_file():
-                    yield entry
 
 
 def files_under(folder: Path, suffixes: tuple[str, ...], skip: Path | None = None,

@@ -18,12 +18,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from importlib import metadata
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from qms import __version__
 from qms.base.cachekey import cache_key
-from qms.format.config import Config
-from qms.format.load import walk_files
+from qms.format.repofiles import walk_files
+
+if TYPE_CHECKING:  # (pydantic: a build with nothing to do never imports it)
+    from qms.format.config import Config
 
 STATE_FILE = "state.json"
 PACKAGE = Path(__file__).resolve().parent.parent
@@ -70,21 +72,38 @@ def _digest(entries: list[str]) -> str:
     return hashlib.sha256("\n".join(entries).encode("utf-8", "surrogateescape")).hexdigest()
 
 
+# The folders a manual's stamp walks: the build folder (left out) and the input folders, as
+# qms.yaml names them (kept by qms.manual.build's record of a build, with no qms.yaml read).
+StampFolders = tuple[str, tuple[str, ...]]
+
+
+def stamp_folders(config: Config) -> StampFolders:
+    """The folders the stamp of a repository with this configuration walks."""
+    paths = config.paths
+    return paths.build, tuple(sorted({
+        paths.standards, paths.planning, paths.checklists, paths.records, paths.measurements,
+        paths.sqi, paths.surveys, paths.templates}))
+
+
 def input_stamp(root: Path, config: Config, today: date, head: str | None,
                 extra: str = "", edition: str = "quality") -> str:
     """One hash of everything the manual is made from (files are stat'ed, not read)."""
-    paths = config.paths
-    build = (root / paths.build).resolve()
+    return folders_stamp(root, stamp_folders(config), today, head, extra, edition)
+
+
+def folders_stamp(root: Path, folders: StampFolders, today: date, head: str | None,
+                  extra: str = "", edition: str = "quality") -> str:
+    """input_stamp, from the folders the configuration names."""
+    build_folder, inputs = folders
+    build = (root / build_folder).resolve()
     entries = [f"qms {__version__}", f"edition {edition}", f"today {today.isoformat()}",
                f"head {head}", engine_libraries(), extra]
     qms_yaml = root / "qms.yaml"
     st = qms_yaml.stat()
     entries.append(f"{qms_yaml}\0{st.st_size}\0{st.st_mtime_ns}")
-    folders = {paths.standards, paths.planning, paths.checklists, paths.records,
-               paths.measurements, paths.sqi, paths.surveys, paths.templates}
     found: list[str] = []
     _SEEN.clear()
-    for name in sorted(folders):
+    for name in inputs:
         _walk((root / name).resolve(), {build}, found, _SEEN)
     _walk_manual_code(found)
     entries += sorted(set(found))

@@ -11,9 +11,12 @@ pages, template blocks and table columns that show audits are not made at all.
 from __future__ import annotations
 
 import dataclasses
+from typing import TYPE_CHECKING
 
 from qms.base.gitrepo import Revision
-from qms.format.project import Project
+
+if TYPE_CHECKING:  # (pydantic: a build with nothing to do never imports it)
+    from qms.format.project import Project
 
 QUALITY = "quality"
 STAFF = "staff"
