@@ -136,3 +136,18 @@ def test_the_build_does_not_write_through_a_link_out(
         assert f"{name}: is a symbolic link to a place outside the repository" in result.output
         assert "nothing was written" in result.output
     assert {p.name: p.read_bytes() for p in outside.iterdir()} == before
+
+
+@pytest.mark.parametrize("name", ["build/source", "build/doctrees"])
+def test_a_link_out_made_after_a_build_is_refused_by_the_next(
+        sample_repo: Path, outside: Path, run: Callable[..., object], name: str) -> None:
+    # The next build has nothing to do, and is told so from the last build's record: it still
+    # refuses a folder of the build that now leads out of the repository.
+    built = run("build", "-q", str(sample_repo))
+    assert built.exit_code == 0, built.output  # type: ignore[attr-defined]
+    (sample_repo / name).rename(sample_repo / "build" / "moved-away")
+    (sample_repo / name).symlink_to(outside, target_is_directory=True)
+    result = run("build", "-q", str(sample_repo))
+    assert result.exit_code == 1, result.output  # type: ignore[attr-defined]
+    assert f"{name}: is a symbolic link to a place outside the repository" in (
+        result.output)  # type: ignore[attr-defined]

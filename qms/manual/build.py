@@ -168,8 +168,7 @@ def build(path: Path, options: BuildOptions) -> BuildResult:
     every = [build_paths(root, config, options.audience, language)
              for language in translations.built_languages(config, options.language)]
     for paths in every:
-        for folder in (paths.root, paths.folder, paths.html, paths.source, paths.doctrees,
-                       paths.state):
+        for folder in _written_folders(paths):
             # A committed link would have the build write (and --clean delete) elsewhere.
             if not is_inside(folder, root):
                 shown = folder.relative_to(root).as_posix()
@@ -214,7 +213,7 @@ def up_to_date(path: Path, today: date, audience: str | None = None,
     results = []
     try:
         for paths in manuals:
-            if not is_inside(paths.state, root) or not is_inside(paths.html, root):
+            if not all(is_inside(folder, root) for folder in _written_folders(paths)):
                 return None  # (build() says why)
             result = BuildResult(html=paths.html, edition=paths.edition,
                                  language=paths.language or record["language"])
@@ -291,6 +290,11 @@ def _build_locked(root: Path, config: Config, paths: BuildPaths, options: BuildO
     state.stamp = stamp
     state.save(paths.state)
     return result
+
+
+def _written_folders(paths: BuildPaths) -> tuple[Path, ...]:
+    # Every folder a build of this manual writes in (each must stay inside the repository).
+    return (paths.root, paths.folder, paths.html, paths.source, paths.doctrees, paths.state)
 
 
 def _extra(paths: BuildPaths) -> str:
