@@ -29,6 +29,7 @@ FULL_EVERY = 10
 
 if TYPE_CHECKING:  # the file cache imports pydantic: a build with nothing to do never does
     from qms.format.loadcache import LoadCache
+    from qms.format.project import Project
 
 
 @dataclass
@@ -48,11 +49,17 @@ class BuildMemory:
         """A build starts: nothing read afresh yet."""
         self.read_afresh = set()
 
-    def note_read(self, reread: set[str] | None) -> set[str] | None:
-        """Add what a load read afresh (None: it read every file); what this build read."""
+    def edited_items(self, loaded: Project, folder: Path) -> set[str] | None:
+        """The items whose files this build's loads read afresh, with what the load of
+        `loaded` through the file cache of folder read (None: a load read every file)."""
+        cache = self.load_caches.get(folder)
+        reread = cache.reread if cache is not None else None
         if self.read_afresh is not None:
             self.read_afresh = None if reread is None else self.read_afresh | reread
-        return self.read_afresh
+        if not self.read_afresh:
+            return None if self.read_afresh is None else set()
+        return {item_id for item_id, source in loaded.sources.items()
+                if source.path in self.read_afresh}
 
     def load_cache(self, folder: Path) -> LoadCache:
         """The file cache of folder: the one read before, made ready for another build."""

@@ -151,7 +151,8 @@ def _load_and_render(root: Path, config: Config, paths: BuildPaths, options: Bui
         memory = options.memory
         with timed("load"):
             loaded = _loaded(root, paths, options)
-        edited = _read_afresh(loaded, memory, paths) if memory is not None else None
+        edited = (memory.edited_items(loaded, cache_folder(paths.root)) if memory is not None
+                  else None)
         if first is not None:
             first.items = edited
         with timed("derive"):
@@ -184,15 +185,6 @@ def _loaded(root: Path, paths: BuildPaths, options: BuildOptions) -> Project:
     return load_valid_cached(root, options.today, folder,
                              memory.load_cache(folder) if memory else None, seen_statuses(),
                              save=memory is None)
-
-
-def _read_afresh(loaded: Project, memory: BuildMemory, paths: BuildPaths) -> set[str] | None:
-    # The items whose files this build's loads read afresh (None: one read them all).
-    cache = memory.load_caches.get(cache_folder(paths.root))
-    reread = memory.note_read(cache.reread if cache is not None else None)
-    if not reread:
-        return reread
-    return {item_id for item_id, source in loaded.sources.items() if source.path in reread}
 
 
 def _save_cache(paths: BuildPaths, options: BuildOptions) -> None:
