@@ -217,11 +217,9 @@ def up_to_date(path: Path, today: date, audience: str | None = None,
                 return None  # (build() says why)
             result = BuildResult(html=paths.html, edition=paths.edition,
                                  language=paths.language or record["language"])
-            state = BuildState.load(paths.state)
             stamp = folders_stamp(root, folders, today, head, _extra(paths), paths.edition)
-            if state.stamp != stamp or not result.index.is_file():
+            if not _found_up_to_date(result, state=BuildState.load(paths.state), stamp=stamp):
                 return None
-            result.up_to_date, result.warnings = True, state.all_warnings()
             results.append(result)
     finally:
         forget_seen()
@@ -271,10 +269,8 @@ def _build_locked(root: Path, config: Config, paths: BuildPaths, options: BuildO
     state = BuildState() if options.clean else BuildState.load(paths.state)
     if options.clean:
         _clean(paths, keep=set(config.manual.languages) - {config.manual.language})
-    elif state.stamp == stamp and result.index.is_file():
+    elif _found_up_to_date(result, state, stamp):
         forget_seen()
-        result.up_to_date = True
-        result.warnings = state.all_warnings()
         return result
     state.stamp = ""  # until this build completes, the old stamp no longer holds
     state.save(paths.state)
@@ -290,6 +286,15 @@ def _build_locked(root: Path, config: Config, paths: BuildPaths, options: BuildO
     state.stamp = stamp
     state.save(paths.state)
     return result
+
+
+def _found_up_to_date(result: BuildResult, state: BuildState, stamp: str) -> bool:
+    # Whether the manual is as its last build left it (its stamp the same, its home page
+    # there); if so, the result says so, with the warnings that build recorded.
+    if state.stamp != stamp or not result.index.is_file():
+        return False
+    result.up_to_date, result.warnings = True, state.all_warnings()
+    return True
 
 
 def _written_folders(paths: BuildPaths) -> tuple[Path, ...]:

@@ -56,10 +56,10 @@ class BuildMemory:
         reread = cache.reread if cache is not None else None
         if self.read_afresh is not None:
             self.read_afresh = None if reread is None else self.read_afresh | reread
-        if not self.read_afresh:
-            return None if self.read_afresh is None else set()
-        return {item_id for item_id, source in loaded.sources.items()
-                if source.path in self.read_afresh}
+        afresh = self.read_afresh
+        if not afresh:
+            return afresh  # (None, or nothing read afresh)
+        return {item_id for item_id, source in loaded.sources.items() if source.path in afresh}
 
     def load_cache(self, folder: Path) -> LoadCache:
         """The file cache of folder: the one read before, made ready for another build."""
