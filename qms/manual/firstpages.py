@@ -21,19 +21,17 @@ from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from qms.format.project import Project
 from qms.manual import itemdirect
 from qms.manual.itemdata import ITEMS
 from qms.manual.pages import Docs, plan_pages
-from qms.manual.render import Page, page_file, render_and_write
+from qms.manual.render import Page, page_file
 
 if TYPE_CHECKING:
-    import jinja2
-
     from qms.manual.build import BuildPaths, BuildResult
-    from qms.manual.buildstate import BuildState, PendingNotes
+    from qms.manual.buildstate import BuildState
     from qms.manual.derive import Derived
     from qms.manual.measurepages import Measurement
     from qms.manual.servicepages import ServiceFigures
@@ -127,33 +125,21 @@ class ShownFirst:
         # knows them: their own pages, if asked for, are rendered before the rest is planned.
         self.items: set[str] | None = None
 
-    def render_edited(self, project: Project, derived: Derived,
-                      figures: tuple[Docs, Measurement, ServiceFigures],
-                      envs: tuple[jinja2.Environment, jinja2.Environment],
-                      common: dict[str, Any], noting: PendingNotes) -> set[str]:
-        """Render the own pages of the edited items that were asked for lately, as the plan
-        would render them (from the same project), write those that changed and show them:
-        the pages rendered, which the plan's pages to render are to leave out."""
+    def edited_pages(self, project: Project, derived: Derived,
+                     figures: tuple[Docs, Measurement, ServiceFigures]) -> list[Page]:
+        """The own pages of the edited items that were asked for lately, planned as the plan
+        of every page would plan them (from the same project): to render and show before it
+        is worked out, and to leave out of its pages to render."""
         if not self.items:
-            return set()
+            return []
         docs, measurement, service = figures
         own = {page for item_id in self.items if (page := _own_page(project, item_id))}
         wanted = self.gate.wanted(self.paths.html, own)
         if not wanted:
-            return set()
-        pages = [page for page in plan_pages(project, derived, measurement, service,
-                                             self.paths.edition, wanted, docs)
-                 if page_file(page).startswith(ITEMS)]  # (pages Sphinx writes wait for it)
-        result = self.result
-        result.item_pages.update(page.docname for page in pages)
-        measurement.prepare(pages)
-        service.prepare(pages)
-        result.rendered.extend(page.docname for page in pages)
-        written = render_and_write(envs[0], pages, common, self.paths.source, envs[1],
-                                   result.previous, noting)
-        result.written.extend(written)
-        self.show(written)
-        return {page.docname for page in pages}
+            return []
+        return [page for page in plan_pages(project, derived, measurement, service,
+                                            self.paths.edition, wanted, docs)
+                if page_file(page).startswith(ITEMS)]  # (pages Sphinx writes wait for it)
 
     def split(self, todo: list[Page]) -> tuple[list[Page], list[Page]]:
         """The pages to render first, and the others (none first where all would be)."""

@@ -290,12 +290,26 @@ def render_source(project: Project, derived: Derived, paths: BuildPaths, result:
     settings = render_settings_key(project.root, config, project.today, slug_maps,
                                    edition=paths.edition)
     noting = PendingNotes(paths.state)
+
+    def render(share: list[Page], shown: bool) -> None:
+        # Render and write a share of the pages; those to show first (`qms serve`), shown.
+        measurement.prepare(share)
+        service.prepare(share)
+        result.rendered.extend(page.docname for page in share)
+        written = render_and_write(env, share, common, paths.source, html_env, result.previous,
+                                   noting)
+        result.written.extend(written)
+        if shown and first:
+            first.show(written)
+
     try:
         # The frame first: pages shown before the others are never in a frame about to change
         write_frame_files(config, paths, result, switcher, noting)
         framed = not result.written
-        shown = first.render_edited(project, derived, (docs, measurement, service),
-                                    (env, html_env), common, noting) if first and framed else set()
+        edited = (first.edited_pages(project, derived, (docs, measurement, service))
+                  if first and framed else [])
+        result.item_pages.update(page.docname for page in edited)
+        render(edited, shown=True)
         versions = item_versions(project.root, {i: s.path for i, s in project.sources.items()},
                                  derived.history)
         versions.update(field_versions(project, derived, _part(kept, "fields")))
@@ -309,17 +323,11 @@ def render_source(project: Project, derived: Derived, paths: BuildPaths, result:
             translations.refuse_clashes(wanted.values(), config.manual.languages)
         result.item_pages.update(docname for name, docname in wanted.items()
                                  if name.startswith(ITEMS))
-        todo = [page for page in todo if page.docname not in shown]  # (rendered already)
+        shown = {page.docname for page in edited}  # (rendered already)
+        todo = [page for page in todo if page.docname not in shown]
         early, todo = first.split(todo) if first and framed else ([], todo)
-        for share in (early, todo):
-            measurement.prepare(share)
-            service.prepare(share)
-            result.rendered.extend(page.docname for page in share)
-            written = render_and_write(env, share, common, paths.source, html_env,
-                                       result.previous, noting)
-            result.written.extend(written)
-            if share is early and first:
-                first.show(written)
+        render(early, shown=True)
+        render(todo, shown=False)
         # after the pages: versions never newer than the pages written from them (pageplan)
         save_versions(paths.state, versions)
         result.pages = len(wanted)
